@@ -1,0 +1,52 @@
+/*
+ * conf_table.h - struct conf, the loaded configuration snapshot: the core
+ * options and one section struct per module.  Immutable once installed;
+ * read by every thread without locks.  Field names follow option names.
+ *
+ * To add a module's section: declare its struct and option table in the
+ * module's header, add a member here and a line in conf_table.c.
+ */
+#ifndef HALLMARK_CONF_TABLE_H
+#define HALLMARK_CONF_TABLE_H
+
+#include "cidr.h"
+#include "conf.h"
+#include "dns.h"
+
+struct conf_log {
+	int to_syslog;
+	char *facility;
+	int level;		/* enum log_level */
+};
+
+struct conf_dns {
+	char **forwarders;
+	int use_resolv_conf;
+	char *trust_anchor_file;
+	long query_timeout_ms;
+	long message_budget_ms;
+	long cache_size_kb;
+	int tcp_only;
+};
+
+struct conf {
+	int refcnt;			/* conf.c only */
+	char *file;			/* where it was loaded from, or NULL */
+
+	char *socket;
+	char *pidfile;
+	char *user;
+	char *authserv_id;		/* never NULL after load */
+	struct cidr_set internal_networks;
+	int on_internal_error;		/* enum verdict_action */
+	long max_header_bytes;
+	struct conf_log log;
+	struct conf_dns dns;
+
+	/* module sections */
+
+	/* run-time resources built from the above (NULL in check mode) */
+	struct dns_resolver *resolver;
+};
+
+#endif
