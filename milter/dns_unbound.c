@@ -371,6 +371,20 @@ set_opt(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
 	return rc == 0 ? 0 : -1;
 }
 
+/* fwd_port_ok - "addr" or "addr@port" with port 1..65535 (libunbound
+ * itself does not check the range) */
+static int
+fwd_port_ok(const char *fwd)
+{
+	const char *at = strchr(fwd, '@');
+	uint64_t port;
+
+	if (at == NULL)
+		return 1;
+	return str_parse_u64(at + 1, strlen(at + 1), 65535, &port) == 0 &&
+	    port > 0;
+}
+
 /* set_forwarding - forwarders or resolv.conf, and the options they need */
 static int
 set_forwarding(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
@@ -380,6 +394,11 @@ set_forwarding(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 	int i, rc;
 
 	for (f = cfg->forwarders; f != NULL && *f != NULL; f++) {
+		if (!fwd_port_ok(*f)) {
+			snprintf(err, errlen, "dns: forwarder \"%s\": bad port",
+			    *f);
+			return -1;
+		}
 		if ((rc = ub_ctx_set_fwd(ctx, *f)) != 0) {
 			snprintf(err, errlen, "dns: forwarder \"%s\": %s", *f,
 			    ub_strerror(rc));
