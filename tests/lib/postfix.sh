@@ -560,3 +560,14 @@ delivered_by() {
 	[ -n "$f" ] || { rig_log "delivered_by: no delivered message contains '$1'"; return 1; }
 	sink_strip < "$f"
 }
+
+# rig_dns - start the private NSD of tests/lib/nsd.sh (exports NSD_PORT; stopped at exit).
+# Call before hm_start so that hallmarkd's DNS goes to it. NSD missing: skip (fail in CI).
+rig_dns() {
+	[ -f "$top_srcdir/tests/lib/nsd.sh" ] || rig_skip "tests/lib/nsd.sh not found"
+	. "$top_srcdir/tests/lib/nsd.sh"
+	nsd_available || rig_skip "NSD or dig not found (apt-get install nsd dnsutils)"
+	rig_on_exit nsd_stop
+	nsd_start "$@" || { rig_log "NSD did not start"; return 1; }
+	rig_log "NSD on 127.0.0.1:$NSD_PORT"
+}
