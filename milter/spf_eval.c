@@ -674,6 +674,46 @@ spf_eval_check(const struct spf_request *req, const char *mailfrom,
 	str_free(&dom);
 }
 
+/* spf_eval_expand_text - a local explanation with macros expanded */
+char *
+spf_eval_expand_text(const struct spf_request *req, const char *mailfrom,
+    const char *domain, const char *text)
+{
+	struct str sender, local, dom, out;
+	struct spf_answer ans;
+	struct spf_macro_ctx m;
+	struct ptr_arg pa;
+	struct ev e;
+	char *res = NULL;
+	size_t i;
+
+	if ((mailfrom && strlen(mailfrom) > SPF_IDENTITY_MAX) ||
+	    (req->helo && strlen(req->helo) > SPF_IDENTITY_MAX))
+		return NULL;
+	memset(&e, 0, sizeof(e));
+	memset(&ans, 0, sizeof(ans));
+	e.req = req;
+	e.ans = &ans;
+	str_init(&sender);
+	str_init(&local);
+	str_init(&dom);
+	str_init(&out);
+	split_identity(req, mailfrom, &sender, &local, &dom);
+	e.sender = sender.s;
+	e.local = local.s;
+	e.sender_dom = dom.s;
+	macro_ctx(&e, domain ? domain : dom.s, &pa, &m);
+	if (spf_macro_expand(&m, text, strlen(text), 1, &out) == 0)
+		res = str_steal(&out);
+	for (i = 0; i < e.nptr; i++)
+		free(e.ptr_names[i]);
+	str_free(&sender);
+	str_free(&local);
+	str_free(&dom);
+	str_free(&out);
+	return res;
+}
+
 /* spf_answer_free - release the explanation */
 void
 spf_answer_free(struct spf_answer *ans)

@@ -71,4 +71,12 @@ int spf_eval_domain_ok(const char *d);
 
 void spf_answer_free(struct spf_answer *ans);
 
+/*
+ * spf_eval_expand_text - expand an explain-string (e.g. the configured
+ * default explanation) for this identity and the domain checked; NULL
+ * when it has a macro syntax error or expands beyond the bound.
+ */
+char *spf_eval_expand_text(const struct spf_request *req,
+    const char *mailfrom, const char *domain, const char *text);
+
 #endif
