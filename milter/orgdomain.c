@@ -29,6 +29,7 @@
  *	gives ORGDOM_PERMERROR; elsewhere in a walk it counts as absent.
  *	Memory: none kept; results are in caller-provided structs.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,6 +53,17 @@ struct walk {
 	char bad[200];			/* first problem seen (for the log) */
 	char temp[200];			/* temporary failure */
 };
+
+/* say - format a (possibly truncated) reason or name into dst */
+static void __attribute__((format(printf, 3, 4)))
+say(char *dst, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(dst, n, fmt, ap);
+	va_end(ap);
+}
 
 /* orgdom_nlabels - see orgdomain.h */
 size_t
@@ -112,7 +124,7 @@ query(struct orgdom_ctx *c, const char *d, struct dmarcrec *rec, char *why,
 	if (res->status != DNS_OK) {
 		enum dns_status s = res->status;
 		if (!dns_is_void(s))
-			snprintf(why, whylen, "DNS %s for %s", dns_status_name(s),
+			say(why, whylen, "DNS %s for %s", dns_status_name(s),
 			    name);
 		dns_result_free(res);
 		return dns_is_void(s) ? Q_NONE : Q_TEMP;
@@ -126,11 +138,11 @@ query(struct orgdom_ctx *c, const char *d, struct dmarcrec *rec, char *why,
 	if (st == DMARCREC_OK)
 		return Q_RECORD;
 	if (st == DMARCREC_INVALID) {
-		snprintf(why, whylen, "%s: %s", name, rec->why);
+		say(why, whylen, "%s: %s", name, rec->why);
 		return Q_INVALID;
 	}
 	if (nd > 1)
-		snprintf(why, whylen, "%s: %s", name, rec->why);
+		say(why, whylen, "%s: %s", name, rec->why);
 	return Q_NONE;
 }
 
@@ -149,18 +161,18 @@ walk(struct orgdom_ctx *c, const char *d, struct walk *w)
 		why[0] = '\0';
 		switch (query(c, t, &f->rec, why, sizeof(why))) {
 		case Q_TEMP:
-			snprintf(w->temp, sizeof(w->temp), "%s", why);
+			say(w->temp, sizeof(w->temp), "%s", why);
 			return -1;
 		case Q_INVALID:
 			w->invalid_seen = 1;
 			if (w->bad[0] == '\0')
-				snprintf(w->bad, sizeof(w->bad), "%s", why);
+				say(w->bad, sizeof(w->bad), "%s", why);
 			if (t == d)
 				w->own_invalid = 1;
 			continue;
 		case Q_NONE:
 			if (why[0] != '\0' && w->bad[0] == '\0')
-				snprintf(w->bad, sizeof(w->bad), "%s", why);
+				say(w->bad, sizeof(w->bad), "%s", why);
 			continue;
 		case Q_RECORD:
 			break;
@@ -196,7 +208,7 @@ walk_org(const char *start, const struct walk *w)
 static void
 copy(char *dst, size_t n, const char *src)
 {
-	snprintf(dst, n, "%s", src != NULL ? src : "");
+	say(dst, n, "%s", src != NULL ? src : "");
 }
 
 /* policy_from_walk - choose the record that applies (4.10.1) */
