@@ -112,6 +112,135 @@ allow_match(const struct allow_list *l, const struct sockaddr *client,
 	return NULL;
 }
 
+/* member_strings - a required list of strings of group g */
+static int
+member_strings(const config_setting_t *g, const char *name, const char *v,
+    const config_setting_t **out, struct conf_err *e)
+{
+	const config_setting_t *m = config_setting_get_member(g, name);
+	int i, n;
+
+	if (m == NULL || (config_setting_type(m) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(m) != CONFIG_TYPE_LIST) ||
+	    (n = config_setting_length(m)) == 0) {
+		conf_err_set(e, m ? m : g, "vendors: \"%s\": %s must be a "
+		    "non-empty list of strings", v, name);
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		if (config_setting_type(config_setting_get_elem(m,
+		    (unsigned)i)) != CONFIG_TYPE_STRING) {
+			conf_err_set(e, m, "vendors: \"%s\": %s element %d "
+			    "is not a string", v, name, i + 1);
+			return -1;
+		}
+	*out = m;
+	return 0;
+}
+
+/* check_members - only the known members in a vendor group */
+static int
+check_members(const config_setting_t *g, struct conf_err *e)
+{
+	static const char *const known[] = { "name", "networks", "domains",
+	    "reason", NULL };
+	int i, n = config_setting_length(g);
+	size_t k;
+
+	for (i = 0; i < n; i++) {
+		const config_setting_t *m = config_setting_get_elem(g,
+		    (unsigned)i);
+		const char *nm = config_setting_name(m);
+		for (k = 0; known[k] != NULL; k++)
+			if (nm != NULL && strcmp(nm, known[k]) == 0)
+				break;
+		if (known[k] == NULL) {
+			conf_err_set(e, m, "vendors: unknown option '%s'",
+			    nm ? nm : "(unnamed)");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* one_vendor - parse one group into a new vendor of l */
+static int
+one_vendor(struct allow_list *l, const config_setting_t *g,
+    struct conf_err *e)
+{
+	const char *name = NULL, *reason = NULL, *why = NULL;
+	const config_setting_t *nets, *doms;
+	struct allow_vendor *v;
+	int i;
+
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
+		conf_err_set(e, g, "vendors: expected groups { name = ...; }");
+		return -1;
+	}
+	if (check_members(g, e) < 0)
+		return -1;
+	if (!config_setting_lookup_string(g, "name", &name) || *name == '\0') {
+		conf_err_set(e, g, "vendors: each vendor needs a name");
+		return -1;
+	}
+	if (member_strings(g, "networks", name, &nets, e) < 0 ||
+	    member_strings(g, "domains", name, &doms, e) < 0)
+		return -1;
+	v = allow_vendor_add(l, name);
+	if (config_setting_lookup_string(g, "reason", &reason) &&
+	    allow_reason_parse(reason, &v->reason) < 0) {
+		conf_err_set(e, config_setting_get_member(g, "reason"),
+		    "vendors: \"%s\": unknown reason \"%s\" (local_policy, "
+		    "trusted_forwarder, forwarded, mailing_list, other)", name,
+		    reason);
+		return -1;
+	}
+	for (i = 0; i < config_setting_length(nets); i++) {
+		const config_setting_t *el = config_setting_get_elem(nets,
+		    (unsigned)i);
+		if (cidr_set_add(&v->networks, config_setting_get_string(el),
+		    &why) < 0) {
+			conf_err_set(e, el, "vendors: \"%s\": %s", name, why);
+			return -1;
+		}
+	}
+	for (i = 0; i < config_setting_length(doms); i++)
+		allow_vendor_domain(v, config_setting_get_string(
+		    config_setting_get_elem(doms, (unsigned)i)));
+	return 0;
+}
+
+/* allow_conf_parse - see allowlist.h */
+int
+allow_conf_parse(const config_setting_t *s, void *field, struct conf_err *e)
+{
+	struct allow_list *l = field;
+	int i, n;
+
+	memset(l, 0, sizeof(*l));
+	if (s == NULL)
+		return 0;
+	if (config_setting_type(s) != CONFIG_TYPE_LIST &&
+	    !(config_setting_type(s) == CONFIG_TYPE_ARRAY &&
+	    config_setting_length(s) == 0)) {
+		conf_err_set(e, s, "vendors: expected a list ( { ... }, ... )");
+		return -1;
+	}
+	n = config_setting_length(s);
+	for (i = 0; i < n; i++)
+		if (one_vendor(l, config_setting_get_elem(s, (unsigned)i),
+		    e) < 0)
+			return -1;
+	return 0;
+}
+
+/* allow_conf_free - see allowlist.h */
+void
+allow_conf_free(void *field)
+{
+	allow_list_free(field);
+}
+
 /* allow_reason_name - see allowlist.h */
 const char *
 allow_reason_name(enum allow_reason r)

@@ -4,8 +4,10 @@
  */
 #include <stddef.h>
 
+#include "dmarc.h"
 #include "module.h"
 
 const struct hm_module *const hm_modules[] = {
+	&dmarc_module,
 	NULL
 };
