@@ -13,6 +13,7 @@
 #include "conf.h"
 #include "dmarc.h"
 #include "dns.h"
+#include "spf.h"
 
 struct conf_log {
 	int to_syslog;
@@ -45,6 +46,7 @@ struct conf {
 	struct conf_dns dns;
 
 	/* module sections */
+	struct conf_spf spf;
 	struct conf_dmarc dmarc;
 
 	/* run-time resources built from the above (NULL in check mode) */

@@ -6,8 +6,10 @@
 
 #include "dmarc.h"
 #include "module.h"
+#include "spf.h"
 
 const struct hm_module *const hm_modules[] = {
+	&spf_module,
 	&dmarc_module,
 	NULL
 };
