@@ -11,6 +11,7 @@
 
 #include "cidr.h"
 #include "conf.h"
+#include "dkim_verify.h"
 #include "dns.h"
 
 struct conf_log {
@@ -44,6 +45,7 @@ struct conf {
 	struct conf_dns dns;
 
 	/* module sections */
+	struct conf_dkim_verify dkim_verify;
 
 	/* run-time resources built from the above (NULL in check mode) */
 	struct dns_resolver *resolver;
