@@ -9,7 +9,7 @@
 # existing subdomain under sp=quarantine (held); a non-existent subdomain under np=reject (550);
 # t=y (reject lowered to quarantine: held); p=none (delivered, dmarc=fail); a policy found only by
 # the tree walk, two labels up (550; accepted in PSL mode); a public suffix domain's psd=y policy
-# (550); a spoofer with no signature under p=reject (550) and under p=quarantine (held, seen with
+# (550); a record in many TXT strings (550) and a huge one (held); a spoofer with no signature under p=reject (550) and under p=quarantine (held, seen with
 # postqueue -j and postcat); two From headers (550); a record with garbage (permerror, delivered);
 # an internal client (not rejected, override recorded).
 #
@@ -174,6 +174,15 @@ mkmsg s13 'x@broken.example.edu'
 send_msg --addr 192.0.2.66 --helo spoof.example.net --from x@broken.example.edu --data "$M/s13"
 delivered_ok s13
 assert_match 'dmarc=permerror' "$AR" "s13: garbage record: dmarc=permerror"
+
+# ---- 12b. a record split in many strings (550), a huge record (held) -------------------------------
+mkmsg s16 'x@split.example.edu'
+send_msg --addr 192.0.2.66 --helo spoof.example.net --from x@split.example.edu --data "$M/s16" \
+	--expect 5
+rejected s16 split.example.edu
+mkmsg s17 'x@huge.example.edu'
+send_msg --addr 192.0.2.66 --helo spoof.example.net --from x@huge.example.edu --data "$M/s17"
+held s17
 
 # ---- 13. internal client: not rejected, override recorded ------------------------------------------
 mkmsg s14 'president@example.edu'
