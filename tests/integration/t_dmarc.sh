@@ -9,9 +9,10 @@
 # existing subdomain under sp=quarantine (held); a non-existent subdomain under np=reject (550);
 # t=y (reject lowered to quarantine: held); p=none (delivered, dmarc=fail); a policy found only by
 # the tree walk, two labels up (550; accepted in PSL mode); a public suffix domain's psd=y policy
-# (550); a record in many TXT strings (550) and a huge one (held); a spoofer with no signature under p=reject (550) and under p=quarantine (held, seen with
-# postqueue -j and postcat); two From headers (550); a record with garbage (permerror, delivered);
-# an internal client (not rejected, override recorded).
+# (550); a record in many TXT strings (550) and a huge one (held); a spoofer with no signature
+# under p=reject (550) and under p=quarantine (held, seen with postqueue -j and postcat); two From
+# headers (550); a record with garbage (permerror, delivered); an internal client (not rejected,
+# override recorded).
 #
 # The walk goes up to _dmarc.edu and _dmarc.example: the test serves empty apex zones for them
 # from a private zone directory, so those answers are NXDOMAIN and not a refusal.
