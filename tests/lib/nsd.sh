@@ -4,7 +4,7 @@
 #   nsd_available       0 when nsd, nsd-checkzone and dig are installed
 #   nsd_start [ZONEDIR] start NSD serving every ZONEDIR/*.zone (default
 #                       $top_srcdir/tests/zones); the zone origin is the
-#                       file name without ".zone".  Exports NSD_PORT (a
+#                       file name without ".zone" (root.zone: ".").  Exports NSD_PORT (a
 #                       free loopback port, UDP and TCP), NSD_PID and NSD_DIR
 #                       (private config, pid, log).  Returns non-zero, with
 #                       the reason on stderr, when a zone does not check or
@@ -76,6 +76,10 @@ EOF
 	for _z in "$1"/*.zone; do
 		[ -e "$_z" ] || continue
 		_origin=$(basename "$_z" .zone)
+		# root.zone is the root zone: every name no other zone serves
+		# gets an authoritative NXDOMAIN, as on the internet (not a
+		# REFUSED that a resolver turns into SERVFAIL)
+		[ "$_origin" = root ] && _origin=.
 		if ! "$(nsd_bin nsd-checkzone)" "$_origin" "$_z" >"$NSD_DIR/check.log" 2>&1; then
 			echo "nsd.sh: zone $_origin does not check:" >&2
 			cat "$NSD_DIR/check.log" >&2
