@@ -74,6 +74,9 @@ rig_exit() {
 		RIG_FAILED=1
 		rig_dump_logs
 	fi
+	# hallmarkd takes a few seconds to stop (libmilter's listener poll): signal it first, stop
+	# Postfix meanwhile, then wait for it
+	[ -n "${HM_PID:-}" ] && kill -TERM "$HM_PID" 2>/dev/null && HM_TERM_SENT=1
 	pf_stop
 	hm_stop
 	[ -n "$RIG_CLEANUPS" ] && eval "$RIG_CLEANUPS"
@@ -195,7 +198,9 @@ hm_start() {
 hm_stop() {
 	[ -n "${HM_PID:-}" ] || return 0
 	HM_RC=""
-	if kill -TERM "$HM_PID" 2>/dev/null; then
+	[ "${HM_TERM_SENT:-0}" = 1 ] || kill -TERM "$HM_PID" 2>/dev/null
+	HM_TERM_SENT=0
+	if kill -0 "$HM_PID" 2>/dev/null; then
 		local n=100
 		while kill -0 "$HM_PID" 2>/dev/null && [ "$n" -gt 0 ] && \
 			ps -p "$HM_PID" -o stat= 2>/dev/null | grep -qv Z; do
@@ -460,7 +465,10 @@ send_msg() {
 
 # sink_files - the delivered dump files, oldest first
 sink_files() {
-	ls -1tr "$SINK_DIR" 2>/dev/null | sed "s|^|$SINK_DIR/|"
+	local f
+	for f in $(ls -1tr "$SINK_DIR" 2>/dev/null); do
+		printf '%s\n' "$SINK_DIR/$f"
+	done
 }
 
 # sent_count - number of deliveries to smtp-sink that Postfix logged as sent
@@ -471,9 +479,12 @@ sent_count() {
 # wait_delivered N [SECONDS] - wait until N messages have been delivered to smtp-sink (default 20 s)
 wait_delivered() {
 	local want=$1 n=$(( ${2:-20} * 10 )) got files
+	local -a all
 	while :; do
 		got=$(sent_count)
-		files=$(sink_files | wc -l)
+		all=("$SINK_DIR"/*)
+		files=${#all[@]}
+		[ -e "${all[0]}" ] || files=0
 		[ "$got" -ge "$want" ] && [ "$files" -ge "$want" ] && return 0
 		if [ "$n" -le 0 ]; then
 			rig_log "wait_delivered: wanted $want delivered, Postfix logged $got sent, sink has $files"
@@ -512,30 +523,35 @@ delivered_last() {
 	sink_strip < "$f"
 }
 
+# The header helpers are one awk each (forks are slow on a loaded machine). RIG_UNFOLD collects
+# the header block of a message, unfolded, CRs dropped, into h[1..nh]; then its END code runs.
+RIG_UNFOLD='
+{ sub(/\r$/, "") }
+/^$/ { exit }
+/^[ \t]/ { if (nh) { l = $0; sub(/^[ \t]+/, "", l); h[nh] = h[nh] " " l }; next }
+{ h[++nh] = $0 }
+function isname(x, n) { return tolower(substr(x, 1, length(n) + 1)) == tolower(n) ":" }
+'
+
 # msg_headers - stdin: a message; stdout: its header block, one unfolded header per line
 msg_headers() {
-	tr -d '\r' | awk '
-	/^$/ { exit }
-	/^[ \t]/ { l = $0; sub(/^[ \t]+/, "", l); cur = cur " " l; next }
-	{ if (started) print cur; cur = $0; started = 1 }
-	END { if (started) print cur }
-	'
+	awk "$RIG_UNFOLD"' END { for (i = 1; i <= nh; i++) print h[i] }'
 }
 
 # hdr_count NAME FILE - how many NAME: headers (case-insensitive) the message in FILE has
 hdr_count() {
-	msg_headers < "$2" | awk -v n="$1" 'tolower(substr($0, 1, length(n) + 1)) == tolower(n) ":" { c++ } END { print c + 0 }'
+	awk -v n="$1" "$RIG_UNFOLD"' END { for (i = 1; i <= nh; i++) c += isname(h[i], n); print c + 0 }' "$2"
 }
 
 # hdr_get NAME FILE - print every NAME: header of FILE, unfolded, value only, in order
 hdr_get() {
-	msg_headers < "$2" | awk -v n="$1" 'tolower(substr($0, 1, length(n) + 1)) == tolower(n) ":" {
-		v = substr($0, length(n) + 2); sub(/^[ \t]+/, "", v); print v }'
+	awk -v n="$1" "$RIG_UNFOLD"' END { for (i = 1; i <= nh; i++) if (isname(h[i], n)) {
+		v = substr(h[i], length(n) + 2); sub(/^[ \t]+/, "", v); print v } }' "$2"
 }
 
 # hdr_at I FILE - print the name of the I-th header (1 = top) of FILE
 hdr_at() {
-	msg_headers < "$2" | sed -n "${1}p" | sed 's/:.*//'
+	awk -v i="$1" "$RIG_UNFOLD"' END { v = h[i]; sub(/:.*/, "", v); print v }' "$2"
 }
 
 # ---- assertions (print what differed; the EXIT trap then shows the logs) ------
@@ -561,13 +577,21 @@ assert_eq() {
 
 # assert_match ERE TEXT WHAT [FILE] - TEXT matches the extended regex ERE
 assert_match() {
-	printf '%s\n' "$2" | grep -Eq -- "$1" || fail "$3: '$2' does not match /$1/" "${4:-}"
+	rig_grep "$1" "$2" || fail "$3: '$2' does not match /$1/" "${4:-}"
 	ok "$3"
+}
+
+# rig_grep ERE TEXT - does a line of TEXT match ERE (no fork for one-line TEXT)
+rig_grep() {
+	case $2 in
+	*$'\n'*) printf '%s\n' "$2" | grep -Eq -- "$1" ;;
+	*) [[ $2 =~ $1 ]] ;;
+	esac
 }
 
 # assert_no_match ERE TEXT WHAT [FILE]
 assert_no_match() {
-	if printf '%s\n' "$2" | grep -Eq -- "$1"; then
+	if rig_grep "$1" "$2"; then
 		fail "$3: '$2' matches /$1/" "${4:-}"
 	fi
 	ok "$3"
