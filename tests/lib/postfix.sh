@@ -217,6 +217,25 @@ hm_stop() {
 	return 0
 }
 
+# hm_reload [SNIPPET] - rewrite the config (same port) with SNIPPET, SIGHUP, wait for the outcome:
+# 0 when hallmarkd logged "reloaded", 1 when it logged "reload failed" or nothing within 10 s
+hm_reload() {
+	local mark n=100
+	mark=$(wc -l < "$HM_LOG")
+	hm_config "${1:-}" > "$HM_CONF"
+	kill -HUP "$HM_PID"
+	while [ "$n" -gt 0 ]; do
+		case $(tail -n +"$(( mark + 1 ))" "$HM_LOG") in
+		*"reload failed"*) return 1 ;;
+		*reloaded*) return 0 ;;
+		esac
+		sleep 0.1
+		n=$(( n - 1 ))
+	done
+	rig_log "hm_reload: no outcome logged in 10 s"
+	return 1
+}
+
 # ---- smtp-sink ---------------------------------------------------------------
 
 # sink_start - smtp-sink on SINK_PORT dumping each message into $RIG_DIR/sink/msg/
@@ -354,27 +373,38 @@ pf_start() {
 	mkdir -p "$PF_DIR/etc" "$PF_DIR/spool" "$PF_DIR/data"
 	chown postfix "$PF_DIR/data"
 	sink_start
-	free_port PF_PORT
-	export PF_PORT
 	pf_main_cf > "$PF_DIR/etc/main.cf"
-	pf_master_cf > "$PF_DIR/etc/master.cf"
 	: > "$PF_DIR/maillog"
-	pf_make_queue
-	if ! "$PF_SBIN/postfix" -c "$PF_DIR/etc" start >> "$PF_DIR/start.log" 2>&1; then
-		rig_log "postfix start failed"
-		cat "$PF_DIR/start.log" >&2
-		return 1
-	fi
-	PF_STARTED=1
-	if ! wait_listen "$PF_PORT" 15; then
-		rig_log "postfix smtpd not listening on $PF_PORT"
-		return 1
-	fi
-	rig_log "postfix on 127.0.0.1:$PF_PORT, smtp-sink on $SINK_PORT, milter ${HM_PORT:-none}"
+	local try
+	for try in 1 2 3; do
+		# a port taken between the check and master's bind: try another one
+		free_port PF_PORT
+		export PF_PORT
+		pf_master_cf > "$PF_DIR/etc/master.cf"
+		pf_make_queue
+		if "$PF_SBIN/postfix" -c "$PF_DIR/etc" start >> "$PF_DIR/start.log" 2>&1; then
+			PF_STARTED=1
+			if wait_listen "$PF_PORT" 15; then
+				rig_log "postfix on 127.0.0.1:$PF_PORT, smtp-sink on $SINK_PORT, milter ${HM_PORT:-none}"
+				return 0
+			fi
+			pf_stop_master
+		fi
+		rig_log "postfix did not start on port $PF_PORT (try $try)"
+	done
+	tail -n 20 "$PF_DIR/start.log" "$PF_DIR/maillog" >&2
+	return 1
 }
 
 # pf_stop - stop the private Postfix and the smtp-sink (wait for master to exit)
 pf_stop() {
+	pf_stop_master
+	sink_stop
+	return 0
+}
+
+# pf_stop_master - stop the private Postfix's master (and so all its processes)
+pf_stop_master() {
 	if [ "${PF_STARTED:-0}" = 1 ]; then
 		local pidf=$PF_DIR/spool/pid/master.pid pid=""
 		[ -s "$pidf" ] && pid=$(tr -d ' \n' < "$pidf")
@@ -385,7 +415,6 @@ pf_stop() {
 		fi
 		PF_STARTED=0
 	fi
-	sink_stop
 	return 0
 }
 
@@ -422,18 +451,21 @@ pf_postcat() { "$PF_SBIN/postcat" -c "$PF_DIR/etc" "$@"; }
 # ---- sending and reading back ------------------------------------------------
 
 SEND_N=0
-# send_msg [--addr IP] [--helo NAME] [--from A] [--to A] [--data FILE] [--expect CODE] [swaks args]
-# Sends one message through Postfix with XCLIENT ADDR/HELO (IPv6 addresses get the IPV6: prefix).
+# send_msg [--addr IP] [--helo NAME] [--name PTR] [--from A] [--to A] [--data FILE] [--expect CODE]
+#          [other swaks options, e.g. --header 'X-A: b' --body 'text' instead of --data]
+# Sends one message through Postfix with XCLIENT ADDR/HELO/NAME (IPv6 addresses get the IPV6:
+# prefix; NAME defaults to [UNAVAILABLE], i.e. no reverse name).
 # Returns 0 when the message was accepted (250); with --expect 4 or 5 when the first error reply
 # (or the DATA reply) starts with that. The reply is in $SEND_REPLY, the transcript in $SEND_LOG.
 send_msg() {
 	local addr=192.0.2.10 helo=mail.example.org from=sender@example.org to=rcpt@example.net
-	local data="" expect=2 xaddr
+	local data="" expect=2 xaddr name="[UNAVAILABLE]"
 	local -a extra=()
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--addr) addr=$2; shift 2 ;;
 		--helo) helo=$2; shift 2 ;;
+		--name) name=$2; shift 2 ;;
 		--from) from=$2; shift 2 ;;
 		--to) to=$2; shift 2 ;;
 		--data) data=$2; shift 2 ;;
@@ -445,7 +477,7 @@ send_msg() {
 	SEND_N=$(( SEND_N + 1 ))
 	SEND_LOG=$RIG_DIR/swaks.$SEND_N.log
 	local -a args=(--server "127.0.0.1:$PF_PORT" --timeout 60
-		--xclient-addr "$xaddr" --xclient-helo "$helo" --xclient-name "[UNAVAILABLE]"
+		--xclient-addr "$xaddr" --xclient-helo "$helo" --xclient-name "$name"
 		--helo "$helo" --from "$from" --to "$to")
 	[ -n "$data" ] && args+=(--data "@$data")
 	local rc=0
