@@ -71,5 +71,7 @@ const struct conf_opt conf_opts[] = {
 	  NULL, NULL, "logging" },
 	{ "dns", CT_SECTION, F(conf, dns), NULL, 0, 0, NULL, dns_opts, NULL,
 	  NULL, NULL, "the DNS layer" },
+	{ "dkim_verify", CT_SECTION, F(conf, dkim_verify), NULL, 0, 0, NULL,
+	  dkimv_conf_opts, NULL, NULL, NULL, "DKIM verification" },
 	CONF_END
 };

@@ -73,6 +73,8 @@ const struct conf_opt dkimv_conf_opts[] = {
 };
 #undef OFF
 
+#define DKIMV_HUGE_MAX 8
+
 /* per-message state in msg->mod[MOD_DKIMV] */
 struct dkimv_state {
 	DKIM *dkim;		/* NULL: nothing (more) to verify */
@@ -84,6 +86,10 @@ struct dkimv_state {
 	unsigned nsighdr;	/* DKIM-Signature headers seen */
 	unsigned oversized;	/* DKIM-Signature headers not passed on */
 	unsigned ignored;	/* signatures beyond the cap */
+	char *huge[DKIMV_HUGE_MAX];	/* names of headers over
+					 * DKIMV_LIB_HDR_MAX, lower case */
+	size_t nhuge;
+	int huge_many;		/* more of them than huge[] holds */
 };
 
 static pthread_once_t dkimv_once = PTHREAD_ONCE_INIT;
@@ -137,11 +143,12 @@ dkimv_i_within_d(const char *i, const char *d)
 	return il == dl || dom[il - dl - 1] == '.';
 }
 
-/* dkimv_h_has_from - h= (colon-separated, FWS allowed) contains From */
+/* dkimv_h_has - h= (colon-separated, FWS allowed) contains name */
 int
-dkimv_h_has_from(const char *h)
+dkimv_h_has(const char *h, const char *name)
 {
 	const char *p = h;
+	size_t nl = strlen(name);
 
 	if (h == NULL)
 		return 0;
@@ -154,7 +161,7 @@ dkimv_h_has_from(const char *h)
 			s++;
 		while (t > s && isspace((unsigned char)t[-1]))
 			t--;
-		if (t - s == 4 && str_ncasecmp(s, "from", 4) == 0)
+		if ((size_t)(t - s) == nl && str_ncasecmp(s, name, nl) == 0)
 			return 1;
 		if (e == NULL)
 			break;
@@ -243,8 +250,12 @@ structure_check(const struct dkimv_facts *f, const char **why)
 		*why = "i= not within d=";
 		return RES_DKIM_PERMERROR;
 	}
-	if (!dkimv_h_has_from(f->h)) {
+	if (!dkimv_h_has(f->h, "from")) {
 		*why = "From not signed";
+		return RES_DKIM_PERMERROR;
+	}
+	if (f->huge_signed) {
+		*why = "signed header over 64 KB";
 		return RES_DKIM_PERMERROR;
 	}
 	if ((f->t != NULL && parse_time(f->t, &t) < 0) ||
@@ -282,6 +293,11 @@ time_check(const struct dkimv_facts *f, const struct conf_dkim_verify *cf,
 static enum res_dkim
 crypto_result(const struct dkimv_facts *f, const char **why)
 {
+	if (f->bh == DKIM_SIGBH_MISMATCH && (f->sigerror == DKIM_SIGERROR_OK ||
+	    f->sigerror == DKIM_SIGERROR_BADSIG)) {
+		*why = "body hash mismatch";
+		return RES_DKIM_FAIL;
+	}
 	if (f->sigerror != DKIM_SIGERROR_OK &&
 	    f->sigerror != DKIM_SIGERROR_UNKNOWN)
 		return sigerror_result(f, why);
@@ -427,6 +443,48 @@ is_sighdr(const char *name)
 	return str_casecmp(name, DKIM_SIGNHEADER) == 0;
 }
 
+/* line_size - bytes of a header line once bare LFs become CRLF */
+static size_t
+line_size(const char *s)
+{
+	size_t n = 0;
+
+	for (const char *p = s; *p != '\0'; p++)
+		n += (*p == '\n' && (p == s || p[-1] != '\r')) ? 2 : 1;
+	return n;
+}
+
+/* huge_note - remember a header too long for libopendkim's canonicaliser */
+static void
+huge_note(struct hm_msg *m, struct dkimv_state *st, const char *name,
+    size_t len)
+{
+	char nb[80];
+
+	log_qid(LOG_LVL_WARN, m->qid, "dkim: header %s of %zu bytes: "
+	    "signatures covering it get permerror", LOG_P(nb, name), len);
+	for (size_t k = 0; k < st->nhuge; k++)
+		if (str_casecmp(st->huge[k], name) == 0)
+			return;
+	if (st->nhuge == DKIMV_HUGE_MAX) {
+		st->huge_many = 1;
+		return;
+	}
+	st->huge[st->nhuge++] = xstrdup(name);
+}
+
+/* huge_signed - h= covers a header that was too long */
+static int
+huge_signed(const struct dkimv_state *st, const char *h)
+{
+	if (st->huge_many)
+		return 1;
+	for (size_t k = 0; k < st->nhuge; k++)
+		if (dkimv_h_has(h, st->huge[k]))
+			return 1;
+	return 0;
+}
+
 /* dkimv_header - pass one header to libopendkim as "Name: value" */
 static int
 dkimv_header(struct hm_msg *m, const struct hm_header *h)
@@ -455,6 +513,8 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 	/* the MTA may strip the space after the colon: put it back */
 	str_add(&line, (v[0] == ' ' || v[0] == '\t') ? ":" : ": ");
 	str_add(&line, v);
+	if (line_size(line.s) > DKIMV_LIB_HDR_MAX)
+		huge_note(m, st, h->name, line.len);
 	stat = dkim_header(st->dkim, (u_char *)line.s, line.len);
 	str_free(&line);
 	if (stat != DKIM_STAT_OK)
@@ -590,8 +650,10 @@ facts_get(DKIM *dkim, DKIM_SIGINFO *sig, struct dkimv_facts *f)
 
 /* sig_evaluate - result, A-R entry and log line for one signature */
 static void
-sig_evaluate(struct hm_msg *m, DKIM *dkim, DKIM_SIGINFO *sig, time_t now)
+sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
+    DKIM_SIGINFO *sig, time_t now)
 {
+	DKIM *dkim = st->dkim;
 	struct dkimv_facts f;
 	struct res_dkim_sig *r;
 	char why[160], *tag_t, *tag_x, *props, lb[200];
@@ -611,6 +673,7 @@ sig_evaluate(struct hm_msg *m, DKIM *dkim, DKIM_SIGINFO *sig, time_t now)
 	f.h = tag_dup(sig, "h");
 	f.t = tag_t = tag_dup(sig, "t");
 	f.x = tag_x = tag_dup(sig, "x");
+	f.huge_signed = huge_signed(st, f.h);
 	r->testing = (f.flags & DKIM_SIGFLAG_TESTKEY) != 0;
 	r->result = dkimv_decide(&f, &m->conf->dkim_verify, now, why,
 	    sizeof(why));
@@ -670,7 +733,7 @@ eom_sigs(struct hm_msg *m, struct dkimv_state *st)
 	for (int k = 0; k < nsigs; k++) {
 		if ((dkim_sig_getflags(sigs[k]) & DKIM_SIGFLAG_IGNORE) != 0)
 			continue;
-		sig_evaluate(m, st->dkim, sigs[k], now);
+		sig_evaluate(m, st, sigs[k], now);
 		done++;
 	}
 	if (st->ignored > 0) {
@@ -724,6 +787,8 @@ dkimv_msg_free(struct hm_msg *m)
 	if (st == NULL)
 		return;
 	state_drop(st);
+	for (size_t k = 0; k < st->nhuge; k++)
+		free(st->huge[k]);
 	free(st);
 	m->mod[MOD_DKIMV] = NULL;
 }

@@ -50,7 +50,14 @@ struct dkimv_facts {
 	const char *t, *x;	/* tag values as written, or NULL */
 	ssize_t msglen;		/* canonicalised body length */
 	ssize_t signlen;	/* l= value, -1 when absent */
+	int huge_signed;	/* h= names a header libopendkim cannot
+				 * canonicalise (over DKIMV_LIB_HDR_MAX) */
 };
+
+/* longest header line ("Name: value", CRLF line ends, no final CRLF) that
+ * libopendkim 2.11 canonicalises correctly; longer ones break the
+ * signatures that cover them */
+#define DKIMV_LIB_HDR_MAX 65535
 
 /*
  * dkimv_decide - the RFC 8601 result for one signature under policy cf at
@@ -62,7 +69,7 @@ enum res_dkim dkimv_decide(const struct dkimv_facts *f,
 
 /* dkimv_i_within_d - the domain of i= is d= or a subdomain of it */
 int dkimv_i_within_d(const char *i, const char *d);
-/* dkimv_h_has_from - the h= list names From */
-int dkimv_h_has_from(const char *h);
+/* dkimv_h_has - the h= list names header name (case-insensitive) */
+int dkimv_h_has(const char *h, const char *name);
 
 #endif

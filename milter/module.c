@@ -4,8 +4,10 @@
  */
 #include <stddef.h>
 
+#include "dkim_verify.h"
 #include "module.h"
 
 const struct hm_module *const hm_modules[] = {
+	&dkimv_module,
 	NULL
 };
