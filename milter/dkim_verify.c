@@ -594,7 +594,7 @@ static char *
 sig_props(const struct res_dkim_sig *r)
 {
 	struct str p;
-	char *idef = NULL;
+	char *idef = NULL, *out;
 	const char *i = r->i;
 
 	str_init(&p);
@@ -611,7 +611,9 @@ sig_props(const struct res_dkim_sig *r)
 	if (prop_safe(r->b8))
 		str_addf(&p, "%sheader.b=%s", p.len ? " " : "", r->b8);
 	free(idef);
-	return str_steal(&p);
+	out = str_steal(&p);
+	str_free(&p);	/* str_steal leaves a fresh buffer */
+	return out;
 }
 
 /* tag_dup - a signature tag value, copied; NULL when absent */

@@ -1016,7 +1016,7 @@ static char *
 zone_to_static(const char *path)
 {
 	FILE *f = fopen(path, "r");
-	char line[8192], name[256];
+	char line[8192], name[256], *out;
 	struct str z;
 
 	assert_non_null(f);
@@ -1030,7 +1030,9 @@ zone_to_static(const char *path)
 		str_addf(&z, "%s.dkim.example TXT %s", name, t + 8);
 	}
 	fclose(f);
-	return str_steal(&z);
+	out = str_steal(&z);
+	str_free(&z);	/* str_steal leaves a fresh buffer */
+	return out;
 }
 
 /* read_file - whole file; *len set */
@@ -1039,7 +1041,7 @@ read_file(const char *path, size_t *len)
 {
 	FILE *f = fopen(path, "rb");
 	struct str s;
-	char buf[65536];
+	char buf[65536], *out;
 	size_t n;
 
 	assert_non_null(f);
@@ -1048,7 +1050,9 @@ read_file(const char *path, size_t *len)
 		str_addn(&s, buf, n);
 	fclose(f);
 	*len = s.len;
-	return str_steal(&s);
+	out = str_steal(&s);
+	str_free(&s);	/* str_steal leaves a fresh buffer */
+	return out;
 }
 
 /* check_entry - a manifest field "result:selector[:reason]" against r */
