@@ -443,15 +443,17 @@ is_sighdr(const char *name)
 	return str_casecmp(name, DKIM_SIGNHEADER) == 0;
 }
 
-/* line_size - bytes of a header line once bare LFs become CRLF */
-static size_t
-line_size(const char *s)
+/* add_crlf - append v with folding line ends as CRLF: MTAs (Postfix)
+ * hand folded header values to milters with bare LFs, and libopendkim
+ * fixes bare LFs in the body only */
+static void
+add_crlf(struct str *b, const char *v)
 {
-	size_t n = 0;
-
-	for (const char *p = s; *p != '\0'; p++)
-		n += (*p == '\n' && (p == s || p[-1] != '\r')) ? 2 : 1;
-	return n;
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == '\n' && (p == v || p[-1] != '\r'))
+			str_addc(b, '\r');
+		str_addc(b, *p);
+	}
 }
 
 /* huge_note - remember a header too long for libopendkim's canonicaliser */
@@ -512,8 +514,8 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 	str_add(&line, h->name);
 	/* the MTA may strip the space after the colon: put it back */
 	str_add(&line, (v[0] == ' ' || v[0] == '\t') ? ":" : ": ");
-	str_add(&line, v);
-	if (line_size(line.s) > DKIMV_LIB_HDR_MAX)
+	add_crlf(&line, v);
+	if (line.len > DKIMV_LIB_HDR_MAX)
 		huge_note(m, st, h->name, line.len);
 	stat = dkim_header(st->dkim, (u_char *)line.s, line.len);
 	str_free(&line);

@@ -62,6 +62,18 @@ conf_done(struct conf *cf)
 	conf_release(cf);
 }
 
+/* lf_only - fold lines as Postfix gives them to milters: LF, no CR */
+static void
+lf_only(char *v)
+{
+	char *w = v;
+
+	for (const char *r = v; *r != '\0'; r++)
+		if (!(r[0] == '\r' && r[1] == '\n'))
+			*w++ = *r;
+	*w = '\0';
+}
+
 /* feed_header - one header line "Name:value" (value as the MTA gives it) */
 static void
 feed_header(struct hm_msg *m, const char *p, size_t n)
@@ -72,6 +84,7 @@ feed_header(struct hm_msg *m, const char *p, size_t n)
 
 	h.name = xstrndup(p, nl);
 	h.value = colon ? xstrndup(colon + 1, n - nl - 1) : xstrdup("");
+	lf_only(h.value);
 	assert_int_equal(dkimv_module.header(m, &h), HM_OK);
 	free(h.name);
 	free(h.value);
