@@ -30,6 +30,7 @@
 #include "conf_table.h"
 #include "ctx.h"
 #include "dkim_lib.h"
+#include "dkim_policy.h"
 #include "dkim_verify.h"
 #include "dns.h"
 #include "str.h"
@@ -434,10 +435,10 @@ static const struct conf_dkim_verify CF_DEF = {
 };
 
 /* facts_pass - facts of a good rsa-sha256 signature */
-static struct dkimv_facts
+static struct dkimpol_facts
 facts_pass(void)
 {
-	struct dkimv_facts f = {
+	struct dkimpol_facts f = {
 		.sigerror = DKIM_SIGERROR_OK,
 		.flags = DKIM_SIGFLAG_PROCESSED | DKIM_SIGFLAG_PASSED,
 		.bh = DKIM_SIGBH_MATCH, .alg = DKIM_SIGN_RSASHA256,
@@ -447,19 +448,19 @@ facts_pass(void)
 	return f;
 }
 
-/* decide - dkimv_decide with default config at t=1e9 */
+/* decide - dkimpol_decide with default config at t=1e9 */
 static enum res_dkim
-decide(const struct dkimv_facts *f, const struct conf_dkim_verify *cf,
+decide(const struct dkimpol_facts *f, const struct conf_dkim_verify *cf,
     char *why)
 {
-	return dkimv_decide(f, cf ? cf : &CF_DEF, 1000000000, why, 160);
+	return dkimpol_decide(f, cf ? cf : &CF_DEF, 1000000000, why, 160);
 }
 
 /* test_decide_algorithms - RFC 8301, key sizes, ed25519 */
 static void
 test_decide_algorithms(void **state)
 {
-	struct dkimv_facts f = facts_pass();
+	struct dkimpol_facts f = facts_pass();
 	struct conf_dkim_verify cf = CF_DEF;
 	char why[160];
 
@@ -488,23 +489,23 @@ test_decide_algorithms(void **state)
 static void
 test_decide_identity(void **state)
 {
-	struct dkimv_facts f = facts_pass();
+	struct dkimpol_facts f = facts_pass();
 	char why[160];
 
-	assert_true(dkimv_i_within_d("@example.org", "example.org"));
-	assert_true(dkimv_i_within_d("u@Mail.Example.ORG", "example.org"));
-	assert_false(dkimv_i_within_d("u@badexample.org", "example.org"));
-	assert_false(dkimv_i_within_d("u@org", "example.org"));
-	assert_false(dkimv_i_within_d("no-at-sign", "example.org"));
-	assert_true(dkimv_i_within_d(NULL, "example.org"));
+	assert_true(dkimpol_i_within_d("@example.org", "example.org"));
+	assert_true(dkimpol_i_within_d("u@Mail.Example.ORG", "example.org"));
+	assert_false(dkimpol_i_within_d("u@badexample.org", "example.org"));
+	assert_false(dkimpol_i_within_d("u@org", "example.org"));
+	assert_false(dkimpol_i_within_d("no-at-sign", "example.org"));
+	assert_true(dkimpol_i_within_d(NULL, "example.org"));
 	f.i = "@evil.example";
 	assert_int_equal(decide(&f, NULL, why), RES_DKIM_PERMERROR);
 	assert_string_equal(why, "i= not within d=");
 	f = facts_pass();
-	assert_true(dkimv_h_has("To : FROM : subject", "from"));
-	assert_true(dkimv_h_has("from", "from"));
-	assert_false(dkimv_h_has("to:subject:x-from", "from"));
-	assert_false(dkimv_h_has("", "from"));
+	assert_true(dkimpol_h_has("To : FROM : subject", "from"));
+	assert_true(dkimpol_h_has("from", "from"));
+	assert_false(dkimpol_h_has("to:subject:x-from", "from"));
+	assert_false(dkimpol_h_has("", "from"));
 	f.h = "to:subject";
 	assert_int_equal(decide(&f, NULL, why), RES_DKIM_PERMERROR);
 	assert_string_equal(why, "From not signed");
@@ -514,7 +515,7 @@ test_decide_identity(void **state)
 static void
 test_decide_times(void **state)
 {
-	struct dkimv_facts f = facts_pass();
+	struct dkimpol_facts f = facts_pass();
 	char why[160];
 
 	f.t = "999999000";
@@ -540,7 +541,7 @@ test_decide_times(void **state)
 static void
 test_decide_errors(void **state)
 {
-	struct dkimv_facts f = facts_pass();
+	struct dkimpol_facts f = facts_pass();
 	struct conf_dkim_verify cf = CF_DEF;
 	char why[160];
 
