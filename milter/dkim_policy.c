@@ -134,6 +134,27 @@ parse_time(const char *v, uint64_t *out)
 	return str_parse_u64(v, strlen(v), UINT64_MAX / 2, out);
 }
 
+/* is_base64 - v is base64 with optional folding white space (RFC 6376
+ * 3.5); NULL counts as valid (a missing tag is libopendkim's finding) */
+static int
+is_base64(const char *v)
+{
+	size_t pad = 0;
+
+	for (const char *p = v; p != NULL && *p != '\0'; p++) {
+		if (isspace((unsigned char)*p))
+			continue;
+		if (*p == '=') {
+			pad++;
+			continue;
+		}
+		if (pad > 0 || !(isalnum((unsigned char)*p) || *p == '+' ||
+		    *p == '/'))
+			return 0;
+	}
+	return pad <= 2;
+}
+
 /* structure_check - rules on the signature's own fields; permerror or NONE */
 static enum res_dkim
 structure_check(const struct dkimpol_facts *f, const char **why)
@@ -143,6 +164,10 @@ structure_check(const struct dkimpol_facts *f, const char **why)
 	if (f->alg != DKIM_SIGN_RSASHA1 && f->alg != DKIM_SIGN_RSASHA256 &&
 	    f->alg != DKIM_SIGN_ED25519SHA256) {
 		*why = "unknown algorithm";
+		return RES_DKIM_PERMERROR;
+	}
+	if (!is_base64(f->b) || !is_base64(f->bh)) {
+		*why = "b= or bh= is not base64";
 		return RES_DKIM_PERMERROR;
 	}
 	if (f->d == NULL || f->d[0] == '\0') {
@@ -196,7 +221,7 @@ time_check(const struct dkimpol_facts *f, const struct conf_dkim_verify *cf,
 static enum res_dkim
 crypto_result(const struct dkimpol_facts *f, const char **why)
 {
-	if (f->bh == DKIM_SIGBH_MISMATCH && (f->sigerror == DKIM_SIGERROR_OK ||
+	if (f->bhres == DKIM_SIGBH_MISMATCH && (f->sigerror == DKIM_SIGERROR_OK ||
 	    f->sigerror == DKIM_SIGERROR_BADSIG)) {
 		*why = "body hash mismatch";
 		return RES_DKIM_FAIL;
@@ -208,12 +233,12 @@ crypto_result(const struct dkimpol_facts *f, const char **why)
 		*why = "signature not evaluated";
 		return RES_DKIM_NEUTRAL;
 	}
-	if (f->bh == DKIM_SIGBH_MISMATCH) {
+	if (f->bhres == DKIM_SIGBH_MISMATCH) {
 		*why = "body hash mismatch";
 		return RES_DKIM_FAIL;
 	}
 	if ((f->flags & DKIM_SIGFLAG_PASSED) == 0 ||
-	    f->bh != DKIM_SIGBH_MATCH) {
+	    f->bhres != DKIM_SIGBH_MATCH) {
 		*why = "signature mismatch";
 		return RES_DKIM_FAIL;
 	}
@@ -276,7 +301,10 @@ dkimpol_decide(const struct dkimpol_facts *f, const struct conf_dkim_verify *cf,
 		if (r == RES_DKIM_NONE)
 			r = policy_result(f, cf, why, whylen);
 	}
-	if (w != NULL)
+	if (w != NULL && strcmp(w, "malformed signature") == 0 &&
+	    f->liberr != NULL)
+		snprintf(why, whylen, "%s: %s", w, f->liberr);
+	else if (w != NULL)
 		snprintf(why, whylen, "%s", w);
 	if ((f->flags & DKIM_SIGFLAG_TESTKEY) != 0)
 		r = testing_adjust(r, why, whylen);

@@ -22,11 +22,12 @@ struct dkimpol_facts {
 	int sigerror;		/* DKIM_SIGERROR_* */
 	const char *liberr;	/* libopendkim's text for sigerror, or NULL */
 	unsigned flags;		/* DKIM_SIGFLAG_* */
-	int bh;			/* DKIM_SIGBH_* */
+	int bhres;		/* DKIM_SIGBH_* */
 	int alg;		/* DKIM_SIGN_* */
 	unsigned keybits;	/* RSA modulus bits (0 for ed25519) */
 	const char *d, *i, *h;	/* tag values as written, or NULL */
 	const char *t, *x;	/* tag values as written, or NULL */
+	const char *b, *bh;	/* tag values as written, or NULL */
 	ssize_t msglen;		/* canonicalised body length */
 	ssize_t signlen;	/* l= value, -1 when absent */
 	int huge_signed;	/* h= names a header libopendkim cannot

@@ -226,6 +226,19 @@ huge_signed(const struct dkimv_state *st, const char *h)
 	return 0;
 }
 
+/* sig_refused - libopendkim could not parse a DKIM-Signature: it keeps it
+ * in its list (DKIM_LIBFLAGS_BADSIGHANDLES) with the error, so it gets
+ * its permerror at eom; the other signatures are still verified */
+static void
+sig_refused(struct hm_msg *m, struct dkimv_state *st)
+{
+	const char *e = dkim_geterror(st->dkim);
+	char eb[120];
+
+	log_qid(LOG_LVL_WARN, m->qid, "dkim: malformed DKIM-Signature: %s",
+	    e != NULL ? LOG_P(eb, e) : "?");
+}
+
 /* dkimv_header - pass one header to libopendkim as "Name: value" */
 static int
 dkimv_header(struct hm_msg *m, const struct hm_header *h)
@@ -258,7 +271,9 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 		huge_note(m, st, h->name, line.len);
 	stat = dkim_header(st->dkim, (u_char *)line.s, line.len);
 	str_free(&line);
-	if (stat != DKIM_STAT_OK)
+	if (stat == DKIM_STAT_SYNTAX && is_sighdr(h->name))
+		sig_refused(m, st);
+	else if (stat != DKIM_STAT_OK)
 		lib_failed(m, st, "header", stat);
 	return HM_OK;
 }
@@ -378,7 +393,7 @@ facts_get(DKIM *dkim, DKIM_SIGINFO *sig, struct dkimpol_facts *f)
 	f->sigerror = dkim_sig_geterror(sig);
 	f->liberr = dkim_sig_geterrorstr(f->sigerror);
 	f->flags = dkim_sig_getflags(sig);
-	f->bh = dkim_sig_getbh(sig);
+	f->bhres = dkim_sig_getbh(sig);
 	if (dkim_sig_getsignalg(sig, &alg) != DKIM_STAT_OK)
 		alg = DKIM_SIGN_UNKNOWN;
 	f->alg = alg;
@@ -399,7 +414,7 @@ sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
 	DKIM *dkim = st->dkim;
 	struct dkimpol_facts f;
 	struct res_dkim_sig *r;
-	char why[160], *tag_t, *tag_x, *props, lb[200];
+	char why[160], *tag_t, *tag_x, *tag_b, *tag_bh, *props, lb[200];
 	char *b;
 
 	facts_get(dkim, sig, &f);
@@ -410,12 +425,13 @@ sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
 	r->a = tag_dup(sig, "a");
 	b = tag_dup(sig, "b");
 	b8_copy(r->b8, b);
-	free(b);
 	f.d = r->d;
 	f.i = r->i;
 	f.h = tag_dup(sig, "h");
 	f.t = tag_t = tag_dup(sig, "t");
 	f.x = tag_x = tag_dup(sig, "x");
+	f.b = tag_b = b;
+	f.bh = tag_bh = tag_dup(sig, "bh");
 	f.huge_signed = huge_signed(st, f.h);
 	r->testing = (f.flags & DKIM_SIGFLAG_TESTKEY) != 0;
 	r->result = dkimpol_decide(&f, &m->conf->dkim_verify, now, why,
@@ -434,6 +450,8 @@ sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
 	free((char *)f.h);
 	free(tag_t);
 	free(tag_x);
+	free(tag_b);
+	free(tag_bh);
 }
 
 /* add_plain - a result without signature details (none, errors) */
