@@ -341,7 +341,7 @@ lib_init(void)
 	unsigned int flags = DKIM_LIBFLAGS_BADSIGHANDLES |
 	    DKIM_LIBFLAGS_FIXCRLF;
 	unsigned int zero = 0;
-	uint64_t timeout = DKIML_TIMEOUT;
+	unsigned int timeout = DKIML_TIMEOUT;
 
 	lib = dkim_init(NULL, NULL);
 	if (lib == NULL) {

@@ -6,7 +6,6 @@
  * SYNOPSIS
  *	extern const struct hm_module dkimv_module;
  *	extern const struct conf_opt dkimv_conf_opts[];
- *	enum res_dkim dkimv_decide(facts, conf, now, why, whylen);
  *
  * DESCRIPTION
  *	Owns struct dkimv_state in msg->mod[MOD_DKIMV]: the DKIM handle and
@@ -16,10 +15,8 @@
  *	as it goes), so memory does not grow with the body.
  *
  *	libopendkim 2.11 verifies the cryptography and parses tags; the rules
- *	it does not enforce are applied here by dkimv_decide() (pure): RFC 8301
- *	(rsa-sha1, RSA key size; ed25519 keys are reported as 0 bits and are
- *	exempt), i= within d=, From in h=, t= and x=, l= with unsigned content,
- *	testing keys.
+ *	it does not enforce are applied by dkimpol_decide() (dkim_policy.c,
+ *	pure) to the facts collected here.
  *
  *	Errors: a libopendkim failure on one message is logged with the queue
  *	id and gives that message temperror/permerror results, never a crash.
@@ -41,6 +38,7 @@
 #include "conf_table.h"
 #include "ctx.h"
 #include "dkim_lib.h"
+#include "dkim_policy.h"
 #include "dkim_verify.h"
 #include "log.h"
 #include "str.h"
@@ -73,6 +71,8 @@ const struct conf_opt dkimv_conf_opts[] = {
 };
 #undef OFF
 
+#define DKIMV_HUGE_MAX 8
+
 /* per-message state in msg->mod[MOD_DKIMV] */
 struct dkimv_state {
 	DKIM *dkim;		/* NULL: nothing (more) to verify */
@@ -84,6 +84,10 @@ struct dkimv_state {
 	unsigned nsighdr;	/* DKIM-Signature headers seen */
 	unsigned oversized;	/* DKIM-Signature headers not passed on */
 	unsigned ignored;	/* signatures beyond the cap */
+	char *huge[DKIMV_HUGE_MAX];	/* names of headers over
+					 * DKIMPOL_LIB_HDR_MAX, lower case */
+	size_t nhuge;
+	int huge_many;		/* more of them than huge[] holds */
 };
 
 static pthread_once_t dkimv_once = PTHREAD_ONCE_INIT;
@@ -113,255 +117,6 @@ module_init(void)
 
 	if (lib != NULL)
 		(void)dkim_set_prescreen(lib, prescreen);
-}
-
-/* dkimv_i_within_d - the domain of i= is d= or one of its subdomains */
-int
-dkimv_i_within_d(const char *i, const char *d)
-{
-	const char *at, *dom;
-	size_t dl, il;
-
-	if (i == NULL || d == NULL)
-		return i == NULL;
-	at = strrchr(i, '@');
-	if (at == NULL)
-		return 0;
-	dom = at + 1;
-	dl = strlen(d);
-	il = strlen(dom);
-	if (dl == 0 || il < dl)
-		return 0;
-	if (str_casecmp(dom + il - dl, d) != 0)
-		return 0;
-	return il == dl || dom[il - dl - 1] == '.';
-}
-
-/* dkimv_h_has_from - h= (colon-separated, FWS allowed) contains From */
-int
-dkimv_h_has_from(const char *h)
-{
-	const char *p = h;
-
-	if (h == NULL)
-		return 0;
-	while (*p != '\0') {
-		const char *e = strchr(p, ':');
-		size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
-		const char *s = p, *t = p + n;
-
-		while (s < t && isspace((unsigned char)*s))
-			s++;
-		while (t > s && isspace((unsigned char)t[-1]))
-			t--;
-		if (t - s == 4 && str_ncasecmp(s, "from", 4) == 0)
-			return 1;
-		if (e == NULL)
-			break;
-		p = e + 1;
-	}
-	return 0;
-}
-
-/* sigerror_result - result for an error libopendkim recorded */
-static enum res_dkim
-sigerror_result(const struct dkimv_facts *f, const char **why)
-{
-	switch (f->sigerror) {
-	case DKIM_SIGERROR_KEYFAIL:
-		*why = "key lookup failed";
-		return RES_DKIM_TEMPERROR;
-	case DKIM_SIGERROR_NOKEY:
-		*why = "key not found";
-		return RES_DKIM_PERMERROR;
-	case DKIM_SIGERROR_BADSIG:
-		*why = "signature mismatch";
-		return RES_DKIM_FAIL;
-	case DKIM_SIGERROR_KEYREVOKED:
-		*why = "key revoked";
-		return RES_DKIM_FAIL;
-	case DKIM_SIGERROR_KEYTOOSMALL:
-		*why = "key too small";
-		return RES_DKIM_FAIL;
-	case DKIM_SIGERROR_EXPIRED:
-		*why = "signature expired";
-		return RES_DKIM_FAIL;
-	case DKIM_SIGERROR_FUTURE:
-		*why = "signature timestamp in the future";
-		return RES_DKIM_FAIL;
-	case DKIM_SIGERROR_INVALID_H:
-		*why = "From not signed";
-		return RES_DKIM_PERMERROR;
-	case DKIM_SIGERROR_SUBDOMAIN:
-	case DKIM_SIGERROR_DOMAIN:
-		*why = "i= not within d=";
-		return RES_DKIM_PERMERROR;
-	case DKIM_SIGERROR_MULTIREPLY:
-		*why = "several key records";
-		return RES_DKIM_PERMERROR;
-	case DKIM_SIGERROR_DNSSYNTAX:
-	case DKIM_SIGERROR_KEYDECODE:
-	case DKIM_SIGERROR_KEYVERSION:
-	case DKIM_SIGERROR_KEYUNKNOWNHASH:
-	case DKIM_SIGERROR_KEYHASHMISMATCH:
-	case DKIM_SIGERROR_NOTEMAILKEY:
-	case DKIM_SIGERROR_KEYTYPEMISSING:
-	case DKIM_SIGERROR_KEYTYPEUNKNOWN:
-		*why = "bad key record";
-		return RES_DKIM_PERMERROR;
-	default:
-		*why = "malformed signature";
-		return RES_DKIM_PERMERROR;
-	}
-}
-
-/* parse_time - a t=/x= value; 0 and *out, or -1 when malformed */
-static int
-parse_time(const char *v, uint64_t *out)
-{
-	if (v == NULL)
-		return -1;
-	return str_parse_u64(v, strlen(v), UINT64_MAX / 2, out);
-}
-
-/* structure_check - rules on the signature's own fields; permerror or NONE */
-static enum res_dkim
-structure_check(const struct dkimv_facts *f, const char **why)
-{
-	uint64_t t = 0, x = 0;
-
-	if (f->alg != DKIM_SIGN_RSASHA1 && f->alg != DKIM_SIGN_RSASHA256 &&
-	    f->alg != DKIM_SIGN_ED25519SHA256) {
-		*why = "unknown algorithm";
-		return RES_DKIM_PERMERROR;
-	}
-	if (f->d == NULL || f->d[0] == '\0') {
-		*why = "malformed signature";
-		return RES_DKIM_PERMERROR;
-	}
-	if (!dkimv_i_within_d(f->i, f->d)) {
-		*why = "i= not within d=";
-		return RES_DKIM_PERMERROR;
-	}
-	if (!dkimv_h_has_from(f->h)) {
-		*why = "From not signed";
-		return RES_DKIM_PERMERROR;
-	}
-	if ((f->t != NULL && parse_time(f->t, &t) < 0) ||
-	    (f->x != NULL && parse_time(f->x, &x) < 0)) {
-		*why = "malformed t= or x=";
-		return RES_DKIM_PERMERROR;
-	}
-	if (f->t != NULL && f->x != NULL && x < t) {
-		*why = "x= before t=";
-		return RES_DKIM_PERMERROR;
-	}
-	return RES_DKIM_NONE;
-}
-
-/* time_check - expiry and future time stamps; FAIL or NONE */
-static enum res_dkim
-time_check(const struct dkimv_facts *f, const struct conf_dkim_verify *cf,
-    time_t now, const char **why)
-{
-	uint64_t t, x, n = now < 0 ? 0 : (uint64_t)now;
-	uint64_t drift = cf->clock_drift < 0 ? 0 : (uint64_t)cf->clock_drift;
-
-	if (f->x != NULL && parse_time(f->x, &x) == 0 && x + drift < n) {
-		*why = "signature expired";
-		return RES_DKIM_FAIL;
-	}
-	if (f->t != NULL && parse_time(f->t, &t) == 0 && t > n + drift) {
-		*why = "signature timestamp in the future";
-		return RES_DKIM_FAIL;
-	}
-	return RES_DKIM_NONE;
-}
-
-/* crypto_result - libopendkim's verdict on hashes and signature */
-static enum res_dkim
-crypto_result(const struct dkimv_facts *f, const char **why)
-{
-	if (f->sigerror != DKIM_SIGERROR_OK &&
-	    f->sigerror != DKIM_SIGERROR_UNKNOWN)
-		return sigerror_result(f, why);
-	if ((f->flags & DKIM_SIGFLAG_PROCESSED) == 0) {
-		*why = "signature not evaluated";
-		return RES_DKIM_NEUTRAL;
-	}
-	if (f->bh == DKIM_SIGBH_MISMATCH) {
-		*why = "body hash mismatch";
-		return RES_DKIM_FAIL;
-	}
-	if ((f->flags & DKIM_SIGFLAG_PASSED) == 0 ||
-	    f->bh != DKIM_SIGBH_MATCH) {
-		*why = "signature mismatch";
-		return RES_DKIM_FAIL;
-	}
-	return RES_DKIM_PASS;
-}
-
-/* policy_result - hallmark's policy on a cryptographically valid signature */
-static enum res_dkim
-policy_result(const struct dkimv_facts *f, const struct conf_dkim_verify *cf,
-    char *why, size_t whylen)
-{
-	if (f->alg == DKIM_SIGN_RSASHA1) {
-		snprintf(why, whylen, "rsa-sha1 not accepted (RFC 8301)");
-		return cf->rsa_sha1 == DKIMV_SHA1_NEUTRAL ? RES_DKIM_NEUTRAL :
-		    RES_DKIM_FAIL;
-	}
-	if (f->alg != DKIM_SIGN_ED25519SHA256 &&
-	    (long)f->keybits < cf->min_rsa_bits) {
-		snprintf(why, whylen, "key too small (%u bits)", f->keybits);
-		return RES_DKIM_FAIL;
-	}
-	if (f->signlen >= 0 && f->msglen > f->signlen) {
-		snprintf(why, whylen, "l= leaves %lld body bytes unsigned",
-		    (long long)(f->msglen - f->signlen));
-		return cf->body_length == DKIMV_L_POLICY ? RES_DKIM_POLICY :
-		    RES_DKIM_PASS;
-	}
-	return RES_DKIM_PASS;
-}
-
-/* testing_adjust - RFC 6376 t=y: a failure must not count against it */
-static enum res_dkim
-testing_adjust(enum res_dkim r, char *why, size_t whylen)
-{
-	size_t n = strlen(why);
-
-	if (r == RES_DKIM_FAIL || r == RES_DKIM_POLICY) {
-		snprintf(why + n, whylen - n, "%sfailure ignored: testing key",
-		    n ? ", " : "");
-		return RES_DKIM_NEUTRAL;
-	}
-	snprintf(why + n, whylen - n, "%stesting key", n ? ", " : "");
-	return r;
-}
-
-/* dkimv_decide - the result of one signature (see dkim_verify.h) */
-enum res_dkim
-dkimv_decide(const struct dkimv_facts *f, const struct conf_dkim_verify *cf,
-    time_t now, char *why, size_t whylen)
-{
-	const char *w = NULL;
-	enum res_dkim r;
-
-	why[0] = '\0';
-	r = structure_check(f, &w);
-	if (r == RES_DKIM_NONE)
-		r = crypto_result(f, &w);
-	if (r == RES_DKIM_PASS) {
-		r = time_check(f, cf, now, &w);
-		if (r == RES_DKIM_NONE)
-			r = policy_result(f, cf, why, whylen);
-	}
-	if (w != NULL)
-		snprintf(why, whylen, "%s", w);
-	if ((f->flags & DKIM_SIGFLAG_TESTKEY) != 0)
-		r = testing_adjust(r, why, whylen);
-	return r;
 }
 
 /* ---- the module ------------------------------------------------------ */
@@ -427,6 +182,63 @@ is_sighdr(const char *name)
 	return str_casecmp(name, DKIM_SIGNHEADER) == 0;
 }
 
+/* add_crlf - append v with folding line ends as CRLF: MTAs (Postfix)
+ * hand folded header values to milters with bare LFs, and libopendkim
+ * fixes bare LFs in the body only */
+static void
+add_crlf(struct str *b, const char *v)
+{
+	for (const char *p = v; *p != '\0'; p++) {
+		if (*p == '\n' && (p == v || p[-1] != '\r'))
+			str_addc(b, '\r');
+		str_addc(b, *p);
+	}
+}
+
+/* huge_note - remember a header too long for libopendkim's canonicaliser */
+static void
+huge_note(struct hm_msg *m, struct dkimv_state *st, const char *name,
+    size_t len)
+{
+	char nb[80];
+
+	log_qid(LOG_LVL_WARN, m->qid, "dkim: header %s of %zu bytes: "
+	    "signatures covering it get permerror", LOG_P(nb, name), len);
+	for (size_t k = 0; k < st->nhuge; k++)
+		if (str_casecmp(st->huge[k], name) == 0)
+			return;
+	if (st->nhuge == DKIMV_HUGE_MAX) {
+		st->huge_many = 1;
+		return;
+	}
+	st->huge[st->nhuge++] = xstrdup(name);
+}
+
+/* huge_signed - h= covers a header that was too long */
+static int
+huge_signed(const struct dkimv_state *st, const char *h)
+{
+	if (st->huge_many)
+		return 1;
+	for (size_t k = 0; k < st->nhuge; k++)
+		if (dkimpol_h_has(h, st->huge[k]))
+			return 1;
+	return 0;
+}
+
+/* sig_refused - libopendkim could not parse a DKIM-Signature: it keeps it
+ * in its list (DKIM_LIBFLAGS_BADSIGHANDLES) with the error, so it gets
+ * its permerror at eom; the other signatures are still verified */
+static void
+sig_refused(struct hm_msg *m, struct dkimv_state *st)
+{
+	const char *e = dkim_geterror(st->dkim);
+	char eb[120];
+
+	log_qid(LOG_LVL_WARN, m->qid, "dkim: malformed DKIM-Signature: %s",
+	    e != NULL ? LOG_P(eb, e) : "?");
+}
+
 /* dkimv_header - pass one header to libopendkim as "Name: value" */
 static int
 dkimv_header(struct hm_msg *m, const struct hm_header *h)
@@ -454,10 +266,14 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 	str_add(&line, h->name);
 	/* the MTA may strip the space after the colon: put it back */
 	str_add(&line, (v[0] == ' ' || v[0] == '\t') ? ":" : ": ");
-	str_add(&line, v);
+	add_crlf(&line, v);
+	if (line.len > DKIMPOL_LIB_HDR_MAX)
+		huge_note(m, st, h->name, line.len);
 	stat = dkim_header(st->dkim, (u_char *)line.s, line.len);
 	str_free(&line);
-	if (stat != DKIM_STAT_OK)
+	if (stat == DKIM_STAT_SYNTAX && is_sighdr(h->name))
+		sig_refused(m, st);
+	else if (stat != DKIM_STAT_OK)
 		lib_failed(m, st, "header", stat);
 	return HM_OK;
 }
@@ -534,7 +350,7 @@ static char *
 sig_props(const struct res_dkim_sig *r)
 {
 	struct str p;
-	char *idef = NULL;
+	char *idef = NULL, *out;
 	const char *i = r->i;
 
 	str_init(&p);
@@ -551,7 +367,9 @@ sig_props(const struct res_dkim_sig *r)
 	if (prop_safe(r->b8))
 		str_addf(&p, "%sheader.b=%s", p.len ? " " : "", r->b8);
 	free(idef);
-	return str_steal(&p);
+	out = str_steal(&p);
+	str_free(&p);	/* str_steal leaves a fresh buffer */
+	return out;
 }
 
 /* tag_dup - a signature tag value, copied; NULL when absent */
@@ -565,7 +383,7 @@ tag_dup(DKIM_SIGINFO *sig, const char *tag)
 
 /* facts_get - collect what libopendkim knows about sig */
 static void
-facts_get(DKIM *dkim, DKIM_SIGINFO *sig, struct dkimv_facts *f)
+facts_get(DKIM *dkim, DKIM_SIGINFO *sig, struct dkimpol_facts *f)
 {
 	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
 	unsigned int bits = 0;
@@ -575,7 +393,7 @@ facts_get(DKIM *dkim, DKIM_SIGINFO *sig, struct dkimv_facts *f)
 	f->sigerror = dkim_sig_geterror(sig);
 	f->liberr = dkim_sig_geterrorstr(f->sigerror);
 	f->flags = dkim_sig_getflags(sig);
-	f->bh = dkim_sig_getbh(sig);
+	f->bhres = dkim_sig_getbh(sig);
 	if (dkim_sig_getsignalg(sig, &alg) != DKIM_STAT_OK)
 		alg = DKIM_SIGN_UNKNOWN;
 	f->alg = alg;
@@ -590,11 +408,13 @@ facts_get(DKIM *dkim, DKIM_SIGINFO *sig, struct dkimv_facts *f)
 
 /* sig_evaluate - result, A-R entry and log line for one signature */
 static void
-sig_evaluate(struct hm_msg *m, DKIM *dkim, DKIM_SIGINFO *sig, time_t now)
+sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
+    DKIM_SIGINFO *sig, time_t now)
 {
-	struct dkimv_facts f;
+	DKIM *dkim = st->dkim;
+	struct dkimpol_facts f;
 	struct res_dkim_sig *r;
-	char why[160], *tag_t, *tag_x, *props, lb[200];
+	char why[160], *tag_t, *tag_x, *tag_b, *tag_bh, *props, lb[200];
 	char *b;
 
 	facts_get(dkim, sig, &f);
@@ -605,14 +425,16 @@ sig_evaluate(struct hm_msg *m, DKIM *dkim, DKIM_SIGINFO *sig, time_t now)
 	r->a = tag_dup(sig, "a");
 	b = tag_dup(sig, "b");
 	b8_copy(r->b8, b);
-	free(b);
 	f.d = r->d;
 	f.i = r->i;
 	f.h = tag_dup(sig, "h");
 	f.t = tag_t = tag_dup(sig, "t");
 	f.x = tag_x = tag_dup(sig, "x");
+	f.b = tag_b = b;
+	f.bh = tag_bh = tag_dup(sig, "bh");
+	f.huge_signed = huge_signed(st, f.h);
 	r->testing = (f.flags & DKIM_SIGFLAG_TESTKEY) != 0;
-	r->result = dkimv_decide(&f, &m->conf->dkim_verify, now, why,
+	r->result = dkimpol_decide(&f, &m->conf->dkim_verify, now, why,
 	    sizeof(why));
 	r->reason = why[0] != '\0' ? xstrdup(why) : NULL;
 	props = sig_props(r);
@@ -628,6 +450,8 @@ sig_evaluate(struct hm_msg *m, DKIM *dkim, DKIM_SIGINFO *sig, time_t now)
 	free((char *)f.h);
 	free(tag_t);
 	free(tag_x);
+	free(tag_b);
+	free(tag_bh);
 }
 
 /* add_plain - a result without signature details (none, errors) */
@@ -670,7 +494,7 @@ eom_sigs(struct hm_msg *m, struct dkimv_state *st)
 	for (int k = 0; k < nsigs; k++) {
 		if ((dkim_sig_getflags(sigs[k]) & DKIM_SIGFLAG_IGNORE) != 0)
 			continue;
-		sig_evaluate(m, st->dkim, sigs[k], now);
+		sig_evaluate(m, st, sigs[k], now);
 		done++;
 	}
 	if (st->ignored > 0) {
@@ -724,6 +548,8 @@ dkimv_msg_free(struct hm_msg *m)
 	if (st == NULL)
 		return;
 	state_drop(st);
+	for (size_t k = 0; k < st->nhuge; k++)
+		free(st->huge[k]);
 	free(st);
 	m->mod[MOD_DKIMV] = NULL;
 }

@@ -4,6 +4,8 @@
  * decision function that turns what libopendkim found out about one
  * signature into an RFC 8601 result with a reason.
  *
+ * The decision itself is in dkim_policy.c (pure).
+ *
  * Per message the module keeps one libopendkim verify handle (msg->mod
  * [MOD_DKIMV]), feeds it headers and body as the milter receives them (the
  * body is streamed, never buffered), and at eom evaluates every signature
@@ -38,31 +40,5 @@ struct conf_dkim_verify {
 extern const struct conf_opt dkimv_conf_opts[];
 extern const struct hm_module dkimv_module;
 
-/* what libopendkim found out about one signature: the input of the policy */
-struct dkimv_facts {
-	int sigerror;		/* DKIM_SIGERROR_* */
-	const char *liberr;	/* libopendkim's text for sigerror, or NULL */
-	unsigned flags;		/* DKIM_SIGFLAG_* */
-	int bh;			/* DKIM_SIGBH_* */
-	int alg;		/* DKIM_SIGN_* */
-	unsigned keybits;	/* RSA modulus bits (0 for ed25519) */
-	const char *d, *i, *h;	/* tag values as written, or NULL */
-	const char *t, *x;	/* tag values as written, or NULL */
-	ssize_t msglen;		/* canonicalised body length */
-	ssize_t signlen;	/* l= value, -1 when absent */
-};
-
-/*
- * dkimv_decide - the RFC 8601 result for one signature under policy cf at
- * time now; a short reason (for the A-R comment) is written to why (empty
- * when the signature passes cleanly).  Pure: no I/O, no logging.
- */
-enum res_dkim dkimv_decide(const struct dkimv_facts *f,
-    const struct conf_dkim_verify *cf, time_t now, char *why, size_t whylen);
-
-/* dkimv_i_within_d - the domain of i= is d= or a subdomain of it */
-int dkimv_i_within_d(const char *i, const char *d);
-/* dkimv_h_has_from - the h= list names From */
-int dkimv_h_has_from(const char *h);
 
 #endif

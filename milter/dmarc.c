@@ -83,7 +83,7 @@ psl_parse(const config_setting_t *s, void *field, struct conf_err *e)
 	return 0;
 }
 
-/* psl_free - CT_CUSTOM free */
+/* psl_free_field - CT_CUSTOM free: the list and the path */
 static void
 psl_free_field(void *field)
 {

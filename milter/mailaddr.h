@@ -4,7 +4,7 @@
  * Domain), or say clearly why there is none.
  *
  * Pure: bytes in, result out; no I/O, no logging, no allocation that
- * outlives a call.  Thread-safe.  Fuzzed (tests/fuzz/fuzz_mailaddr.c).
+ * outlives a call.  Thread-safe.  Fuzzed: tests/fuzz/fuzz_mailaddr.c.
  */
 #ifndef HALLMARK_MAILADDR_H
 #define HALLMARK_MAILADDR_H

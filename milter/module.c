@@ -4,12 +4,14 @@
  */
 #include <stddef.h>
 
+#include "dkim_verify.h"
 #include "dmarc.h"
 #include "module.h"
 #include "spf.h"
 
 const struct hm_module *const hm_modules[] = {
 	&spf_module,
+	&dkimv_module,
 	&dmarc_module,
 	NULL
 };

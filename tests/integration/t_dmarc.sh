@@ -4,8 +4,9 @@
 # ac.example}.zone, clients presented with XCLIENT, mail delivered to smtp-sink.
 #
 # Scenarios (issue 6): a vendor relay listed in the institution's SPF through include: (spf pass,
-# dmarc pass); the vendor's own domain as MAIL FROM with the institution's From under p=reject
-# (550 5.7.1); the same from a relay in the named allow-list (accepted, override in A-R); an
+# dmarc pass); the vendor's own domain as MAIL FROM and its own DKIM signature with the
+# institution's From under p=reject (550 5.7.1); the same from a relay in the named allow-list
+# (accepted, override in A-R); the vendor signing as the institution (DKIM aligned: pass); an
 # existing subdomain under sp=quarantine (held); a non-existent subdomain under np=reject (550);
 # t=y (reject lowered to quarantine: held); p=none (delivered, dmarc=fail); a policy found only by
 # the tree walk, two labels up (550; accepted in PSL mode); a public suffix domain's psd=y policy
@@ -32,6 +33,13 @@ for apex in edu example; do
 	printf '$ORIGIN %s.\n$TTL 300\n@ IN SOA ns.%s. hostmaster.%s. 1 3600 600 86400 300\n@ IN NS ns.%s.\nns IN A 127.0.0.1\n' \
 		"$apex" "$apex" "$apex" "$apex" > "$Z/$apex.zone"
 done
+# DKIM keys made here: the vendor signs as itself (sel1._domainkey.vendor.example) and, in s18, as
+# the institution (sel1._domainkey.surveys.example.edu)
+openssl genrsa -out "$RIG_DIR/dkim.key" 2048 2>/dev/null || fail "openssl genrsa"
+DKIM_P=$(openssl rsa -in "$RIG_DIR/dkim.key" -pubout -outform DER 2>/dev/null | base64 -w0)
+DKIM_TXT="\"v=DKIM1; k=rsa; p=${DKIM_P:0:200}\" \"${DKIM_P:200}\""
+printf 'sel1._domainkey IN TXT %s\n' "$DKIM_TXT" >> "$Z/vendor.example.zone"
+printf 'sel1._domainkey.surveys IN TXT %s\n' "$DKIM_TXT" >> "$Z/example.edu.zone"
 rig_dns "$Z"
 
 VENDORS='dmarc = { vendors = ( { name = "survey-vendor"; networks = ["198.51.100.0/25", "2001:db8:5::/48"];
@@ -52,6 +60,18 @@ mkmsg() {
 		printf 'To: rcpt@example.net\nSubject: %s\nDate: Mon, 23 Nov 2026 11:00:00 +0000\n' "$id"
 		printf 'Message-ID: <%s@t-dmarc.test>\nX-Test-Id: %s\n\nbody of %s\n' "$id" "$id" "$id"
 	} > "$M/$id"
+}
+
+# dkim_sign ID DOMAIN - sign message ID (CRLF) with d=DOMAIN s=sel1 (python3-dkim)
+dkim_sign() {
+	/usr/bin/python3 - "$M/$1" "$2" "$RIG_DIR/dkim.key" <<'PY' || fail "dkim_sign $1"
+import sys, dkim
+path, domain, key = sys.argv[1:]
+msg = open(path, 'rb').read().replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')
+sig = dkim.sign(msg, b'sel1', domain.encode(), open(key, 'rb').read(),
+                include_headers=[b'from', b'to', b'subject', b'date', b'message-id'])
+open(path, 'wb').write(sig + msg)
+PY
 }
 
 # delivered_ok ID - wait for one more delivery, put message ID in $M/ID.out, echo its A-R
@@ -103,19 +123,36 @@ assert_match 'policy\.dmarc=reject' "$AR" "s1: policy.dmarc=reject"
 
 # ---- 2. the vendor's own domain as MAIL FROM, institution's From, p=reject: 550 ----------------
 mkmsg s2 'provost@surveys.example.edu'
+dkim_sign s2 vendor.example
 send_msg --addr 198.51.100.200 --helo relay.vendor.example --from bounce@vendor.example \
 	--data "$M/s2" --expect 5
 rejected s2 surveys.example.edu
+grep -Eq 'client=198\.51\.100\.200 .*spf=pass.* dkim=pass.* dmarc=fail.*action=reject' "$HM_LOG" ||
+	fail "s2: summary line should show spf=pass dkim=pass (unaligned) dmarc=fail" "$HM_LOG"
+ok "s2: the vendor's own valid signature and SPF pass do not align: rejected"
 
 # ---- 3. the same from a relay in the named allow-list: accepted, override recorded -----------
 mkmsg s3 'provost@surveys.example.edu'
+dkim_sign s3 vendor.example
 send_msg --addr 198.51.100.20 --helo relay.vendor.example --from bounce@vendor.example \
 	--data "$M/s3"
 delivered_ok s3
 assert_match 'dmarc=fail \(p=reject dis=none override=trusted_forwarder by survey-vendor\)' "$AR" \
 	"s3: override recorded in A-R"
+assert_match 'dkim=pass' "$AR" "s3: dkim=pass (vendor.example)"
 grep -q 'override=trusted_forwarder by=survey-vendor' "$HM_LOG" || fail "s3: override not logged" "$HM_LOG"
 ok "s3: override logged"
+
+# ---- 3b. the vendor signs as the institution (d=surveys.example.edu): DKIM alignment passes ----
+mkmsg s18 'provost@surveys.example.edu'
+dkim_sign s18 surveys.example.edu
+send_msg --addr 198.51.100.200 --helo relay.vendor.example --from bounce@vendor.example \
+	--data "$M/s18"
+delivered_ok s18
+assert_match 'spf=pass' "$AR" "s18: spf=pass (unaligned)"
+assert_match 'dkim=pass' "$AR" "s18: dkim=pass"
+assert_match 'header\.d=surveys\.example\.edu' "$AR" "s18: header.d=surveys.example.edu"
+assert_match 'dmarc=pass \(p=reject dis=none\)' "$AR" "s18: dmarc=pass by DKIM; spf, dkim, dmarc in one A-R"
 
 # ---- 4. existing subdomain under sp=quarantine: held ---------------------------------------------
 mkmsg s4 'x@dept.example.edu'
