@@ -181,6 +181,8 @@ test_helo_decides(void **state)
 	/* MAIL FROM without a record: the HELO result decides */
 	m = message(c, "user@norecord.example.org");
 	assert_int_equal(m->spf_mfrom.result, RES_SPF_NONE);
+	/* the HELO answer was cached: one query, the MAIL FROM record */
+	assert_int_equal(m->budget.queries, 1);
 	assert_string_equal(m->ar.v[0].result, "pass");
 	assert_string_equal(m->ar.v[0].props, "smtp.helo=mx.example.org");
 	/* a changed HELO is evaluated again */
