@@ -107,7 +107,7 @@ wait_log() {
 LOGMARK=$(wc -l < "$HM_LOG")
 hm_config 'authserv_id = "mx2.test.example";' > "$HM_CONF"
 kill -HUP "$HM_PID"
-wait_log 'reload' 10 || fail "no reload logged after SIGHUP" "$HM_LOG"
+wait_log 'reloaded' 10 || fail "no 'reloaded' logged after SIGHUP" "$HM_LOG"
 kill -0 "$HM_PID" 2>/dev/null || fail "hallmarkd died on SIGHUP" "$HM_LOG"
 ok "SIGHUP: reload logged, daemon alive"
 through t-reloaded 3 mx2.test.example
@@ -127,30 +127,18 @@ through t-broken-reload 4 mx2.test.example
 # smtp_abort STAGE: a raw SMTP session through Postfix that hangs up during DATA, after STAGE
 # (headers: part of the header block; body: headers and part of the body)
 smtp_abort() {
-	local line
-	exec 3<>"/dev/tcp/127.0.0.1/$PF_PORT"
-	smtp_say() {
-		[ -z "$1" ] || printf '%s\r\n' "$1" >&3
-		while IFS= read -r -t 10 line <&3; do
-			case $line in [0-9][0-9][0-9]-*) continue ;; esac
-			return 0
-		done
-		return 1
-	}
-	smtp_say ''
-	smtp_say 'EHLO abort.example.org'
-	smtp_say 'XCLIENT ADDR=198.51.100.66 HELO=abort.example.org'
-	smtp_say 'EHLO abort.example.org'
-	smtp_say 'MAIL FROM:<abort@example.org>'
-	smtp_say 'RCPT TO:<rcpt@example.net>'
-	smtp_say 'DATA'
-	printf 'From: abort@example.org\r\nSubject: never ends\r\nAuthentication-Results: mx.test.example; spf=pass\r\n' >&3
+	smtp_open 198.51.100.66 abort.example.org
+	smtp_cmd 'MAIL FROM:<abort@example.org>' 250
+	smtp_cmd 'RCPT TO:<rcpt@example.net>' 250
+	smtp_cmd 'DATA' 354
+	smtp_raw $'From: abort@example.org\r\nSubject: never ends\r\nX-Test-Id: t-abort\r\n'
+	smtp_raw $'Authentication-Results: mx.test.example; spf=pass\r\n'
 	if [ "$1" = body ]; then
-		printf 'X-Test-Id: t-abort\r\n\r\nfirst line of the body\r\n' >&3
+		smtp_raw $'\r\nfirst line of the body\r\n'
 		head -c 100000 /dev/zero | tr '\0' 'x' | fold -w 76 | sed 's/$/\r/' >&3
 	fi
 	sleep 0.5
-	exec 3>&-
+	smtp_close
 }
 smtp_abort headers
 smtp_abort body
@@ -196,10 +184,22 @@ if sink_files | xargs -r grep -l t-abort | grep -q .; then
 fi
 through t-after-abort 5 mx2.test.example
 
-# ---- SIGTERM ---------------------------------------------------------------------------------------
+# ---- SIGTERM, with a message in flight: it is finished, then the daemon exits -----------------------
+smtp_open 203.0.113.10 inflight.example.org
+smtp_cmd 'MAIL FROM:<inflight@example.org>' 250
+smtp_cmd 'RCPT TO:<rcpt@example.net>' 250
+smtp_cmd 'DATA' 354
+smtp_raw $'From: inflight@example.org\r\nSubject: in flight\r\nX-Test-Id: t-inflight\r\n\r\nfirst half\r\n'
+sleep 0.5
 pid=$HM_PID
 start=$(date +%s%N)
 kill -TERM "$pid"
+sleep 0.5
+smtp_raw $'second half\r\n'
+smtp_cmd '.' 250 || fail "SIGTERM with a message in flight: end of DATA answered '$SMTP_REPLY'"
+ok "SIGTERM with a message in flight: '$SMTP_REPLY'"
+smtp_cmd 'QUIT' || true
+smtp_close
 n=150
 while kill -0 "$pid" 2>/dev/null && ps -p "$pid" -o stat= | grep -qv Z; do
 	[ "$n" -gt 0 ] || fail "hallmarkd still running 15 s after SIGTERM" "$HM_LOG"
@@ -210,8 +210,20 @@ rc=0; wait "$pid" || rc=$?
 HM_PID=""
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
 assert_eq 0 "$rc" "SIGTERM: exit status 0 (stopped in $ms ms)"
+wait_delivered 6
+delivered_by t-inflight > "$M/t-inflight.out"
+assert_hdr_count Authentication-Results 1 "$M/t-inflight.out"
+assert_file_match '^second half' "$M/t-inflight.out" "SIGTERM: the in-flight message was finished and delivered whole"
 [ ! -e "$RIG_DIR/hm/hallmarkd.pid" ] || fail "SIGTERM: pid file left behind"
 ok "SIGTERM: pid file removed"
+
+# ---- milter gone: Postfix tempfails (milter_default_action = tempfail), nothing is lost ------------
+msg t-no-milter
+send_msg --addr 203.0.113.9 --data "$M/t-no-milter" --expect 4
+ok "no milter: Postfix answered '$SEND_REPLY'"
+sleep 1
+assert_eq 6 "$(sent_count)" "nothing delivered without the milter"
+
 if grep -Eq 'AddressSanitizer|runtime error|LeakSanitizer' "$HM_LOG"; then
 	fail "sanitizer report in the daemon's log" "$HM_LOG"
 fi

@@ -14,7 +14,7 @@
 # Use:  . "$top_srcdir/tests/lib/postfix.sh"; rig_init NAME; hm_start 'snippet'; pf_start;
 #       send_msg --addr 203.0.113.5 --data FILE; wait_delivered 1; delivered_last > out; assert_...
 # Needs: root, postfix, smtp-sink, swaks, ss, and for hm_start the built hallmarkd. When one is
-# missing the test is skipped (exit 77), unless CI=true: then it fails (exit 99).
+# missing the test is skipped (exit 77), unless CI=true: then it fails (exit 1).
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -25,13 +25,13 @@ RIG_FAILED=0
 RIG_CLEANUPS=""
 
 # rig_log - a progress line on stderr (lands in the test's .log file)
-rig_log() { printf '%s: %s\n' "${RIG_NAME:-rig}" "$*" >&2; }
+rig_log() { printf '%s [%ss]: %s\n' "${RIG_NAME:-rig}" "$SECONDS" "$*" >&2; }
 
-# rig_skip - a missing prerequisite: skip (77), or fail (99) in CI
+# rig_skip - a missing prerequisite: skip (77), or fail (1) in CI
 rig_skip() {
 	if [ "${CI:-}" = true ]; then
 		rig_log "FAIL (CI=true, prerequisite missing): $*"
-		exit 99
+		exit 1
 	fi
 	rig_log "SKIP: $*"
 	exit 77
@@ -324,6 +324,23 @@ minimal_backoff_time = 1s
 maximal_backoff_time = 2s
 smtp_connect_timeout = 5s
 EOF
+	printf '%s' "${PF_EXTRA:-}"
+}
+
+# pf_make_queue - create the queue directory as postfix-files lays it out, plus "quick-start":
+# "postfix start" then skips its integrity checks (post-install create-missing and friends take
+# ~5 s on a busy machine). "postfix set-permissions" is not used: it re-chowns system files.
+pf_make_queue() {
+	local q=$PF_DIR/spool
+	local -a own=("$q/active" "$q/bounce" "$q/corrupt" "$q/defer" "$q/deferred" "$q/flush" \
+		"$q/hold" "$q/incoming" "$q/private" "$q/saved" "$q/trace")
+	mkdir -p "$q/pid" "$q/maildrop" "$q/public" "${own[@]}"
+	chown postfix:root "${own[@]}"
+	chmod 700 "${own[@]}"
+	chown postfix:postdrop "$q/maildrop" "$q/public"
+	chmod 730 "$q/maildrop"
+	chmod 710 "$q/public"
+	: > "$q/quick-start"
 }
 
 # pf_start - start the private Postfix (needs hm_start first for the milter; exports PF_PORT)
@@ -337,9 +354,7 @@ pf_start() {
 	pf_main_cf > "$PF_DIR/etc/main.cf"
 	pf_master_cf > "$PF_DIR/etc/master.cf"
 	: > "$PF_DIR/maillog"
-	# create-missing makes the queue subdirectories with the right owners and modes
-	"$PF_SBIN/postfix" -c "$PF_DIR/etc" set-permissions create-missing >> "$PF_DIR/start.log" 2>&1 ||
-		{ cat "$PF_DIR/start.log" >&2; return 1; }
+	pf_make_queue
 	if ! "$PF_SBIN/postfix" -c "$PF_DIR/etc" start >> "$PF_DIR/start.log" 2>&1; then
 		rig_log "postfix start failed"
 		cat "$PF_DIR/start.log" >&2
@@ -375,19 +390,37 @@ pf_queue_count() {
 		"$PF_DIR/spool/hold" -type f 2>/dev/null | wc -l
 }
 
-# pf_reload - make Postfix re-read main.cf (after pf_main_cf changes, e.g. a new HM_PORT)
+# pf_reload - rewrite main.cf (e.g. after hm_start gave a new HM_PORT) and make Postfix re-read it
 pf_reload() {
 	pf_main_cf > "$PF_DIR/etc/main.cf"
 	"$PF_SBIN/postfix" -c "$PF_DIR/etc" reload >> "$PF_DIR/start.log" 2>&1
 }
+
+# pf_postconf 'name = value'... - set main.cf parameters of the private instance (kept across
+# pf_reload) and reload Postfix; before pf_start, they are used by it
+pf_postconf() {
+	local kv
+	for kv in "$@"; do
+		PF_EXTRA="${PF_EXTRA:-}$kv"$'\n'
+	done
+	[ "${PF_STARTED:-0}" = 1 ] || return 0
+	"$PF_SBIN/postconf" -c "$PF_DIR/etc" -e "$@"
+	"$PF_SBIN/postfix" -c "$PF_DIR/etc" reload >> "$PF_DIR/start.log" 2>&1
+	sleep 0.5
+}
+
+# pf_postqueue ARGS, pf_postcat ARGS - the queue tools on the private instance (as root, Postfix
+# trusts -c DIR: no alternate_config_directories needed in /etc/postfix/main.cf)
+pf_postqueue() { "$PF_SBIN/postqueue" -c "$PF_DIR/etc" "$@"; }
+pf_postcat() { "$PF_SBIN/postcat" -c "$PF_DIR/etc" "$@"; }
 
 # ---- sending and reading back ------------------------------------------------
 
 SEND_N=0
 # send_msg [--addr IP] [--helo NAME] [--from A] [--to A] [--data FILE] [--expect CODE] [swaks args]
 # Sends one message through Postfix with XCLIENT ADDR/HELO (IPv6 addresses get the IPV6: prefix).
-# Returns 0 when the message was accepted (250); with --expect 4 or 5 when the DATA reply
-# started with that digit. The transcript is in $SEND_LOG.
+# Returns 0 when the message was accepted (250); with --expect 4 or 5 when the first error reply
+# (or the DATA reply) starts with that. The reply is in $SEND_REPLY, the transcript in $SEND_LOG.
 send_msg() {
 	local addr=192.0.2.10 helo=mail.example.org from=sender@example.org to=rcpt@example.net
 	local data="" expect=2 xaddr
@@ -412,9 +445,10 @@ send_msg() {
 	[ -n "$data" ] && args+=(--data "@$data")
 	local rc=0
 	swaks "${args[@]}" "${extra[@]}" > "$SEND_LOG" 2>&1 || rc=$?
-	# the reply to the end of DATA: the last "<~" server line after the lone "."
+	# the first error reply swaks met ("<**"), else the reply to the end of DATA
 	local reply
-	reply=$(awk '/^ -> \.$/ {d=1; next} d && /^<[~*-] / {print; exit}' "$SEND_LOG" | sed 's/^<[~*-] *//')
+	reply=$(awk '/^<\*\* [0-9]/ {print; exit}
+		/^ -> \.$/ {d=1; next} d && /^<[~*-] / {print; exit}' "$SEND_LOG" | sed 's/^<[~*-]* *//')
 	SEND_REPLY=$reply
 	case $reply in
 	"$expect"*) return 0 ;;
@@ -571,3 +605,38 @@ rig_dns() {
 	nsd_start "$@" || { rig_log "NSD did not start"; return 1; }
 	rig_log "NSD on 127.0.0.1:$NSD_PORT"
 }
+
+# ---- a raw SMTP session (fd 3) for what swaks cannot do: hang up mid-DATA, pause, interleave -----
+
+# smtp_open ADDR [HELO] - connect to Postfix, read the greeting, EHLO, XCLIENT ADDR/HELO, EHLO
+smtp_open() {
+	local addr=$1 helo=${2:-raw.example.org}
+	case $addr in *:*) addr="IPV6:$addr" ;; esac
+	exec 3<>"/dev/tcp/127.0.0.1/$PF_PORT"
+	smtp_cmd '' 220 && smtp_cmd "EHLO $helo" 250 &&
+		smtp_cmd "XCLIENT ADDR=$addr HELO=$helo" 220 && smtp_cmd "EHLO $helo" 250
+}
+
+# smtp_cmd LINE [CODE] - send LINE (none when empty), read the reply into SMTP_REPLY (last line);
+# false when it does not start with CODE (when given) or when nothing came in 30 s
+smtp_cmd() {
+	local line
+	[ -z "$1" ] || printf '%s\r\n' "$1" >&3
+	SMTP_REPLY=""
+	while IFS= read -r -t 30 line <&3; do
+		line=${line%$'\r'}
+		case $line in [0-9][0-9][0-9]-*) continue ;; esac
+		SMTP_REPLY=$line
+		case $line in "${2:-}"*) return 0 ;; esac
+		rig_log "smtp: '$1' got '$line', wanted ${2:-}"
+		return 1
+	done
+	rig_log "smtp: '$1': no reply"
+	return 1
+}
+
+# smtp_raw TEXT - write TEXT as is (use \r\n line ends) into the session
+smtp_raw() { printf '%s' "$1" >&3; }
+
+# smtp_close - hang up (no QUIT)
+smtp_close() { exec 3>&-; }
