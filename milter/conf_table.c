@@ -73,5 +73,7 @@ const struct conf_opt conf_opts[] = {
 	  NULL, NULL, "the DNS layer" },
 	{ "spf", CT_SECTION, F(conf, spf), NULL, 0, 0, NULL, spf_conf_opts,
 	  NULL, NULL, NULL, "SPF checks (RFC 7208)" },
+	{ "dmarc", CT_SECTION, F(conf, dmarc), NULL, 0, 0, NULL,
+	  dmarc_conf_opts, NULL, NULL, dmarc_conf_check, "DMARC policy" },
 	CONF_END
 };

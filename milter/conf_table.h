@@ -11,6 +11,8 @@
 
 #include "cidr.h"
 #include "conf.h"
+#include "dkim_verify.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "spf.h"
 
@@ -46,6 +48,8 @@ struct conf {
 
 	/* module sections */
 	struct conf_spf spf;
+	struct conf_dkim_verify dkim_verify;
+	struct conf_dmarc dmarc;
 
 	/* run-time resources built from the above (NULL in check mode) */
 	struct dns_resolver *resolver;
