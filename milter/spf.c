@@ -9,16 +9,18 @@
  * Owns: struct spf_conn in conn->mod[MOD_SPF] (freed in spf_conn_free).
  * Results in msg->spf_* are freed by ctx_msg_free().
  * Rejection is skipped for internal clients, authenticated senders and
- * (hook, see spf_skip_allowlist) allow-listed relays; the A-R comment
- * says so.  Bad input of any kind ends in an SPF result and a log line.
+ * relays in the allow-list's networks (spf_skip_allowlist); the A-R
+ * comment says so.  Bad input of any kind ends in an SPF result and a log line.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
+#include "allowlist.h"
 #include "conf_table.h"
 #include "log.h"
 #include "spf.h"
@@ -261,30 +263,44 @@ record(struct res_spf_check *r, const struct spf_answer *a,
 }
 
 /*
- * spf_skip_allowlist - hook for the relay allow-list (allowlist.c, owned
- * by the DMARC work): return 1 and a reason when the client is an
- * allow-listed relay.  Not wired yet: always 0.
+ * spf_skip_allowlist - is the client one of the configured relay
+ * allow-list's networks (dmarc.vendors, allowlist.c)?  SPF runs at MAIL
+ * FROM, before the From domain is known, so only the networks are
+ * matched here; the vendor's From domains are DMARC's business.
  */
 static int
-spf_skip_allowlist(const struct hm_msg *m, const char **why)
+spf_skip_allowlist(const struct hm_msg *m, const char **name)
 {
-	(void)m;
-	(void)why;
+	const struct allow_list *l = &m->conf->dmarc.vendors;
+	const struct sockaddr *sa = (const struct sockaddr *)&m->conn->addr;
+	size_t i;
+
+	if (!m->conn->has_addr)
+		return 0;
+	for (i = 0; i < l->n; i++)
+		if (cidr_match_sa(&l->v[i].networks, sa)) {
+			*name = l->v[i].name;
+			return 1;
+		}
 	return 0;
 }
 
-/* skip_reason - why this message is exempt from SPF rejection, or NULL */
+/* skip_reason - why this message is exempt from SPF rejection, or NULL;
+ * buf holds the text when it names an allow-listed relay */
 static const char *
-skip_reason(const struct hm_msg *m)
+skip_reason(const struct hm_msg *m, char *buf, size_t len)
 {
-	const char *why = NULL;
+	const char *name = NULL;
 
 	if (m->conn->internal)
 		return "not enforced: internal network";
 	if (m->auth_authen != NULL)
 		return "not enforced: authenticated sender";
-	if (spf_skip_allowlist(m, &why))
-		return why ? why : "not enforced: allow-listed relay";
+	if (spf_skip_allowlist(m, &name)) {
+		snprintf(buf, len, "not enforced: allow-listed relay %s",
+		    name ? name : "");
+		return buf;
+	}
 	return NULL;
 }
 
@@ -419,7 +435,8 @@ spf_envfrom(struct hm_msg *m)
 	struct spf_request req;
 	const char *from = m->envfrom ? m->envfrom : "";
 	int null = from[0] == '\0', by_helo;
-	char *pm;
+	char *pm, skipbuf[200];
+	const char *skip;
 
 	if (!cs->enable || make_req(m, &req) < 0)
 		return HM_OK;
@@ -441,10 +458,11 @@ spf_envfrom(struct hm_msg *m)
 	}
 	by_helo = null || (mf.result == RES_SPF_NONE && helo != NULL);
 	dec = by_helo ? helo : &mf;
-	add_authres(m, dec, by_helo, skip_reason(m));
+	skip = skip_reason(m, skipbuf, sizeof(skipbuf));
+	add_authres(m, dec, by_helo, skip);
 	if (cs->received_spf_header)
 		received_spf(m, dec, by_helo);
-	act(m, &req, dec, skip_reason(m));
+	act(m, &req, dec, skip);
 	spf_answer_free(&mf);
 	return HM_OK;
 }

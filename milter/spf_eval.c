@@ -154,7 +154,12 @@ lookup(struct ev *e, const char *name, int type)
 	return dns_lookup(e->req->resolver, name, type, e->req->budget);
 }
 
-/* note_void - count a void answer; -1 when the limit is exceeded */
+/*
+ * note_void - count a void answer; -1 when the limit is exceeded.
+ * Interpretation (README "SPF conformance"): counted are the void answers
+ * to the queries of a, mx, exists and ptr themselves; not the addresses
+ * of MX/PTR names, %{p}, exp= or include/redirect record lookups.
+ */
 static int
 note_void(struct ev *e, const char *name)
 {
@@ -314,7 +319,11 @@ target(struct ev *e, const char *spec, const char *domain, struct str *out,
 static enum res_spf check_host(struct ev *e, const char *domain, int depth,
     char **exp);
 
-/* match_addrs - "a": the name's addresses against the client */
+/*
+ * match_a - "a" (and each MX name): the name's addresses against the
+ * client.  DNS_ERROR (a name that is not a valid DNS name after macro
+ * expansion) is "no match", not permerror: the suite allows both.
+ */
 static int
 match_a(struct ev *e, const struct spf_term *t, const char *name,
     enum res_spf *res)
@@ -369,7 +378,8 @@ match_mx(struct ev *e, const struct spf_term *t, const char *name,
 	return hit;
 }
 
-/* match_ptr - "ptr": a validated client name within the target */
+/* match_ptr - "ptr": a validated client name within the target; DNS
+ * failures mean no match (section 5.5) */
 static int
 match_ptr(struct ev *e, const char *name)
 {
@@ -478,7 +488,9 @@ match_term(struct ev *e, const struct spf_term *t, const char *domain,
 	return hit;
 }
 
-/* explain - section 6.2: the exp= text for a fail, or NULL (default) */
+/* explain - section 6.2: the exp= text for a fail, or NULL (default)
+ * when the lookup fails, gives not exactly one TXT record, or the text has
+ * a NUL, 8-bit bytes or a macro error */
 static char *
 explain(struct ev *e, const struct spf_record *rec, const char *domain)
 {

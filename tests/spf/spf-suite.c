@@ -1,11 +1,12 @@
 /*
  * spf-suite.c - run the RFC 7208 test suite through hallmark's SPF
- * evaluator (spf_eval.c) with each scenario's zone served by the static
- * DNS back end (dns_static.c).
+ * evaluator (spf_eval.c), each scenario's zone served by the static DNS
+ * back end (dns_static.c, records added with dns_static_add so that the
+ * suite's odd bytes survive).
  *
- * Input: the line format written by rfc7208-convert.py (see there).
- * Output: one line per failing case, then "N passed, N failed".  Exit 0
- * when nothing failed.  A case passes when the result is one of the
+ * Input: the line format written by rfc7208-convert.py.
+ * Output: one line per failing case, then "N passed, N failed"; exit 0
+ * when nothing failed.  A case passes when the result is one of its
  * listed results and, where an explanation is given, the explanation
  * matches: "DEFAULT" means the default one (no exp= text); other texts
  * are compared ignoring ASCII case (the suite writes the %{i} nibbles
@@ -21,6 +22,7 @@
 #include "results.h"
 #include "spf_eval.h"
 #include "str.h"
+#include "suite_reader.h"
 
 struct suite {
 	struct dns_resolver *r;
@@ -29,29 +31,18 @@ struct suite {
 	int verbose;
 };
 
-/* decode - "=" + percent-encoded field into a NUL-terminated buffer */
-static char *
-decode(const char *f, size_t *len)
+/* on_scenario - a new zone */
+static int
+on_scenario(void *arg, const char *desc)
 {
-	struct str b;
-	char *out;
-	size_t i;
+	struct suite *s = arg;
+	char err[256];
 
-	str_init(&b);
-	for (i = 1; f[0] == '=' && f[i] != '\0'; i++) {
-		unsigned v;
-		if (f[i] == '%' && sscanf(f + i + 1, "%2x", &v) == 1) {
-			str_addc(&b, (char)v);
-			i += 2;
-		} else {
-			str_addc(&b, f[i]);
-		}
-	}
-	if (len != NULL)
-		*len = b.len;
-	out = str_steal(&b);
-	str_free(&b);
-	return out;
+	snprintf(s->scenario, sizeof(s->scenario), "%s", desc);
+	s->r = dns_static_new("", err, sizeof(err));
+	if (s->r == NULL)
+		fprintf(stderr, "dns_static_new: %s\n", err);
+	return s->r == NULL ? -1 : 0;
 }
 
 /* type_code - zone type name to RR type */
@@ -70,160 +61,100 @@ type_code(const char *t)
 	return -1;
 }
 
-/* add_rr - "rr =owner TYPE pref =data" */
+/* on_rr - one record */
 static int
-add_rr(struct suite *s, char *line)
+on_rr(void *arg, const char *owner, const char *type, unsigned pref,
+    const char *data, size_t len)
 {
-	char owner[1024], type[16], data[8192];
-	unsigned pref;
-	char *o, *d;
-	size_t dl;
-	int t, rc;
+	struct suite *s = arg;
 	uint8_t a[16];
+	int t = type_code(type);
 
-	if (sscanf(line, "rr %1023s %15s %u %8191s", owner, type, &pref,
-	    data) != 4)
+	if (s->r == NULL || t < 0)
 		return -1;
-	o = decode(owner, NULL);
-	d = decode(data, &dl);
-	if ((t = type_code(type)) < 0)
-		rc = -1;
-	else if (t == DNS_T_A || t == DNS_T_AAAA) {
+	if (t == DNS_T_A || t == DNS_T_AAAA) {
 		int fam = t == DNS_T_A ? AF_INET : AF_INET6;
-		rc = inet_pton(fam, d, a) == 1 ? dns_static_add(s->r, o, t, 0,
-		    a, t == DNS_T_A ? 4 : 16) : -1;
-	} else
-		rc = dns_static_add(s->r, o, t, (uint16_t)pref, d, dl);
-	free(o);
-	free(d);
-	return rc;
-}
-
-/* result_in - is got one of the comma-separated names */
-static int
-result_in(const char *got, const char *list)
-{
-	size_t n = strlen(got);
-	const char *p = list;
-
-	while (p != NULL && *p != '\0') {
-		if (strncmp(p, got, n) == 0 && (p[n] == ',' || p[n] == '\0'))
-			return 1;
-		p = strchr(p, ',');
-		if (p != NULL)
-			p++;
+		if (inet_pton(fam, data, a) != 1)
+			return -1;
+		return dns_static_add(s->r, owner, t, 0, a,
+		    t == DNS_T_A ? 4 : 16);
 	}
-	return 0;
+	return dns_static_add(s->r, owner, t, (uint16_t)pref, data, len);
 }
 
-/* run_test - "test =name =host =mailfrom =helo =results =exp|-" */
-static void
-run_test(struct suite *s, char *line)
+/* on_timeout - the name times out */
+static int
+on_timeout(void *arg, const char *owner)
 {
-	char f[6][2048];
-	char *name, *host, *from, *helo, *want, *exp = NULL;
+	struct suite *s = arg;
+
+	return s->r == NULL ? -1 : dns_static_fail(s->r, owner, DNS_TIMEOUT);
+}
+
+/* exp_ok - the explanation check described at the top */
+static int
+exp_ok(const char *want, const struct spf_answer *ans)
+{
+	if (want == NULL)
+		return 1;
+	if (strcmp(want, "DEFAULT") == 0)
+		return ans->explanation == NULL;
+	return ans->explanation != NULL &&
+	    str_casecmp(ans->explanation, want) == 0;
+}
+
+/* on_test - run one case */
+static void
+on_test(void *arg, const struct suite_test *t)
+{
+	struct suite *s = arg;
 	struct spf_request req;
 	struct spf_answer ans;
 	const char *got;
-	int ok;
 
-	if (sscanf(line, "test %2047s %2047s %2047s %2047s %2047s %2047s",
-	    f[0], f[1], f[2], f[3], f[4], f[5]) != 6) {
-		printf("BAD LINE: %s\n", line);
+	memset(&req, 0, sizeof(req));
+	req.resolver = s->r;
+	req.helo = t->helo;
+	req.now = 1700000000;
+	if (s->r == NULL || spf_eval_parse_ip(&req, t->host) < 0) {
+		printf("FAIL %s: bad host %s\n", t->name, t->host);
 		s->failed++;
 		return;
 	}
-	name = decode(f[0], NULL);
-	host = decode(f[1], NULL);
-	from = decode(f[2], NULL);
-	helo = decode(f[3], NULL);
-	want = decode(f[4], NULL);
-	if (strcmp(f[5], "-") != 0)
-		exp = decode(f[5], NULL);
-	memset(&req, 0, sizeof(req));
-	req.resolver = s->r;
-	req.helo = helo;
-	req.now = 1700000000;
-	if (spf_eval_parse_ip(&req, host) < 0) {
-		printf("FAIL %s: bad host %s\n", name, host);
-		s->failed++;
-		goto out;
-	}
-	spf_eval_check(&req, from, &ans);
+	spf_eval_check(&req, t->mailfrom, &ans);
 	got = res_spf_name(ans.result);
-	ok = result_in(got, want);
-	if (ok && exp != NULL && strcmp(exp, "DEFAULT") == 0)
-		ok = ans.explanation == NULL;
-	else if (ok && exp != NULL)
-		ok = ans.explanation != NULL &&
-		    str_casecmp(ans.explanation, exp) == 0;
-	if (ok)
+	if (suite_result_in(got, t->want) && exp_ok(t->exp, &ans)) {
 		s->passed++;
-	else {
+		if (s->verbose)
+			printf("ok   %s: %s (%s)\n", t->name, got, ans.reason);
+	} else {
 		s->failed++;
 		printf("FAIL %s / %s: got %s (%s) exp=\"%s\"; want %s%s%s\n",
-		    s->scenario, name, got, ans.reason,
-		    ans.explanation ? ans.explanation : "(default)", want,
-		    exp ? " exp=" : "", exp ? exp : "");
+		    s->scenario, t->name, got, ans.reason,
+		    ans.explanation ? ans.explanation : "(default)", t->want,
+		    t->exp ? " exp=" : "", t->exp ? t->exp : "");
 	}
-	if (s->verbose && ok)
-		printf("ok   %s: %s (%s)\n", name, got, ans.reason);
 	spf_answer_free(&ans);
-out:
-	free(name);
-	free(host);
-	free(from);
-	free(helo);
-	free(want);
-	free(exp);
 }
 
-/* line - handle one input line */
-static int
-line(struct suite *s, char *l)
+/* on_end - drop the scenario's zone */
+static void
+on_end(void *arg)
 {
-	char err[256], f[1024];
-	char *d;
+	struct suite *s = arg;
 
-	l[strcspn(l, "\n")] = '\0';
-	if (strncmp(l, "scenario ", 9) == 0) {
-		d = decode(l + 9, NULL);
-		snprintf(s->scenario, sizeof(s->scenario), "%s", d);
-		free(d);
-		s->r = dns_static_new("", err, sizeof(err));
-		return s->r == NULL ? -1 : 0;
-	}
-	if (s->r == NULL)
-		return -1;
-	if (strncmp(l, "rr ", 3) == 0)
-		return add_rr(s, l);
-	if (strncmp(l, "timeout ", 8) == 0 && sscanf(l, "timeout %1023s",
-	    f) == 1) {
-		d = decode(f, NULL);
-		int rc = dns_static_fail(s->r, d, DNS_TIMEOUT);
-		free(d);
-		return rc;
-	}
-	if (strncmp(l, "test ", 5) == 0) {
-		run_test(s, l);
-		return 0;
-	}
-	if (strcmp(l, "end") == 0) {
-		dns_resolver_free(s->r);
-		s->r = NULL;
-		return 0;
-	}
-	return -1;
+	dns_resolver_free(s->r);
+	s->r = NULL;
 }
 
 /* main - spf-suite [-v] suite.txt */
 int
 main(int argc, char **argv)
 {
+	static const struct suite_ops ops = {
+		on_scenario, on_rr, on_timeout, on_test, on_end
+	};
 	struct suite s;
-	char buf[16384];
-	FILE *fp;
-	int ln = 0;
 
 	memset(&s, 0, sizeof(s));
 	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
@@ -231,19 +162,12 @@ main(int argc, char **argv)
 		argv++;
 		argc--;
 	}
-	if (argc != 2 || (fp = fopen(argv[1], "r")) == NULL) {
+	if (argc != 2) {
 		fprintf(stderr, "usage: spf-suite [-v] suite.txt\n");
 		return 2;
 	}
-	while (fgets(buf, sizeof(buf), fp) != NULL) {
-		ln++;
-		if (line(&s, buf) < 0) {
-			fprintf(stderr, "%s:%d: cannot use this line\n",
-			    argv[1], ln);
-			return 2;
-		}
-	}
-	fclose(fp);
+	if (suite_read(argv[1], &ops, &s) < 0)
+		return 2;
 	printf("%u passed, %u failed\n", s.passed, s.failed);
 	return s.failed == 0 && s.passed > 0 ? 0 : 1;
 }

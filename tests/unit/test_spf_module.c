@@ -3,7 +3,8 @@
  * configuration (conf_load_string), with the static DNS back end as the
  * resolver: A-R entries, results for DMARC, HELO caching, the configured
  * fail reject (550 5.7.23 with the explanation), tempfail on temperror,
- * no rejection for internal or authenticated clients, Received-SPF.
+ * no rejection for internal or authenticated clients or allow-listed
+ * relays, Received-SPF.
  */
 #include <arpa/inet.h>
 #include <setjmp.h>
@@ -136,6 +137,30 @@ test_fail_reject(void **state)
 }
 
 static void
+test_allowlisted_relay(void **state)
+{
+	struct conf *conf = conf_with("spf = { on_fail = \"reject\"; }; "
+	    "dmarc = { vendors = ( { name = \"survey-vendor\"; "
+	    "networks = [\"203.0.113.0/24\"]; domains = [\"example.org\"]; "
+	    "} ); };");
+	struct hm_conn *c = conn_from(conf, "203.0.113.9", "mx.example.org");
+	struct hm_msg *m = message(c, "user@example.org");
+
+	(void)state;
+	assert_int_equal(m->spf_mfrom.result, RES_SPF_FAIL);
+	assert_int_equal(m->verdict.action, VERDICT_ACCEPT);
+	assert_non_null(strstr(m->ar.v[0].comment,
+	    "allow-listed relay survey-vendor"));
+	ctx_conn_free(c);
+	/* outside the vendor's networks the reject stands */
+	c = conn_from(conf, "198.51.100.9", "mx.example.org");
+	m = message(c, "user@example.org");
+	assert_int_equal(m->verdict.action, VERDICT_REJECT);
+	ctx_conn_free(c);
+	conf_release(conf);
+}
+
+static void
 test_softfail_default_explanation(void **state)
 {
 	struct conf *conf = conf_with("spf = { on_softfail = \"reject\"; };");
@@ -181,6 +206,8 @@ test_helo_decides(void **state)
 	/* MAIL FROM without a record: the HELO result decides */
 	m = message(c, "user@norecord.example.org");
 	assert_int_equal(m->spf_mfrom.result, RES_SPF_NONE);
+	/* the HELO answer was cached: one query, the MAIL FROM record */
+	assert_int_equal(m->budget.queries, 1);
 	assert_string_equal(m->ar.v[0].result, "pass");
 	assert_string_equal(m->ar.v[0].props, "smtp.helo=mx.example.org");
 	/* a changed HELO is evaluated again */
@@ -243,6 +270,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_reject_nothing),
 		cmocka_unit_test(test_fail_reject),
+		cmocka_unit_test(test_allowlisted_relay),
 		cmocka_unit_test(test_softfail_default_explanation),
 		cmocka_unit_test(test_temperror_tempfail),
 		cmocka_unit_test(test_helo_decides),
