@@ -11,7 +11,10 @@
 
 #include "cidr.h"
 #include "conf.h"
+#include "dkim_verify.h"
+#include "dmarc.h"
 #include "dns.h"
+#include "spf.h"
 
 struct conf_log {
 	int to_syslog;
@@ -44,6 +47,9 @@ struct conf {
 	struct conf_dns dns;
 
 	/* module sections */
+	struct conf_spf spf;
+	struct conf_dkim_verify dkim_verify;
+	struct conf_dmarc dmarc;
 
 	/* run-time resources built from the above (NULL in check mode) */
 	struct dns_resolver *resolver;

@@ -4,8 +4,12 @@
  */
 #include <stddef.h>
 
+#include "dmarc.h"
 #include "module.h"
+#include "spf.h"
 
 const struct hm_module *const hm_modules[] = {
+	&spf_module,
+	&dmarc_module,
 	NULL
 };
