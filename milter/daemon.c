@@ -165,6 +165,10 @@ open_socket(const struct conf *c)
 		log_err("smfi_register failed");
 		return -1;
 	}
+	/* accept milter packets up to 1 MB, not libmilter's 64 KB: Postfix
+	 * sends each header in one packet (header_size_limit is 100 KB by
+	 * default) and libmilter drops the connection on a larger one */
+	(void)smfi_setmaxdatasize(1024 * 1024 - 1);
 	if (smfi_opensocket(unix_path(c->socket) != NULL) != MI_SUCCESS) {
 		log_err("socket \"%s\": cannot listen (in use, or no "
 		    "permission?)", c->socket);

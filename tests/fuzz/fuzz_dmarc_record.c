@@ -1,55 +1,64 @@
 /*
- * fuzz_dmarc_record.c - fuzz target: the DMARC Policy Record parser and
- * the choice among the TXT records of one name.
+ * fuzz_dmarc_record.c - fuzz target: the DMARC Policy Record parser
+ * (dmarcrec_parse) and the choice among the TXT records of one _dmarc
+ * name (dmarcrec_select; input lines are the records).
  *
- * Input: raw bytes as one record; then split at '\n' into several records
- * for dmarcrec_select.
- * Invariants: a status is always set; OK means p is set and every value
- * in range; INVALID carries a reason; a text not starting with v=DMARC1
- * is never OK; select returns OK/INVALID only for exactly one DMARC record.
+ * Invariants: an OK record has a policy and pct in 0..100; a refused one
+ * has a reason; the reason always fits its buffer; select finds a record
+ * only when exactly one line starts with v=DMARC1.
  */
 #include "dmarc_record.h"
 #include "fuzz.h"
 
 #define MAXREC 16
 
-/* check_ok - a usable record's values are in range */
+/* check_rec - invariants of one parse */
 static void
-check_ok(const struct dmarcrec *r)
+check_rec(enum dmarcrec_status st, const struct dmarcrec *r)
 {
-	FUZZ_CHECK(r->p >= DMARCREC_P_NONE && r->p <= DMARCREC_P_REJECT);
-	FUZZ_CHECK(r->sp >= DMARCREC_P_UNSET && r->sp <= DMARCREC_P_REJECT);
-	FUZZ_CHECK(r->np >= DMARCREC_P_UNSET && r->np <= DMARCREC_P_REJECT);
-	FUZZ_CHECK(r->psd >= DMARCREC_PSD_U && r->psd <= DMARCREC_PSD_N);
-	FUZZ_CHECK(r->pct >= 0 && r->pct <= 100);
+	FUZZ_CHECK(st <= DMARCREC_INVALID);
 	FUZZ_CHECK(memchr(r->why, '\0', sizeof(r->why)) != NULL);
+	if (st == DMARCREC_OK) {
+		FUZZ_CHECK(r->p != DMARCREC_P_UNSET);
+		FUZZ_CHECK(r->p <= DMARCREC_P_REJECT && r->sp <= DMARCREC_P_REJECT &&
+		    r->np <= DMARCREC_P_REJECT);
+		FUZZ_CHECK(r->pct >= 0 && r->pct <= 100);
+		FUZZ_CHECK(dmarcrec_policy_name(r->p) != NULL);
+	}
+	if (st == DMARCREC_INVALID)
+		FUZZ_CHECK(r->why[0] != '\0');
 }
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *txt[MAXREC];
-	size_t len[MAXREC], n = 0, i, start = 0, nd;
+	size_t len[MAXREC], n = 0, ndmarc = 0, i, dm = 0;
+	const char *p = (const char *)data, *end = p + size, *nl;
 	struct dmarcrec r;
 	enum dmarcrec_status st;
 
+	memset(&r, 0x5a, sizeof(r));
 	st = dmarcrec_parse((const char *)data, size, &r);
-	if (st == DMARCREC_OK)
-		check_ok(&r);
-	else if (st == DMARCREC_INVALID)
-		FUZZ_CHECK(r.why[0] != '\0');
-	if (!dmarcrec_is_dmarc((const char *)data, size))
-		FUZZ_CHECK(st == DMARCREC_NOT_DMARC);
-	for (i = 0; i <= size && n < MAXREC; i++)
-		if (i == size || data[i] == '\n') {
-			txt[n] = (const char *)data + start;
-			len[n++] = i - start;
-			start = i + 1;
-		}
-	st = dmarcrec_select(txt, len, n, &r, &nd);
+	check_rec(st, &r);
+	FUZZ_CHECK((st == DMARCREC_NOT_DMARC) ==
+	    !dmarcrec_is_dmarc((const char *)data, size));
+
+	while (p < end && n < MAXREC) {
+		nl = memchr(p, '\n', (size_t)(end - p));
+		txt[n] = p;
+		len[n] = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		dm += dmarcrec_is_dmarc(txt[n], len[n]) != 0;
+		n++;
+		p = nl ? nl + 1 : end;
+	}
+	memset(&r, 0x5a, sizeof(r));
+	st = dmarcrec_select(txt, len, n, &r, &ndmarc);
+	FUZZ_CHECK(ndmarc == dm);
+	FUZZ_CHECK((st == DMARCREC_NOT_DMARC) == (dm != 1));
 	if (st != DMARCREC_NOT_DMARC)
-		FUZZ_CHECK(nd == 1);
-	if (st == DMARCREC_OK)
-		check_ok(&r);
+		check_rec(st, &r);
+	for (i = 0; i < n; i++)
+		(void)dmarcrec_parse(txt[i], len[i], &r);
 	return 0;
 }
