@@ -71,5 +71,7 @@ const struct conf_opt conf_opts[] = {
 	  NULL, NULL, "logging" },
 	{ "dns", CT_SECTION, F(conf, dns), NULL, 0, 0, NULL, dns_opts, NULL,
 	  NULL, NULL, "the DNS layer" },
+	{ "spf", CT_SECTION, F(conf, spf), NULL, 0, 0, NULL, spf_conf_opts,
+	  NULL, NULL, NULL, "SPF checks (RFC 7208)" },
 	CONF_END
 };

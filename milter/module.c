@@ -5,7 +5,9 @@
 #include <stddef.h>
 
 #include "module.h"
+#include "spf.h"
 
 const struct hm_module *const hm_modules[] = {
+	&spf_module,
 	NULL
 };
