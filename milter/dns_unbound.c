@@ -389,6 +389,26 @@ fwd_port_ok(const char *fwd)
 	    port > 0;
 }
 
+/* set_resolv_conf - the servers of /etc/resolv.conf; like the C library,
+ * a missing file means the resolver on this host (127.0.0.1) */
+static int
+set_resolv_conf(struct ub_ctx *ctx, char *err, size_t errlen)
+{
+	int rc = ub_ctx_resolvconf(ctx, NULL);
+
+	if (rc == UB_READFILE) {
+		log_warn("dns: cannot read /etc/resolv.conf: forwarding to "
+		    "127.0.0.1");
+		rc = ub_ctx_set_fwd(ctx, "127.0.0.1");
+	}
+	if (rc != 0) {
+		snprintf(err, errlen, "dns: /etc/resolv.conf: %s",
+		    ub_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
 /* set_forwarding - forwarders or resolv.conf, and the options they need */
 static int
 set_forwarding(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
@@ -411,11 +431,8 @@ set_forwarding(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 	}
 	if ((cfg->forwarders == NULL || cfg->forwarders[0] == NULL) &&
 	    cfg->use_resolv_conf) {
-		if ((rc = ub_ctx_resolvconf(ctx, NULL)) != 0) {
-			snprintf(err, errlen, "dns: /etc/resolv.conf: %s",
-			    ub_strerror(rc));
+		if (set_resolv_conf(ctx, err, errlen) < 0)
 			return -1;
-		}
 	} else if (cfg->forwarders == NULL || cfg->forwarders[0] == NULL) {
 		return 0;			/* full recursion */
 	}

@@ -4,11 +4,12 @@
 #
 # Checks: A, AAAA, TXT (strings concatenated, 600 bytes, 2000 bytes which
 # only TCP can carry), MX, null MX, PTR, CNAME, odd bytes, NXDOMAIN vs
-# NODATA, SERVFAIL (NSD refuses a zone it does not serve), a documentation
-# reverse zone that must reach the forwarder, TIMEOUT near the configured
-# timeout against a forwarder that drops queries, DNSSEC (secure, bogus ->
-# SERVFAIL) with a zone signed here, 16 threads x 200 queries, and cached
-# answers served after NSD has stopped.
+# NODATA, SERVFAIL (NSD refuses a zone it does not serve; NSD fails on a
+# zone it cannot load), a documentation reverse zone that must reach the
+# forwarder, TIMEOUT near the configured timeout against a forwarder that
+# drops queries, DNSSEC (secure, bogus -> SERVFAIL) with a zone signed
+# here, 16 threads x 200 queries, and cached answers served after NSD has
+# stopped.
 #
 # Exit 0 pass, 1 fail, 77 skip (only when a tool is missing and CI is not
 # "true").  Private temp dir and ports; stops what it starts.
@@ -135,6 +136,8 @@ t_classes() {
 	expect "NODATA at the apex" "nodata rcode=0 secure=0 n=0" $Z AAAA
 	expect "SERVFAIL (forwarder REFUSES a zone it does not serve)" \
 	    "servfail rcode=2 secure=0 n=0" www.example.org A
+	expect "SERVFAIL (NSD cannot load the zone)" \
+	    "servfail rcode=2 secure=0 n=0" x.broken.example A
 	expect "documentation reverse zone goes to the forwarder" \
 	    "servfail rcode=2 secure=0 n=0" 5.2.0.192.in-addr.arpa PTR
 	expect "invalid name (empty label) is an error" \
@@ -254,7 +257,11 @@ trap cleanup EXIT
 mkdir "$WORK/zones"
 cp "$top_srcdir/tests/zones/$Z.zone" "$WORK/zones/"
 sign_zone "$WORK/zones" || { echo "FAIL: cannot sign the test zone"; exit 1; }
-nsd_start "$WORK/zones" || { echo "FAIL: NSD did not start"; exit 1; }
+# a zone NSD is configured for but cannot load: it answers SERVFAIL
+printf '$TTL 300\n@ SOA ns.broken.example. h.broken.example. 1 3600 600 86400 300\nx A 999.1.1.1\n' \
+    >"$WORK/zones/broken.example.zone"
+NSD_ALLOW_BROKEN=1 nsd_start "$WORK/zones" ||
+    { echo "FAIL: NSD did not start"; exit 1; }
 
 t_records
 t_big_txt
