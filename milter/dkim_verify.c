@@ -84,6 +84,7 @@ struct dkimv_state {
 	unsigned nsighdr;	/* DKIM-Signature headers seen */
 	unsigned oversized;	/* DKIM-Signature headers not passed on */
 	unsigned ignored;	/* signatures beyond the cap */
+	unsigned nrefused;	/* signatures libopendkim could not parse */
 	char *huge[DKIMV_HUGE_MAX];	/* names of headers over
 					 * DKIMPOL_LIB_HDR_MAX, lower case */
 	size_t nhuge;
@@ -235,6 +236,8 @@ sig_refused(struct hm_msg *m, struct dkimv_state *st)
 	const char *e = dkim_geterror(st->dkim);
 	char eb[120];
 
+	if (++st->nrefused > (unsigned)st->cap)
+		return;		/* no log flood: the cap's worth is enough */
 	log_qid(LOG_LVL_WARN, m->qid, "dkim: malformed DKIM-Signature: %s",
 	    e != NULL ? LOG_P(eb, e) : "?");
 }
