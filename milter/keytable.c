@@ -632,9 +632,9 @@ key_type(EVP_PKEY *pk, enum keytab_alg *alg, int *bits)
 static int
 load_one(struct keytab_key *k, const char *basedir, char *err, size_t errlen)
 {
-	enum keytab_alg alg;
+	enum keytab_alg alg = KEYTAB_ALG_AUTO;
 	char *path;
-	int rc, bits;
+	int rc, bits = 0;
 
 	if (k->key_file[0] != '/' && basedir != NULL && *basedir != '\0')
 		path = xasprintf("%s/%s", basedir, k->key_file);
