@@ -66,16 +66,17 @@ is_wsp(unsigned char c)
 	return c == ' ' || c == '\t';
 }
 
-/* hdr_simple - name ":" value, line ends made CRLF */
+/* hdr_simple - name ":" value, line ends made CRLF; exact: the value is
+ * the verbatim text after the colon */
 static void
-hdr_simple(const char *name, const char *v, struct str *out)
+hdr_simple(const char *name, const char *v, int exact, struct str *out)
 {
 	const char *p;
 
 	str_add(out, name);
 	str_addc(out, ':');
-	if (*v != '\0' && !is_wsp((unsigned char)*v) && *v != '\r' &&
-	    *v != '\n')
+	if (!exact && *v != '\0' && !is_wsp((unsigned char)*v) &&
+	    *v != '\r' && *v != '\n')
 		str_addc(out, ' ');
 	for (p = v; *p != '\0'; p++) {
 		if (*p == '\n' && (p == v || p[-1] != '\r'))
@@ -123,7 +124,19 @@ canon_header_nocrlf(enum canon_alg alg, const char *name, const char *value,
 	if (alg == CANON_RELAXED)
 		hdr_relaxed(name, value, out);
 	else
-		hdr_simple(name, value, out);
+		hdr_simple(name, value, 0, out);
+}
+
+/* canon_header_exact - canonical header field, value verbatim, with CRLF */
+void
+canon_header_exact(enum canon_alg alg, const char *name, const char *value,
+    struct str *out)
+{
+	if (alg == CANON_RELAXED)
+		hdr_relaxed(name, value ? value : "", out);
+	else
+		hdr_simple(name, value ? value : "", 1, out);
+	str_add(out, "\r\n");
 }
 
 /* canon_header - canonical header field with its CRLF */

@@ -39,6 +39,12 @@ int canon_parse(const char *s, enum canon_alg *out);
 void canon_header(enum canon_alg alg, const char *name, const char *value,
     struct str *out);
 
+/* canon_header_exact - like canon_header, for a value known to be exactly
+ * the text after the colon (milter SMFIP_HDR_LEADSPC, or a file): no
+ * space is reconstructed */
+void canon_header_exact(enum canon_alg alg, const char *name,
+    const char *value, struct str *out);
+
 /* canon_header_nocrlf - the same without the final CRLF (for the
  * DKIM-Signature header itself, RFC 6376 section 3.7) */
 void canon_header_nocrlf(enum canon_alg alg, const char *name,

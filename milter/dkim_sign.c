@@ -229,8 +229,14 @@ hash_headers(const struct dkims_opts *o, const struct hm_header *hdr,
 			if (!used[i - 1] &&
 			    str_casecmp(hdr[i - 1].name, name) == 0) {
 				used[i - 1] = 1;
-				canon_header(o->hcanon, hdr[i - 1].name,
-				    hdr[i - 1].value, out);
+				if (o->values_exact)
+					canon_header_exact(o->hcanon,
+					    hdr[i - 1].name, hdr[i - 1].value,
+					    out);
+				else
+					canon_header(o->hcanon,
+					    hdr[i - 1].name, hdr[i - 1].value,
+					    out);
 				break;
 			}
 		}

@@ -36,6 +36,8 @@ struct dkims_opts {
 	time_t t;			/* t= */
 	long expire;			/* > 0: x= t + expire */
 	const char *eol;		/* folding line end: "\r\n" or "\n" */
+	int values_exact;		/* header values are the verbatim text
+					 * after the colon (see dkim_canon.h) */
 };
 
 /* dkims_default_headers - the built-in signed header list (NULL-ended) */

@@ -68,9 +68,7 @@ parse_headers(char *msg, size_t len, struct hm_header **hv, size_t *nh)
 			*hv = xrealloc(*hv, cap * sizeof(**hv));
 		}
 		(*hv)[*nh].name = xstrndup(msg + p, (size_t)(colon - msg - p));
-		vs = (size_t)(colon - msg) + 1;
-		while (vs < e && (msg[vs] == ' ' || msg[vs] == '\t'))
-			vs++;	/* the milter strips leading white space */
+		vs = (size_t)(colon - msg) + 1;	/* verbatim value */
 		{
 			size_t ve = e;
 
@@ -157,6 +155,7 @@ main(int argc, char **argv)
 
 		o.oversign = over;
 	}
+	o.values_exact = 1;
 	o.eol = (boff >= 2 && msg[boff - 2] == '\r') ? "\r\n" : "\n";
 	{
 		struct timespec t0, t1;
