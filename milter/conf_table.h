@@ -12,6 +12,7 @@
 #include "cidr.h"
 #include "conf.h"
 #include "dns.h"
+#include "dkims.h"
 
 struct conf_log {
 	int to_syslog;
@@ -44,6 +45,7 @@ struct conf {
 	struct conf_dns dns;
 
 	/* module sections */
+	struct dkims_conf dkim_sign;
 
 	/* run-time resources built from the above (NULL in check mode) */
 	struct dns_resolver *resolver;

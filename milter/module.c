@@ -5,7 +5,9 @@
 #include <stddef.h>
 
 #include "module.h"
+#include "dkims.h"
 
 const struct hm_module *const hm_modules[] = {
+	&dkims_module,
 	NULL
 };
