@@ -71,6 +71,8 @@ const struct conf_opt conf_opts[] = {
 	  NULL, NULL, "logging" },
 	{ "dns", CT_SECTION, F(conf, dns), NULL, 0, 0, NULL, dns_opts, NULL,
 	  NULL, NULL, "the DNS layer" },
+	{ "spf", CT_SECTION, F(conf, spf), NULL, 0, 0, NULL, spf_conf_opts,
+	  NULL, NULL, NULL, "SPF checks (RFC 7208)" },
 	{ "dkim_sign", CT_SECTION, F(conf, dkim_sign), NULL, 0, 0, NULL,
 	  dkims_conf_opts, NULL, NULL, dkims_conf_check, "DKIM signing" },
 	CONF_END

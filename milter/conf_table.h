@@ -12,6 +12,7 @@
 #include "cidr.h"
 #include "conf.h"
 #include "dns.h"
+#include "spf.h"
 #include "dkims.h"
 
 struct conf_log {
@@ -45,6 +46,7 @@ struct conf {
 	struct conf_dns dns;
 
 	/* module sections */
+	struct conf_spf spf;
 	struct dkims_conf dkim_sign;
 
 	/* run-time resources built from the above (NULL in check mode) */

@@ -16,33 +16,37 @@
  *	and converts the ub_result there (dns_rdata.c).
  *
  *	Queries are found by a serial number, not by pointer: the callback
- *	argument is the number, and a table under one mutex maps it to the
- *	pending query (the table is static, shared by all resolvers, so that
- *	the callback argument owns no memory).  Waiting past the deadline or cancelling removes
- *	the entry (then ub_cancel); a callback that finds no entry only frees
- *	its result.  So a late answer, or one racing with ub_cancel (which
- *	libunbound allows), never touches freed memory.
+ *	argument is the number, and one table under one mutex (static,
+ *	shared by all resolvers, so the callback argument owns no memory)
+ *	maps it to the pending query.  Passing the deadline or cancelling
+ *	removes the entry (then ub_cancel); a callback that finds no entry
+ *	only frees its result.  So a late answer, or one racing with
+ *	ub_cancel (which libunbound allows), never touches freed memory.
  *
  *	Configuration: forwarders ("addr" or "addr@port") or the servers of
  *	/etc/resolv.conf; with neither, full recursion from the root.  When
- *	forwarding, loopback forwarders are allowed and libunbound's built-in
- *	local zones for private and documentation address space (RFC 1918,
- *	TEST-NETs, 2001:db8::/32) and for "test."/"invalid." are turned off:
- *	the forwarder answers for them.  A trust anchor file turns on DNSSEC
- *	validation (bogus answers become DNS_SERVFAIL; validated ones set
- *	res->secure).  Cache size and TCP-only upstream are set as options.
- *	Configuration errors (bad address, unreadable trust anchor) are found
- *	at dns_unbound_new() time, not at the first query.
+ *	forwarding, loopback forwarders are allowed, and libunbound's
+ *	built-in local zones for private and documentation address space
+ *	(RFC 1918, TEST-NETs, 2001:db8::/32) and for "test."/"invalid." are
+ *	made transparent: the forwarder answers for them (a site resolver
+ *	knows its internal PTRs; the tests use these ranges).  A trust anchor
+ *	file turns on DNSSEC validation (bogus answers become DNS_SERVFAIL;
+ *	validated ones set res->secure).  Cache size and TCP-only upstream
+ *	are unbound options.
+ *
+ *	Configuration errors (bad address or port, unreadable or malformed
+ *	trust anchor) are found by dns_unbound_new(), not at the first
+ *	query.  libunbound writes its own error lines to standard error.
  *
  *	Result classes: RCODE 3 -> DNS_NXDOMAIN; RCODE 0 without data ->
  *	DNS_NODATA; bogus, RCODE 2 and any other RCODE or libunbound error ->
  *	DNS_SERVFAIL; malformed rdata -> DNS_ERROR.  Timeouts come from dns.c.
  *
  * OWNERSHIP
- *	The resolver owns the ub_ctx, the dispatcher and the pending table;
- *	dns_resolver_free() stops the dispatcher first, then deletes the
- *	context (no query may be pending or waited for at that point).  A
- *	query's priv (struct ubq) is freed by wait (when complete) or cancel.
+ *	The resolver owns the ub_ctx and the dispatcher; dns_resolver_free()
+ *	stops the dispatcher first, then deletes the context (no query may
+ *	be pending or waited for at that point).  A query's priv (struct
+ *	ubq) is freed by wait (when complete) or by cancel.
  *
  * THREAD SAFETY
  *	submit/wait/cancel from any thread; one query is used by one thread.
@@ -287,7 +291,7 @@ ubr_wait(struct dns_resolver *base, struct dns_query *q,
 	if (e == NULL)
 		return q->result != NULL;
 	pthread_mutex_lock(&tab_mu);
-	while (!e->done && rc != ETIMEDOUT) {
+	while (!e->done && rc == 0) {	/* ETIMEDOUT (or EINVAL) ends it */
 		if (until != NULL)
 			rc = pthread_cond_timedwait(&e->cond, &tab_mu, until);
 		else
@@ -371,6 +375,20 @@ set_opt(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
 	return rc == 0 ? 0 : -1;
 }
 
+/* fwd_port_ok - "addr" or "addr@port" with port 1..65535 (libunbound
+ * itself does not check the range) */
+static int
+fwd_port_ok(const char *fwd)
+{
+	const char *at = strchr(fwd, '@');
+	uint64_t port;
+
+	if (at == NULL)
+		return 1;
+	return str_parse_u64(at + 1, strlen(at + 1), 65535, &port) == 0 &&
+	    port > 0;
+}
+
 /* set_forwarding - forwarders or resolv.conf, and the options they need */
 static int
 set_forwarding(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
@@ -380,6 +398,11 @@ set_forwarding(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 	int i, rc;
 
 	for (f = cfg->forwarders; f != NULL && *f != NULL; f++) {
+		if (!fwd_port_ok(*f)) {
+			snprintf(err, errlen, "dns: forwarder \"%s\": bad port",
+			    *f);
+			return -1;
+		}
 		if ((rc = ub_ctx_set_fwd(ctx, *f)) != 0) {
 			snprintf(err, errlen, "dns: forwarder \"%s\": %s", *f,
 			    ub_strerror(rc));

@@ -5,9 +5,11 @@
 #include <stddef.h>
 
 #include "module.h"
+#include "spf.h"
 #include "dkims.h"
 
 const struct hm_module *const hm_modules[] = {
+	&spf_module,
 	&dkims_module,
 	NULL
 };

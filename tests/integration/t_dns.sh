@@ -13,7 +13,7 @@
 # Exit 0 pass, 1 fail, 77 skip (only when a tool is missing and CI is not
 # "true").  Private temp dir and ports; stops what it starts.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
-set -u
+set -u -o pipefail
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -56,12 +56,15 @@ q() {
 expect() {
 	_desc=$1 _want=$2
 	shift 2
+	: >"$WORK/why.log"
 	_got=$(q "$@")
-	if [ "$_got" = "$_want" ]; then
+	_rc=$?
+	if [ "$_got" = "$_want" ] && [ $_rc -eq 0 ]; then
 		ok "$_desc"
 	else
-		bad "$_desc"
+		bad "$_desc (exit $_rc)"
 		printf 'want:\n%s\ngot:\n%s\n' "$_want" "$_got"
+		cat "$WORK/why.log"
 	fi
 }
 
@@ -173,7 +176,7 @@ while True:
 	done
 	_t0=$(date +%s%N)
 	_out=$("$DNSQ" -s "127.0.0.1@$(cat "$WORK/drop.port")" -t 800 \
-	    a.$Z A 2>/dev/null)
+	    a.$Z A 2>/dev/null) || _out="exit $? $_out"
 	_ms=$((($(date +%s%N) - _t0) / 1000000))
 	_qms=$(echo "$_out" | sed -n 's/.* ms=\([0-9]*\).*/\1/p')
 	case $_out in
@@ -211,8 +214,13 @@ t_cache() {
 	nsd_stop
 	_cached=$(ask_coproc "txt.$Z TXT")
 	_uncached=$(ask_coproc "never-asked.$Z TXT")
+	_pid=$DQ_PID
 	exec {DQ[1]}>&-
-	wait "$DQ_PID" 2>/dev/null
+	if wait "$_pid"; then
+		ok "hm-dnsq -i exits cleanly"
+	else
+		bad "hm-dnsq -i exit status $?"
+	fi
 	case $_first in ok*) ok "answer before NSD stops" ;;
 	*) bad "answer before NSD stops: $_first" ;; esac
 	if [ "$_cached" = "$_first" ]; then

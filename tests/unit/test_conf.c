@@ -120,16 +120,55 @@ struct doc_check {
 	int missing;
 };
 
-/* default_text - how the default must appear in the sample file */
+/* find_setting - the line that sets NAME ("# NAME =" or "NAME =" at the
+ * start of a line, after indentation), or NULL */
+static const char *
+find_setting(const char *text, const char *name)
+{
+	const char *line = text;
+	size_t n = strlen(name);
+
+	while (line != NULL && *line != '\0') {
+		const char *p = line;
+
+		while (*p == ' ' || *p == '\t' || *p == '#')
+			p++;
+		if (strncmp(p, name, n) == 0 && strncmp(p + n, " =", 2) == 0)
+			return p;
+		line = strchr(line, '\n');
+		if (line != NULL)
+			line++;
+	}
+	return NULL;
+}
+
+/* find_dotted - "a.b.c": find a's setting, then b after it, then c */
+static const char *
+find_dotted(const char *text, const char *dotted)
+{
+	char comp[128];
+	const char *p = text, *dot;
+
+	while ((dot = strchr(dotted, '.')) != NULL) {
+		snprintf(comp, sizeof(comp), "%.*s", (int)(dot - dotted),
+		    dotted);
+		p = find_setting(p, comp);
+		if (p == NULL)
+			return NULL;
+		dotted = dot + 1;
+	}
+	return find_setting(p, dotted);
+}
+
+/* check_one - the option is documented, with its default */
 static void
 check_one(const char *dotted, const struct conf_opt *o, void *arg)
 {
 	struct doc_check *dc = arg;
-	char pat[256], line[512];
+	char line[512];
 	const char *p;
 
-	snprintf(pat, sizeof(pat), "%s =", o->name);
-	p = strstr(dc->text, pat);
+	p = find_dotted(dc->text, dotted);
 	if (p == NULL) {
 		fprintf(stderr, "conf/hallmark.conf lacks option %s\n", dotted);
 		dc->missing++;
