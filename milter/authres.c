@@ -14,7 +14,9 @@
 #include "str.h"
 
 /* clean - copy s keeping printable ASCII; in comments, parentheses and
- * backslashes are replaced so the comment stays one comment */
+ * backslashes are replaced so the comment stays one comment; in
+ * properties, ';' and parentheses (which would end the result or open a
+ * comment that swallows the rest of the header) */
 static char *
 clean(const char *s, int comment)
 {
@@ -32,7 +34,7 @@ clean(const char *s, int comment)
 			c = '?';
 		if (comment && (c == '(' || c == ')' || c == '\\'))
 			c = c == '(' ? '[' : c == ')' ? ']' : '/';
-		if (!comment && c == ';')
+		if (!comment && (c == ';' || c == '(' || c == ')'))
 			c = '?';
 		*p++ = (char)c;
 	}

@@ -11,6 +11,8 @@
 
 #include "cidr.h"
 #include "conf.h"
+#include "dkim_verify.h"
+#include "dmarc.h"
 #include "dns.h"
 #include "spf.h"
 #include "dkims.h"
@@ -47,6 +49,8 @@ struct conf {
 
 	/* module sections */
 	struct conf_spf spf;
+	struct conf_dkim_verify dkim_verify;
+	struct conf_dmarc dmarc;
 	struct dkims_conf dkim_sign;
 
 	/* run-time resources built from the above (NULL in check mode) */

@@ -4,12 +4,14 @@
  */
 #include <stddef.h>
 
+#include "dmarc.h"
 #include "module.h"
 #include "spf.h"
 #include "dkims.h"
 
 const struct hm_module *const hm_modules[] = {
 	&spf_module,
+	&dmarc_module,
 	&dkims_module,
 	NULL
 };

@@ -9,7 +9,9 @@
  *	hm-dnsq -s ... --bench N NAME TYPE		async vs ub_resolve
  *
  *	options: -s may repeat; -t query timeout in ms (default 2000);
- *	-a trust anchor file; -T TCP only; -r use /etc/resolv.conf.
+ *	-a trust anchor file; -T TCP only; -r use /etc/resolv.conf;
+ *	-b MS: one per-message budget of MS ms for all the lookups of the
+ *	run (several NAME TYPE operands are then looked up in order).
  *
  * DESCRIPTION
  *	A result prints as a status line "STATUS rcode=N secure=0|1 n=NRR
@@ -52,6 +54,7 @@ struct opts {
 	int interactive;
 	unsigned threads, per_thread;	/* --stress */
 	unsigned bench;			/* --bench */
+	unsigned budget_ms;		/* -b: one budget for the run */
 };
 
 struct qspec {
@@ -205,10 +208,11 @@ format_result(const struct dns_result *res)
 
 /* print_lookup - one query, printed with its elapsed time */
 static void
-print_lookup(struct dns_resolver *r, const char *name, int type)
+print_lookup(struct dns_resolver *r, const char *name, int type,
+    struct dns_budget *b)
 {
 	double t0 = now_us();
-	struct dns_result *res = dns_lookup(r, name, type, NULL);
+	struct dns_result *res = dns_lookup(r, name, type, b);
 	double ms = (now_us() - t0) / 1000.0;
 	char *text = format_result(res);
 	char *nl = strchr(text, '\n');
@@ -224,7 +228,7 @@ print_lookup(struct dns_resolver *r, const char *name, int type)
 
 /* interactive - "NAME TYPE" per line; each result ends with "end" */
 static int
-interactive(struct dns_resolver *r)
+interactive(struct dns_resolver *r, struct dns_budget *b)
 {
 	char line[1100], name[1100], tname[32];
 	int type;
@@ -234,7 +238,7 @@ interactive(struct dns_resolver *r)
 		    (type = type_parse(tname)) < 0) {
 			printf("error usage\nend\n");
 		} else {
-			print_lookup(r, name, type);
+			print_lookup(r, name, type, b);
 			printf("end\n");
 		}
 		fflush(stdout);
@@ -391,8 +395,8 @@ bench(struct dns_resolver *r, const struct opts *o, const char *name,
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: hm-dnsq -s ADDR[@PORT] [-t ms] [-a ta] [-T] "
-	    "[-r] [-i | --stress TxN | --bench N] [NAME TYPE ...]\n");
+	fprintf(stderr, "usage: hm-dnsq -s ADDR[@PORT] [-t ms] [-b ms] [-a ta] "
+	    "[-T] [-r] [-i | --stress TxN | --bench N] [NAME TYPE ...]\n");
 	exit(2);
 }
 
@@ -445,6 +449,8 @@ parse_opts(struct opts *o, int argc, char **argv)
 		else if (strcmp(a, "-t") == 0)
 			o->cfg.query_timeout_ms = parse_num(argv[++i],
 			    strlen(v));
+		else if (strcmp(a, "-b") == 0)
+			o->budget_ms = parse_num(argv[++i], strlen(v));
 		else if (strcmp(a, "-a") == 0)
 			o->cfg.trust_anchor_file = argv[++i];
 		else if (strcmp(a, "--stress") == 0)
@@ -481,7 +487,8 @@ main(int argc, char **argv)
 	struct qspec q[MAXQ];
 	struct dns_resolver *r;
 	char err[512];
-	int first, nq, rc = 0;
+	struct dns_budget budget, *b = NULL;
+	int first, nq, i, rc = 0;
 
 	memset(&o, 0, sizeof(o));
 	first = parse_opts(&o, argc, argv);
@@ -492,14 +499,19 @@ main(int argc, char **argv)
 		fprintf(stderr, "hm-dnsq: %s\n", err);
 		return 2;
 	}
+	if (o.budget_ms > 0) {
+		dns_budget_init(&budget, r, o.budget_ms);
+		b = &budget;
+	}
 	if (o.interactive)
-		rc = interactive(r);
+		rc = interactive(r, b);
 	else if (o.threads > 0)
 		rc = stress(r, &o, q, nq);
 	else if (o.bench > 0)
 		rc = bench(r, &o, q[0].name, q[0].type);
 	else
-		print_lookup(r, q[0].name, q[0].type);
+		for (i = 0; i < (b != NULL ? nq : 1); i++)
+			print_lookup(r, q[i].name, q[i].type, b);
 	dns_resolver_free(r);
 	return rc;
 }

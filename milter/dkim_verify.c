@@ -1,0 +1,738 @@
+/*
+ * dkim_verify.c - the DKIM verification module "dkimv": one libopendkim
+ * verify handle per message, every signature evaluated, hallmark's own
+ * policy on top of libopendkim's cryptographic verdict.
+ *
+ * SYNOPSIS
+ *	extern const struct hm_module dkimv_module;
+ *	extern const struct conf_opt dkimv_conf_opts[];
+ *	enum res_dkim dkimv_decide(facts, conf, now, why, whylen);
+ *
+ * DESCRIPTION
+ *	Owns struct dkimv_state in msg->mod[MOD_DKIMV]: the DKIM handle and
+ *	counters; created at the first header, freed by dkimv_msg_free (the
+ *	one place, however the transaction ended).  Headers are passed to
+ *	libopendkim one by one and the body chunk by chunk (libopendkim hashes
+ *	as it goes), so memory does not grow with the body.
+ *
+ *	libopendkim 2.11 verifies the cryptography and parses tags; the rules
+ *	it does not enforce are applied here by dkimv_decide() (pure): RFC 8301
+ *	(rsa-sha1, RSA key size; ed25519 keys are reported as 0 bits and are
+ *	exempt), i= within d=, From in h=, t= and x=, l= with unsigned content,
+ *	testing keys.
+ *
+ *	Errors: a libopendkim failure on one message is logged with the queue
+ *	id and gives that message temperror/permerror results, never a crash.
+ *	Thread safety: state is per message; the DKIM_LIB is shared
+ *	(dkim_lib.c).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <opendkim/dkim.h>
+
+#include "authres.h"
+#include "conf_table.h"
+#include "ctx.h"
+#include "dkim_lib.h"
+#include "dkim_verify.h"
+#include "log.h"
+#include "str.h"
+
+static const char *const dkimv_sha1_names[] = { "fail", "neutral", NULL };
+static const char *const dkimv_blen_names[] = { "accept", "policy", NULL };
+
+#define OFF(f) offsetof(struct conf_dkim_verify, f)
+const struct conf_opt dkimv_conf_opts[] = {
+	{ "enable", CT_BOOL, OFF(enable), "true", 0, 0, NULL, NULL, NULL,
+	    NULL, NULL, "verify DKIM signatures of incoming messages" },
+	{ "max_signatures", CT_INT, OFF(max_signatures), "8", 1, 64, NULL,
+	    NULL, NULL, NULL, NULL,
+	    "signatures evaluated per message; further ones get neutral" },
+	{ "min_rsa_bits", CT_INT, OFF(min_rsa_bits), "1024", 512, 16384, NULL,
+	    NULL, NULL, NULL, NULL, "RSA keys with fewer bits fail" },
+	{ "rsa_sha1", CT_ENUM, OFF(rsa_sha1), "fail", 0, 0, dkimv_sha1_names,
+	    NULL, NULL, NULL, NULL,
+	    "result for valid rsa-sha1 signatures (RFC 8301): fail|neutral" },
+	{ "body_length", CT_ENUM, OFF(body_length), "accept", 0, 0,
+	    dkimv_blen_names, NULL, NULL, NULL, NULL,
+	    "l= with unsigned body content after it: accept|policy" },
+	{ "clock_drift", CT_INT, OFF(clock_drift), "300", 0, 86400, NULL,
+	    NULL, NULL, NULL, NULL,
+	    "seconds of tolerance when checking t= and x=" },
+	{ "max_signature_bytes", CT_INT, OFF(max_signature_bytes), "65536",
+	    1024, 1048576, NULL, NULL, NULL, NULL, NULL,
+	    "a longer DKIM-Signature header is not parsed: permerror" },
+	CONF_END
+};
+#undef OFF
+
+/* per-message state in msg->mod[MOD_DKIMV] */
+struct dkimv_state {
+	DKIM *dkim;		/* NULL: nothing (more) to verify */
+	long cap;		/* max_signatures of the message's config */
+	int eoh_done;		/* dkim_eoh was called */
+	int nosig;		/* eoh found no signature */
+	int broken;		/* libopendkim failed: stat below */
+	DKIM_STAT stat;
+	unsigned nsighdr;	/* DKIM-Signature headers seen */
+	unsigned oversized;	/* DKIM-Signature headers not passed on */
+	unsigned ignored;	/* signatures beyond the cap */
+};
+
+static pthread_once_t dkimv_once = PTHREAD_ONCE_INIT;
+
+/* prescreen - libopendkim lists the signatures: ignore those beyond cap */
+static DKIM_CBSTAT
+prescreen(DKIM *dkim, DKIM_SIGINFO **sigs, int nsigs)
+{
+	struct dkimv_state *st = dkim_get_user_context(dkim);
+
+	if (st == NULL)
+		return DKIM_CBSTAT_CONTINUE;
+	for (int k = 0; k < nsigs; k++) {
+		if (k >= st->cap) {
+			dkim_sig_ignore(sigs[k]);
+			st->ignored++;
+		}
+	}
+	return DKIM_CBSTAT_CONTINUE;
+}
+
+/* module_init - register the prescreen callback on the shared library */
+static void
+module_init(void)
+{
+	DKIM_LIB *lib = dkiml_lib();
+
+	if (lib != NULL)
+		(void)dkim_set_prescreen(lib, prescreen);
+}
+
+/* dkimv_i_within_d - the domain of i= is d= or one of its subdomains */
+int
+dkimv_i_within_d(const char *i, const char *d)
+{
+	const char *at, *dom;
+	size_t dl, il;
+
+	if (i == NULL || d == NULL)
+		return i == NULL;
+	at = strrchr(i, '@');
+	if (at == NULL)
+		return 0;
+	dom = at + 1;
+	dl = strlen(d);
+	il = strlen(dom);
+	if (dl == 0 || il < dl)
+		return 0;
+	if (str_casecmp(dom + il - dl, d) != 0)
+		return 0;
+	return il == dl || dom[il - dl - 1] == '.';
+}
+
+/* dkimv_h_has_from - h= (colon-separated, FWS allowed) contains From */
+int
+dkimv_h_has_from(const char *h)
+{
+	const char *p = h;
+
+	if (h == NULL)
+		return 0;
+	while (*p != '\0') {
+		const char *e = strchr(p, ':');
+		size_t n = e != NULL ? (size_t)(e - p) : strlen(p);
+		const char *s = p, *t = p + n;
+
+		while (s < t && isspace((unsigned char)*s))
+			s++;
+		while (t > s && isspace((unsigned char)t[-1]))
+			t--;
+		if (t - s == 4 && str_ncasecmp(s, "from", 4) == 0)
+			return 1;
+		if (e == NULL)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+/* sigerror_result - result for an error libopendkim recorded */
+static enum res_dkim
+sigerror_result(const struct dkimv_facts *f, const char **why)
+{
+	switch (f->sigerror) {
+	case DKIM_SIGERROR_KEYFAIL:
+		*why = "key lookup failed";
+		return RES_DKIM_TEMPERROR;
+	case DKIM_SIGERROR_NOKEY:
+		*why = "key not found";
+		return RES_DKIM_PERMERROR;
+	case DKIM_SIGERROR_BADSIG:
+		*why = "signature mismatch";
+		return RES_DKIM_FAIL;
+	case DKIM_SIGERROR_KEYREVOKED:
+		*why = "key revoked";
+		return RES_DKIM_FAIL;
+	case DKIM_SIGERROR_KEYTOOSMALL:
+		*why = "key too small";
+		return RES_DKIM_FAIL;
+	case DKIM_SIGERROR_EXPIRED:
+		*why = "signature expired";
+		return RES_DKIM_FAIL;
+	case DKIM_SIGERROR_FUTURE:
+		*why = "signature timestamp in the future";
+		return RES_DKIM_FAIL;
+	case DKIM_SIGERROR_INVALID_H:
+		*why = "From not signed";
+		return RES_DKIM_PERMERROR;
+	case DKIM_SIGERROR_SUBDOMAIN:
+	case DKIM_SIGERROR_DOMAIN:
+		*why = "i= not within d=";
+		return RES_DKIM_PERMERROR;
+	case DKIM_SIGERROR_MULTIREPLY:
+		*why = "several key records";
+		return RES_DKIM_PERMERROR;
+	case DKIM_SIGERROR_DNSSYNTAX:
+	case DKIM_SIGERROR_KEYDECODE:
+	case DKIM_SIGERROR_KEYVERSION:
+	case DKIM_SIGERROR_KEYUNKNOWNHASH:
+	case DKIM_SIGERROR_KEYHASHMISMATCH:
+	case DKIM_SIGERROR_NOTEMAILKEY:
+	case DKIM_SIGERROR_KEYTYPEMISSING:
+	case DKIM_SIGERROR_KEYTYPEUNKNOWN:
+		*why = "bad key record";
+		return RES_DKIM_PERMERROR;
+	default:
+		*why = "malformed signature";
+		return RES_DKIM_PERMERROR;
+	}
+}
+
+/* parse_time - a t=/x= value; 0 and *out, or -1 when malformed */
+static int
+parse_time(const char *v, uint64_t *out)
+{
+	if (v == NULL)
+		return -1;
+	return str_parse_u64(v, strlen(v), UINT64_MAX / 2, out);
+}
+
+/* structure_check - rules on the signature's own fields; permerror or NONE */
+static enum res_dkim
+structure_check(const struct dkimv_facts *f, const char **why)
+{
+	uint64_t t = 0, x = 0;
+
+	if (f->alg != DKIM_SIGN_RSASHA1 && f->alg != DKIM_SIGN_RSASHA256 &&
+	    f->alg != DKIM_SIGN_ED25519SHA256) {
+		*why = "unknown algorithm";
+		return RES_DKIM_PERMERROR;
+	}
+	if (f->d == NULL || f->d[0] == '\0') {
+		*why = "malformed signature";
+		return RES_DKIM_PERMERROR;
+	}
+	if (!dkimv_i_within_d(f->i, f->d)) {
+		*why = "i= not within d=";
+		return RES_DKIM_PERMERROR;
+	}
+	if (!dkimv_h_has_from(f->h)) {
+		*why = "From not signed";
+		return RES_DKIM_PERMERROR;
+	}
+	if ((f->t != NULL && parse_time(f->t, &t) < 0) ||
+	    (f->x != NULL && parse_time(f->x, &x) < 0)) {
+		*why = "malformed t= or x=";
+		return RES_DKIM_PERMERROR;
+	}
+	if (f->t != NULL && f->x != NULL && x < t) {
+		*why = "x= before t=";
+		return RES_DKIM_PERMERROR;
+	}
+	return RES_DKIM_NONE;
+}
+
+/* time_check - expiry and future time stamps; FAIL or NONE */
+static enum res_dkim
+time_check(const struct dkimv_facts *f, const struct conf_dkim_verify *cf,
+    time_t now, const char **why)
+{
+	uint64_t t, x, n = now < 0 ? 0 : (uint64_t)now;
+	uint64_t drift = cf->clock_drift < 0 ? 0 : (uint64_t)cf->clock_drift;
+
+	if (f->x != NULL && parse_time(f->x, &x) == 0 && x + drift < n) {
+		*why = "signature expired";
+		return RES_DKIM_FAIL;
+	}
+	if (f->t != NULL && parse_time(f->t, &t) == 0 && t > n + drift) {
+		*why = "signature timestamp in the future";
+		return RES_DKIM_FAIL;
+	}
+	return RES_DKIM_NONE;
+}
+
+/* crypto_result - libopendkim's verdict on hashes and signature */
+static enum res_dkim
+crypto_result(const struct dkimv_facts *f, const char **why)
+{
+	if (f->sigerror != DKIM_SIGERROR_OK &&
+	    f->sigerror != DKIM_SIGERROR_UNKNOWN)
+		return sigerror_result(f, why);
+	if ((f->flags & DKIM_SIGFLAG_PROCESSED) == 0) {
+		*why = "signature not evaluated";
+		return RES_DKIM_NEUTRAL;
+	}
+	if (f->bh == DKIM_SIGBH_MISMATCH) {
+		*why = "body hash mismatch";
+		return RES_DKIM_FAIL;
+	}
+	if ((f->flags & DKIM_SIGFLAG_PASSED) == 0 ||
+	    f->bh != DKIM_SIGBH_MATCH) {
+		*why = "signature mismatch";
+		return RES_DKIM_FAIL;
+	}
+	return RES_DKIM_PASS;
+}
+
+/* policy_result - hallmark's policy on a cryptographically valid signature */
+static enum res_dkim
+policy_result(const struct dkimv_facts *f, const struct conf_dkim_verify *cf,
+    char *why, size_t whylen)
+{
+	if (f->alg == DKIM_SIGN_RSASHA1) {
+		snprintf(why, whylen, "rsa-sha1 not accepted (RFC 8301)");
+		return cf->rsa_sha1 == DKIMV_SHA1_NEUTRAL ? RES_DKIM_NEUTRAL :
+		    RES_DKIM_FAIL;
+	}
+	if (f->alg != DKIM_SIGN_ED25519SHA256 &&
+	    (long)f->keybits < cf->min_rsa_bits) {
+		snprintf(why, whylen, "key too small (%u bits)", f->keybits);
+		return RES_DKIM_FAIL;
+	}
+	if (f->signlen >= 0 && f->msglen > f->signlen) {
+		snprintf(why, whylen, "l= leaves %lld body bytes unsigned",
+		    (long long)(f->msglen - f->signlen));
+		return cf->body_length == DKIMV_L_POLICY ? RES_DKIM_POLICY :
+		    RES_DKIM_PASS;
+	}
+	return RES_DKIM_PASS;
+}
+
+/* testing_adjust - RFC 6376 t=y: a failure must not count against it */
+static enum res_dkim
+testing_adjust(enum res_dkim r, char *why, size_t whylen)
+{
+	size_t n = strlen(why);
+
+	if (r == RES_DKIM_FAIL || r == RES_DKIM_POLICY) {
+		snprintf(why + n, whylen - n, "%sfailure ignored: testing key",
+		    n ? ", " : "");
+		return RES_DKIM_NEUTRAL;
+	}
+	snprintf(why + n, whylen - n, "%stesting key", n ? ", " : "");
+	return r;
+}
+
+/* dkimv_decide - the result of one signature (see dkim_verify.h) */
+enum res_dkim
+dkimv_decide(const struct dkimv_facts *f, const struct conf_dkim_verify *cf,
+    time_t now, char *why, size_t whylen)
+{
+	const char *w = NULL;
+	enum res_dkim r;
+
+	why[0] = '\0';
+	r = structure_check(f, &w);
+	if (r == RES_DKIM_NONE)
+		r = crypto_result(f, &w);
+	if (r == RES_DKIM_PASS) {
+		r = time_check(f, cf, now, &w);
+		if (r == RES_DKIM_NONE)
+			r = policy_result(f, cf, why, whylen);
+	}
+	if (w != NULL)
+		snprintf(why, whylen, "%s", w);
+	if ((f->flags & DKIM_SIGFLAG_TESTKEY) != 0)
+		r = testing_adjust(r, why, whylen);
+	return r;
+}
+
+/* ---- the module ------------------------------------------------------ */
+
+/* state_get - the message's state, created on first use */
+static struct dkimv_state *
+state_get(struct hm_msg *m)
+{
+	struct dkimv_state *st = m->mod[MOD_DKIMV];
+	DKIM_LIB *lib;
+	DKIM_STAT stat = DKIM_STAT_OK;
+
+	if (st != NULL)
+		return st;
+	(void)pthread_once(&dkimv_once, module_init);
+	st = xcalloc(1, sizeof(*st));
+	st->cap = m->conf->dkim_verify.max_signatures;
+	m->mod[MOD_DKIMV] = st;
+	lib = dkiml_lib();
+	if (lib != NULL)
+		st->dkim = dkim_verify(lib, (const unsigned char *)m->qid,
+		    NULL, &stat);
+	if (st->dkim == NULL) {
+		st->broken = 1;
+		st->stat = lib == NULL ? DKIM_STAT_INTERNAL : stat;
+		log_qid(LOG_LVL_WARN, m->qid, "dkim: cannot start verify: %s",
+		    dkim_getresultstr(st->stat));
+		return st;
+	}
+	(void)dkim_set_user_context(st->dkim, st);
+	return st;
+}
+
+/* state_drop - stop verifying: free the handle, keep the counters */
+static void
+state_drop(struct dkimv_state *st)
+{
+	if (st->dkim != NULL)
+		(void)dkim_free(st->dkim);
+	st->dkim = NULL;
+}
+
+/* lib_failed - libopendkim refused input: log, remember, stop */
+static void
+lib_failed(struct hm_msg *m, struct dkimv_state *st, const char *where,
+    DKIM_STAT stat)
+{
+	char eb[256];
+	const char *e = st->dkim != NULL ? dkim_geterror(st->dkim) : NULL;
+
+	log_qid(LOG_LVL_WARN, m->qid, "dkim: %s: %s%s%s", where,
+	    dkim_getresultstr(stat), e != NULL ? ": " : "",
+	    e != NULL ? LOG_P(eb, e) : "");
+	st->broken = 1;
+	st->stat = stat;
+	state_drop(st);
+}
+
+/* is_sighdr - the header is a DKIM-Signature */
+static int
+is_sighdr(const char *name)
+{
+	return str_casecmp(name, DKIM_SIGNHEADER) == 0;
+}
+
+/* dkimv_header - pass one header to libopendkim as "Name: value" */
+static int
+dkimv_header(struct hm_msg *m, const struct hm_header *h)
+{
+	struct dkimv_state *st;
+	struct str line;
+	DKIM_STAT stat;
+	const char *v = h->value != NULL ? h->value : "";
+
+	if (!m->conf->dkim_verify.enable)
+		return HM_OK;
+	st = state_get(m);
+	if (is_sighdr(h->name)) {
+		st->nsighdr++;
+		if (strlen(v) > (size_t)m->conf->dkim_verify.max_signature_bytes) {
+			st->oversized++;
+			log_qid(LOG_LVL_WARN, m->qid, "dkim: DKIM-Signature of "
+			    "%zu bytes not evaluated", strlen(v));
+			return HM_OK;
+		}
+	}
+	if (st->dkim == NULL)
+		return HM_OK;
+	str_init(&line);
+	str_add(&line, h->name);
+	/* the MTA may strip the space after the colon: put it back */
+	str_add(&line, (v[0] == ' ' || v[0] == '\t') ? ":" : ": ");
+	str_add(&line, v);
+	stat = dkim_header(st->dkim, (u_char *)line.s, line.len);
+	str_free(&line);
+	if (stat != DKIM_STAT_OK)
+		lib_failed(m, st, "header", stat);
+	return HM_OK;
+}
+
+/* dkimv_eoh - end of headers: libopendkim lists the signatures */
+static int
+dkimv_eoh(struct hm_msg *m)
+{
+	struct dkimv_state *st;
+	DKIM_STAT stat;
+
+	if (!m->conf->dkim_verify.enable)
+		return HM_OK;
+	st = state_get(m);
+	if (st->dkim == NULL || st->eoh_done)
+		return HM_OK;
+	st->eoh_done = 1;
+	dkiml_dns_bind(m->conf->resolver, &m->budget);
+	stat = dkim_eoh(st->dkim);
+	dkiml_dns_unbind();
+	if (stat == DKIM_STAT_NOSIG) {
+		st->nosig = 1;
+		state_drop(st);
+	} else if (stat != DKIM_STAT_OK) {
+		lib_failed(m, st, "end of headers", stat);
+	}
+	return HM_OK;
+}
+
+/* dkimv_body - one body chunk, hashed at once (never kept) */
+static int
+dkimv_body(struct hm_msg *m, const unsigned char *p, size_t n)
+{
+	struct dkimv_state *st = m->mod[MOD_DKIMV];
+	DKIM_STAT stat;
+
+	if (st == NULL || st->dkim == NULL || n == 0)
+		return HM_OK;
+	stat = dkim_body(st->dkim, (u_char *)p, n);
+	if (stat != DKIM_STAT_OK)
+		lib_failed(m, st, "body", stat);
+	return HM_OK;
+}
+
+/* prop_safe - v can go into an A-R property value unquoted */
+static int
+prop_safe(const char *v)
+{
+	if (v == NULL || *v == '\0')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
+		if (*p <= ' ' || *p >= 0x7f || strchr("()<>[]:;\\\",", *p))
+			return 0;
+	}
+	return 1;
+}
+
+/* b8_copy - the first 8 characters of b=, folding white space skipped */
+static void
+b8_copy(char out[9], const char *b)
+{
+	size_t n = 0;
+
+	for (; b != NULL && *b != '\0' && n < 8; b++) {
+		if (!isspace((unsigned char)*b))
+			out[n++] = *b;
+	}
+	out[n] = '\0';
+}
+
+/* sig_props - "header.d=... header.s=... header.i=... header.a=...
+ * header.b=..." from the values that are safe to print */
+static char *
+sig_props(const struct res_dkim_sig *r)
+{
+	struct str p;
+	char *idef = NULL;
+	const char *i = r->i;
+
+	str_init(&p);
+	if (prop_safe(r->d))
+		str_addf(&p, "header.d=%s", r->d);
+	if (prop_safe(r->s))
+		str_addf(&p, "%sheader.s=%s", p.len ? " " : "", r->s);
+	if (i == NULL && r->d != NULL)
+		i = idef = xasprintf("@%s", r->d);
+	if (prop_safe(i))
+		str_addf(&p, "%sheader.i=%s", p.len ? " " : "", i);
+	if (prop_safe(r->a))
+		str_addf(&p, "%sheader.a=%s", p.len ? " " : "", r->a);
+	if (prop_safe(r->b8))
+		str_addf(&p, "%sheader.b=%s", p.len ? " " : "", r->b8);
+	free(idef);
+	return str_steal(&p);
+}
+
+/* tag_dup - a signature tag value, copied; NULL when absent */
+static char *
+tag_dup(DKIM_SIGINFO *sig, const char *tag)
+{
+	u_char *v = dkim_sig_gettagvalue(sig, 0, (u_char *)tag);
+
+	return v != NULL ? xstrdup((const char *)v) : NULL;
+}
+
+/* facts_get - collect what libopendkim knows about sig */
+static void
+facts_get(DKIM *dkim, DKIM_SIGINFO *sig, struct dkimv_facts *f)
+{
+	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
+	unsigned int bits = 0;
+	ssize_t msglen = -1, canonlen = -1, signlen = -1;
+
+	memset(f, 0, sizeof(*f));
+	f->sigerror = dkim_sig_geterror(sig);
+	f->liberr = dkim_sig_geterrorstr(f->sigerror);
+	f->flags = dkim_sig_getflags(sig);
+	f->bh = dkim_sig_getbh(sig);
+	if (dkim_sig_getsignalg(sig, &alg) != DKIM_STAT_OK)
+		alg = DKIM_SIGN_UNKNOWN;
+	f->alg = alg;
+	if (dkim_sig_getkeysize(sig, &bits) == DKIM_STAT_OK)
+		f->keybits = bits;
+	if (dkim_sig_getcanonlen(dkim, sig, &msglen, &canonlen, &signlen) !=
+	    DKIM_STAT_OK)
+		msglen = signlen = -1;
+	f->msglen = msglen;
+	f->signlen = signlen;
+}
+
+/* sig_evaluate - result, A-R entry and log line for one signature */
+static void
+sig_evaluate(struct hm_msg *m, DKIM *dkim, DKIM_SIGINFO *sig, time_t now)
+{
+	struct dkimv_facts f;
+	struct res_dkim_sig *r;
+	char why[160], *tag_t, *tag_x, *props, lb[200];
+	char *b;
+
+	facts_get(dkim, sig, &f);
+	r = ctx_dkim_add(m);
+	r->d = tag_dup(sig, "d");
+	r->s = tag_dup(sig, "s");
+	r->i = tag_dup(sig, "i");
+	r->a = tag_dup(sig, "a");
+	b = tag_dup(sig, "b");
+	b8_copy(r->b8, b);
+	free(b);
+	f.d = r->d;
+	f.i = r->i;
+	f.h = tag_dup(sig, "h");
+	f.t = tag_t = tag_dup(sig, "t");
+	f.x = tag_x = tag_dup(sig, "x");
+	r->testing = (f.flags & DKIM_SIGFLAG_TESTKEY) != 0;
+	r->result = dkimv_decide(&f, &m->conf->dkim_verify, now, why,
+	    sizeof(why));
+	r->reason = why[0] != '\0' ? xstrdup(why) : NULL;
+	props = sig_props(r);
+	authres_add(&m->ar, "dkim", res_dkim_name(r->result), r->reason,
+	    props);
+	log_qid(LOG_LVL_INFO, m->qid, "dkim=%s %s%s%s%s",
+	    res_dkim_name(r->result), LOG_P(lb, props), r->reason ? " (" : "",
+	    r->reason ? r->reason : "", r->reason ? ")" : "");
+	if (f.sigerror > 0 && f.liberr != NULL)
+		log_qid(LOG_LVL_DEBUG, m->qid, "dkim: libopendkim: %s",
+		    f.liberr);
+	free(props);
+	free((char *)f.h);
+	free(tag_t);
+	free(tag_x);
+}
+
+/* add_plain - a result without signature details (none, errors) */
+static void
+add_plain(struct hm_msg *m, enum res_dkim res, const char *why)
+{
+	struct res_dkim_sig *r;
+
+	if (res != RES_DKIM_NONE) {
+		r = ctx_dkim_add(m);
+		r->result = res;
+		r->reason = why != NULL ? xstrdup(why) : NULL;
+	}
+	authres_add(&m->ar, "dkim", res_dkim_name(res), why, NULL);
+	log_qid(LOG_LVL_INFO, m->qid, "dkim=%s%s%s%s", res_dkim_name(res),
+	    why ? " (" : "", why ? why : "", why ? ")" : "");
+}
+
+/* eom_broken - libopendkim failed on this message */
+static void
+eom_broken(struct hm_msg *m, struct dkimv_state *st)
+{
+	if (st->stat == DKIM_STAT_NORESOURCE || st->stat == DKIM_STAT_INTERNAL)
+		add_plain(m, RES_DKIM_TEMPERROR, "verifier out of resources");
+	else
+		add_plain(m, RES_DKIM_PERMERROR, "malformed signature");
+}
+
+/* eom_sigs - evaluate the signatures libopendkim listed */
+static void
+eom_sigs(struct hm_msg *m, struct dkimv_state *st)
+{
+	DKIM_SIGINFO **sigs = NULL;
+	int nsigs = 0, done = 0;
+	time_t now = time(NULL);
+	char why[80];
+
+	if (dkim_getsiglist(st->dkim, &sigs, &nsigs) != DKIM_STAT_OK)
+		nsigs = 0;
+	for (int k = 0; k < nsigs; k++) {
+		if ((dkim_sig_getflags(sigs[k]) & DKIM_SIGFLAG_IGNORE) != 0)
+			continue;
+		sig_evaluate(m, st->dkim, sigs[k], now);
+		done++;
+	}
+	if (st->ignored > 0) {
+		snprintf(why, sizeof(why), "%u more signatures not evaluated",
+		    st->ignored);
+		add_plain(m, RES_DKIM_NEUTRAL, why);
+	}
+	if (done == 0 && st->ignored == 0)
+		add_plain(m, RES_DKIM_PERMERROR, "malformed signature");
+}
+
+/* dkimv_eom - verify: fetch keys, check every signature, record results */
+static int
+dkimv_eom(struct hm_msg *m)
+{
+	struct dkimv_state *st;
+	DKIM_STAT stat;
+	_Bool testkey = 0;
+	char why[80];
+
+	if (!m->conf->dkim_verify.enable)
+		return HM_OK;
+	(void)dkimv_eoh(m);	/* no-op unless the MTA skipped it */
+	st = state_get(m);
+	if (st->oversized > 0) {
+		snprintf(why, sizeof(why), "%u oversized signatures not "
+		    "evaluated", st->oversized);
+		add_plain(m, RES_DKIM_PERMERROR, why);
+	}
+	if (st->dkim != NULL) {
+		dkiml_dns_bind(m->conf->resolver, &m->budget);
+		stat = dkim_eom(st->dkim, &testkey);
+		dkiml_dns_unbind();
+		(void)stat;	/* per-signature results come from the list */
+		eom_sigs(m, st);
+	} else if (st->broken) {
+		eom_broken(m, st);
+	} else if (st->oversized == 0) {
+		add_plain(m, RES_DKIM_NONE, NULL);
+	}
+	state_drop(st);
+	return HM_OK;
+}
+
+/* dkimv_msg_free - free the handle and the state, however the message ended */
+static void
+dkimv_msg_free(struct hm_msg *m)
+{
+	struct dkimv_state *st = m->mod[MOD_DKIMV];
+
+	if (st == NULL)
+		return;
+	state_drop(st);
+	free(st);
+	m->mod[MOD_DKIMV] = NULL;
+}
+
+const struct hm_module dkimv_module = {
+	.name = "dkimv",
+	.header = dkimv_header,
+	.eoh = dkimv_eoh,
+	.body = dkimv_body,
+	.eom = dkimv_eom,
+	.msg_free = dkimv_msg_free,
+};

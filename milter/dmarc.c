@@ -1,0 +1,521 @@
+/*
+ * dmarc.c - the DMARC module: From rules, policy discovery, SPF and DKIM
+ * identifier alignment, verdict and Authentication-Results entry.
+ *
+ * SYNOPSIS
+ *	dmarc_module (hooks: header, eom, msg_free), dmarc_conf_opts[],
+ *	dmarc_conf_check(), dmarc_align()
+ *
+ * DESCRIPTION
+ *	header: counts From fields and keeps the first one's value.
+ *	eom: exactly one From field with exactly one address is evaluated;
+ *	anything else (none, several fields, several addresses, no domain,
+ *	unparseable) gets dmarc=permerror, a log line and from_action
+ *	(default reject, RFC 7489 6.6.1).  Then policy discovery
+ *	(orgdomain.c); without a record DMARC does not apply (dmarc=none).
+ *	Alignment: SPF (MAIL FROM domain, RFC5321.MailFrom or the HELO name
+ *	for a null path as SPF checked it) and each DKIM signature's d=,
+ *	strict or relaxed per aspf/adkim.  Pass if any passing identifier
+ *	aligns.  If none does, a temperror of SPF or DKIM whose identifier
+ *	would align (or an org-domain lookup that failed for a passing
+ *	identifier) makes DMARC temperror, never fail.
+ *	The applicable policy is p (record at the Author Domain) or sp/np
+ *	(inherited; np when the Author Domain is NXDOMAIN).  policy.c turns
+ *	all this and the overrides into a verdict.
+ *
+ *	Memory: per-message state in msg->mod[MOD_DMARC], freed by msg_free.
+ *	Thread safety: state is per message; configuration is read-only.
+ *	Errors: DNS failures are DMARC temperror; nothing here returns
+ *	HM_ERROR except on a broken invariant.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "allowlist.h"
+#include "conf_table.h"
+#include "dmarc.h"
+#include "log.h"
+#include "mailaddr.h"
+#include "orgdomain.h"
+#include "policy.h"
+#include "str.h"
+
+#define DEFAULT_PSL "/usr/share/publicsuffix/public_suffix_list.dat"
+
+struct dmarc_msg {
+	unsigned nfrom;
+	char *from;			/* first From field's value */
+};
+
+/* what eom works with */
+struct eval {
+	struct hm_msg *m;
+	const struct conf_dmarc *cf;
+	struct orgdom_ctx oc;
+	const char *author;
+	struct orgdom_policy pol;
+	enum res_dmarc result;
+	const char *aligned_by;		/* "spf" / "dkim" on pass */
+	char why[256];
+};
+
+/* ---- configuration ------------------------------------------------ */
+
+static const char *const mode_names[] = { "treewalk", "psl", NULL };
+static const char *const action_names[] = { "accept", "quarantine",
+    "tempfail", "reject", NULL };
+static const char *const qby_names[] = { "hold", "header", NULL };
+
+/* psl_parse - CT_CUSTOM psl_file: the path (loaded by the check) */
+static int
+psl_parse(const config_setting_t *s, void *field, struct conf_err *e)
+{
+	struct dmarc_psl *p = field;
+
+	if (s != NULL && config_setting_type(s) != CONFIG_TYPE_STRING) {
+		conf_err_set(e, s, "psl_file: expected a string");
+		return -1;
+	}
+	p->file = xstrdup(s != NULL ? config_setting_get_string(s) :
+	    DEFAULT_PSL);
+	p->ctx = NULL;
+	return 0;
+}
+
+/* psl_free - CT_CUSTOM free */
+static void
+psl_free_field(void *field)
+{
+	struct dmarc_psl *p = field;
+
+	orgdom_psl_free(p->ctx);
+	free(p->file);
+	p->ctx = NULL;
+	p->file = NULL;
+}
+
+#define D(m) offsetof(struct conf_dmarc, m)
+#define ACT(name, member, def, doc) { name, CT_ENUM, D(member), def, 0, 0, \
+	action_names, NULL, NULL, NULL, NULL, doc }
+
+const struct conf_opt dmarc_conf_opts[] = {
+	{ "enable", CT_BOOL, D(enable), "true", 0, 0, NULL, NULL, NULL, NULL,
+	  NULL, "evaluate DMARC on inbound mail" },
+	{ "org_domain", CT_ENUM, D(org_domain), "treewalk", 0, 0, mode_names,
+	  NULL, NULL, NULL, NULL,
+	  "treewalk (RFC 9989) or psl (RFC 7489, Public Suffix List, pct)" },
+	{ "psl_file", CT_CUSTOM, D(psl), DEFAULT_PSL, 0, 0, NULL, NULL,
+	  psl_parse, psl_free_field, NULL, "Public Suffix List for psl mode" },
+	ACT("from_action", from_action, "reject",
+	    "no From, several From fields or addresses, or an unusable one"),
+	ACT("on_reject", on_reject, "reject", "DMARC fail under p=reject"),
+	ACT("on_quarantine", on_quarantine, "quarantine",
+	    "DMARC fail under p=quarantine"),
+	ACT("on_none", on_none, "accept", "DMARC fail under p=none"),
+	ACT("on_temperror", on_temperror, "tempfail",
+	    "DNS failure during DMARC evaluation"),
+	ACT("on_permerror", on_permerror, "accept",
+	    "unusable DMARC record"),
+	{ "quarantine_by", CT_ENUM, D(quarantine_by), "hold", 0, 0, qby_names,
+	  NULL, NULL, NULL, NULL,
+	  "hold (MTA quarantine) or header (accept, add quarantine_header)" },
+	{ "quarantine_header", CT_STRING, D(quarantine_header),
+	  "X-Hallmark-Quarantine", 0, 0, NULL, NULL, NULL, NULL, NULL,
+	  "header added when quarantine_by = \"header\"" },
+	{ "report_only", CT_BOOL, D(report_only), "false", 0, 0, NULL, NULL,
+	  NULL, NULL, NULL, "evaluate and record, never reject or hold" },
+	{ "monitor_domains", CT_STRLIST, D(monitor_domains), NULL, 0, 0, NULL,
+	  NULL, NULL, NULL, NULL,
+	  "Author Domains whose policy is never enforced (\"*.x\": subdomains)" },
+	{ "vendors", CT_CUSTOM, D(vendors), NULL, 0, 0, NULL, NULL,
+	  allow_conf_parse, allow_conf_free, NULL,
+	  "relay allow-lists: ( { name; networks; domains; reason; } )" },
+	CONF_END
+};
+
+/* dmarc_conf_check - see dmarc.h */
+int
+dmarc_conf_check(void *section, const char *conf_file,
+    const config_setting_t *s, struct conf_err *e)
+{
+	struct conf_dmarc *d = section;
+
+	if (d->org_domain != ORGDOM_PSL || d->psl.ctx != NULL)
+		return 0;
+	d->psl.ctx = orgdom_psl_load(d->psl.file);
+	if (d->psl.ctx == NULL) {
+		conf_err_set(e, s, "dmarc.psl_file: cannot load the Public "
+		    "Suffix List %s (Debian: apt-get install publicsuffix)",
+		    d->psl.file);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- hooks -------------------------------------------------------- */
+
+/* state - the message's DMARC state, created on first use */
+static struct dmarc_msg *
+state(struct hm_msg *m)
+{
+	if (m->mod[MOD_DMARC] == NULL)
+		m->mod[MOD_DMARC] = xcalloc(1, sizeof(struct dmarc_msg));
+	return m->mod[MOD_DMARC];
+}
+
+/* dmarc_header - count From fields, keep the first */
+static int
+dmarc_header(struct hm_msg *m, const struct hm_header *h)
+{
+	struct dmarc_msg *d;
+
+	if (str_casecmp(h->name, "From") != 0)
+		return HM_OK;
+	d = state(m);
+	if (d->nfrom++ == 0)
+		d->from = xstrdup(h->value);
+	return HM_OK;
+}
+
+/* dmarc_msg_free - release the state */
+static void
+dmarc_msg_free(struct hm_msg *m)
+{
+	struct dmarc_msg *d = m->mod[MOD_DMARC];
+
+	if (d != NULL) {
+		free(d->from);
+		free(d);
+		m->mod[MOD_DMARC] = NULL;
+	}
+}
+
+/* dmarc_align - see dmarc.h */
+int
+dmarc_align(const char *author, const char *author_org, const char *id,
+    const char *id_org, int strict)
+{
+	if (author == NULL || id == NULL)
+		return 0;
+	if (str_casecmp(author, id) == 0)
+		return 1;
+	if (strict || author_org == NULL || id_org == NULL)
+		return 0;
+	return str_casecmp(author_org, id_org) == 0;
+}
+
+/* under_org - id is org or a subdomain of it (a cheap necessary test) */
+static int
+under_org(const char *id, const char *org)
+{
+	size_t il = strlen(id), ol = strlen(org);
+
+	if (il == ol)
+		return str_casecmp(id, org) == 0;
+	return il > ol && id[il - ol - 1] == '.' &&
+	    str_casecmp(id + il - ol, org) == 0;
+}
+
+/* aligned - 1 aligned, 0 not, -1 unknown (org lookup failed) */
+static int
+aligned(struct eval *ev, const char *id, int strict)
+{
+	char idorg[ORGDOM_NAME_MAX + 1], low[ORGDOM_NAME_MAX + 1];
+
+	if (id == NULL || *id == '\0')
+		return 0;
+	if (strict || str_casecmp(id, ev->author) == 0)
+		return dmarc_align(ev->author, NULL, id, NULL, 1);
+	if (!under_org(id, ev->pol.org))
+		return 0;
+	snprintf(low, sizeof(low), "%s", id);
+	str_lower(low);
+	if (orgdom_org(&ev->oc, low, idorg, sizeof(idorg)) < 0)
+		return -1;
+	return dmarc_align(ev->author, ev->pol.org, low, idorg, 0);
+}
+
+/* spf_domain - the SPF-authenticated identifier's domain, or NULL */
+static const char *
+spf_domain(const struct hm_msg *m, char *buf, size_t n)
+{
+	if (m->spf_mfrom.domain != NULL && *m->spf_mfrom.domain != '\0')
+		return m->spf_mfrom.domain;
+	if (addr_path_domain(m->envfrom, buf, n) == 0)
+		return buf;
+	return NULL;
+}
+
+/* check_spf - 1 pass aligned, 0 no, -1 a temperror that could align */
+static int
+check_spf(struct eval *ev)
+{
+	const struct res_spf_check *s = &ev->m->spf_mfrom;
+	char buf[ORGDOM_NAME_MAX + 1];
+	const char *d;
+	int a;
+
+	if (!s->evaluated || (s->result != RES_SPF_PASS &&
+	    s->result != RES_SPF_TEMPERROR))
+		return 0;
+	if ((d = spf_domain(ev->m, buf, sizeof(buf))) == NULL)
+		return 0;
+	a = aligned(ev, d, ev->pol.rec.aspf_strict);
+	if (s->result == RES_SPF_TEMPERROR)
+		return a != 0 ? -1 : 0;
+	return a;
+}
+
+/* check_dkim - 1 a passing d= aligns, -1 a temperror that could, 0 no */
+static int
+check_dkim(struct eval *ev)
+{
+	size_t i;
+	int temp = 0, a;
+
+	for (i = 0; i < ev->m->ndkim; i++) {
+		const struct res_dkim_sig *s = &ev->m->dkim[i];
+		if (s->result != RES_DKIM_PASS &&
+		    s->result != RES_DKIM_TEMPERROR)
+			continue;
+		a = aligned(ev, s->d, ev->pol.rec.adkim_strict);
+		if (s->result == RES_DKIM_PASS && a == 1)
+			return 1;
+		if (a != 0)
+			temp = 1;
+	}
+	return temp ? -1 : 0;
+}
+
+/* evaluate - the DMARC result once a policy record applies */
+static void
+evaluate(struct eval *ev)
+{
+	int spf = check_spf(ev), dkim = check_dkim(ev);
+
+	if (spf == 1 || dkim == 1) {
+		ev->result = RES_DMARC_PASS;
+		ev->aligned_by = dkim == 1 ? "dkim" : "spf";
+	} else if (spf < 0 || dkim < 0) {
+		ev->result = RES_DMARC_TEMPERROR;
+		snprintf(ev->why, sizeof(ev->why), "an aligned %s identifier "
+		    "had a temporary error", dkim < 0 ? "DKIM" : "SPF");
+	} else {
+		ev->result = RES_DMARC_FAIL;
+	}
+}
+
+/* requested - p, or sp / np for a domain that inherits the record */
+static enum dmarcrec_policy
+requested(struct eval *ev)
+{
+	const struct dmarcrec *r = &ev->pol.rec;
+	struct dns_result *res;
+	int nx;
+
+	if (ev->pol.from_author)
+		return r->p;
+	if (r->np != DMARCREC_P_UNSET && ev->result == RES_DMARC_FAIL) {
+		res = dns_lookup(ev->oc.resolver, ev->author, DNS_T_A,
+		    ev->oc.budget);
+		nx = res->status == DNS_NXDOMAIN;
+		dns_result_free(res);
+		if (nx)
+			return r->np;
+	}
+	return r->sp != DMARCREC_P_UNSET ? r->sp : r->p;
+}
+
+/* add_ar - dmarc=... (p=... dis=...) header.from=... policy.dmarc=... */
+static void
+add_ar(struct eval *ev, enum dmarcrec_policy req, const struct policy_out *o)
+{
+	struct str c, p;
+
+	str_init(&c);
+	str_init(&p);
+	if (ev->result == RES_DMARC_NONE || ev->pol.status != ORGDOM_OK) {
+		if (ev->why[0] != '\0')
+			str_add(&c, ev->why);
+	} else {
+		str_addf(&c, "p=%s dis=%s", dmarcrec_policy_name(req),
+		    dmarcrec_policy_name(o->dis));
+		if (o->overridden)
+			str_addf(&c, " override=%s by %s",
+			    allow_reason_name(o->reason), o->by);
+		if (ev->cf->report_only && o->dis != DMARCREC_P_NONE)
+			str_add(&c, " report-only");
+		if (ev->why[0] != '\0')
+			str_addf(&c, " %s", ev->why);
+	}
+	str_addf(&p, "header.from=%s", ev->author);
+	if (ev->pol.status == ORGDOM_OK)
+		str_addf(&p, " policy.dmarc=%s", dmarcrec_policy_name(req));
+	authres_add(&ev->m->ar, "dmarc", res_dmarc_name(ev->result),
+	    c.len ? c.s : NULL, p.s);
+	str_free(&c);
+	str_free(&p);
+}
+
+/* policy_conf_of - the policy.c view of the configuration */
+static void
+policy_conf_of(const struct conf_dmarc *cf, struct policy_conf *pc)
+{
+	policy_conf_defaults(pc);
+	pc->on_reject = cf->on_reject;
+	pc->on_quarantine = cf->on_quarantine;
+	pc->on_none = cf->on_none;
+	pc->on_temperror = cf->on_temperror;
+	pc->on_permerror = cf->on_permerror;
+	pc->quarantine_by = cf->quarantine_by;
+	pc->report_only = cf->report_only;
+	pc->honour_pct = cf->org_domain == ORGDOM_PSL;
+}
+
+/* decide - verdict, header, A-R and log line for an evaluated message */
+static void
+decide(struct eval *ev)
+{
+	struct hm_msg *m = ev->m;
+	struct policy_conf pc;
+	struct policy_input in;
+	struct policy_out o;
+	enum dmarcrec_policy req = ev->pol.status == ORGDOM_OK ?
+	    requested(ev) : DMARCREC_P_UNSET;
+
+	memset(&in, 0, sizeof(in));
+	in.result = ev->result;
+	in.domain = ev->author;
+	in.requested = req;
+	in.testing = ev->cf->org_domain == ORGDOM_TREEWALK &&
+	    ev->pol.rec.testing;
+	in.pct = ev->pol.rec.pct;
+	in.rnd = arc4random_uniform(100);
+	in.trusted_client = ctx_msg_trusted(m);
+	in.monitor_only = allow_domain_match(ev->cf->monitor_domains,
+	    ev->author) || allow_domain_match(ev->cf->monitor_domains,
+	    ev->pol.policy_domain);
+	if (m->conn->has_addr)
+		in.vendor = allow_match(&ev->cf->vendors,
+		    (const struct sockaddr *)&m->conn->addr, ev->author);
+	policy_conf_of(ev->cf, &pc);
+	policy_decide(&pc, &in, &o);
+	add_ar(ev, req, &o);
+	if (o.action != VERDICT_ACCEPT)
+		verdict_propose(&m->verdict, o.action, "dmarc", o.rcode,
+		    o.xcode, o.text);
+	if (o.add_header)
+		ctx_msg_addhdr(m, ev->cf->quarantine_header, o.text);
+	log_qid(LOG_LVL_INFO, m->qid, "dmarc=%s header.from=%s policy_domain=%s "
+	    "org=%s p=%s dis=%s%s%s%s%s action=%s%s%s",
+	    res_dmarc_name(ev->result), ev->author,
+	    ev->pol.policy_domain[0] ? ev->pol.policy_domain : "-",
+	    ev->pol.org[0] ? ev->pol.org : "-",
+	    req == DMARCREC_P_UNSET ? "-" : dmarcrec_policy_name(req),
+	    dmarcrec_policy_name(o.dis), o.overridden ? " override=" : "",
+	    o.overridden ? allow_reason_name(o.reason) : "",
+	    o.overridden ? " by=" : "", o.overridden ? o.by : "",
+	    verdict_action_name(o.action), ev->why[0] ? " reason=" : "",
+	    ev->why);
+}
+
+/* from_problem - none / several / unusable From: log, A-R, from_action */
+static void
+from_problem(struct hm_msg *m, const struct conf_dmarc *cf, const char *why)
+{
+	char t[256];
+	int trusted = ctx_msg_trusted(m);
+
+	m->dmarc = RES_DMARC_PERMERROR;
+	authres_add(&m->ar, "dmarc", "permerror", why, NULL);
+	log_qid(LOG_LVL_WARN, m->qid, "dmarc: From header: %s%s", why,
+	    trusted ? " (trusted client, not enforced)" : "");
+	if (trusted || cf->report_only || cf->from_action == VERDICT_ACCEPT)
+		return;
+	snprintf(t, sizeof(t), "Message rejected: the From header must hold "
+	    "exactly one address (%s)", why);
+	verdict_propose(&m->verdict, cf->from_action, "dmarc",
+	    cf->from_action == VERDICT_TEMPFAIL ? "451" : "550",
+	    cf->from_action == VERDICT_TEMPFAIL ? "4.7.1" : "5.7.1", t);
+}
+
+/* author_domain - the one Author Domain into buf, or NULL (handled) */
+static const char *
+author_domain(struct hm_msg *m, const struct conf_dmarc *cf, char *buf,
+    size_t n)
+{
+	struct dmarc_msg *d = state(m);
+	struct addr_from a;
+	char why[160], pv[128];
+
+	if (d->nfrom == 0) {
+		from_problem(m, cf, "no From header");
+		return NULL;
+	}
+	if (d->nfrom > 1) {
+		snprintf(why, sizeof(why), "%u From headers", d->nfrom);
+		from_problem(m, cf, why);
+		return NULL;
+	}
+	addr_from_parse(d->from, strlen(d->from), &a);
+	if (a.status != ADDR_OK) {
+		LOG_P(pv, d->from);
+		snprintf(why, sizeof(why), "%s: %s: \"%s\"",
+		    addr_status_name(a.status), a.why ? a.why : "", pv);
+		from_problem(m, cf, why);
+		return NULL;
+	}
+	snprintf(buf, n, "%s", a.domain);
+	return buf;
+}
+
+/* dmarc_eom - evaluate, decide, record */
+static int
+dmarc_eom(struct hm_msg *m)
+{
+	const struct conf_dmarc *cf = &m->conf->dmarc;
+	char author[ADDR_DOMAIN_MAX + 1];
+	struct eval ev;
+
+	if (!cf->enable || m->conf->resolver == NULL)
+		return HM_OK;
+	if (author_domain(m, cf, author, sizeof(author)) == NULL)
+		return HM_OK;
+	memset(&ev, 0, sizeof(ev));
+	ev.m = m;
+	ev.cf = cf;
+	ev.author = author;
+	ev.oc.mode = (enum orgdom_mode)cf->org_domain;
+	ev.oc.psl = cf->psl.ctx;
+	ev.oc.resolver = m->conf->resolver;
+	ev.oc.budget = &m->budget;
+	free(m->from_domain);
+	m->from_domain = xstrdup(author);
+	switch (orgdom_policy(&ev.oc, author, &ev.pol)) {
+	case ORGDOM_OK:
+		evaluate(&ev);
+		break;
+	case ORGDOM_NONE:
+		ev.result = RES_DMARC_NONE;
+		break;
+	case ORGDOM_TEMPERROR:
+		ev.result = RES_DMARC_TEMPERROR;
+		snprintf(ev.why, sizeof(ev.why), "%s", ev.pol.why);
+		break;
+	case ORGDOM_PERMERROR:
+		ev.result = RES_DMARC_PERMERROR;
+		snprintf(ev.why, sizeof(ev.why), "%s", ev.pol.why);
+		break;
+	}
+	m->dmarc = ev.result;
+	decide(&ev);
+	return HM_OK;
+}
+
+const struct hm_module dmarc_module = {
+	.name = "dmarc",
+	.header = dmarc_header,
+	.eom = dmarc_eom,
+	.msg_free = dmarc_msg_free,
+};

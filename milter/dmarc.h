@@ -1,0 +1,56 @@
+/*
+ * dmarc.h - the DMARC check module (hm_module "dmarc") and its
+ * configuration section dmarc { ... }.
+ *
+ * Per message: track the From header fields, then at end of message find
+ * the Author Domain (mailaddr.c), the DMARC Policy Record and the
+ * Organizational Domain (orgdomain.c), check SPF and DKIM identifier
+ * alignment on the results in struct hm_msg, decide the verdict
+ * (policy.c, with allowlist.c overrides), and add the A-R entry.
+ */
+#ifndef HALLMARK_DMARC_H
+#define HALLMARK_DMARC_H
+
+#include "allowlist.h"
+#include "conf.h"
+#include "module.h"
+#include "results.h"
+
+/* the PSL file option and the list loaded from it (RFC 7489 mode) */
+struct dmarc_psl {
+	char *file;
+	struct psl_ctx_st *ctx;		/* loaded when org_domain = "psl" */
+};
+
+struct conf_dmarc {
+	int enable;
+	int org_domain;			/* enum orgdom_mode */
+	struct dmarc_psl psl;		/* option psl_file */
+	int from_action;		/* enum verdict_action */
+	int on_reject;
+	int on_quarantine;
+	int on_none;
+	int on_temperror;
+	int on_permerror;
+	int quarantine_by;		/* enum policy_quarantine */
+	char *quarantine_header;
+	int report_only;
+	char **monitor_domains;
+	struct allow_list vendors;
+};
+
+extern const struct conf_opt dmarc_conf_opts[];
+extern const struct hm_module dmarc_module;
+
+/* dmarc_conf_check - section check: load the PSL in "psl" mode */
+int dmarc_conf_check(void *section, const char *conf_file,
+    const config_setting_t *s, struct conf_err *e);
+
+/*
+ * dmarc_align - pure alignment decision of one identifier: strict = equal
+ * (case-insensitive); relaxed = same Organizational Domain (orgs given).
+ */
+int dmarc_align(const char *author, const char *author_org, const char *id,
+    const char *id_org, int strict);
+
+#endif

@@ -1,0 +1,163 @@
+#!/bin/bash
+# tests/integration/t_dns_faults.sh - hallmark's DNS layer (dns.h on
+# libunbound, through tests/tools/hm-dnsq) against tests/dns/faultdns, a
+# fault-injecting responder on loopback.
+#
+# Each fault must give its defined status:
+#   no answer, wrong query ID, answer after the timeout   -> TIMEOUT, at the
+#                                      configured query timeout (bounded)
+#   SERVFAIL, REFUSED, TC=1 without a TCP answer, a malformed or garbage
+#   reply                                                 -> SERVFAIL
+#   a record of the wrong type                            -> NODATA
+#   TC=1 then a TCP answer, an 8000-byte TXT via TCP, an answer just
+#   under the timeout                                     -> OK
+#   a name that is not a valid query name                 -> ERROR (local)
+# and the per-message budget (-b) must bound the time of several lookups.
+#
+# Exit 0 pass, 1 fail, 77 skip (only when a tool is missing and CI is not
+# "true").  Private temp dir and port; stops what it starts.
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
+set -u
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+
+DNSQ=$top_builddir/tests/tools/hm-dnsq
+FAULTDNS=$top_srcdir/tests/dns/faultdns
+T=1500			# query timeout (ms) used throughout
+fails=0
+WORK=
+FD_PID=
+RUN=$$			# makes every query name unique (no cache hits)
+
+# missing TOOL - skip, or fail under CI
+missing() {
+	if [ "${CI:-}" = true ]; then
+		echo "FAIL: $1 is missing (CI=true)"
+		exit 1
+	fi
+	echo "SKIP: $1 is missing"
+	exit 77
+}
+
+cleanup() {
+	[ -n "$FD_PID" ] && kill "$FD_PID" 2>/dev/null
+	[ -n "$WORK" ] && rm -rf "$WORK"
+}
+
+ok() { echo "ok: $1"; }
+bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
+
+# now_ms - monotonic-enough wall clock in ms
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# q ARGS... - hm-dnsq against faultdns with the query timeout T
+q() {
+	"$DNSQ" -s "127.0.0.1@$PORT" -t "$T" "$@" 2>>"$WORK/why.log"
+}
+
+# ms_of LINE - the ms= field of a status line, as an integer
+ms_of() { sed -n 's/.* ms=\([0-9]*\).*/\1/p' <<<"$1"; }
+
+# expect DESC STATUS MIN MAX ARGS... - first status line must start with
+# STATUS and its elapsed time be within [MIN, MAX] ms
+expect() {
+	_desc=$1 _want=$2 _min=$3 _max=$4
+	shift 4
+	_out=$(q "$@")
+	_st=$(head -1 <<<"$_out")
+	_ms=$(ms_of "$_st")
+	case $_st in
+	"$_want "*)
+		if [ -n "$_ms" ] && [ "$_ms" -ge "$_min" ] && [ "$_ms" -le "$_max" ]; then
+			ok "$_desc: $_want in ${_ms} ms"
+		else
+			bad "$_desc: $_want but in ${_ms:-?} ms, not $_min..$_max"
+		fi ;;
+	*)	bad "$_desc: want $_want, got: $_out" ;;
+	esac
+	LAST=$_out
+}
+
+[ -x "$DNSQ" ] || missing "tests/tools/hm-dnsq (run make check)"
+[ -x /usr/bin/python3 ] || missing /usr/bin/python3
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/hm-dnsfault.XXXXXX") || exit 1
+trap cleanup EXIT
+/usr/bin/python3 "$FAULTDNS" --port-file "$WORK/port" --log "$WORK/queries.log" &
+FD_PID=$!
+for _ in $(seq 50); do
+	[ -s "$WORK/port" ] && break
+	sleep 0.1
+done
+[ -s "$WORK/port" ] || { echo "FAIL: faultdns did not start"; exit 1; }
+PORT=$(cat "$WORK/port")
+D=$RUN.fault.test
+HI=$((T + 600))		# a timeout ends by then (scheduling slack)
+
+expect "plain answer" ok 0 $T ok.$D TXT
+expect "NXDOMAIN" nxdomain 0 $T nxdomain.$D TXT
+expect "NODATA" nodata 0 $T nodata.$D TXT
+expect "SERVFAIL" servfail 0 $T servfail.$D TXT
+expect "REFUSED is a server failure" servfail 0 $T refused.$D TXT
+expect "no answer: TIMEOUT at the query timeout" timeout $((T - 50)) $HI timeout.$D TXT
+expect "wrong query ID: ignored, TIMEOUT" timeout $((T - 50)) $HI wrongid.$D A
+expect "answer just over the timeout: TIMEOUT" timeout $((T - 50)) $HI \
+    slow-$((T + 400)).$D TXT
+expect "answer just under the timeout: OK" ok 0 $((T - 1)) slow-$((T - 300)).$D TXT
+expect "TC=1 and no TCP answer: SERVFAIL" servfail 0 $HI tc-notcp.$D TXT
+expect "TC=1 then TCP answer: OK" ok 0 $T tc-tcp.$D TXT
+grep -q "^tcp tc-tcp.$D TXT" "$WORK/queries.log" &&
+    ok "the truncated answer was retried over TCP" ||
+    bad "no TCP retry seen for tc-tcp"
+expect "huge TXT (8000 bytes via TCP)" ok 0 $T hugetxt.$D TXT
+grep -q "^TXT len=8000 00x" <<<"$LAST" && ok "huge TXT complete, 8000 bytes" ||
+    bad "huge TXT content: $(cut -c1-80 <<<"$LAST")"
+expect "huge TXT, TCP only" ok 0 $T -T hugetxt.t2.$D TXT
+expect "TC=1 and no TCP answer, TCP only: SERVFAIL" servfail 0 $HI -T \
+    tc-notcp.t2.$D TXT
+expect "empty label: local ERROR, nothing sent" error 0 100 bad..$D TXT
+long=$(printf 'a%.0s' $(seq 60)).$(printf 'b%.0s' $(seq 60)).$(printf 'c%.0s' $(seq 60)).$(printf 'd%.0s' $(seq 60)).$D
+expect "name over 253 bytes: local ERROR" error 0 100 "$long" TXT
+expect "malformed reply: SERVFAIL" servfail 0 $HI malformed.$D TXT
+expect "garbage reply: SERVFAIL" servfail 0 $HI garbage.$D TXT
+expect "A record for a TXT question: NODATA" nodata 0 $T wrongtype.$D TXT
+expect "TXT record for an A question: NODATA" nodata 0 $T wrongtype.$D A
+expect "TXT record for an MX question: NODATA" nodata 0 $T wrongtype.$D MX
+
+# per-message budget: 3 answers of 600 ms under a 1500 ms budget -> the
+# third times out when the budget ends, not at its own query timeout
+out=$(q -b 1500 slow-600.b1.$D TXT slow-600.b2.$D TXT slow-600.b3.$D TXT)
+st=$(grep -E '^(ok|timeout|servfail|nodata|nxdomain|error) ' <<<"$out" | cut -d' ' -f1 | tr '\n' ' ')
+if [ "$st" = "ok ok timeout " ]; then
+	ok "budget: two answers then TIMEOUT ($st)"
+else
+	bad "budget: want 'ok ok timeout', got '$st'"
+fi
+third=$(ms_of "$(grep '^timeout ' <<<"$out" | head -1)")
+if [ -n "$third" ] && [ "$third" -le 500 ]; then
+	ok "budget: the third lookup got only the rest of the budget (${third} ms)"
+else
+	bad "budget: the third lookup took ${third:-?} ms (budget rest ~300)"
+fi
+
+# four unanswered queries under a 2500 ms budget: all TIMEOUT, 2.5 s in
+# all, not 4 x 1.5 s
+t0=$(now_ms)
+out=$(q -b 2500 timeout.c1.$D TXT timeout.c2.$D TXT timeout.c3.$D TXT timeout.c4.$D TXT)
+el=$(($(now_ms) - t0))
+n=$(grep -c '^timeout ' <<<"$out")
+# process start-up included: allow 1 s above the budget
+if [ "$n" = 4 ] && [ "$el" -ge 2400 ] && [ "$el" -le 3500 ]; then
+	ok "budget: 4 timeouts in ${el} ms (budget 2500, query timeout $T)"
+else
+	bad "budget: $n timeouts in ${el} ms (want 4 in 2400..3500)"
+fi
+
+if [ "$fails" -ne 0 ]; then
+	echo "$fails check(s) failed; why.log:"
+	cat "$WORK/why.log"
+	exit 1
+fi
+echo "all DNS fault checks passed"
+exit 0
