@@ -77,5 +77,7 @@ const struct conf_opt conf_opts[] = {
 	  dkimv_conf_opts, NULL, NULL, NULL, "DKIM verification" },
 	{ "dmarc", CT_SECTION, F(conf, dmarc), NULL, 0, 0, NULL,
 	  dmarc_conf_opts, NULL, NULL, dmarc_conf_check, "DMARC policy" },
+	{ "dkim_sign", CT_SECTION, F(conf, dkim_sign), NULL, 0, 0, NULL,
+	  dkims_conf_opts, NULL, NULL, dkims_conf_check, "DKIM signing" },
 	CONF_END
 };

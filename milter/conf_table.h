@@ -15,6 +15,7 @@
 #include "dmarc.h"
 #include "dns.h"
 #include "spf.h"
+#include "dkims.h"
 
 struct conf_log {
 	int to_syslog;
@@ -50,6 +51,7 @@ struct conf {
 	struct conf_spf spf;
 	struct conf_dkim_verify dkim_verify;
 	struct conf_dmarc dmarc;
+	struct dkims_conf dkim_sign;
 
 	/* run-time resources built from the above (NULL in check mode) */
 	struct dns_resolver *resolver;

@@ -8,10 +8,12 @@
 #include "dmarc.h"
 #include "module.h"
 #include "spf.h"
+#include "dkims.h"
 
 const struct hm_module *const hm_modules[] = {
 	&spf_module,
 	&dkimv_module,
 	&dmarc_module,
+	&dkims_module,
 	NULL
 };

@@ -1,0 +1,134 @@
+#!/bin/bash
+# tests/dkim/verify-interop.sh - hallmark's DKIM signatures checked by three
+# other implementations: python3-dkim (dkimverify), Mail::DKIM (Perl) and
+# libopendkim (opendkim-testmsg).
+#
+# Signs every tests/dkim/msgs/*.eml with tests/tools/hm-sign using an
+# rsa-2048 and an ed25519 key and each canonicalisation, publishes the keys
+# in a zone served by a real NSD, and runs the three verifiers.  They use
+# the system resolver, so they run in a private network and mount namespace
+# (unshare) where NSD answers on 127.0.0.1:53 and /etc/resolv.conf points
+# there; nothing outside the namespace is touched.
+#
+# Exit 0 when every verifier passes every signature, 77 (skip) when a tool
+# or namespaces are missing, 1 otherwise.
+[ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+HM_SIGN=${HM_SIGN:-$top_builddir/tests/tools/hm-sign}
+HALLMARK=${HALLMARK:-$top_builddir/hallmark}
+
+if [ "${1:-}" = "--inner" ]; then
+	# inside the namespace: $2 = work directory
+	W=$2
+	. "$top_srcdir/tests/lib/nsd.sh"
+	ip link set lo up || exit 1
+	echo "nameserver 127.0.0.1" >"$W/resolv.conf"
+	mount --bind "$W/resolv.conf" /etc/resolv.conf || exit 1
+	NSD_DIR=$W/nsd
+	NSD_PORT=53
+	mkdir -p "$NSD_DIR"
+	nsd_write_conf "$W/zones" || exit 1
+	"$(nsd_bin nsd)" -d -c "$NSD_DIR/nsd.conf" >"$NSD_DIR/stderr.log" 2>&1 &
+	NSD_PID=$!
+	nsd_wait_up || { cat "$NSD_DIR/stderr.log"; exit 1; }
+	fails=0
+	ed_perl=no
+	perl -MMail::DKIM::Algorithm::ed25519_sha256 -e 1 2>/dev/null && ed_perl=yes
+	for m in "$W"/signed/*.eml; do
+		b=$(basename "$m")
+		if out=$(/usr/bin/python3 /usr/bin/dkimverify <"$m" 2>&1); then
+			r1=pass
+		else
+			r1="FAIL($out)"
+		fi
+		out=$(perl -MMail::DKIM::Verifier -e '
+			my $d = Mail::DKIM::Verifier->new;
+			# SMTP ends every message with CRLF: supply a missing one
+			while (<STDIN>) { s/\r?\n?\z/\r\n/; $d->PRINT($_); }
+			$d->CLOSE;
+			print $d->result_detail;
+			exit($d->result eq "pass" ? 0 : 1);' <"$m" 2>&1)
+		if [ $? -eq 0 ]; then
+			r2=pass
+		elif [ "$ed_perl" = no ] && [ "${b#*-ed25519-}" != "$b" ]; then
+			r2=n/a	# this Mail::DKIM has no ed25519-sha256
+		else
+			r2="FAIL($out)"
+		fi
+		if out=$(opendkim-testmsg <"$m" 2>&1) && [ -z "$out" ]; then
+			r3=pass
+		else
+			r3="FAIL($out)"
+		fi
+		printf '%-40s dkimverify=%s mail-dkim=%s opendkim=%s\n' \
+		    "$b" "$r1" "$r2" "$r3"
+		case "$r1$r2$r3" in passpasspass|passn/apass) ;;
+		*) fails=$((fails + 1)) ;; esac
+	done
+	kill "$NSD_PID"
+	wait "$NSD_PID" 2>/dev/null
+	echo "$fails" >"$W/fails"
+	exit 0
+fi
+
+for t in /usr/bin/dkimverify opendkim-testmsg perl unshare; do
+	command -v "$t" >/dev/null 2>&1 || { echo "skip: no $t"; exit 77; }
+done
+perl -MMail::DKIM::Verifier -e 1 2>/dev/null || { echo "skip: no Mail::DKIM"; exit 77; }
+unshare -rmn true 2>/dev/null || { echo "skip: no namespaces"; exit 77; }
+[ -x "$HM_SIGN" ] || { echo "no $HM_SIGN (make check builds it)"; exit 1; }
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/hm-interop.XXXXXX") || exit 1
+trap 'rm -rf "$W"' EXIT
+mkdir -p "$W/zones" "$W/signed" "$W/keys"
+umask 077
+
+# keys: hallmark keygen when built (it prints the TXT record), else openssl
+zone=$W/zones/example.com.zone
+printf '$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n' >"$zone"
+for kt in rsa ed25519; do
+	key=$W/keys/$kt.pem
+	if [ -x "$HALLMARK" ]; then
+		"$HALLMARK" keygen --domain example.com --selector "sel-$kt" \
+		    --type "$kt" --out "$key" >"$W/keys/$kt.txt" || exit 1
+		# the printed record: "sel._domainkey.example.com. IN TXT (...)"
+		cat "$W/keys/$kt.txt" >>"$zone"
+	else
+		if [ $kt = rsa ]; then
+			openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 \
+			    -out "$key" 2>/dev/null || exit 1
+			p=$(openssl pkey -in "$key" -pubout -outform DER | base64 -w0)
+			k=rsa
+		else
+			openssl genpkey -algorithm ED25519 -out "$key" 2>/dev/null || exit 1
+			p=$(openssl pkey -in "$key" -pubout -outform DER | tail -c 32 | base64 -w0)
+			k=ed25519
+		fi
+		rec="v=DKIM1; k=$k; p=$p"
+		printf 'sel-%s._domainkey TXT ' "$kt" >>"$zone"
+		while [ -n "$rec" ]; do
+			printf '"%s" ' "${rec:0:255}" >>"$zone"
+			rec=${rec:255}
+		done
+		echo >>"$zone"
+	fi
+done
+
+n=0
+for m in "$top_srcdir"/tests/dkim/msgs/*.eml; do
+	for kt in rsa ed25519; do
+		for c in relaxed/relaxed simple/simple relaxed/simple simple/relaxed; do
+			out=$W/signed/$(basename "$m" .eml)-$kt-${c%/*}-${c#*/}.eml
+			"$HM_SIGN" -k "$W/keys/$kt.pem" -d example.com -s "sel-$kt" \
+			    -c "$c" "$m" >"$out" || exit 1
+			n=$((n + 1))
+		done
+	done
+done
+
+unshare -rmn "$0" --inner "$W" || { echo "namespace run failed"; exit 1; }
+fails=$(cat "$W/fails" 2>/dev/null || echo 1)
+echo "$n signed messages, $fails with a failed verification"
+[ "$fails" -eq 0 ]

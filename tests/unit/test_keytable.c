@@ -1,0 +1,540 @@
+/*
+ * test_keytable.c - key table and signing table: native patterns and their
+ * precedence, OpenDKIM KeyTable/SigningTable (plain and refile:) read
+ * unchanged and giving the same keys as the native form, bad input (a
+ * table naming a missing key, patterns that can never match, group-
+ * readable and unparsable key files, algorithm mismatch), the
+ * dkim_sign { } section through the real configuration loader, and the
+ * From address parser.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "conf.h"
+#include "conf_table.h"
+#include "dkims.h"
+#include "keytable.h"
+#include "str.h"
+
+static char dir[256];
+static char rsa_path[300], ed_path[300], bad_path[300], open_path[300];
+
+/* write_key - a PEM private key file with mode */
+static void
+write_key(const char *path, EVP_PKEY *pk, mode_t mode)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	PEM_write_PrivateKey(f, pk, NULL, NULL, 0, NULL, NULL);
+	fclose(f);
+	chmod(path, mode);
+}
+
+static int
+setup(void **state)
+{
+	EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)1024);
+	EVP_PKEY *ed = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+	FILE *f;
+
+	snprintf(dir, sizeof(dir), "/tmp/hm-keytab.XXXXXX");
+	if (mkdtemp(dir) == NULL || rsa == NULL || ed == NULL)
+		return -1;
+	snprintf(rsa_path, sizeof(rsa_path), "%s/rsa.pem", dir);
+	snprintf(ed_path, sizeof(ed_path), "%s/ed.pem", dir);
+	snprintf(bad_path, sizeof(bad_path), "%s/bad.pem", dir);
+	snprintf(open_path, sizeof(open_path), "%s/open.pem", dir);
+	write_key(rsa_path, rsa, 0600);
+	write_key(ed_path, ed, 0400);
+	write_key(open_path, rsa, 0640);
+	f = fopen(bad_path, "w");
+	fputs("-----BEGIN PRIVATE KEY-----\nnot a key\n"
+	    "-----END PRIVATE KEY-----\n", f);
+	fclose(f);
+	chmod(bad_path, 0600);
+	EVP_PKEY_free(rsa);
+	EVP_PKEY_free(ed);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* lookup_names - "k1,k2" of the keys for addr, "" for none */
+static char *
+lookup_names(const struct keytab *t, const char *addr)
+{
+	const struct keytab_key *k[8];
+	const char *rule;
+	size_t n = keytab_lookup(t, addr, k, 8, &rule), i;
+	struct str b;
+	char *r;
+
+	str_init(&b);
+	for (i = 0; i < n; i++) {
+		if (i)
+			str_addc(&b, ',');
+		str_add(&b, k[i]->name);
+	}
+	r = xstrdup(b.s);
+	str_free(&b);
+	return r;
+}
+
+#define ASSERT_KEYS(t, addr, want) do {			\
+	char *got_ = lookup_names((t), (addr));			\
+	assert_string_equal(got_, (want));			\
+	free(got_);						\
+} while (0)
+
+/* native_table - the precedence example */
+static struct keytab *
+native_table(void)
+{
+	struct keytab *t = keytab_new();
+	char err[256];
+	const char *a[] = { "k-rsa", "k-ed", "vendor" }, *b[] = { "k-rsa" },
+	    *c[] = { "vendor" }, *d[] = { "ceo" }, *e[] = { "deep" };
+
+	assert_int_equal(keytab_add_key(t, "k-rsa", "Example.org", "s1",
+	    KEYTAB_ALG_RSA_SHA256, rsa_path, "t:1", err, sizeof(err)), 0);
+	assert_int_equal(keytab_add_key(t, "k-ed", "example.org", "e1",
+	    KEYTAB_ALG_AUTO, ed_path, "t:2", err, sizeof(err)), 0);
+	assert_int_equal(keytab_add_key(t, "vendor", "vendor.example", "v",
+	    KEYTAB_ALG_AUTO, rsa_path, "t:3", err, sizeof(err)), 0);
+	assert_int_equal(keytab_add_key(t, "ceo", "example.org", "ceo",
+	    KEYTAB_ALG_AUTO, rsa_path, "t:4", err, sizeof(err)), 0);
+	assert_int_equal(keytab_add_key(t, "deep", "example.org", "deep",
+	    KEYTAB_ALG_AUTO, rsa_path, "t:5", err, sizeof(err)), 0);
+	assert_int_equal(keytab_add_rule(t, "example.org", a, 3, "t:10",
+	    err, sizeof(err)), 0);
+	assert_int_equal(keytab_add_rule(t, "*.example.org", b, 1, "t:11",
+	    err, sizeof(err)), 0);
+	assert_int_equal(keytab_add_rule(t, "*", c, 1, "t:12", err,
+	    sizeof(err)), 0);
+	assert_int_equal(keytab_add_rule(t, "CEO@example.org", d, 1, "t:13",
+	    err, sizeof(err)), 0);
+	assert_int_equal(keytab_add_rule(t, "*.eu.example.org", e, 1, "t:14",
+	    err, sizeof(err)), 0);
+	assert_int_equal(keytab_resolve(t, err, sizeof(err)), 0);
+	return t;
+}
+
+static void
+test_native_precedence(void **state)
+{
+	struct keytab *t = native_table();
+
+	ASSERT_KEYS(t, "someone@example.org", "k-rsa,k-ed,vendor");
+	ASSERT_KEYS(t, "someone@EXAMPLE.ORG", "k-rsa,k-ed,vendor");
+	ASSERT_KEYS(t, "ceo@example.org", "ceo");
+	ASSERT_KEYS(t, "x@mail.example.org", "k-rsa");
+	ASSERT_KEYS(t, "x@a.eu.example.org", "deep");
+	ASSERT_KEYS(t, "x@eu.example.org", "k-rsa");	/* *.eu: subdomains */
+	ASSERT_KEYS(t, "x@notexample.org", "vendor");	/* not a subdomain */
+	ASSERT_KEYS(t, "x@other.example", "vendor");
+	keytab_free(t);
+}
+
+static void
+test_no_catch_all(void **state)
+{
+	struct keytab *t = keytab_new();
+	char err[256];
+	const char *a[] = { "k" };
+
+	assert_int_equal(keytab_add_key(t, "k", "example.org", "s",
+	    KEYTAB_ALG_AUTO, rsa_path, "t:1", err, sizeof(err)), 0);
+	assert_int_equal(keytab_add_rule(t, "*.example.org", a, 1, "t:2",
+	    err, sizeof(err)), 0);
+	assert_int_equal(keytab_resolve(t, err, sizeof(err)), 0);
+	ASSERT_KEYS(t, "x@example.org", "");	/* *.x does not match x */
+	ASSERT_KEYS(t, "x@b.example.org", "k");
+	ASSERT_KEYS(t, "x@example.com", "");
+	keytab_free(t);
+}
+
+static void
+test_bad_rules(void **state)
+{
+	struct keytab *t = keytab_new();
+	char err[256];
+	const char *a[] = { "missing" };
+	const char *bad[] = { "*.", "foo@", "@example.org", "a@b@c.org",
+	    "exa mple.org", "*@example.org", "ex*.org", "", "a..b" };
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(keytab_add_rule(t, bad[i], a, 1, "f.conf:7",
+		    err, sizeof(err)), -1);
+		assert_non_null(strstr(err, "can never match"));
+		assert_non_null(strstr(err, "f.conf:7"));
+	}
+	assert_int_equal(keytab_add_rule(t, "example.org", a, 0, "f:1", err,
+	    sizeof(err)), -1);
+	assert_int_equal(keytab_add_rule(t, "example.org", a, 1, "f:2", err,
+	    sizeof(err)), 0);
+	assert_int_equal(keytab_add_rule(t, "EXAMPLE.org", a, 1, "f:3", err,
+	    sizeof(err)), -1);		/* the same pattern twice */
+	assert_non_null(strstr(err, "also at f:2"));
+	/* a rule naming a key that is not in the key table */
+	assert_int_equal(keytab_resolve(t, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "\"missing\""));
+	assert_non_null(strstr(err, "f:2"));
+	keytab_free(t);
+}
+
+static void
+test_bad_keys(void **state)
+{
+	struct keytab *t = keytab_new();
+	char err[256];
+
+	assert_int_equal(keytab_add_key(t, "k", "example.org", "s",
+	    KEYTAB_ALG_AUTO, rsa_path, "t:1", err, sizeof(err)), 0);
+	assert_int_equal(keytab_add_key(t, "k", "example.org", "s2",
+	    KEYTAB_ALG_AUTO, rsa_path, "t:2", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "defined twice"));
+	assert_int_equal(keytab_add_key(t, "d", "bad domain", "s",
+	    KEYTAB_ALG_AUTO, rsa_path, "t:3", err, sizeof(err)), -1);
+	assert_int_equal(keytab_add_key(t, "s", "example.org", "a;b",
+	    KEYTAB_ALG_AUTO, rsa_path, "t:4", err, sizeof(err)), -1);
+	assert_int_equal(keytab_add_key(t, "f", "example.org", "s",
+	    KEYTAB_ALG_AUTO, "", "t:5", err, sizeof(err)), -1);
+	keytab_free(t);
+}
+
+/* load_err - load one key file with alg, return the error text */
+static int
+load_with(const char *path, enum keytab_alg alg, char *err, size_t len)
+{
+	struct keytab *t = keytab_new();
+	int rc;
+
+	assert_int_equal(keytab_add_key(t, "k", "example.org", "s", alg, path,
+	    "t:1", err, len), 0);
+	rc = keytab_load_keys(t, NULL, err, len);
+	if (rc == 0) {
+		const struct keytab_key *k = keytab_key_at(t, 0);
+
+		assert_non_null(k->pkey);
+		assert_int_not_equal(k->alg, KEYTAB_ALG_AUTO);
+	}
+	keytab_free(t);
+	return rc;
+}
+
+static void
+test_key_files(void **state)
+{
+	char err[512];
+
+	assert_int_equal(load_with(rsa_path, KEYTAB_ALG_AUTO, err,
+	    sizeof(err)), 0);
+	assert_int_equal(load_with(ed_path, KEYTAB_ALG_ED25519_SHA256, err,
+	    sizeof(err)), 0);
+	/* group-readable: refused, and the message says why */
+	assert_int_equal(load_with(open_path, KEYTAB_ALG_AUTO, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "0640"));
+	assert_non_null(strstr(err, "group or others"));
+	/* unparsable */
+	assert_int_equal(load_with(bad_path, KEYTAB_ALG_AUTO, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "not a PEM private key"));
+	assert_null(strstr(err, "not a key"));	/* no file content */
+	/* missing */
+	assert_int_equal(load_with("/nonexistent/key.pem", KEYTAB_ALG_AUTO,
+	    err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "cannot open"));
+	/* a directory */
+	assert_int_equal(load_with(dir, KEYTAB_ALG_AUTO, err, sizeof(err)),
+	    -1);
+	/* algorithm named does not fit the key */
+	assert_int_equal(load_with(rsa_path, KEYTAB_ALG_ED25519_SHA256, err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "RSA key"));
+}
+
+/* opendkim_table - KeyTable + SigningTable text, loaded and resolved */
+static struct keytab *
+opendkim_table(const char *signing, int refile, int multiple, int *rc)
+{
+	struct keytab *t = keytab_new();
+	char kt[2048], err[512];
+
+	snprintf(kt, sizeof(kt),
+	    "# OpenDKIM KeyTable\n"
+	    "k-rsa   example.org:s1:%s\n"
+	    "\n"
+	    "k-ed    example.org:e1:%s   # comment\n"
+	    "vendor\tvendor.example:v:%s\n"
+	    "ceo example.org:ceo:%s\n"
+	    "deep example.org:deep:%s\n",
+	    rsa_path, ed_path, rsa_path, rsa_path, rsa_path);
+	*rc = keytab_parse_opendkim_keytable(t, kt, "KeyTable", err,
+	    sizeof(err));
+	if (*rc == 0)
+		*rc = keytab_parse_opendkim_signingtable(t, signing,
+		    "SigningTable", refile, err, sizeof(err));
+	keytab_set_multiple(t, multiple);
+	if (*rc == 0)
+		*rc = keytab_resolve(t, err, sizeof(err));
+	if (*rc == 0)
+		*rc = keytab_load_keys(t, NULL, err, sizeof(err));
+	return t;
+}
+
+static void
+test_opendkim_plain(void **state)
+{
+	int rc;
+	struct keytab *t = opendkim_table(
+	    "ceo@example.org ceo\n"
+	    "example.org k-rsa\n"
+	    "* vendor\n", 0, 0, &rc);
+
+	assert_int_equal(rc, 0);
+	ASSERT_KEYS(t, "ceo@example.org", "ceo");
+	ASSERT_KEYS(t, "x@example.org", "k-rsa");
+	ASSERT_KEYS(t, "x@sub.example.org", "vendor");
+	keytab_free(t);
+}
+
+static void
+test_opendkim_refile(void **state)
+{
+	int rc;
+	const char *st =
+	    "ceo@example.org ceo\n"
+	    "*@example.org k-rsa\n"
+	    "*@example.org k-ed\n"
+	    "*@*.eu.example.org deep\n"
+	    "*@*.example.org k-rsa\n"
+	    "* vendor\n";
+	struct keytab *t = opendkim_table(st, 1, 0, &rc);
+
+	assert_int_equal(rc, 0);
+	/* first match in file order */
+	ASSERT_KEYS(t, "ceo@example.org", "ceo");
+	ASSERT_KEYS(t, "x@Example.ORG", "k-rsa");
+	ASSERT_KEYS(t, "x@a.eu.example.org", "deep");
+	ASSERT_KEYS(t, "x@other.example", "vendor");
+	keytab_free(t);
+	/* MultipleSignatures: every matching line */
+	t = opendkim_table(st, 1, 1, &rc);
+	assert_int_equal(rc, 0);
+	ASSERT_KEYS(t, "x@example.org", "k-rsa,k-ed,vendor");
+	ASSERT_KEYS(t, "ceo@example.org", "ceo,vendor");
+	keytab_free(t);
+}
+
+static void
+test_opendkim_bad(void **state)
+{
+	struct keytab *t = keytab_new();
+	char err[512];
+
+	assert_int_equal(keytab_parse_opendkim_keytable(t,
+	    "k example.org:s1\n", "KT", err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "KT:1"));
+	assert_int_equal(keytab_parse_opendkim_keytable(t,
+	    "\n\nk example.org:s1:MIIBVgIBADANBg\n", "KT", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "KT:3"));
+	assert_non_null(strstr(err, "inline"));
+	assert_int_equal(keytab_parse_opendkim_signingtable(t,
+	    "example.org\n", "ST", 0, err, sizeof(err)), -1);
+	assert_int_equal(keytab_parse_opendkim_signingtable(t,
+	    "*.example.org k\n", "ST", 0, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "never match"));
+	/* a SigningTable naming a key the KeyTable lacks */
+	assert_int_equal(keytab_parse_opendkim_signingtable(t,
+	    "example.org nokey\n", "ST", 0, err, sizeof(err)), 0);
+	assert_int_equal(keytab_resolve(t, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "nokey"));
+	assert_non_null(strstr(err, "ST:1"));
+	keytab_free(t);
+}
+
+/* load_conf - the dkim_sign section through the configuration loader */
+static struct conf *
+load_conf(const char *section, struct conf_err *e)
+{
+	char *text = xasprintf("dkim_sign = {\n%s\n};\n", section);
+	struct conf *c;
+
+	memset(e, 0, sizeof(*e));
+	c = conf_load_string(text, 1, e);
+	free(text);
+	return c;
+}
+
+static void
+test_conf_native_equals_opendkim(void **state)
+{
+	char kt[300], st[300], *sec;
+	struct conf_err e;
+	struct conf *c1, *c2;
+	const char *addrs[] = { "a@example.org", "a@sub.example.org",
+	    "a@other.example" };
+	size_t i;
+	FILE *f;
+
+	snprintf(kt, sizeof(kt), "%s/KeyTable", dir);
+	snprintf(st, sizeof(st), "%s/SigningTable", dir);
+	f = fopen(kt, "w");
+	fprintf(f, "k1 example.org:s1:%s\nk2 example.org:e1:%s\n"
+	    "v vendor.example:v:%s\n", rsa_path, ed_path, rsa_path);
+	fclose(f);
+	f = fopen(st, "w");
+	fprintf(f, "*@example.org k1\n*@example.org k2\n*@*.example.org k1\n"
+	    "* v\n");
+	fclose(f);
+	sec = xasprintf("keys = (\n"
+	    " { name = \"k1\"; domain = \"example.org\"; selector = \"s1\";"
+	    " algorithm = \"rsa-sha256\"; key_file = \"%s\"; },\n"
+	    " { name = \"k2\"; domain = \"example.org\"; selector = \"e1\";"
+	    " key_file = \"%s\"; },\n"
+	    " { name = \"v\"; domain = \"vendor.example\"; selector = \"v\";"
+	    " key_file = \"%s\"; });\n"
+	    "signing_table = (\n"
+	    " { pattern = \"example.org\"; keys = [\"k1\", \"k2\", \"v\"]; },\n"
+	    " { pattern = \"*.example.org\"; keys = [\"k1\", \"v\"]; },\n"
+	    " { pattern = \"*\"; keys = [\"v\"]; });\n", rsa_path, ed_path,
+	    rsa_path);
+	c1 = load_conf(sec, &e);
+	if (c1 == NULL)
+		fail_msg("%s:%d: %s", e.file, e.line, e.msg);
+	free(sec);
+	sec = xasprintf("opendkim_keytable = \"%s\";\n"
+	    "opendkim_signingtable = \"refile:%s\";\n"
+	    "opendkim_multiple_signatures = true;\n", kt, st);
+	c2 = load_conf(sec, &e);
+	if (c2 == NULL)
+		fail_msg("%s:%d: %s", e.file, e.line, e.msg);
+	free(sec);
+	for (i = 0; i < sizeof(addrs) / sizeof(addrs[0]); i++) {
+		char *a = lookup_names(c1->dkim_sign.keys, addrs[i]);
+		char *b = lookup_names(c2->dkim_sign.keys, addrs[i]);
+
+		assert_string_equal(a, b);
+		assert_string_not_equal(a, "");
+		free(a);
+		free(b);
+	}
+	assert_int_equal(c1->dkim_sign.hcanon, CANON_RELAXED);
+	conf_release(c1);
+	conf_release(c2);
+}
+
+static void
+test_conf_errors(void **state)
+{
+	struct conf_err e;
+	struct conf *c;
+	char *sec;
+
+	/* a signing table naming a missing key: the entry's line */
+	c = load_conf("keys = ();\nsigning_table = (\n"
+	    " { pattern = \"example.org\"; keys = [\"nokey\"]; });", &e);
+	assert_null(c);
+	assert_non_null(strstr(e.msg, "nokey"));
+	assert_int_equal(e.line, 4);
+	/* a group-readable key file */
+	sec = xasprintf("keys = ({ name = \"k\"; domain = \"example.org\"; "
+	    "selector = \"s\"; key_file = \"%s\"; });\nsigning_table = ("
+	    "{ pattern = \"*\"; keys = [\"k\"]; });", open_path);
+	c = load_conf(sec, &e);
+	free(sec);
+	assert_null(c);
+	assert_non_null(strstr(e.msg, "group or others"));
+	assert_int_equal(e.line, 2);
+	/* unknown member, wrong canonicalisation, bad algorithm */
+	c = load_conf("keys = ({ name = \"k\"; colour = \"red\"; });", &e);
+	assert_null(c);
+	assert_non_null(strstr(e.msg, "colour"));
+	c = load_conf("canonicalization = \"nofws/simple\";", &e);
+	assert_null(c);
+	c = load_conf("keys = ({ name = \"k\"; domain = \"example.org\"; "
+	    "selector = \"s\"; algorithm = \"dsa\"; key_file = \"x\"; });", &e);
+	assert_null(c);
+	assert_non_null(strstr(e.msg, "dsa"));
+	/* missing OpenDKIM table file */
+	c = load_conf("opendkim_keytable = \"/nonexistent/KeyTable\";", &e);
+	assert_null(c);
+	assert_non_null(strstr(e.msg, "cannot open"));
+	/* an empty section is valid: nothing is signed */
+	c = load_conf("", &e);
+	assert_non_null(c);
+	assert_int_equal(keytab_nrules(c->dkim_sign.keys), 0);
+	conf_release(c);
+}
+
+static void
+test_from_address(void **state)
+{
+	char a[256];
+
+	assert_int_equal(dkims_from_address("Joe <Joe@Example.COM>", a,
+	    sizeof(a)), 0);
+	assert_string_equal(a, "Joe@example.com");
+	assert_int_equal(dkims_from_address("\"Doe, Joe\" <j@x.org>", a,
+	    sizeof(a)), 0);
+	assert_string_equal(a, "j@x.org");
+	assert_int_equal(dkims_from_address(" (c) joe@x.org (who?)", a,
+	    sizeof(a)), 0);
+	assert_string_equal(a, "joe@x.org");
+	assert_int_equal(dkims_from_address("\"<fake@evil.example>\" "
+	    "<real@x.org>", a, sizeof(a)), 0);
+	assert_string_equal(a, "real@x.org");
+	assert_int_equal(dkims_from_address("Joe\r\n <joe@x.org>", a,
+	    sizeof(a)), 0);
+	assert_string_equal(a, "joe@x.org");
+	assert_int_equal(dkims_from_address("a@x.org, b@y.org", a,
+	    sizeof(a)), -1);
+	assert_int_equal(dkims_from_address("undisclosed-recipients:;", a,
+	    sizeof(a)), -1);
+	assert_int_equal(dkims_from_address("<>", a, sizeof(a)), -1);
+	assert_int_equal(dkims_from_address("joe", a, sizeof(a)), -1);
+	assert_int_equal(dkims_from_address("Joe <joe@x.org", a, sizeof(a)),
+	    -1);
+	assert_int_equal(dkims_from_address("", a, sizeof(a)), -1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_native_precedence),
+		cmocka_unit_test(test_no_catch_all),
+		cmocka_unit_test(test_bad_rules),
+		cmocka_unit_test(test_bad_keys),
+		cmocka_unit_test(test_key_files),
+		cmocka_unit_test(test_opendkim_plain),
+		cmocka_unit_test(test_opendkim_refile),
+		cmocka_unit_test(test_opendkim_bad),
+		cmocka_unit_test(test_conf_native_equals_opendkim),
+		cmocka_unit_test(test_conf_errors),
+		cmocka_unit_test(test_from_address),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
