@@ -61,6 +61,12 @@ struct hm_msg {
 	size_t nhdr, hdrcap;
 	size_t hdrbytes;
 	unsigned long long bodybytes;
+	unsigned nar;			/* A-R headers seen so far */
+	unsigned *forged;		/* 1-based A-R instances claiming our
+					 * authserv-id, in order seen */
+	size_t nforged;
+	int hdr_truncated;		/* max_header_bytes reached */
+	int internal_error;		/* a module hook failed */
 	struct dns_budget budget;	/* per-message DNS time budget */
 
 	/* results, filled by the modules in order */
@@ -90,7 +96,7 @@ void ctx_msg_free(struct hm_msg *m);
 int ctx_msg_header(struct hm_msg *m, const char *name, const char *value);
 /* ctx_msg_addhdr - queue a header to insert at the top (after A-R) */
 void ctx_msg_addhdr(struct hm_msg *m, const char *name, const char *value);
-/* ctx_msg_authenticated - client is internal or SMTP-authenticated */
+/* ctx_msg_trusted - client is internal or SMTP-authenticated */
 int ctx_msg_trusted(const struct hm_msg *m);
 
 /* ctx_dkim_add - append a DKIM signature result; returns it (zeroed) */

@@ -95,8 +95,9 @@ static pthread_mutex_t tab_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t tab_next_id;
 static struct ubq *tab[UBQ_BUCKETS];
 
-/* zones libunbound answers locally by default that a forwarder should get */
-static const char *const fwd_nodefault[] = {
+/* default local zones made transparent ("nodefault" has no effect via
+ * ub_ctx_set_option in libunbound 1.17): the forwarder answers for them */
+static const char *const fwd_local[] = {
 	"test.", "invalid.", "2.0.192.in-addr.arpa.",
 	"100.51.198.in-addr.arpa.", "113.0.203.in-addr.arpa.",
 	"8.b.d.0.1.0.0.2.ip6.arpa.", NULL
@@ -397,10 +398,10 @@ set_forwarding(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 	}
 	if (set_opt(ctx, "do-not-query-localhost:", "no", err, errlen) < 0)
 		return -1;
-	for (i = 0; fwd_nodefault[i] != NULL; i++) {
+	for (i = 0; fwd_local[i] != NULL; i++) {
 		char val[128];
 
-		snprintf(val, sizeof(val), "%s nodefault", fwd_nodefault[i]);
+		snprintf(val, sizeof(val), "%s transparent", fwd_local[i]);
 		if (set_opt(ctx, "local-zone:", val, err, errlen) < 0)
 			return -1;
 	}

@@ -1,0 +1,175 @@
+/*
+ * authres.c - Authentication-Results (RFC 8601): the per-message list of
+ * results, the header value hallmark adds, and the parser that finds the
+ * authserv-id of an existing A-R header (to remove forgeries of ours).
+ *
+ * Pure: no I/O, no logging.  Untrusted text that ends up in our header
+ * (comments, property values) is sanitised here, so no caller can break
+ * the header's syntax with a parenthesis, a CR/LF or a control byte.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "authres.h"
+#include "str.h"
+
+/* clean - copy s keeping printable ASCII; in comments, parentheses and
+ * backslashes are replaced so the comment stays one comment */
+static char *
+clean(const char *s, int comment)
+{
+	char *o, *p;
+
+	if (s == NULL)
+		return NULL;
+	o = p = xmalloc(strlen(s) + 1);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '\r' || c == '\n' || c == '\t')
+			c = ' ';
+		if (c < 0x20 || c >= 0x7f)
+			c = '?';
+		if (comment && (c == '(' || c == ')' || c == '\\'))
+			c = c == '(' ? '[' : c == ')' ? ']' : '/';
+		if (!comment && c == ';')
+			c = '?';
+		*p++ = (char)c;
+	}
+	*p = '\0';
+	return o;
+}
+
+/* authres_add - append one result */
+void
+authres_add(struct ar_list *l, const char *method, const char *result,
+    const char *comment, const char *props)
+{
+	struct ar_entry *e;
+
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	e = &l->v[l->n++];
+	e->method = clean(method, 0);
+	e->result = clean(result, 0);
+	e->comment = comment && *comment ? clean(comment, 1) : NULL;
+	e->props = props && *props ? clean(props, 0) : NULL;
+}
+
+/* authres_free - free all entries */
+void
+authres_free(struct ar_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		free(l->v[i].method);
+		free(l->v[i].result);
+		free(l->v[i].comment);
+		free(l->v[i].props);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+/* authres_format - "id;\n\tspf=pass (c) smtp.mailfrom=x;\n\tdkim=..." */
+char *
+authres_format(const char *authserv_id, const struct ar_list *l)
+{
+	struct str b;
+	size_t i;
+
+	str_init(&b);
+	str_add(&b, authserv_id);
+	if (l->n == 0) {
+		str_add(&b, "; none");
+		return b.s;
+	}
+	for (i = 0; i < l->n; i++) {
+		const struct ar_entry *e = &l->v[i];
+
+		str_addf(&b, ";\n\t%s=%s", e->method, e->result);
+		if (e->comment != NULL)
+			str_addf(&b, " (%s)", e->comment);
+		if (e->props != NULL)
+			str_addf(&b, " %s", e->props);
+	}
+	return b.s;
+}
+
+/* skip_cfws - white space and (nested (comments)); NULL if unterminated */
+static const char *
+skip_cfws(const char *p)
+{
+	int depth = 0;
+
+	for (; *p; p++) {
+		if (depth > 0 && *p == '\\' && p[1] != '\0') {
+			p++;
+			continue;
+		}
+		if (*p == '(') {
+			depth++;
+			continue;
+		}
+		if (*p == ')' && depth > 0) {
+			depth--;
+			continue;
+		}
+		if (depth > 0 || *p == ' ' || *p == '\t' || *p == '\r' ||
+		    *p == '\n')
+			continue;
+		return p;
+	}
+	return depth > 0 ? NULL : p;
+}
+
+/* is_token_end - end of an RFC 2045 token in the authserv-id position */
+static int
+is_token_end(char c)
+{
+	return c == '\0' || c == ';' || c == '(' || c == ' ' || c == '\t' ||
+	    c == '\r' || c == '\n' || c == '"';
+}
+
+/* authres_authserv_id - the first value after CFWS, lower-cased */
+int
+authres_authserv_id(const char *value, char *out, size_t outlen)
+{
+	const char *p = skip_cfws(value);
+	size_t o = 0;
+
+	if (p == NULL || *p == '\0' || *p == ';' || outlen == 0)
+		return -1;
+	if (*p == '"') {
+		for (p++; *p != '"'; p++) {
+			if (*p == '\0')
+				return -1;
+			if (*p == '\\' && p[1] != '\0')
+				p++;
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = *p;
+		}
+	} else {
+		for (; !is_token_end(*p); p++) {
+			if (o + 1 >= outlen)
+				return -1;
+			out[o++] = *p;
+		}
+	}
+	out[o] = '\0';
+	str_lower(out);
+	return o > 0 ? 0 : -1;
+}
+
+/* authres_claims - the header's authserv-id equals ours */
+int
+authres_claims(const char *value, const char *authserv_id)
+{
+	char id[512];
+
+	if (authres_authserv_id(value, id, sizeof(id)) < 0)
+		return 0;
+	return str_casecmp(id, authserv_id) == 0;
+}

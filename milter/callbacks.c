@@ -1,0 +1,421 @@
+/*
+ * callbacks.c - the xxfi_* callbacks: thin glue between libmilter and the
+ * modules.  Each callback moves what the MTA sent into the contexts
+ * (ctx.h), calls the modules' hooks in order (module.h), and maps the
+ * outcome to SMFIS_*; at end of message it removes forged
+ * Authentication-Results headers (last to first), inserts ours at index 0
+ * with the headers modules queued below it, applies the verdict and writes
+ * the one log line per message.  No policy is decided here.
+ *
+ * Every path that ends a message (eom, abort, close, a new MAIL FROM)
+ * goes through ctx_msg_free(), and close through ctx_conn_free().
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "authres.h"
+#include "callbacks.h"
+#include "conf.h"
+#include "conf_table.h"
+#include "ctx.h"
+#include "log.h"
+#include "module.h"
+#include "str.h"
+
+#define HOOK_EACH(m, hook, ...) do {					\
+	size_t i_;							\
+	for (i_ = 0; hm_modules[i_] != NULL; i_++)			\
+		if (hm_modules[i_]->hook != NULL &&			\
+		    hm_modules[i_]->hook(__VA_ARGS__) != HM_OK)		\
+			hook_failed((m), hm_modules[i_]->name, #hook);	\
+} while (0)
+
+static unsigned inflight;
+static int draining;
+
+/* cb_inflight - messages in progress */
+unsigned
+cb_inflight(void)
+{
+	return __atomic_load_n(&inflight, __ATOMIC_SEQ_CST);
+}
+
+/* cb_set_draining - refuse new connections while stopping */
+void
+cb_set_draining(int on)
+{
+	__atomic_store_n(&draining, on, __ATOMIC_SEQ_CST);
+}
+
+/* conn_of - our context of a libmilter context */
+static struct hm_conn *
+conn_of(SMFICTX *ctx)
+{
+	return smfi_getpriv(ctx);
+}
+
+/* hook_failed - a module failed on this message: remember and log */
+static void
+hook_failed(struct hm_msg *m, const char *mod, const char *hook)
+{
+	if (m == NULL)
+		return;
+	m->internal_error = 1;
+	log_qid(LOG_LVL_WARN, m->qid, "%s: internal error in %s hook", mod,
+	    hook);
+}
+
+/* update_qid - take the queue id from {i} once the MTA has one */
+static void
+update_qid(SMFICTX *ctx, struct hm_msg *m)
+{
+	const char *qid = smfi_getsymval(ctx, "i");
+
+	if (m != NULL && qid != NULL && *qid != '\0')
+		log_printable(m->qid, sizeof(m->qid), qid, strlen(qid));
+}
+
+/* set_addr - copy the client address and classify it */
+static void
+set_addr(struct hm_conn *c, const struct sockaddr *sa)
+{
+	const void *a = NULL;
+
+	if (sa == NULL)
+		return;
+	if (sa->sa_family == AF_INET) {
+		memcpy(&c->addr, sa, sizeof(struct sockaddr_in));
+		a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(&c->addr, sa, sizeof(struct sockaddr_in6));
+		a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+	}
+	if (a == NULL)
+		return;
+	c->has_addr = 1;
+	inet_ntop(sa->sa_family, a, c->addrstr, sizeof(c->addrstr));
+	c->internal = cidr_match_sa(&c->conf->internal_networks, sa);
+}
+
+/* cb_connect - new connection: context, client address, module hooks */
+static sfsistat
+cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+{
+	struct conf *conf;
+	struct hm_conn *c;
+
+	if (__atomic_load_n(&draining, __ATOMIC_SEQ_CST)) {
+		smfi_setreply(ctx, "421", "4.3.2", "hallmark is shutting down");
+		return SMFIS_TEMPFAIL;
+	}
+	conf = conf_current();
+	c = ctx_conn_new(conf);
+	conf_release(conf);
+	c->hostname = xstrdup(hostname ? hostname : "unknown");
+	set_addr(c, (const struct sockaddr *)hostaddr);
+	smfi_setpriv(ctx, c);
+	HOOK_EACH(c->msg, conn, c);
+	return SMFIS_CONTINUE;
+}
+
+/* cb_helo - remember the HELO name */
+static sfsistat
+cb_helo(SMFICTX *ctx, char *helohost)
+{
+	struct hm_conn *c = conn_of(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	free(c->helo);
+	c->helo = xstrdup(helohost ? helohost : "");
+	HOOK_EACH(c->msg, helo, c);
+	return SMFIS_CONTINUE;
+}
+
+/* strip_path - "<a@b>" -> "a@b" (ESMTP parameters are separate argv) */
+static char *
+strip_path(const char *p)
+{
+	size_t n;
+
+	if (p == NULL)
+		return xstrdup("");
+	n = strlen(p);
+	if (n >= 2 && p[0] == '<' && p[n - 1] == '>')
+		return xstrndup(p + 1, n - 2);
+	return xstrdup(p);
+}
+
+/* msg_end - the message is over, however it ended */
+static void
+msg_end(struct hm_conn *c)
+{
+	if (c->msg == NULL)
+		return;
+	ctx_msg_free(c->msg);
+	__atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
+}
+
+/* cb_envfrom - a new message */
+static sfsistat
+cb_envfrom(SMFICTX *ctx, char **argv)
+{
+	struct hm_conn *c = conn_of(ctx);
+	const char *auth;
+	struct hm_msg *m;
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	msg_end(c);
+	m = ctx_msg_new(c);
+	__atomic_add_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
+	m->envfrom = strip_path(argv ? argv[0] : NULL);
+	auth = smfi_getsymval(ctx, "{auth_authen}");
+	if (auth != NULL && *auth != '\0')
+		m->auth_authen = xstrdup(auth);
+	update_qid(ctx, m);
+	HOOK_EACH(m, envfrom, m);
+	return SMFIS_CONTINUE;
+}
+
+/* cb_envrcpt - count recipients; the queue id may be known now */
+static sfsistat
+cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+	struct hm_conn *c = conn_of(ctx);
+
+	if (c != NULL && c->msg != NULL) {
+		c->msg->nrcpt++;
+		update_qid(ctx, c->msg);
+	}
+	return SMFIS_CONTINUE;
+}
+
+/* note_authres - remember A-R headers that claim our authserv-id */
+static void
+note_authres(struct hm_msg *m, const char *name, const char *value)
+{
+	if (str_casecmp(name, "Authentication-Results") != 0)
+		return;
+	m->nar++;
+	if (!authres_claims(value, m->conf->authserv_id))
+		return;
+	m->forged = xrealloc(m->forged, (m->nforged + 1) * sizeof(unsigned));
+	m->forged[m->nforged++] = m->nar;
+}
+
+/* cb_header - store the header and hand it to the modules */
+static sfsistat
+cb_header(SMFICTX *ctx, char *name, char *value)
+{
+	struct hm_conn *c = conn_of(ctx);
+	struct hm_header h;
+	struct hm_msg *m;
+
+	if (c == NULL || (m = c->msg) == NULL || name == NULL)
+		return SMFIS_CONTINUE;
+	value = value ? value : "";
+	note_authres(m, name, value);
+	if (ctx_msg_header(m, name, value) < 0 && !m->hdr_truncated) {
+		m->hdr_truncated = 1;
+		log_qid(LOG_LVL_WARN, m->qid, "header block over %ld bytes: "
+		    "further headers are checked but not kept",
+		    m->conf->max_header_bytes);
+	}
+	h.name = name;
+	h.value = value;
+	HOOK_EACH(m, header, m, &h);
+	return SMFIS_CONTINUE;
+}
+
+/* cb_eoh - end of headers */
+static sfsistat
+cb_eoh(SMFICTX *ctx)
+{
+	struct hm_conn *c = conn_of(ctx);
+
+	if (c != NULL && c->msg != NULL)
+		HOOK_EACH(c->msg, eoh, c->msg);
+	return SMFIS_CONTINUE;
+}
+
+/* cb_body - a body chunk, streamed to the modules, never kept here */
+static sfsistat
+cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
+{
+	struct hm_conn *c = conn_of(ctx);
+
+	if (c == NULL || c->msg == NULL)
+		return SMFIS_CONTINUE;
+	c->msg->bodybytes += n;
+	HOOK_EACH(c->msg, body, c->msg, p, n);
+	return SMFIS_CONTINUE;
+}
+
+/* edit_headers - remove forgeries (last first), insert ours at the top */
+static int
+edit_headers(SMFICTX *ctx, struct hm_msg *m)
+{
+	char *ar;
+	size_t i;
+	int rc = 0;
+
+	for (i = m->nforged; i > 0; i--) {
+		if (smfi_chgheader(ctx, "Authentication-Results",
+		    (int)m->forged[i - 1], NULL) != MI_SUCCESS)
+			rc = -1;
+	}
+	for (i = m->nadd; i > 0; i--) {
+		if (smfi_insheader(ctx, 0, m->add[i - 1].name,
+		    m->add[i - 1].value) != MI_SUCCESS)
+			rc = -1;
+	}
+	ar = authres_format(m->conf->authserv_id, &m->ar);
+	if (smfi_insheader(ctx, 0, "Authentication-Results", ar) !=
+	    MI_SUCCESS)
+		rc = -1;
+	free(ar);
+	return rc;
+}
+
+/* reply_text - a reply text libmilter accepts: printable, '%' doubled */
+static char *
+reply_text(const char *t)
+{
+	struct str b;
+
+	str_init(&b);
+	for (; t != NULL && *t; t++) {
+		unsigned char ch = (unsigned char)*t;
+
+		if (ch == '%')
+			str_add(&b, "%%");
+		else
+			str_addc(&b, (ch < 0x20 || ch >= 0x7f) ? '?' : *t);
+	}
+	return str_steal(&b) ;
+}
+
+/* set_reply - smfi_setreply with defaults for the action */
+static void
+set_reply(SMFICTX *ctx, const struct verdict *v, const char *rc,
+    const char *xc, const char *text)
+{
+	char *t = reply_text(v->text ? v->text : text);
+
+	if (smfi_setreply(ctx, (char *)(v->rcode ? v->rcode : rc),
+	    (char *)(v->xcode ? v->xcode : xc), t) != MI_SUCCESS)
+		log_warn("cannot set SMTP reply %s %s %s", rc, xc, t);
+	free(t);
+}
+
+/* apply_verdict - the final action as SMFIS_* */
+static sfsistat
+apply_verdict(SMFICTX *ctx, struct hm_msg *m)
+{
+	struct verdict *v = &m->verdict;
+	char *t;
+
+	switch (v->action) {
+	case VERDICT_REJECT:
+		set_reply(ctx, v, "550", "5.7.1", "message rejected");
+		return SMFIS_REJECT;
+	case VERDICT_TEMPFAIL:
+		set_reply(ctx, v, "451", "4.7.1", "try again later");
+		return SMFIS_TEMPFAIL;
+	case VERDICT_QUARANTINE:
+		t = reply_text(v->text ? v->text : "hallmark quarantine");
+		if (smfi_quarantine(ctx, t) != MI_SUCCESS)
+			log_qid(LOG_LVL_WARN, m->qid, "quarantine failed");
+		free(t);
+		return SMFIS_CONTINUE;
+	default:
+		return SMFIS_CONTINUE;
+	}
+}
+
+/* log_summary - the one line per message */
+static void
+log_summary(const struct hm_msg *m)
+{
+	char from[256], res[512];
+	size_t i, o = 0;
+
+	LOG_P(from, m->envfrom);
+	res[0] = '\0';
+	for (i = 0; i < m->ar.n && o < sizeof(res); i++)
+		o += (size_t)snprintf(res + o, sizeof(res) - o, " %s=%s",
+		    m->ar.v[i].method, m->ar.v[i].result);
+	log_qid(LOG_LVL_INFO, m->qid, "client=%s from=<%s> rcpts=%u "
+	    "body=%llu%s action=%s%s%s", m->conn->addrstr, from, m->nrcpt,
+	    m->bodybytes, res, verdict_action_name(m->verdict.action),
+	    m->verdict.by ? " by=" : "", m->verdict.by ? m->verdict.by : "");
+}
+
+/* cb_eom - results, header edits, verdict */
+static sfsistat
+cb_eom(SMFICTX *ctx)
+{
+	struct hm_conn *c = conn_of(ctx);
+	struct hm_msg *m;
+	sfsistat rc;
+
+	if (c == NULL || (m = c->msg) == NULL)
+		return SMFIS_CONTINUE;
+	update_qid(ctx, m);
+	HOOK_EACH(m, eom, m);
+	if (m->internal_error)
+		verdict_propose(&m->verdict, m->conf->on_internal_error,
+		    "internal-error", "451", "4.3.0",
+		    "temporary local problem, try again later");
+	if (m->verdict.action != VERDICT_REJECT &&
+	    m->verdict.action != VERDICT_TEMPFAIL && edit_headers(ctx, m) < 0)
+		log_qid(LOG_LVL_WARN, m->qid, "header changes were refused "
+		    "by the MTA");
+	rc = apply_verdict(ctx, m);
+	log_summary(m);
+	msg_end(c);
+	return rc;
+}
+
+/* cb_abort - the MTA abandoned the message */
+static sfsistat
+cb_abort(SMFICTX *ctx)
+{
+	struct hm_conn *c = conn_of(ctx);
+
+	if (c != NULL)
+		msg_end(c);
+	return SMFIS_CONTINUE;
+}
+
+/* cb_close - end of connection: free everything */
+static sfsistat
+cb_close(SMFICTX *ctx)
+{
+	struct hm_conn *c = conn_of(ctx);
+
+	if (c == NULL)
+		return SMFIS_CONTINUE;
+	msg_end(c);
+	ctx_conn_free(c);
+	smfi_setpriv(ctx, NULL);
+	return SMFIS_CONTINUE;
+}
+
+/* cb_desc - the registration record */
+struct smfiDesc *
+cb_desc(void)
+{
+	static struct smfiDesc desc = {
+		"hallmark", SMFI_VERSION,
+		SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+		cb_connect, cb_helo, cb_envfrom, cb_envrcpt, cb_header,
+		cb_eoh, cb_body, cb_eom, cb_abort, cb_close,
+		NULL, NULL, NULL
+	};
+
+	return &desc;
+}

@@ -1,0 +1,17 @@
+/*
+ * callbacks.h - the libmilter callbacks (struct smfiDesc) and the counters
+ * the daemon needs to drain in-flight messages on SIGTERM.
+ */
+#ifndef HALLMARK_CALLBACKS_H
+#define HALLMARK_CALLBACKS_H
+
+#include <libmilter/mfapi.h>
+
+/* cb_desc - filled struct smfiDesc for smfi_register() */
+struct smfiDesc *cb_desc(void);
+/* cb_inflight - messages between MAIL FROM and their end, right now */
+unsigned cb_inflight(void);
+/* cb_set_draining - when set, new connections are told to try later */
+void cb_set_draining(int on);
+
+#endif

@@ -1,0 +1,183 @@
+/*
+ * ctx.c - lifecycles of the per-connection and per-message contexts
+ * (ctx.h).  ctx_msg_free() and ctx_conn_free() are the only places their
+ * memory is released; they call every module's free hook exactly once, so
+ * an abort or a disconnect at any callback leaks nothing.
+ *
+ * Thread safety: a context is used by the one libmilter thread serving
+ * its connection at a time.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+#include "conf_table.h"
+#include "ctx.h"
+#include "module.h"
+#include "str.h"
+
+/* ctx_conn_new - a connection holding a reference to conf */
+struct hm_conn *
+ctx_conn_new(struct conf *conf)
+{
+	struct hm_conn *c = xcalloc(1, sizeof(*c));
+
+	c->conf = conf_hold(conf);
+	snprintf(c->addrstr, sizeof(c->addrstr), "unknown");
+	return c;
+}
+
+/* ctx_conn_free - end the message if any, module hooks, release conf */
+void
+ctx_conn_free(struct hm_conn *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	ctx_msg_free(c->msg);
+	for (i = 0; hm_modules[i] != NULL; i++)
+		if (hm_modules[i]->conn_free != NULL)
+			hm_modules[i]->conn_free(c);
+	free(c->hostname);
+	free(c->helo);
+	conf_release(c->conf);
+	free(c);
+}
+
+/* ctx_msg_new - start a message on connection c */
+struct hm_msg *
+ctx_msg_new(struct hm_conn *c)
+{
+	struct hm_msg *m = xcalloc(1, sizeof(*m));
+
+	ctx_msg_free(c->msg);
+	m->conn = c;
+	m->conf = c->conf;
+	snprintf(m->qid, sizeof(m->qid), "NOQUEUE");
+	dns_budget_init(&m->budget, c->conf->resolver, 0);
+	c->msg = m;
+	c->nmsgs++;
+	return m;
+}
+
+/* ctx_spf_clear - free an SPF result's strings */
+void
+ctx_spf_clear(struct res_spf_check *r)
+{
+	free(r->identity);
+	free(r->domain);
+	free(r->reason);
+	free(r->explanation);
+	memset(r, 0, sizeof(*r));
+}
+
+/* dkim_free - free the DKIM results */
+static void
+dkim_free(struct hm_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->ndkim; i++) {
+		free(m->dkim[i].d);
+		free(m->dkim[i].s);
+		free(m->dkim[i].i);
+		free(m->dkim[i].a);
+		free(m->dkim[i].reason);
+	}
+	free(m->dkim);
+}
+
+/* headers_free - the stored and the queued headers */
+static void
+headers_free(struct hm_msg *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nhdr; i++) {
+		free(m->hdr[i].name);
+		free(m->hdr[i].value);
+	}
+	free(m->hdr);
+	for (i = 0; i < m->nadd; i++) {
+		free(m->add[i].name);
+		free(m->add[i].value);
+	}
+	free(m->add);
+}
+
+/* ctx_msg_free - module hooks, then everything the message owns */
+void
+ctx_msg_free(struct hm_msg *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; hm_modules[i] != NULL; i++)
+		if (hm_modules[i]->msg_free != NULL)
+			hm_modules[i]->msg_free(m);
+	free(m->envfrom);
+	free(m->auth_authen);
+	free(m->forged);
+	headers_free(m);
+	ctx_spf_clear(&m->spf_helo);
+	ctx_spf_clear(&m->spf_mfrom);
+	dkim_free(m);
+	free(m->from_domain);
+	authres_free(&m->ar);
+	verdict_free(&m->verdict);
+	if (m->conn != NULL && m->conn->msg == m)
+		m->conn->msg = NULL;
+	free(m);
+}
+
+/* ctx_msg_header - keep a header, within max_header_bytes */
+int
+ctx_msg_header(struct hm_msg *m, const char *name, const char *value)
+{
+	size_t n = strlen(name) + strlen(value) + 4;
+
+	if (m->hdrbytes + n > (size_t)m->conf->max_header_bytes)
+		return -1;
+	m->hdrbytes += n;
+	if (m->nhdr == m->hdrcap) {
+		m->hdrcap = m->hdrcap ? m->hdrcap * 2 : 32;
+		m->hdr = xrealloc(m->hdr, m->hdrcap * sizeof(*m->hdr));
+	}
+	m->hdr[m->nhdr].name = xstrdup(name);
+	m->hdr[m->nhdr].value = xstrdup(value);
+	m->nhdr++;
+	return 0;
+}
+
+/* ctx_msg_addhdr - queue a header for the top of the message */
+void
+ctx_msg_addhdr(struct hm_msg *m, const char *name, const char *value)
+{
+	m->add = xrealloc(m->add, (m->nadd + 1) * sizeof(*m->add));
+	m->add[m->nadd].name = xstrdup(name);
+	m->add[m->nadd].value = xstrdup(value);
+	m->nadd++;
+}
+
+/* ctx_msg_trusted - internal client or SMTP-authenticated sender */
+int
+ctx_msg_trusted(const struct hm_msg *m)
+{
+	return m->conn->internal ||
+	    (m->auth_authen != NULL && *m->auth_authen != '\0');
+}
+
+/* ctx_dkim_add - a new, zeroed DKIM result slot */
+struct res_dkim_sig *
+ctx_dkim_add(struct hm_msg *m)
+{
+	struct res_dkim_sig *r;
+
+	m->dkim = xrealloc(m->dkim, (m->ndkim + 1) * sizeof(*m->dkim));
+	r = &m->dkim[m->ndkim++];
+	memset(r, 0, sizeof(*r));
+	return r;
+}

@@ -1,0 +1,357 @@
+/*
+ * daemon.c - the life of hallmarkd after its arguments are parsed.
+ *
+ * Start-up: check the configuration, detach (unless -f), load the
+ * configuration for real (resolver, keys), open the milter socket as
+ * root, drop to the configured user, write the pid file, run smfi_main()
+ * in a thread of its own.
+ *
+ * Signals: libmilter treats SIGHUP like SIGTERM and cannot be restarted,
+ * so the main thread keeps HUP, TERM and INT for itself: their handlers
+ * write the signal number into a self-pipe, and the main thread reads it.
+ * All other threads are created with those signals blocked.  HUP loads
+ * the configuration again; a configuration that fails to load is logged
+ * and the old one stays in force; new connections use the new one.  TERM
+ * and INT stop taking connections, wait for in-flight messages (up to a
+ * bound), then smfi_stop().
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "callbacks.h"
+#include "conf.h"
+#include "conf_table.h"
+#include "daemon.h"
+#include "log.h"
+#include "str.h"
+
+#define DRAIN_SECONDS 30
+
+static int sig_pipe[2] = { -1, -1 };
+
+/* on_signal - async-signal-safe: hand the number to the main thread */
+static void
+on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	if (write(sig_pipe[1], &b, 1) < 0)
+		(void)0;
+	errno = saved;
+}
+
+/* setup_signals - self-pipe and handlers for HUP, TERM, INT */
+static int
+setup_signals(void)
+{
+	struct sigaction sa;
+	int i;
+
+	if (pipe(sig_pipe) < 0)
+		return -1;
+	for (i = 0; i < 2; i++)
+		fcntl(sig_pipe[i], F_SETFD, FD_CLOEXEC);
+	fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+/* block_signals - block (or unblock) HUP/TERM/INT in this thread */
+static void
+block_signals(int how)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(how, &set, NULL);
+}
+
+/* report - a configuration error as "file:line: text" */
+static void
+report(const struct conf_err *e)
+{
+	if (e->line > 0)
+		log_err("%s:%d: %s", e->file, e->line, e->msg);
+	else
+		log_err("%s: %s", e->file[0] ? e->file : "(config)", e->msg);
+}
+
+/* apply_logging - sinks and level from a configuration */
+static void
+apply_logging(const struct conf *c, int foreground)
+{
+	int to_syslog = c->log.to_syslog && !foreground;
+
+	if (log_init("hallmarkd", to_syslog, c->log.facility,
+	    (enum log_level)(c->log.level + LOG_LVL_ERR)) < 0)
+		log_warn("unknown syslog facility '%s'; using mail",
+		    c->log.facility);
+}
+
+/* detach - become a daemon: fork, setsid, stdio to /dev/null */
+static int
+detach(void)
+{
+	pid_t pid = fork();
+	int fd;
+
+	if (pid < 0)
+		return -1;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -1;
+	if (chdir("/") < 0)
+		return -1;
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, STDIN_FILENO);
+		dup2(fd, STDOUT_FILENO);
+		dup2(fd, STDERR_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	return 0;
+}
+
+/* unix_path - the path of a "unix:" / "local:" socket, or NULL */
+static const char *
+unix_path(const char *sock)
+{
+	if (strncmp(sock, "unix:", 5) == 0)
+		return sock + 5;
+	if (strncmp(sock, "local:", 6) == 0)
+		return sock + 6;
+	if (sock[0] == '/')
+		return sock;
+	return NULL;
+}
+
+/* open_socket - register with libmilter and bind the socket now */
+static int
+open_socket(const struct conf *c)
+{
+	if (smfi_setconn(c->socket) != MI_SUCCESS) {
+		log_err("socket \"%s\": not a valid milter socket", c->socket);
+		return -1;
+	}
+	if (smfi_register(*cb_desc()) != MI_SUCCESS) {
+		log_err("smfi_register failed");
+		return -1;
+	}
+	if (smfi_opensocket(unix_path(c->socket) != NULL) != MI_SUCCESS) {
+		log_err("socket \"%s\": cannot listen (in use, or no "
+		    "permission?)", c->socket);
+		return -1;
+	}
+	return 0;
+}
+
+/* drop_privileges - become c->user (when root and a user is set) */
+static int
+drop_privileges(const struct conf *c)
+{
+	struct passwd *pw;
+	const char *path;
+
+	if (c->user == NULL || geteuid() != 0)
+		return 0;
+	pw = getpwnam(c->user);
+	if (pw == NULL) {
+		log_err("user \"%s\": no such user", c->user);
+		return -1;
+	}
+	path = unix_path(c->socket);
+	if (path != NULL && chown(path, pw->pw_uid, pw->pw_gid) < 0)
+		log_warn("chown %s: cannot give the socket to %s", path,
+		    c->user);
+	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
+	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
+		log_err("cannot switch to user \"%s\"", c->user);
+		return -1;
+	}
+	log_info("running as user %s", c->user);
+	return 0;
+}
+
+/* write_pidfile - our pid, or -1 */
+static int
+write_pidfile(const char *path)
+{
+	FILE *f;
+
+	if (path == NULL)
+		return 0;
+	f = fopen(path, "w");
+	if (f == NULL) {
+		log_err("pid file %s: cannot write", path);
+		return -1;
+	}
+	fprintf(f, "%ld\n", (long)getpid());
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* milter_thread - libmilter's main loop */
+static void *
+milter_thread(void *arg)
+{
+	int *rc = arg;
+
+	*rc = smfi_main();
+	on_signal(0);	/* wake the main thread: libmilter stopped */
+	return NULL;
+}
+
+/* reload - SIGHUP: a new snapshot, or keep the old one */
+static void
+reload(const struct daemon_opts *o)
+{
+	struct conf_err e;
+	struct conf *c;
+
+	log_notice("SIGHUP: reloading %s", o->conf_file ? o->conf_file :
+	    "the built-in configuration");
+	c = conf_load(o->conf_file, 0, &e);
+	if (c == NULL) {
+		report(&e);
+		log_err("reload failed: the previous configuration stays in "
+		    "force");
+		return;
+	}
+	apply_logging(c, o->foreground);
+	conf_install(c);
+	log_notice("configuration reloaded; new connections use it");
+}
+
+/* drain - wait (bounded) until in-flight messages are done */
+static void
+drain(void)
+{
+	int waited = 0;
+
+	cb_set_draining(1);
+	while (cb_inflight() > 0 && waited < DRAIN_SECONDS * 10) {
+		struct timespec ts = { 0, 100 * 1000000L };
+
+		nanosleep(&ts, NULL);
+		waited++;
+	}
+	if (cb_inflight() > 0)
+		log_warn("stopping with %u message(s) still in progress",
+		    cb_inflight());
+}
+
+/* main_loop - handle signals until told to stop */
+static void
+main_loop(const struct daemon_opts *o)
+{
+	unsigned char sig;
+
+	for (;;) {
+		ssize_t n = read(sig_pipe[0], &sig, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || sig == 0) {
+			log_err("libmilter stopped unexpectedly");
+			return;
+		}
+		if (sig == SIGHUP) {
+			reload(o);
+			continue;
+		}
+		log_notice("signal %d: finishing in-flight messages", sig);
+		drain();
+		return;
+	}
+}
+
+/* start - everything up to running the milter thread */
+static int
+start(const struct daemon_opts *o, struct conf **cp)
+{
+	struct conf_err e;
+	struct conf *c;
+
+	c = conf_load(o->conf_file, 1, &e);
+	if (c == NULL) {
+		report(&e);
+		return -1;
+	}
+	conf_release(c);
+	if (!o->foreground && detach() < 0) {
+		log_err("cannot detach");
+		return -1;
+	}
+	c = conf_load(o->conf_file, 0, &e);
+	if (c == NULL) {
+		report(&e);
+		return -1;
+	}
+	apply_logging(c, o->foreground);
+	if (open_socket(c) < 0 || drop_privileges(c) < 0 ||
+	    write_pidfile(c->pidfile) < 0) {
+		conf_release(c);
+		return -1;
+	}
+	*cp = c;
+	return 0;
+}
+
+/* daemon_run - run until TERM/INT */
+int
+daemon_run(const struct daemon_opts *o)
+{
+	pthread_t tid;
+	struct conf *c;
+	char *pidfile;
+	int mrc = 0;
+
+	if (setup_signals() < 0 || start(o, &c) < 0)
+		return 1;
+	pidfile = c->pidfile ? xstrdup(c->pidfile) : NULL;
+	log_notice("hallmarkd %s listening on %s (authserv-id %s)",
+	    PACKAGE_VERSION, c->socket, c->authserv_id);
+	conf_install(c);
+	block_signals(SIG_BLOCK);
+	if (pthread_create(&tid, NULL, milter_thread, &mrc) != 0) {
+		log_err("cannot start the milter thread");
+		return 1;
+	}
+	block_signals(SIG_UNBLOCK);
+	main_loop(o);
+	smfi_stop();
+	pthread_join(tid, NULL);
+	conf_install(NULL);
+	if (pidfile != NULL)
+		unlink(pidfile);
+	free(pidfile);
+	log_notice("hallmarkd stopped");
+	return mrc == MI_SUCCESS ? 0 : 1;
+}

@@ -1,0 +1,253 @@
+/*
+ * dns.c - the back-end-independent part of the DNS layer (dns.h): results,
+ * per-message budgets, deadlines and the submit/wait/cancel/lookup path on
+ * top of a back end's struct dns_ops (dns_unbound.c, dns_static.c).
+ *
+ * A query's deadline is the earlier of "now + query timeout" and the
+ * message budget's deadline; a query that reaches it completes as
+ * DNS_TIMEOUT and is cancelled in the back end.  Names that cannot be a
+ * domain name complete at once as DNS_ERROR, without a packet.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dns_int.h"
+#include "str.h"
+
+static const char *const status_names[] = { "ok", "nodata", "nxdomain",
+    "servfail", "timeout", "error" };
+
+/* dns_status_name - short name for logs and comments */
+const char *
+dns_status_name(enum dns_status st)
+{
+	return (unsigned)st <= DNS_ERROR ? status_names[st] : "error";
+}
+
+/* dns_result_new - empty result */
+struct dns_result *
+dns_result_new(enum dns_status st, const char *why)
+{
+	struct dns_result *res = xcalloc(1, sizeof(*res));
+
+	res->status = st;
+	res->why = why ? xstrdup(why) : NULL;
+	return res;
+}
+
+/* dns_result_add - append one record, copying data and adding a NUL */
+void
+dns_result_add(struct dns_result *res, int type, uint16_t pref,
+    const void *data, size_t len)
+{
+	struct dns_rr *rr;
+
+	res->rr = xrealloc(res->rr, (res->nrr + 1) * sizeof(*res->rr));
+	rr = &res->rr[res->nrr++];
+	rr->type = (uint16_t)type;
+	rr->pref = pref;
+	rr->len = len;
+	rr->data = xmalloc(len + 1);
+	if (len > 0)
+		memcpy(rr->data, data, len);
+	rr->data[len] = '\0';
+}
+
+/* dns_result_free - free a result and its records */
+void
+dns_result_free(struct dns_result *res)
+{
+	size_t i;
+
+	if (res == NULL)
+		return;
+	for (i = 0; i < res->nrr; i++)
+		free(res->rr[i].data);
+	free(res->rr);
+	free(res->why);
+	free(res);
+}
+
+/* dns_time_now - monotonic clock */
+void
+dns_time_now(struct timespec *ts)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+}
+
+/* dns_time_add_ms - ts += ms */
+void
+dns_time_add_ms(struct timespec *ts, unsigned ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+/* dns_time_before - a < b */
+int
+dns_time_before(const struct timespec *a, const struct timespec *b)
+{
+	if (a->tv_sec != b->tv_sec)
+		return a->tv_sec < b->tv_sec;
+	return a->tv_nsec < b->tv_nsec;
+}
+
+/* is_zero_time - the "no deadline" value */
+static int
+is_zero_time(const struct timespec *t)
+{
+	return t->tv_sec == 0 && t->tv_nsec == 0;
+}
+
+/* dns_budget_init - a message budget of ms (0: the resolver's default) */
+void
+dns_budget_init(struct dns_budget *b, const struct dns_resolver *r,
+    unsigned ms)
+{
+	memset(b, 0, sizeof(*b));
+	if (ms == 0 && r != NULL)
+		ms = r->message_budget_ms;
+	if (ms == 0)
+		return;
+	dns_time_now(&b->deadline);
+	dns_time_add_ms(&b->deadline, ms);
+}
+
+/* name_ok - a name we can ask for: labels 1..63, total <= 253, no NUL */
+static int
+name_ok(const char *name, size_t *lenp)
+{
+	size_t len = strlen(name), lab = 0, i;
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > DNS_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (name[i] == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+		} else if (++lab > 63) {
+			return 0;
+		}
+	}
+	*lenp = len;
+	return lab > 0;
+}
+
+/* query_new - allocate and fill the common part */
+static struct dns_query *
+query_new(struct dns_resolver *r, int rrtype, struct dns_budget *budget)
+{
+	struct dns_query *q = xcalloc(1, sizeof(*q));
+
+	q->r = r;
+	q->rrtype = rrtype;
+	q->budget = budget;
+	dns_time_now(&q->deadline);
+	dns_time_add_ms(&q->deadline, r->query_timeout_ms);
+	if (budget != NULL && !is_zero_time(&budget->deadline) &&
+	    dns_time_before(&budget->deadline, &q->deadline))
+		q->deadline = budget->deadline;
+	return q;
+}
+
+/* dns_submit - start a query; failures complete at once */
+struct dns_query *
+dns_submit(struct dns_resolver *r, const char *name, int rrtype,
+    struct dns_budget *budget)
+{
+	struct dns_query *q = query_new(r, rrtype, budget);
+	struct timespec now;
+	size_t len;
+
+	if (!name_ok(name, &len)) {
+		q->result = dns_result_new(DNS_ERROR, "invalid domain name");
+		return q;
+	}
+	memcpy(q->name, name, len);
+	q->name[len] = '\0';
+	dns_time_now(&now);
+	if (!dns_time_before(&now, &q->deadline)) {
+		q->result = dns_result_new(DNS_TIMEOUT,
+		    "message DNS time budget spent");
+		return q;
+	}
+	if (budget != NULL)
+		budget->queries++;
+	r->ops->submit(r, q);
+	return q;
+}
+
+/* hand_over - give the result to the caller, count voids, free q */
+static void
+hand_over(struct dns_query *q, struct dns_result **out)
+{
+	if (q->budget != NULL && dns_is_void(q->result->status))
+		q->budget->voids++;
+	*out = q->result;
+	free(q);
+}
+
+/* dns_wait - wait until the query completes, its deadline, or *until */
+int
+dns_wait(struct dns_query *q, const struct timespec *until,
+    struct dns_result **out)
+{
+	struct timespec eff = q->deadline, now;
+
+	if (q->result == NULL) {
+		if (until != NULL && dns_time_before(until, &eff))
+			eff = *until;
+		if (!q->r->ops->wait(q->r, q, &eff)) {
+			dns_time_now(&now);
+			if (dns_time_before(&now, &q->deadline))
+				return 0;
+			q->r->ops->cancel(q->r, q);
+			/* an answer may have won the race with cancel */
+			if (q->result == NULL)
+				q->result = dns_result_new(DNS_TIMEOUT,
+				    "no answer before the deadline");
+		}
+	}
+	hand_over(q, out);
+	return 1;
+}
+
+/* dns_cancel - abandon a query */
+void
+dns_cancel(struct dns_query *q)
+{
+	if (q == NULL)
+		return;
+	if (q->result == NULL)
+		q->r->ops->cancel(q->r, q);
+	dns_result_free(q->result);
+	free(q);
+}
+
+/* dns_lookup - submit and wait for the result */
+struct dns_result *
+dns_lookup(struct dns_resolver *r, const char *name, int rrtype,
+    struct dns_budget *budget)
+{
+	struct dns_result *res = NULL;
+	struct dns_query *q = dns_submit(r, name, rrtype, budget);
+
+	while (!dns_wait(q, NULL, &res))
+		;
+	return res;
+}
+
+/* dns_resolver_free - release a resolver of any kind */
+void
+dns_resolver_free(struct dns_resolver *r)
+{
+	if (r != NULL)
+		r->ops->free(r);
+}

@@ -1,0 +1,82 @@
+/*
+ * test_authres.c - Authentication-Results: formatting, sanitising of
+ * untrusted text, and authserv-id extraction from hostile headers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "authres.h"
+
+static void
+test_format(void **state)
+{
+	struct ar_list l = { 0, NULL };
+	char *v;
+
+	v = authres_format("mx.example.org", &l);
+	assert_string_equal(v, "mx.example.org; none");
+	free(v);
+	authres_add(&l, "spf", "pass", "192.0.2.1 is (allowed)\r\n",
+	    "smtp.mailfrom=a@example.org");
+	authres_add(&l, "dkim", "fail", NULL, "header.d=example.org");
+	v = authres_format("mx.example.org", &l);
+	assert_string_equal(v, "mx.example.org;\n\tspf=pass "
+	    "(192.0.2.1 is [allowed]  ) smtp.mailfrom=a@example.org;\n\t"
+	    "dkim=fail header.d=example.org");
+	free(v);
+	authres_free(&l);
+}
+
+static void
+test_authserv_id(void **state)
+{
+	char id[64];
+
+	assert_int_equal(authres_authserv_id("mx.Example.org; spf=pass", id,
+	    sizeof(id)), 0);
+	assert_string_equal(id, "mx.example.org");
+	assert_int_equal(authres_authserv_id(" (forged (nested) comment)\r\n\t"
+	    "MX.EXAMPLE.ORG 1; none", id, sizeof(id)), 0);
+	assert_string_equal(id, "mx.example.org");
+	assert_int_equal(authres_authserv_id("\"mx.example.org\"; none", id,
+	    sizeof(id)), 0);
+	assert_string_equal(id, "mx.example.org");
+	assert_int_equal(authres_authserv_id("(unterminated", id,
+	    sizeof(id)), -1);
+	assert_int_equal(authres_authserv_id("; spf=pass", id, sizeof(id)),
+	    -1);
+	assert_int_equal(authres_authserv_id("", id, sizeof(id)), -1);
+	assert_int_equal(authres_authserv_id("\"open", id, sizeof(id)), -1);
+	assert_true(authres_claims("mx.example.org(c);spf=pass",
+	    "MX.example.org"));
+	assert_false(authres_claims("mx.example.org.evil; none",
+	    "mx.example.org"));
+	assert_false(authres_claims("other.example; none", "mx.example.org"));
+}
+
+static void
+test_long_id(void **state)
+{
+	char big[2048], id[64];
+
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	assert_int_equal(authres_authserv_id(big, id, sizeof(id)), -1);
+	assert_false(authres_claims(big, "mx.example.org"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_authserv_id),
+		cmocka_unit_test(test_long_id),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

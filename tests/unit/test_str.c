@@ -1,0 +1,88 @@
+/*
+ * test_str.c - the dynamic string, safe number parsing, ASCII helpers and
+ * log_printable() masking.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "log.h"
+#include "str.h"
+
+static void
+test_str_grows(void **state)
+{
+	struct str b;
+	int i;
+
+	str_init(&b);
+	for (i = 0; i < 1000; i++)
+		str_addf(&b, "%d,", i % 10);
+	assert_int_equal(b.len, 2000);
+	assert_int_equal(strlen(b.s), 2000);
+	str_reset(&b);
+	assert_string_equal(b.s, "");
+	str_addn(&b, "abc\0def", 7);
+	assert_int_equal(b.len, 7);
+	str_free(&b);
+}
+
+static void
+test_parse_u64(void **state)
+{
+	uint64_t v;
+
+	assert_int_equal(str_parse_u64("123", 3, 1000, &v), 0);
+	assert_int_equal(v, 123);
+	assert_int_equal(str_parse_u64("1001", 4, 1000, &v), -1);
+	assert_int_equal(str_parse_u64("", 0, 1000, &v), -1);
+	assert_int_equal(str_parse_u64("-1", 2, 1000, &v), -1);
+	assert_int_equal(str_parse_u64("12a", 3, 1000, &v), -1);
+	assert_int_equal(str_parse_u64("99999999999999999999999", 23,
+	    UINT64_MAX, &v), -1);
+	assert_int_equal(str_parse_u64("18446744073709551615", 20,
+	    UINT64_MAX, &v), 0);
+	assert_true(v == UINT64_MAX);
+}
+
+static void
+test_case_and_strip(void **state)
+{
+	char s[] = "  \tMiXeD\r\n";
+
+	assert_int_equal(str_casecmp("ABC", "abc"), 0);
+	assert_true(str_casecmp("abc", "abd") < 0);
+	assert_int_equal(str_ncasecmp("ABCx", "abcy", 3), 0);
+	assert_string_equal(str_strip(s), "MiXeD");
+	str_lower(s);
+	assert_string_equal(str_strip(s), "mixed");
+}
+
+static void
+test_printable(void **state)
+{
+	char out[16];
+
+	log_printable(out, sizeof(out), "ab\r\nc\x80", 6);
+	assert_string_equal(out, "ab??c?");
+	log_printable(out, sizeof(out), "0123456789abcdefghij", 20);
+	assert_int_equal(strlen(out), 15);
+	assert_string_equal(out + 12, "...");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_str_grows),
+		cmocka_unit_test(test_parse_u64),
+		cmocka_unit_test(test_case_and_strip),
+		cmocka_unit_test(test_printable),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
