@@ -129,6 +129,16 @@ add_text(struct str *b, const unsigned char *p, size_t n)
 	}
 }
 
+/* steal - the text of b, b itself freed */
+static char *
+steal(struct str *b)
+{
+	char *s = str_steal(b);
+
+	str_free(b);
+	return s;
+}
+
 /* format_rr - one record as a line (no newline) */
 static char *
 format_rr(const struct dns_rr *rr)
@@ -152,7 +162,7 @@ format_rr(const struct dns_rr *rr)
 		str_add(&b, (const char *)rr->data);
 	else
 		add_text(&b, rr->data, rr->len);
-	return str_steal(&b);
+	return steal(&b);
 }
 
 /* cmp_str - qsort helper */
@@ -190,7 +200,7 @@ format_result(const struct dns_result *res)
 	    dns_status_name(res->status), res->rcode, res->secure, res->nrr);
 	str_add(&b, "\n");
 	format_records(&b, res);
-	return str_steal(&b);
+	return steal(&b);
 }
 
 /* print_lookup - one query, printed with its elapsed time */
