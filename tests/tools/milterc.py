@@ -3,10 +3,13 @@
 version 6) for hallmark's tests; standard library only.
 
 Usage:
-  milterc.py SOCKET send [--from A] [--rcpt A] [--helo H] [--ip IP] FILE
+  milterc.py SOCKET send [--from A] [--rcpt A] [--helo H] [--ip IP] [--time]
+                        FILE
       one transaction with the message in FILE ("-" = stdin); prints
       "verdict=accept|reject|tempfail|discard|quarantine" and each header
-      change as "insheader NAME: VALUE" etc.  Exit 0 when a verdict came.
+      change as "insheader NAME: VALUE" etc.; with --time last a line
+      "ms=N", the time from connecting to the verdict.  Exit 0 when a
+      verdict came.
   milterc.py SOCKET faults [--quick]
       the client-fault suite (tests/integration/t_client_faults.sh): a
       connection dropped after every step, abort mid-body, 10,000 headers,
@@ -245,7 +248,11 @@ def describe_change(c, d):
 def cmd_send(spec, args):
     opts = {"mfrom": b"sender@example.org", "rcpt": b"rcpt@example.net",
             "helo": b"client.example", "ip": "192.0.2.10"}
+    timed = False
     while len(args) > 1:
+        if args[0] == "--time":
+            timed = args.pop(0)
+            continue
         o, v = args.pop(0), args.pop(0)
         key = {"--from": "mfrom", "--rcpt": "rcpt", "--helo": "helo",
                "--ip": "ip"}.get(o)
@@ -258,10 +265,14 @@ def cmd_send(spec, args):
         return 2
     raw = sys.stdin.buffer.read() if args[0] == "-" else open(args[0], "rb").read()
     headers, body = split_message(raw)
+    t0 = time.monotonic()
     verdict, changes = one_message(spec, headers, body, **opts)
+    ms = int((time.monotonic() - t0) * 1000)
     print("verdict=%s" % verdict)
     for c, d in changes:
         print(describe_change(c, d))
+    if timed:
+        print("ms=%d" % ms)
     return 0
 
 
