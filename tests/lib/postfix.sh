@@ -177,7 +177,8 @@ hm_config() {
 	return 0
 }
 
-# hm_start [SNIPPET] - start hallmarkd -f on a free port (HM_PORT, HM_PID, HM_CONF, HM_LOG)
+# hm_start [SNIPPET] - start hallmarkd -f on a free port (HM_PORT, HM_PID, HM_CONF, HM_LOG); it
+# must listen within 10 s (HM_START_WAIT: more under valgrind, see tests/valgrind/run.sh)
 hm_start() {
 	[ -x "$HALLMARKD" ] || rig_skip "$HALLMARKD not built"
 	mkdir -p "$RIG_DIR/hm"
@@ -189,7 +190,7 @@ hm_start() {
 		hm_config "${1:-}" > "$HM_CONF"
 		"$HALLMARKD" -f -c "$HM_CONF" >> "$HM_LOG" 2>&1 &
 		HM_PID=$!
-		if wait_listen "$HM_PORT" 10 "$HM_PID"; then
+		if wait_listen "$HM_PORT" "${HM_START_WAIT:-10}" "$HM_PID"; then
 			rig_log "hallmarkd pid $HM_PID on 127.0.0.1:$HM_PORT"
 			return 0
 		fi
@@ -202,21 +203,22 @@ hm_start() {
 	return 1
 }
 
-# hm_stop - SIGTERM the hallmarkd we started, SIGKILL after 10 s; sets HM_RC to its exit status
+# hm_stop - SIGTERM the hallmarkd we started, SIGKILL after 10 s (HM_STOP_WAIT); sets HM_RC to its
+# exit status
 hm_stop() {
 	[ -n "${HM_PID:-}" ] || return 0
 	HM_RC=""
 	[ "${HM_TERM_SENT:-0}" = 1 ] || kill -TERM "$HM_PID" 2>/dev/null
 	HM_TERM_SENT=0
 	if kill -0 "$HM_PID" 2>/dev/null; then
-		local n=100
+		local n=$(( ${HM_STOP_WAIT:-10} * 10 ))
 		while kill -0 "$HM_PID" 2>/dev/null && [ "$n" -gt 0 ] && \
 			ps -p "$HM_PID" -o stat= 2>/dev/null | grep -qv Z; do
 			sleep 0.1
 			n=$(( n - 1 ))
 		done
 		if [ "$n" = 0 ]; then
-			rig_log "hallmarkd $HM_PID did not stop in 10 s: SIGKILL"
+			rig_log "hallmarkd $HM_PID did not stop in ${HM_STOP_WAIT:-10} s: SIGKILL"
 			kill -KILL "$HM_PID" 2>/dev/null
 		fi
 	fi
