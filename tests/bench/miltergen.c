@@ -1126,7 +1126,8 @@ merge(struct worker *w, int n, struct stats *t)
 		}
 		free(w[i].st.lat_us);
 	}
-	qsort(t->lat_us, t->nlat, sizeof(*t->lat_us), u32_cmp);
+	if (t->nlat > 0)	/* no latencies: lat_us is NULL */
+		qsort(t->lat_us, t->nlat, sizeof(*t->lat_us), u32_cmp);
 }
 
 struct measure {

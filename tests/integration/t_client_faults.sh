@@ -8,7 +8,7 @@
 #
 # Checks: after each fault a new connection gets a verdict; meanwhile a
 # second client sends a normal message every 0.2 s and every one of them
-# gets a verdict (counted: sent = verdicts); hallmarkd is still running
+# gets a verdict (counted exactly: sent = verdicts); hallmarkd is still running
 # at the end; its VmRSS comes back near its baseline (after warm-up)
 # once the faults are over.
 #
@@ -86,7 +86,7 @@ echo "baseline VmRSS ${base} kB"
 
 # steady client in the background: one message every 0.2 s
 (
-	while :; do
+	while [ ! -e "$WORK/stop" ]; do
 		echo sent >>"$WORK/steady.log"
 		send_one >>"$WORK/steady.log"
 		sleep 0.2
@@ -104,14 +104,15 @@ cat "$WORK/faults.out"
     bad "fault cases: $(grep -c '^FAIL' "$WORK/faults.out") failed"
 peak=$(awk '/^VmHWM:/ {print $2}' "/proc/$HM_PID/status")
 
-kill "$BG_PID" 2>/dev/null
+# the steady client finishes the message it is sending, then stops:
+# every message it sent must have its verdict
+touch "$WORK/stop"
 wait "$BG_PID" 2>/dev/null
 BG_PID=
-# the last one may have been cut by the kill: count complete pairs
 sent=$(grep -c '^sent$' "$WORK/steady.log")
 got=$(grep -c '^verdict=' "$WORK/steady.log")
 other=$(grep -v -e '^sent$' -e '^verdict=' "$WORK/steady.log" | head -3)
-if [ "$sent" -ge 5 ] && [ "$got" -ge $((sent - 1)) ] && [ -z "$other" ]; then
+if [ "$sent" -ge 5 ] && [ "$got" -eq "$sent" ] && [ -z "$other" ]; then
 	ok "steady client: $got of $sent messages got a verdict during the faults"
 else
 	bad "steady client: $got verdicts for $sent messages; $other"
@@ -127,7 +128,11 @@ fi
 sleep 2
 for _ in $(seq 5); do send_one >/dev/null; done
 after=$(rss_kb)
-if [ -n "$after" ] && [ "$after" -le $((base + RSS_SLACK_KB)) ]; then
+if grep -aq __asan_init "$HALLMARKD"; then
+	# ASan keeps freed memory in quarantine (256 MB): RSS says nothing
+	# there; leaks are LeakSanitizer's and valgrind's business
+	ok "VmRSS ${after} kB after the faults: not compared under ASan (peak ${peak} kB)"
+elif [ -n "$after" ] && [ "$after" -le $((base + RSS_SLACK_KB)) ]; then
 	ok "VmRSS ${after} kB after the faults (baseline ${base} kB, peak ${peak} kB)"
 else
 	bad "VmRSS ${after:-?} kB after the faults, baseline ${base} kB + ${RSS_SLACK_KB} (peak ${peak} kB)"

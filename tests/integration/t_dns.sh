@@ -187,7 +187,7 @@ while True:
 	*) bad "TIMEOUT from a forwarder that drops queries (got: $_out)" ;;
 	esac
 	if [ "${_qms:-0}" -ge 780 ] && [ "${_qms:-0}" -le 1000 ] &&
-	    [ "$_ms" -le 1500 ]; then
+	    [ "$_ms" -le 2500 ]; then	# start-up: slow under ASan and load
 		ok "timeout after ${_qms} ms (configured 800), process ${_ms} ms"
 	else
 		bad "timeout after ${_qms:-?} ms (configured 800), process ${_ms} ms"

@@ -147,11 +147,12 @@ t0=$(now_ms)
 out=$(q -b 2500 timeout.c1.$D TXT timeout.c2.$D TXT timeout.c3.$D TXT timeout.c4.$D TXT)
 el=$(($(now_ms) - t0))
 n=$(grep -c '^timeout ' <<<"$out")
-# process start-up included: allow 1 s above the budget
-if [ "$n" = 4 ] && [ "$el" -ge 2400 ] && [ "$el" -le 3500 ]; then
+# process start-up included (slow under ASan on a loaded machine): allow
+# 2 s above the budget, still well below 4 x the query timeout (6 s)
+if [ "$n" = 4 ] && [ "$el" -ge 2400 ] && [ "$el" -le 4500 ]; then
 	ok "budget: 4 timeouts in ${el} ms (budget 2500, query timeout $T)"
 else
-	bad "budget: $n timeouts in ${el} ms (want 4 in 2400..3500)"
+	bad "budget: $n timeouts in ${el} ms (want 4 in 2400..4500)"
 fi
 
 if [ "$fails" -ne 0 ]; then
