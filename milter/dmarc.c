@@ -393,6 +393,8 @@ decide(struct eval *ev)
 	in.pct = ev->pol.rec.pct;
 	in.rnd = arc4random_uniform(100);
 	in.trusted_client = ctx_msg_trusted(m);
+	in.trusted_by = m->conn->internal ? "internal network" :
+	    "authenticated client";
 	in.monitor_only = allow_domain_match(ev->cf->monitor_domains,
 	    ev->author) || allow_domain_match(ev->cf->monitor_domains,
 	    ev->pol.policy_domain);
@@ -425,19 +427,33 @@ static void
 from_problem(struct hm_msg *m, const struct conf_dmarc *cf, const char *why)
 {
 	char t[256];
-	int trusted = ctx_msg_trusted(m);
+	const char *note = "";
+	enum verdict_action act = (enum verdict_action)cf->from_action;
 
+	if (ctx_msg_trusted(m)) {
+		act = VERDICT_ACCEPT;
+		note = m->conn->internal ? " (internal network, not enforced)" :
+		    " (authenticated client, not enforced)";
+	} else if (cf->report_only && act != VERDICT_ACCEPT) {
+		act = VERDICT_ACCEPT;
+		note = " (report-only)";
+	}
 	m->dmarc = RES_DMARC_PERMERROR;
 	authres_add(&m->ar, "dmarc", "permerror", why, NULL);
-	log_qid(LOG_LVL_WARN, m->qid, "dmarc: From header: %s%s", why,
-	    trusted ? " (trusted client, not enforced)" : "");
-	if (trusted || cf->report_only || cf->from_action == VERDICT_ACCEPT)
-		return;
-	snprintf(t, sizeof(t), "Message rejected: the From header must hold "
-	    "exactly one address (%s)", why);
-	verdict_propose(&m->verdict, cf->from_action, "dmarc",
-	    cf->from_action == VERDICT_TEMPFAIL ? "451" : "550",
-	    cf->from_action == VERDICT_TEMPFAIL ? "4.7.1" : "5.7.1", t);
+	snprintf(t, sizeof(t), "%sthe From header must hold exactly one "
+	    "address (%s)", act == VERDICT_REJECT ? "Message rejected: " : "",
+	    why);
+	if (act == VERDICT_QUARANTINE && cf->quarantine_by == POLICY_Q_HEADER) {
+		ctx_msg_addhdr(m, cf->quarantine_header, t);
+		act = VERDICT_ACCEPT;
+		note = " (quarantine header)";
+	}
+	log_qid(LOG_LVL_WARN, m->qid, "dmarc: From header: %s action=%s%s",
+	    why, verdict_action_name(act), note);
+	if (act != VERDICT_ACCEPT)
+		verdict_propose(&m->verdict, act, "dmarc",
+		    act == VERDICT_TEMPFAIL ? "451" : "550",
+		    act == VERDICT_TEMPFAIL ? "4.7.1" : "5.7.1", t);
 }
 
 /* author_domain - the one Author Domain into buf, or NULL (handled) */

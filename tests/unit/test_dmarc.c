@@ -387,7 +387,7 @@ test_trusted_and_permerror(void **state)
 	from(&t, "a@example.edu");
 	ar = eom(&t);
 	assert_int_equal(t.m->dmarc, RES_DMARC_FAIL);
-	has(ar, "override=local_policy by trusted client");
+	has(ar, "override=local_policy by internal network");
 	assert_int_equal(t.m->verdict.action, VERDICT_ACCEPT);
 	done(&t, ar);
 	t = start("", "198.51.100.7");
