@@ -13,7 +13,9 @@
 # labels up (550); a public suffix domain's psd=y policy (550); a record in many TXT strings (550)
 # and a huge one (held); a spoofer with no signature under p=reject (550) and under p=quarantine
 # (held, seen with postqueue -j and postcat); two From headers, no From, two addresses in one
-# From, an unparseable From (550, logged); a record with garbage (permerror, delivered); a DNS
+# From, an unparseable From, one without a domain (550, logged); From fields with a comment and an
+# encoded word, with an IDN domain (evaluated: 550); records with garbage or a duplicated tag
+# (permerror, delivered), with v= not first (no record: the parent's policy); a DNS
 # failure on the DMARC lookup, an aligned SPF temperror, an aligned DKIM temperror (451 4.7.1,
 # never 550); an internal client, an authenticated client (XCLIENT LOGIN), a monitor-only domain
 # (delivered, local_policy in A-R and log); a PSL private suffix (github.io), a psd=y policy at a
@@ -105,24 +107,26 @@ rejected() {
 	assert_match "$2" "$SEND_REPLY" "$1: reply names $2"
 }
 
-# held ID - message ID sits in the hold queue (postqueue -j), postcat shows it
+# held ID - message ID sits in the hold queue: Postfix logged milter-hold for its queue id,
+# postqueue -j lists that id in the "hold" queue, postcat shows it
 held() {
-	local n=50 qid=""
+	local n=100 qid="" inq
 	while [ "$n" -gt 0 ]; do
-		qid=$(pf_postqueue -j 2>/dev/null | /usr/bin/python3 -c '
-import json, sys
-for line in sys.stdin:
-    q = json.loads(line)
-    if q.get("queue_name") == "hold":
-        print(q["queue_id"])' | while read -r id; do
-			pf_postcat -q "$id" 2>/dev/null | grep -q "X-Test-Id: $1" && echo "$id"
-		done | head -n 1)
+		qid=$(awk -v mid="message-id=<$1@t-dmarc.test>" '
+			index($0, mid) { q = $6; sub(":", "", q) }
+			q != "" && index($0, q ": milter-hold: ") { print q; exit }' "$PF_DIR/maillog")
 		[ -n "$qid" ] && break
 		sleep 0.1
 		n=$(( n - 1 ))
 	done
-	[ -n "$qid" ] || fail "$1: not in the hold queue" "$PF_DIR/maillog"
-	ok "$1: held as $qid (postqueue -j: hold)"
+	[ -n "$qid" ] || fail "$1: Postfix logged no milter-hold" "$PF_DIR/maillog"
+	inq=$(pf_postqueue -j | /usr/bin/python3 -c '
+import json, sys
+for line in sys.stdin:
+    q = json.loads(line)
+    if q.get("queue_id") == sys.argv[1]:
+        print(q.get("queue_name"))' "$qid")
+	assert_eq hold "$inq" "$1: $qid in the hold queue (postqueue -j)"
 	pf_postcat -q "$qid" > "$M/$1.held"
 	assert_file_match "X-Test-Id: $1" "$M/$1.held" "$1: postcat shows the held message"
 }
@@ -287,6 +291,31 @@ for w in 'no From header action=reject' 'several.*action=reject' 'dean@@example.
 	grep -Eq "dmarc: From header: .*$w" "$HM_LOG" || fail "From problem not logged: $w" "$HM_LOG"
 done
 ok "s22-s24: From problems logged with their action"
+# From fields that parse: a comment and an encoded word (evaluated: 550), an IDN domain (its
+# A-label: np=reject, 550); one without a domain (from_action: 550)
+mkmsg s40 '=?UTF-8?B?UHLDpHNpZGVudA==?= (office) <president@example.edu>'
+send_msg --addr 192.0.2.66 --helo spoof.example.net --from a@example.edu --data "$M/s40" --expect 5
+rejected s40 'for example\.edu'
+mkmsg s41 "x@b$(printf '\xc3\xbc')cher.example.edu"
+send_msg --addr 192.0.2.66 --helo spoof.example.net --from a@example.edu --data "$M/s41" --expect 5
+rejected s41 'xn--bcher-kva\.example\.edu'
+mkmsg s42 'Undisclosed <john>'
+send_msg --addr 192.0.2.66 --helo spoof.example.net --from a@example.edu --data "$M/s42" --expect 5
+assert_match '^550[ -]5\.7\.1 .*From header' "$SEND_REPLY" "s42: From without a domain: 550 5.7.1"
+# records: a duplicated tag (permerror, delivered, logged), v= not first (no record there: the
+# walk finds example.edu, sp=quarantine: held)
+mkmsg s43 'x@dup.example.edu'
+send_msg --addr 192.0.2.66 --helo spoof.example.net --from x@dup.example.edu --data "$M/s43"
+delivered_ok s43
+assert_match 'dmarc=permerror .*duplicate tag p=' "$AR" "s43: duplicated tag: permerror with the reason"
+grep -q 'dmarc=permerror header.from=dup.example.edu .*duplicate tag p=' "$HM_LOG" ||
+	fail "s43: not logged" "$HM_LOG"
+mkmsg s44 'x@vlate.example.edu'
+send_msg --addr 192.0.2.66 --helo spoof.example.net --from x@vlate.example.edu --data "$M/s44"
+held s44
+grep -q 'header.from=vlate.example.edu policy_domain=example.edu .*p=quarantine' "$HM_LOG" ||
+	fail "s44: v= not first should not be a record" "$HM_LOG"
+ok "s44: v= not first: not a DMARC record, example.edu's sp=quarantine applies"
 
 # ---- 17. an authenticated client (XCLIENT LOGIN) and a monitor-only domain: not enforced -------
 mkmsg s25 'president@example.edu'
