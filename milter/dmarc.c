@@ -57,7 +57,8 @@ struct eval {
 	struct orgdom_policy pol;
 	enum res_dmarc result;
 	const char *aligned_by;		/* "spf" / "dkim" on pass */
-	char why[256];
+	char why[256];			/* A-R comment and log: the reason */
+	const char *note;		/* log only: a record ignored on the way */
 };
 
 /* ---- configuration ------------------------------------------------ */
@@ -410,7 +411,7 @@ decide(struct eval *ev)
 	if (o.add_header)
 		ctx_msg_addhdr(m, ev->cf->quarantine_header, o.text);
 	log_qid(LOG_LVL_INFO, m->qid, "dmarc=%s header.from=%s policy_domain=%s "
-	    "org=%s p=%s dis=%s%s%s%s%s action=%s%s%s",
+	    "org=%s p=%s dis=%s%s%s%s%s action=%s%s%s%s%s",
 	    res_dmarc_name(ev->result), ev->author,
 	    ev->pol.policy_domain[0] ? ev->pol.policy_domain : "-",
 	    ev->pol.org[0] ? ev->pol.org : "-",
@@ -419,7 +420,8 @@ decide(struct eval *ev)
 	    o.overridden ? allow_reason_name(o.reason) : "",
 	    o.overridden ? " by=" : "", o.overridden ? o.by : "",
 	    verdict_action_name(o.action), ev->why[0] ? " reason=" : "",
-	    ev->why);
+	    ev->why, ev->note != NULL ? " note=" : "",
+	    ev->note != NULL ? ev->note : "");
 }
 
 /* from_problem - none / several / unusable From: log, A-R, from_action */
@@ -511,9 +513,13 @@ dmarc_eom(struct hm_msg *m)
 	switch (orgdom_policy(&ev.oc, author, &ev.pol)) {
 	case ORGDOM_OK:
 		evaluate(&ev);
+		if (ev.pol.why[0] != '\0')
+			ev.note = ev.pol.why;
 		break;
 	case ORGDOM_NONE:
 		ev.result = RES_DMARC_NONE;
+		if (ev.pol.why[0] != '\0')
+			ev.note = ev.pol.why;
 		break;
 	case ORGDOM_TEMPERROR:
 		ev.result = RES_DMARC_TEMPERROR;

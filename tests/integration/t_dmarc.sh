@@ -15,7 +15,8 @@
 # (held, seen with postqueue -j and postcat); two From headers, no From, two addresses in one
 # From, an unparseable From, one without a domain (550, logged); From fields with a comment and an
 # encoded word, with an IDN domain (evaluated: 550); records with garbage or a duplicated tag
-# (permerror, delivered), with v= not first (no record: the parent's policy); a DNS
+# (permerror, delivered), with v= not first (no record: the parent's policy); two records at one
+# name (both discarded, logged); a record 9 labels down (skipped by the label limit); a DNS
 # failure on the DMARC lookup, an aligned SPF temperror, an aligned DKIM temperror (451 4.7.1,
 # never 550); an internal client, an authenticated client (XCLIENT LOGIN), a monitor-only domain
 # (delivered, local_policy in A-R and log); a PSL private suffix (github.io), a psd=y policy at a
@@ -351,6 +352,23 @@ mkmsg s29 'x@sample.example.edu'
 send_msg --addr 192.0.2.66 --helo spoof.example.net --from x@sample.example.edu --data "$M/s29" \
 	--expect 5
 rejected s29 sample.example.edu
+
+# the label limit: a record 9 labels down is skipped by the walk (cut to 7 labels after the
+# first query), so example.edu's np=reject applies, not that record's p=none
+mkmsg s46 'x@a.b.c.d.e.f.g.h.example.edu'
+send_msg --addr 192.0.2.66 --helo spoof.example.net --from x@a.b.c.d.e.f.g.h.example.edu \
+	--data "$M/s46" --expect 5
+rejected s46 'a\.b\.c\.d\.e\.f\.g\.h\.example\.edu'
+grep -q 'header.from=a.b.c.d.e.f.g.h.example.edu policy_domain=example.edu .*p=reject' "$HM_LOG" ||
+	fail "s46: the walk should skip _dmarc.b.c.d.e.f.g.h.example.edu" "$HM_LOG"
+ok "s46: label limit: the 9-label record is not asked"
+# two DMARC records at one name: both discarded (logged), the walk goes on to example.edu
+mkmsg s45 'x@twice.example.edu'
+send_msg --addr 192.0.2.66 --helo spoof.example.net --from x@twice.example.edu --data "$M/s45"
+held s45
+grep -q 'header.from=twice.example.edu policy_domain=example.edu .*note=_dmarc.twice.example.edu: several DMARC records, all discarded' \
+	"$HM_LOG" || fail "s45: several records not discarded or not logged" "$HM_LOG"
+ok "s45: two records at one name discarded, logged; example.edu's sp=quarantine applies"
 
 # ---- 19. RFC 7489 mode (reloaded, same port) -------------------------------------------------------
 hm_reload "dmarc = { org_domain = \"psl\"; };" || fail "reload to PSL mode" "$HM_LOG"
