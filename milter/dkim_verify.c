@@ -73,6 +73,7 @@ const struct conf_opt dkimv_conf_opts[] = {
 #undef OFF
 
 #define DKIMV_HUGE_MAX 8
+#define DKIMV_TRACK_MAX 64	/* the highest max_signatures */
 
 /* per-message state in msg->mod[MOD_DKIMV] */
 struct dkimv_state {
@@ -95,6 +96,10 @@ struct dkimv_state {
 	 * follows the signed part (libopendkim counts raw bytes only) */
 	struct canon_body *blen[2];
 	long long blen_total[2];	/* after eom; -1: not counted */
+	/* DKIM-Signature headers passed to libopendkim (its signature list
+	 * keeps their order), and which of them repeat a tag */
+	unsigned npassed;
+	unsigned char dup_tag[DKIMV_TRACK_MAX];
 };
 
 static pthread_once_t dkimv_once = PTHREAD_ONCE_INIT;
@@ -272,6 +277,8 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 	}
 	if (st->dkim == NULL)
 		return HM_OK;
+	if (is_sighdr(h->name) && st->npassed++ < DKIMV_TRACK_MAX)
+		st->dup_tag[st->npassed - 1] = (unsigned char)dkimpol_dup_tag(v);
 	str_init(&line);
 	str_add(&line, h->name);
 	/* the MTA may strip the space after the colon: put it back */
@@ -472,7 +479,7 @@ facts_get(const struct dkimv_state *st, DKIM_SIGINFO *sig,
 /* sig_evaluate - result, A-R entry and log line for one signature */
 static void
 sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
-    DKIM_SIGINFO *sig, time_t now)
+    DKIM_SIGINFO *sig, int k, time_t now)
 {
 	struct dkimpol_facts f;
 	struct res_dkim_sig *r;
@@ -480,6 +487,7 @@ sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
 	char *b;
 
 	facts_get(st, sig, &f);
+	f.dup_tag = k < DKIMV_TRACK_MAX && st->dup_tag[k];
 	r = ctx_dkim_add(m);
 	r->d = tag_dup(sig, "d");
 	r->s = tag_dup(sig, "s");
@@ -556,7 +564,7 @@ eom_sigs(struct hm_msg *m, struct dkimv_state *st)
 	for (int k = 0; k < nsigs; k++) {
 		if ((dkim_sig_getflags(sigs[k]) & DKIM_SIGFLAG_IGNORE) != 0)
 			continue;
-		sig_evaluate(m, st, sigs[k], now);
+		sig_evaluate(m, st, sigs[k], k, now);
 		done++;
 	}
 	if (st->ignored > 0) {

@@ -583,6 +583,17 @@ test_decide_identity(void **state)
 	assert_true(dkimpol_h_has("from", "from"));
 	assert_false(dkimpol_h_has("to:subject:x-from", "from"));
 	assert_false(dkimpol_h_has("", "from"));
+	assert_false(dkimpol_dup_tag("v=1; a=rsa-sha256; d=x; s=y; b=AA=="));
+	assert_false(dkimpol_dup_tag(" v = 1 ;\r\n\tD=x; d=y;;"));
+	assert_true(dkimpol_dup_tag("v=1; d=x; s=y; d=z"));
+	assert_true(dkimpol_dup_tag("v=1; d=x; s=y;\r\n\t d =z;"));
+	assert_true(dkimpol_dup_tag("b=1; b=2"));
+	assert_false(dkimpol_dup_tag(""));
+	assert_false(dkimpol_dup_tag(";;;="));
+	f.dup_tag = 1;
+	assert_int_equal(decide(&f, NULL, why), RES_DKIM_PERMERROR);
+	assert_string_equal(why, "duplicate tag");
+	f.dup_tag = 0;
 	f.h = "to:subject";
 	assert_int_equal(decide(&f, NULL, why), RES_DKIM_PERMERROR);
 	assert_string_equal(why, "From not signed");
@@ -909,6 +920,8 @@ test_bad_signatures(void **state)
 		/* duplicated tags */
 		"v=1; a=rsa-sha256; d=example.org; d=evil.example; s=sel; "
 		    "h=from; " BH "b=AAAA",
+		"v=1; a=rsa-sha256; d=example.org; s=sel; h=from; " BH
+		    "b=AAAA; b=BBBB",
 		/* base64 garbage */
 		"v=1; a=rsa-sha256; d=example.org; s=sel; h=from; " BH
 		    "b=%%%***!!!",
@@ -970,6 +983,26 @@ test_bad_signatures(void **state)
 		assert_int_equal(m->ar.n, 2);
 		msg_done(m);
 	}
+	/* a valid signature with a tag repeated (same value): libopendkim
+	 * passes it, RFC 6376 section 3.2 makes it invalid; second of two,
+	 * so that results stay with their own signature */
+	{
+		const char *p = strstr(T_good, "s=sel;");
+		char *dup = xasprintf("%.*ss=sel; %s", (int)(p - T_good),
+		    T_good, p);
+		char *two = xasprintf("DKIM-Signature: v=1; a=rsa-sha256; "
+		    "d=example.org; s=nokey; h=from; " BH "b=AAAA\r\n%s", dup);
+		struct hm_msg *m = msg_run(T_conf, dup, strlen(dup));
+
+		expect_sig(m, 0, RES_DKIM_PERMERROR, "duplicate tag");
+		msg_done(m);
+		m = msg_run(T_conf, two, strlen(two));
+		expect_sig(m, 0, RES_DKIM_PERMERROR, "key not found");
+		expect_sig(m, 1, RES_DKIM_PERMERROR, "duplicate tag");
+		msg_done(m);
+		free(two);
+		free(dup);
+	}
 	free(T_good);
 }
 
@@ -982,18 +1015,43 @@ test_many_signatures(void **state)
 	struct str s;
 	struct hm_msg *m;
 
+	char *log;
+
 	str_init(&s);
 	for (int k = 0; k < 1000; k++)
 		str_addf(&s, "DKIM-Signature: v=1; a=rsa-sha256; "
 		    "d=example.org; s=nokey; h=from; " BH "b=AAAA%d\r\n", k);
 	str_add(&s, good);
+	log_capture();
 	m = msg_run(T_conf, s.s, s.len);
+	log = log_captured();
 	assert_int_equal(m->ndkim, 9);
 	for (int k = 0; k < 8; k++)
 		expect_sig(m, (size_t)k, RES_DKIM_PERMERROR, NULL);
 	expect_sig(m, 8, RES_DKIM_NEUTRAL, "993 more signatures");
 	assert_int_equal(m->ar.n, 9);
 	assert_true(dkiml_dns_queries() > 0);
+	/* one log line per result, no flood */
+	assert_int_equal(count_lines(log, ": dkim=permerror"), 8);
+	assert_int_equal(count_lines(log, ": dkim=neutral"), 1);
+	assert_true(count_lines(log, "") <= 20);
+	free(log);
+	msg_done(m);
+	/* 1000 unparsable ones: the same cap, a bounded log */
+	str_reset(&s);
+	for (int k = 0; k < 1000; k++)
+		str_addf(&s, "DKIM-Signature: v=1; a=rsa-sha256; %d;;==\r\n",
+		    k);
+	str_add(&s, good);
+	log_capture();
+	m = msg_run(T_conf, s.s, s.len);
+	log = log_captured();
+	assert_true(m->ndkim >= 1 && m->ndkim <= 9);
+	for (size_t k = 0; k + 1 < m->ndkim; k++)
+		expect_sig(m, k, RES_DKIM_PERMERROR, NULL);
+	expect_sig(m, m->ndkim - 1, RES_DKIM_NEUTRAL, "more signatures");
+	assert_true(count_lines(log, "") <= 30);
+	free(log);
 	msg_done(m);
 	/* the good signature on top is found when the cap allows */
 	str_reset(&s);
