@@ -266,6 +266,13 @@ time_check(const struct dkimpol_facts *f, const struct conf_dkim_verify *cf,
 static enum res_dkim
 crypto_result(const struct dkimpol_facts *f, const char **why)
 {
+	/* RFC 6376 section 6.1.2: a key unsuitable for a= is a PERMFAIL
+	 * (libopendkim 2.11 uses p= as the algorithm's key whatever k= says) */
+	if (f->key_k != NULL && str_casecmp(f->key_k,
+	    f->alg == DKIM_SIGN_ED25519SHA256 ? "ed25519" : "rsa") != 0) {
+		*why = "key type does not match a=";
+		return RES_DKIM_PERMERROR;
+	}
 	if (f->bhres == DKIM_SIGBH_MISMATCH && (f->sigerror == DKIM_SIGERROR_OK ||
 	    f->sigerror == DKIM_SIGERROR_BADSIG)) {
 		*why = "body hash mismatch";

@@ -32,6 +32,8 @@ struct dkimpol_facts {
 	ssize_t signlen;	/* l= value, -1 when absent */
 	int huge_signed;	/* h= names a header libopendkim cannot
 				 * canonicalise (over DKIMPOL_LIB_HDR_MAX) */
+	const char *key_k;	/* key type of the key record ("rsa" when
+				 * k= is absent); NULL: no key record */
 	int dup_tag;		/* a tag name occurs twice: the tag-list is
 				 * invalid (RFC 6376 section 3.2);
 				 * libopendkim keeps the last value */

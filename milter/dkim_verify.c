@@ -474,6 +474,12 @@ facts_get(const struct dkimv_state *st, DKIM_SIGINFO *sig,
 		msglen = (ssize_t)st->blen_total[bc == DKIM_CANON_RELAXED];
 	f->msglen = msglen;
 	f->signlen = signlen;
+	if (dkim_sig_gettagvalue(sig, 1, (u_char *)"p") != NULL) {
+		f->key_k = (const char *)dkim_sig_gettagvalue(sig, 1,
+		    (u_char *)"k");
+		if (f->key_k == NULL)
+			f->key_k = "rsa";
+	}
 }
 
 /* sig_evaluate - result, A-R entry and log line for one signature */

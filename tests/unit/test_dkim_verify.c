@@ -386,11 +386,15 @@ zone_for(const char *extra)
 	    "notkey._domainkey.example.org TXT \"v=spf1 -all\"\n"
 	    "twokeys._domainkey.example.org TXT \"v=DKIM1; k=rsa; p=%s\"\n"
 	    "twokeys._domainkey.example.org TXT \"v=DKIM1; k=rsa; p=%s\"\n"
+	    "kmismatch._domainkey.example.org TXT \"v=DKIM1; k=ed25519; "
+	    "p=%s\"\n"
+	    "shorted._domainkey.example.org TXT \"v=DKIM1; k=rsa; p=%.40s\"\n"
 	    "sf._domainkey.example.org SERVFAIL\n"
 	    "to._domainkey.example.org TIMEOUT\n"
 	    "%s",
 	    K_rsa->p, K_ed->p, K_small->p, K_1024->p, K_rsa->p, K_rsa->p,
-	    K_rsa->p, K_rsa->p, K_rsa->p, K_rsa->p, K_1024->p,
+	    K_rsa->p, K_rsa->p, K_rsa->p, K_rsa->p, K_1024->p, K_rsa->p,
+	    K_rsa->p,
 	    extra ? extra : "");
 }
 
@@ -557,6 +561,17 @@ test_decide_algorithms(void **state)
 	f.alg = DKIM_SIGN_ED25519SHA256;
 	f.keybits = 0;		/* libopendkim's report for ed25519 */
 	assert_int_equal(decide(&f, NULL, why), RES_DKIM_PASS);
+	f.key_k = "rsa";
+	assert_int_equal(decide(&f, NULL, why), RES_DKIM_PERMERROR);
+	assert_string_equal(why, "key type does not match a=");
+	f.key_k = "ED25519";
+	assert_int_equal(decide(&f, NULL, why), RES_DKIM_PASS);
+	f.alg = DKIM_SIGN_RSASHA256;
+	f.keybits = 2048;
+	assert_int_equal(decide(&f, NULL, why), RES_DKIM_PERMERROR);
+	f.key_k = "rsa";
+	assert_int_equal(decide(&f, NULL, why), RES_DKIM_PASS);
+	f.key_k = NULL;
 	f.alg = DKIM_SIGN_UNKNOWN;
 	assert_int_equal(decide(&f, NULL, why), RES_DKIM_PERMERROR);
 	assert_string_equal(why, "unknown algorithm");
@@ -743,6 +758,8 @@ test_keys(void **state)
 		{ "sha1only", RES_DKIM_PERMERROR, "bad key record" },
 		{ "notkey", RES_DKIM_PERMERROR, "bad key record" },
 		{ "twokeys", RES_DKIM_PERMERROR, "several key records" },
+		{ "kmismatch", RES_DKIM_PERMERROR, "key type" },
+		{ "shorted", RES_DKIM_PERMERROR, NULL },
 		{ "test", RES_DKIM_PASS, "testing key" },
 	};
 	struct sign_opts o = OPTS("sel");
