@@ -13,7 +13,7 @@
 # a timeout give temperror, NXDOMAIN, a TXT record that is not a key and an 8000-byte garbage
 # record (over TCP) permerror; and a key NSD does not have (NXDOMAIN from a real server).
 # Last, streaming: a 50 MB signed message (python3-dkim) passes and grows hallmarkd's peak RSS
-# (VmHWM) by less than 4 MB over what a 5 KB one left.
+# (VmHWM) by less than 4 MB over what a 5 KB one left (16 MB in the sanitizer build).
 #
 # Messages are sent over one SMTP session per phase (XCLIENT, then MAIL/RCPT/DATA per message),
 # each with a unique X-Test-Id header on top (no signature covers it) to find it again.
@@ -145,8 +145,12 @@ check "$M/STREAM2" "50 MB message verified"
 for f in $(grep -l 'X-Test-Id: t-stream-50m' $(sink_files)); do : > "$f"; done
 rm -f "$M/stream-50m.eml"
 rig_log "hallmarkd peak RSS: $hwm1 KB after the 5 KB message, $hwm2 KB after the 50 MB one"
-[ $(( hwm2 - hwm1 )) -lt 4096 ] ||
-	fail "the 50 MB message grew hallmarkd's peak RSS by $(( hwm2 - hwm1 )) KB"
-ok "50 MB message: peak RSS grew $(( hwm2 - hwm1 )) KB (limit 4096)"
+# the sanitizer build's allocator and shadow memory add a few MB of noise (2.6 MB measured):
+# a larger allowance there, still far below a buffered 50 MB body
+limit=4096
+grep -q "__asan_init" "$HALLMARKD" 2>/dev/null && limit=16384
+[ $(( hwm2 - hwm1 )) -lt "$limit" ] ||
+	fail "the 50 MB message grew hallmarkd's peak RSS by $(( hwm2 - hwm1 )) KB (limit $limit)"
+ok "50 MB message: peak RSS grew $(( hwm2 - hwm1 )) KB (limit $limit)"
 
 rig_log "PASS"
