@@ -529,6 +529,9 @@ struct dkims_msg {
 	char addr[ADDR_MAX];
 	const char *rule;
 	struct canon_body *body;
+	char why[300];			/* not signed: the reason, logged at
+					 * end of message (the queue id may
+					 * not be known before) */
 };
 
 /* conf_of - this module's section */
@@ -570,11 +573,11 @@ dkims_header(struct hm_msg *m, const struct hm_header *h)
 	return HM_OK;
 }
 
-/* not_signed - log why a message is not signed */
+/* not_signed - keep why a message is not signed, for the eom log line */
 static int
 not_signed(struct hm_msg *m, const char *why)
 {
-	log_qid(LOG_LVL_INFO, m->qid, "dkim-sign: not signed: %s", why);
+	snprintf(state(m)->why, sizeof(state(m)->why), "%s", why);
 	return HM_OK;
 }
 
@@ -691,6 +694,9 @@ dkims_eom(struct hm_msg *m)
 	struct dkims_opts o;
 	size_t i;
 
+	if (s != NULL && !s->sign && s->why[0] != '\0')
+		log_qid(LOG_LVL_INFO, m->qid, "dkim-sign: not signed: %s",
+		    s->why);
 	if (s == NULL || !s->sign || s->body == NULL)
 		return HM_OK;
 	if (canon_body_final(s->body, bh) < 0) {
