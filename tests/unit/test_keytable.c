@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "conf_table.h"
+#include "dkim_sign.h"
 #include "dkims.h"
 #include "keytable.h"
 #include "str.h"
@@ -387,6 +388,53 @@ load_conf(const char *section, struct conf_err *e)
 	return c;
 }
 
+/* sign_all - every signature the table's keys for addr make on a fixed
+ * message at a fixed time, in order, one per line */
+static char *
+sign_all(const struct conf *c, const char *addr)
+{
+	static const char body[] = "Hello,\r\n\r\n  the same  bytes \r\n\r\n";
+	struct hm_header h[] = {
+		{ "From", " Someone <someone@example.org>" },
+		{ "To", " rcpt@example.net" },
+		{ "Subject", " native or OpenDKIM,\r\n\tthe same" },
+		{ "Date", " Mon, 23 Nov 2026 12:00:00 +0000" },
+	};
+	const struct keytab_key *k[8];
+	const struct dkims_conf *dc = &c->dkim_sign;
+	unsigned char bh[CANON_DIGEST_LEN];
+	struct canon_body *cb = canon_body_new(dc->bcanon);
+	struct dkims_opts o;
+	const char *rule;
+	char err[256], *v, *r;
+	size_t n, i;
+	struct str out;
+
+	canon_body_update(cb, (const unsigned char *)body, strlen(body));
+	assert_int_equal(canon_body_final(cb, bh), 0);
+	canon_body_free(cb);
+	memset(&o, 0, sizeof(o));
+	o.hcanon = dc->hcanon;
+	o.bcanon = dc->bcanon;
+	o.sign_headers = dc->sign_headers;
+	o.oversign = dc->oversign_headers;
+	o.t = 1795435200;
+	o.eol = "\r\n";
+	str_init(&out);
+	n = keytab_lookup(dc->keys, addr, k, 8, &rule);
+	for (i = 0; i < n; i++) {
+		v = dkims_sign(k[i], &o, h, sizeof(h) / sizeof(h[0]), bh, err,
+		    sizeof(err));
+		if (v == NULL)
+			fail_msg("%s", err);
+		str_addf(&out, "%s\n", v);
+		free(v);
+	}
+	r = xstrdup(out.s);
+	str_free(&out);
+	return r;
+}
+
 static void
 test_conf_native_equals_opendkim(void **state)
 {
@@ -437,6 +485,13 @@ test_conf_native_equals_opendkim(void **state)
 
 		assert_string_equal(a, b);
 		assert_string_not_equal(a, "");
+		free(a);
+		free(b);
+		/* and the same signature bytes for the same message and t= */
+		a = sign_all(c1, addrs[i]);
+		b = sign_all(c2, addrs[i]);
+		assert_non_null(strstr(a, "b="));
+		assert_string_equal(a, b);
 		free(a);
 		free(b);
 	}
