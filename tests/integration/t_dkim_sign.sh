@@ -2,7 +2,7 @@
 # tests/integration/t_dkim_sign.sh - DKIM signing end to end: messages go through a real Postfix
 # (smtpd_milters = hallmarkd) to smtp-sink; the public keys are served by a real NSD.
 #
-#   1. which mail is signed: an internal client (XCLIENT ADDR in 127.0.0.0/8) and a client that
+#   1. which mail is signed: an internal client (XCLIENT ADDR in 127.0.0.0/8 or ::1) and a client that
 #      authenticated with SMTP AUTH (Postfix + Cyrus SASL, sasldb: hallmarkd sees {auth_authen})
 #      get signatures when the From address is in the signing table; an external unauthenticated
 #      client, a From that matches no entry, two From fields and no From field do not.  Each
@@ -14,7 +14,8 @@
 #   3. defaults: c=relaxed/relaxed, From oversigned, no l=, no x=.
 #   4. keys are read at start and on SIGHUP only: a key file replaced on disk changes nothing
 #      until SIGHUP; after SIGHUP (new selector, x= and an oversign list) the new key signs; a key
-#      file broken before a SIGHUP fails the reload and the previous keys go on signing.
+#      file broken (unparsable, or group-readable) before a SIGHUP fails the reload and the
+#      previous keys go on signing.
 #      trust_signing_table = true signs an external client's matching mail.
 #   5. hallmarkd -n and start-up refuse a group-readable and an unparsable key, naming the file.
 #   6. every signature on every delivered message is verified alone (the others removed) by
@@ -295,7 +296,7 @@ assert_no_match '(^|;)x=' "$sig" "no x= by default"
 cp "$K/cust-ed.pem" "$K/cust-ed-2026.pem"
 cat "$K/cust-ed-2027.pem" > "$K/cust-ed.pem"	# same file, new key: no effect before SIGHUP
 mkmsg before-hup 'alice@customer.example'
-send before-hup --addr 127.0.0.9
+send before-hup --addr ::1		# the other default internal network
 expect_sigs before-hup "customer.example r2026 rsa-sha256" "customer.example e2026 ed25519-sha256" \
 	"vendor.example v1 rsa-sha256"	# e2026 still verifies below: the old key signed it
 hm_reload "$(sign_conf e2027 'signature_ttl = 86400; oversign_headers = ["from", "subject", "to"];')" ||
@@ -324,6 +325,13 @@ sig=$(hdr_get DKIM-Signature "$M/broken-hup.out" | head -n 1)
 assert_match 'x=' "$sig" "broken key on SIGHUP: the previous configuration (x=) still in force"
 
 cat "$K/cust-ed-2027.pem" > "$K/cust-ed.pem"
+chmod 640 "$K/cust-ed.pem"				# group-readable, then SIGHUP
+if hm_reload "$(sign_conf e2027)"; then
+	fail "reload with a group-readable key succeeded" "$HM_LOG"
+fi
+assert_file_match "cust-ed\.pem: mode 0640 gives access to group or others" "$HM_LOG" \
+	"group-readable key on SIGHUP: reload refused, error logged"
+chmod 600 "$K/cust-ed.pem"
 hm_reload "$(sign_conf e2027 'trust_signing_table = true;')" || fail "reload (trust_signing_table)" "$HM_LOG"
 mkmsg trusted-table 'alice@customer.example'
 send trusted-table --addr 198.51.100.7
