@@ -661,11 +661,22 @@ aligned(const char *d, const char *addr)
 
 /* sign_one - one signature, queued; logged */
 static int
-sign_one(struct hm_msg *m, struct dkims_msg *s, const struct keytab_key *k,
+sign_one(struct hm_msg *m, struct dkims_msg *s, const struct keytab_key *key,
     const struct dkims_opts *o, const unsigned char *bh)
 {
 	char err[512], pa[128], *v;
+	struct keytab_key kd = *key;	/* shares the read-only EVP_PKEY */
+	const struct keytab_key *k = &kd;
 
+	if (strcmp(key->domain, KEYTAB_FROM_DOMAIN) == 0) {
+		kd.domain = strrchr(s->addr, '@') + 1;	/* d= the From domain */
+		if (!keytab_domain_ok(kd.domain)) {
+			log_qid(LOG_LVL_INFO, m->qid, "dkim-sign: key %s: "
+			    "From domain %s cannot be d=; not signed with it",
+			    key->name, LOG_P(pa, kd.domain));
+			return HM_OK;
+		}
+	}
 	v = dkims_sign(k, o, m->hdr, m->nhdr, bh, err, sizeof(err));
 	if (v == NULL) {
 		log_qid(LOG_LVL_WARN, m->qid, "dkim-sign: %s", err);

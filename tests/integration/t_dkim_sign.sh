@@ -10,7 +10,8 @@
 #      material is.
 #   2. several signatures per message: rsa-sha256 + ed25519-sha256 for the customer's domain and
 #      the vendor's own rsa-sha256, from the native table; rsa + ed25519 for another domain from
-#      OpenDKIM KeyTable / refile: SigningTable files in the same configuration.
+#      OpenDKIM KeyTable / refile: SigningTable files in the same configuration, and a KeyTable
+#      key whose domain is "%" (d= is the From domain).
 #   3. defaults: c=relaxed/relaxed, From oversigned, no l=, no x=.
 #   4. keys are read at start and on SIGHUP only: a key file replaced on disk changes nothing
 #      until SIGHUP; after SIGHUP (new selector, x= and an oversign list) the new key signs; a key
@@ -82,12 +83,13 @@ mkkey vendor rsa vendor.example v1
 mkkey lib-rsa rsa library.example l2026
 mkkey lib-ed ed25519 library.example le2026
 mkkey cust-ed-2027 ed25519 customer.example e2027	# the rotated key of step 4
+mkkey any-rsa rsa shop.example p2026		# KeyTable domain "%": d= = From domain
 cp -r "$Z" "$V/zones"
 
 # OpenDKIM tables, as an OpenDKIM installation has them
-printf '# KeyTable\nlib-rsa   library.example:l2026:%s\nlib-ed    library.example:le2026:%s\n' \
-	"$K/lib-rsa.pem" "$K/lib-ed.pem" > "$K/KeyTable"
-printf '# SigningTable (refile)\n*@library.example lib-rsa\n*@library.example lib-ed\n' \
+printf '# KeyTable\nlib-rsa   library.example:l2026:%s\nlib-ed    library.example:le2026:%s\nany %%:p2026:%s\n' \
+	"$K/lib-rsa.pem" "$K/lib-ed.pem" "$K/any-rsa.pem" > "$K/KeyTable"
+printf '# SigningTable (refile)\n*@library.example lib-rsa\n*@library.example lib-ed\n*@shop.example any\n' \
 	> "$K/SigningTable"
 
 # sign_conf [ED_SELECTOR] [EXTRA] - the dkim_sign section (cust-ed uses K/cust-ed.pem)
@@ -256,6 +258,12 @@ expect_sigs opendkim "library.example l2026 rsa-sha256" "library.example le2026 
 assert_match 'signed with key lib-ed \(d=library\.example s=le2026 a=ed25519-sha256\)' \
 	"$(hmlog opendkim)" "opendkim: OpenDKIM-table key logged"
 
+mkmsg percent 'Shop <orders@shop.example>'
+send percent --addr 127.0.0.9
+expect_sigs percent "shop.example p2026 rsa-sha256"
+assert_match 'signed with key any \(d=shop\.example s=p2026 a=rsa-sha256\)' "$(hmlog percent)" \
+	"percent: KeyTable domain % signs as the From domain"
+
 mkmsg external 'alice@customer.example'
 send external --addr 198.51.100.7
 expect_unsigned external 'client neither internal nor authenticated'
@@ -349,10 +357,18 @@ assert_no_match 'PRIVATE KEY' "$(cat "$HM_LOG")" "no PEM armour in hallmarkd's l
 # ---- 6a. hallmark's own verifier: each signed message sent again from outside ----------------
 hm_reload "$(sign_conf e2027)" || fail "reload (trust_signing_table off again)" "$HM_LOG"
 nsig=0
-for id in $KEEP_FOR_VERIFY; do
+pids=""
+for id in $KEEP_FOR_VERIFY; do	# all at once (swaks start-up dominates otherwise)
 	{ printf 'X-Again-Id: again-%s\r\n' "$id"; cat "$M/$id.out"; } > "$M/again-$id"
-	send_msg --addr 203.0.113.9 --data "$M/again-$id"
+	swaks --server "127.0.0.1:$PF_PORT" --timeout 60 --xclient-addr 203.0.113.9 \
+		--xclient-helo relay.example --xclient-name '[UNAVAILABLE]' --helo relay.example \
+		--from sender@example.org --to rcpt@example.net --data "@$M/again-$id" \
+		> "$RIG_DIR/swaks.again-$id.log" 2>&1 &
+	pids="$pids $!"
 	SENT=$(( SENT + 1 ))
+done
+for p in $pids; do
+	wait "$p" || fail "sending a signed message again failed" "$(ls "$RIG_DIR"/swaks.again-*.log | head -n 1)"
 done
 wait_delivered "$SENT" 60
 for id in $KEEP_FOR_VERIFY; do
@@ -384,7 +400,7 @@ split_sigs() {
 }
 # (the messages before and after each SIGHUP were checked by hallmarkd above; these cover every
 # key, both tables, the authenticated client, x= and the oversign list)
-for id in internal auth opendkim after-hup; do
+for id in internal auth opendkim percent after-hup; do
 	split_sigs "$id"
 done
 nfiles=$(ls "$V/signed" | wc -l)

@@ -375,6 +375,39 @@ test_opendkim_bad(void **state)
 	keytab_free(t);
 }
 
+/* OpenDKIM's "%" domain: d= becomes each message's From domain */
+static void
+test_opendkim_from_domain(void **state)
+{
+	struct keytab *t = keytab_new();
+	const struct keytab_key *k[4];
+	const char *rule;
+	char kt[600], err[256];
+
+	snprintf(kt, sizeof(kt), "any %%:s1:%s\n", rsa_path);
+	assert_int_equal(keytab_parse_opendkim_keytable(t, kt, "KT", err,
+	    sizeof(err)), 0);
+	assert_int_equal(keytab_parse_opendkim_signingtable(t, "* any\n",
+	    "ST", 0, err, sizeof(err)), 0);
+	assert_int_equal(keytab_resolve(t, err, sizeof(err)), 0);
+	assert_int_equal(keytab_load_keys(t, NULL, err, sizeof(err)), 0);
+	assert_int_equal(keytab_lookup(t, "a@shop.example", k, 4, &rule), 1);
+	assert_string_equal(k[0]->domain, KEYTAB_FROM_DOMAIN);
+	keytab_free(t);
+	/* only "%" alone: "%.example" is no domain */
+	t = keytab_new();
+	snprintf(kt, sizeof(kt), "any %%.example:s1:%s\n", rsa_path);
+	assert_int_equal(keytab_parse_opendkim_keytable(t, kt, "KT", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "bad domain"));
+	keytab_free(t);
+	/* what may stand in d= */
+	assert_true(keytab_domain_ok("shop.example"));
+	assert_false(keytab_domain_ok("b;c.example"));
+	assert_false(keytab_domain_ok("[192.0.2.1]"));
+	assert_false(keytab_domain_ok(""));
+}
+
 /* load_conf - the dkim_sign section through the configuration loader */
 static struct conf *
 load_conf(const char *section, struct conf_err *e)
@@ -586,6 +619,7 @@ main(void)
 		cmocka_unit_test(test_opendkim_plain),
 		cmocka_unit_test(test_opendkim_refile),
 		cmocka_unit_test(test_opendkim_bad),
+		cmocka_unit_test(test_opendkim_from_domain),
 		cmocka_unit_test(test_conf_native_equals_opendkim),
 		cmocka_unit_test(test_conf_errors),
 		cmocka_unit_test(test_from_address),
