@@ -388,7 +388,8 @@ corpus_add_dir(const char *dir)
 		}
 	}
 	closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 0)
+		qsort(names, n, sizeof(*names), name_cmp);
 	for (i = 0; i < n; i++) {
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir,
 		    names[i]) >= sizeof(path))
@@ -1126,7 +1127,8 @@ merge(struct worker *w, int n, struct stats *t)
 		}
 		free(w[i].st.lat_us);
 	}
-	qsort(t->lat_us, t->nlat, sizeof(*t->lat_us), u32_cmp);
+	if (t->nlat > 0)	/* no message answered: lat_us is NULL */
+		qsort(t->lat_us, t->nlat, sizeof(*t->lat_us), u32_cmp);
 }
 
 struct measure {
