@@ -26,6 +26,21 @@
 
 #define T0 1700000000
 
+/*
+ * libopendkim 2.11 leaks the private key it parses for every signature
+ * (dkim_privkey_load; see issue 5): under LeakSanitizer, allocations made
+ * while it signs the reference are not reported.  Only that library call
+ * sequence is covered; hallmark's signer runs outside it.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define REFERENCE_BEGIN() __lsan_disable()
+#define REFERENCE_END() __lsan_enable()
+#else
+#define REFERENCE_BEGIN() do { } while (0)
+#define REFERENCE_END() do { } while (0)
+#endif
+
 static char *const sign_list[] = { "from", "to", "cc", "subject", "date",
 	"message-id", "reply-to", "references", "in-reply-to", "list-id",
 	"list-unsubscribe", "mime-version", "content-type", NULL };
@@ -83,7 +98,7 @@ static char *
 opendkim_sig(const struct tmsg *m, const char *pem, int ed, int canon,
     long ttl, const char *domain, const char *sel)
 {
-	DKIM_LIB *lib = dkim_init(NULL, NULL);
+	DKIM_LIB *lib;
 	uint64_t fixed = T0, t = (uint64_t)ttl;
 	unsigned char buf[8192];
 	DKIM_STAT st;
@@ -91,6 +106,8 @@ opendkim_sig(const struct tmsg *m, const char *pem, int ed, int canon,
 	size_t i;
 	char *line;
 
+	REFERENCE_BEGIN();
+	lib = dkim_init(NULL, NULL);
 	assert_non_null(lib);
 	dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FIXEDTIME, &fixed,
 	    sizeof(fixed));
@@ -122,6 +139,7 @@ opendkim_sig(const struct tmsg *m, const char *pem, int ed, int canon,
 	    strlen("DKIM-Signature: ")), DKIM_STAT_OK);
 	dkim_free(d);
 	dkim_close(lib);
+	REFERENCE_END();
 	return xstrdup((char *)buf);
 }
 
@@ -280,30 +298,6 @@ test_unloaded_key(void **state)
 	assert_null(dkims_sign(&k, &o, msgs[0].h, msgs[0].n, bh, err,
 	    sizeof(err)));
 	assert_non_null(strstr(err, "not loaded"));
-}
-
-/*
- * Sanitizer builds: libopendkim 2.11.0 (Debian 12), the reference signer
- * here, never frees the private key dkim_eom loads for each signature
- * (dkim_privkey_load: its key struct and EVP_PKEY).  Not hallmark's code
- * (hallmarkd signs with its own signer), so suppressed for this test only;
- * the frame is found only with full stacks through libcrypto.
- */
-const char *__lsan_default_suppressions(void);
-const char *__asan_default_options(void);
-
-/* __lsan_default_suppressions - libopendkim's key leak (see above) */
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:dkim_privkey_load\n";
-}
-
-/* __asan_default_options - full stacks, so the suppression matches */
-const char *
-__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0";
 }
 
 int
