@@ -259,8 +259,8 @@ keygen_conf_entry(const char *domain, const char *selector,
 	char *q = conf_quote(key_file), *out;
 
 	out = xasprintf(
-	    "; hallmark.conf, dkim_sign { keys = ( ... ); } (entries are "
-	    "separated by commas):\n"
+	    "; hallmark.conf, dkim_sign { keys = ( ... ); } (commas between "
+	    "entries):\n"
 	    ";   { name = \"%s-%s\"; domain = \"%s\"; selector = \"%s\";\n"
 	    ";     algorithm = \"%s\"; key_file = \"%s\"; }\n"
 	    "; and to sign mail from %s with it, in signing_table = ( ... ):\n"
