@@ -210,6 +210,16 @@ keygen_record(EVP_PKEY *pk, char *err, size_t errlen)
 	return rec;
 }
 
+/* steal - the built string; b is freed (str_steal leaves a fresh buffer) */
+static char *
+steal(struct str *b)
+{
+	char *s = str_steal(b);
+
+	str_free(b);
+	return s;
+}
+
 /* keygen_zone_txt - the record as a zone line, split into strings */
 char *
 keygen_zone_txt(const char *domain, const char *selector,
@@ -232,7 +242,7 @@ keygen_zone_txt(const char *domain, const char *selector,
 		off += n;
 	} while (off < len);
 	str_add(&b, " )\n");
-	return str_steal(&b);
+	return steal(&b);
 }
 
 /* conf_quote - a libconfig string body: '"' and '\\' escaped, control
@@ -248,7 +258,7 @@ conf_quote(const char *s)
 			str_addc(&b, '\\');
 		str_addc(&b, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
 	}
-	return str_steal(&b);
+	return steal(&b);
 }
 
 /* keygen_conf_entry - hallmark.conf lines for the key, as comments */

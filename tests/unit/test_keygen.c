@@ -79,6 +79,16 @@ rfc8463_key(void)
 	return pk;
 }
 
+/* steal - str_steal, and free the fresh buffer it leaves */
+static char *
+steal(struct str *b)
+{
+	char *s = str_steal(b);
+
+	str_free(b);
+	return s;
+}
+
 /* strings_of - the quoted strings of zone text, joined; counts and checks
  * each length */
 static char *
@@ -99,7 +109,7 @@ strings_of(const char *zone, size_t *count, size_t *maxlen, size_t *lastlen)
 			*maxlen = *lastlen;
 		p = q + 1;
 	}
-	return str_steal(&b);
+	return steal(&b);
 }
 
 /* split_case - a record of len bytes split at chunk: count and sizes */
@@ -332,7 +342,7 @@ uncomment(const char *entry, const char *first)
 			break;
 		p = nl + 6;
 	}
-	return str_steal(&b);
+	return steal(&b);
 }
 
 static void
