@@ -529,6 +529,9 @@ struct dkims_msg {
 	char addr[ADDR_MAX];
 	const char *rule;
 	struct canon_body *body;
+	char why[300];			/* not signed: the reason, logged at
+					 * end of message (the queue id may
+					 * not be known before) */
 };
 
 /* conf_of - this module's section */
@@ -570,11 +573,11 @@ dkims_header(struct hm_msg *m, const struct hm_header *h)
 	return HM_OK;
 }
 
-/* not_signed - log why a message is not signed */
+/* not_signed - keep why a message is not signed, for the eom log line */
 static int
 not_signed(struct hm_msg *m, const char *why)
 {
-	log_qid(LOG_LVL_INFO, m->qid, "dkim-sign: not signed: %s", why);
+	snprintf(state(m)->why, sizeof(state(m)->why), "%s", why);
 	return HM_OK;
 }
 
@@ -658,11 +661,22 @@ aligned(const char *d, const char *addr)
 
 /* sign_one - one signature, queued; logged */
 static int
-sign_one(struct hm_msg *m, struct dkims_msg *s, const struct keytab_key *k,
+sign_one(struct hm_msg *m, struct dkims_msg *s, const struct keytab_key *key,
     const struct dkims_opts *o, const unsigned char *bh)
 {
 	char err[512], pa[128], *v;
+	struct keytab_key kd = *key;	/* shares the read-only EVP_PKEY */
+	const struct keytab_key *k = &kd;
 
+	if (strcmp(key->domain, KEYTAB_FROM_DOMAIN) == 0) {
+		kd.domain = strrchr(s->addr, '@') + 1;	/* d= the From domain */
+		if (!keytab_domain_ok(kd.domain)) {
+			log_qid(LOG_LVL_INFO, m->qid, "dkim-sign: key %s: "
+			    "From domain %s cannot be d=; not signed with it",
+			    key->name, LOG_P(pa, kd.domain));
+			return HM_OK;
+		}
+	}
 	v = dkims_sign(k, o, m->hdr, m->nhdr, bh, err, sizeof(err));
 	if (v == NULL) {
 		log_qid(LOG_LVL_WARN, m->qid, "dkim-sign: %s", err);
@@ -691,6 +705,9 @@ dkims_eom(struct hm_msg *m)
 	struct dkims_opts o;
 	size_t i;
 
+	if (s != NULL && !s->sign && s->why[0] != '\0')
+		log_qid(LOG_LVL_INFO, m->qid, "dkim-sign: not signed: %s",
+		    s->why);
 	if (s == NULL || !s->sign || s->body == NULL)
 		return HM_OK;
 	if (canon_body_final(s->body, bh) < 0) {

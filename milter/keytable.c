@@ -188,6 +188,13 @@ valid_domain(const char *d)
 	return n > 0 && n <= 253 && lab > 0;
 }
 
+/* keytab_domain_ok - d= syntax (letters, digits, '-', '_', labels) */
+int
+keytab_domain_ok(const char *d)
+{
+	return d != NULL && valid_domain(d);
+}
+
 /* valid_selector - a selector is a dot-atom of domain labels */
 static int
 valid_selector(const char *s)
@@ -208,7 +215,8 @@ keytab_add_key(struct keytab *t, const char *name, const char *domain,
 	if (find_key(t, name) != NULL)
 		return seterr(err, errlen, "%s: key \"%s\" defined twice",
 		    origin, name);
-	if (domain == NULL || !valid_domain(domain))
+	if (domain == NULL || (!valid_domain(domain) &&
+	    strcmp(domain, KEYTAB_FROM_DOMAIN) != 0))
 		return seterr(err, errlen, "%s: key \"%s\": bad domain \"%s\"",
 		    origin, name, domain ? domain : "");
 	if (selector == NULL || !valid_selector(selector))

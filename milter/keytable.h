@@ -7,6 +7,7 @@
  *   OpenDKIM KeyTable ("name domain:selector:/path/key") and SigningTable
  *            files, read unchanged: the plain form (exact address, domain,
  *            "*") and the "refile:" form (glob patterns with '*').
+ *            A key domain "%" stands for each message's From domain.
  *
  * Native patterns, most specific wins (order in the file does not matter):
  *   "user@example.org"  that address
@@ -41,9 +42,13 @@ enum keytab_alg {
 	KEYTAB_ALG_ED25519_SHA256
 };
 
+/* a key's domain "%" (OpenDKIM's KeyTable form): d= is the domain of the
+ * From address of each message it signs */
+#define KEYTAB_FROM_DOMAIN "%"
+
 struct keytab_key {
 	char *name;
-	char *domain;			/* d= (lower case) */
+	char *domain;			/* d= (lower case), or "%" */
 	char *selector;			/* s= */
 	enum keytab_alg alg;		/* never AUTO once loaded */
 	char *key_file;			/* as configured */
@@ -59,6 +64,9 @@ struct keytab;
 const char *keytab_alg_name(enum keytab_alg a);
 /* keytab_alg_parse - name to algorithm; "" or NULL = AUTO; -1 if unknown */
 int keytab_alg_parse(const char *s, enum keytab_alg *out);
+
+/* keytab_domain_ok - d= syntax: labels of letters, digits, '-', '_' */
+int keytab_domain_ok(const char *d);
 
 struct keytab *keytab_new(void);
 void keytab_free(struct keytab *t);

@@ -27,25 +27,19 @@
 #define T0 1700000000
 
 /*
- * Under --enable-sanitizers: libopendkim 2.11, the reference this test
- * compares against, leaks the private key it parses for every signature
- * (dkim_privkey_load; the reason hallmark has its own signer).  The
- * suppression names that frame; the leaked blocks are allocated inside
- * libcrypto, which has no frame pointers, so LeakSanitizer needs its slow
- * unwinder to see it.  Ignored by a normal build.
+ * libopendkim 2.11 leaks the private key it parses for every signature
+ * (dkim_privkey_load; see issue 5): under LeakSanitizer, allocations made
+ * while it signs the reference are not reported.  Only that library call
+ * sequence is covered; hallmark's signer runs outside it.
  */
-const char *__asan_default_options(void);
-const char *__lsan_default_suppressions(void);
-const char *
-__asan_default_options(void)
-{
-	return "fast_unwind_on_malloc=0";
-}
-const char *
-__lsan_default_suppressions(void)
-{
-	return "leak:dkim_privkey_load\n";
-}
+#if defined(__SANITIZE_ADDRESS__)
+#include <sanitizer/lsan_interface.h>
+#define REFERENCE_BEGIN() __lsan_disable()
+#define REFERENCE_END() __lsan_enable()
+#else
+#define REFERENCE_BEGIN() do { } while (0)
+#define REFERENCE_END() do { } while (0)
+#endif
 
 static char *const sign_list[] = { "from", "to", "cc", "subject", "date",
 	"message-id", "reply-to", "references", "in-reply-to", "list-id",
@@ -104,7 +98,7 @@ static char *
 opendkim_sig(const struct tmsg *m, const char *pem, int ed, int canon,
     long ttl, const char *domain, const char *sel)
 {
-	DKIM_LIB *lib = dkim_init(NULL, NULL);
+	DKIM_LIB *lib;
 	uint64_t fixed = T0, t = (uint64_t)ttl;
 	unsigned char buf[8192];
 	DKIM_STAT st;
@@ -112,6 +106,8 @@ opendkim_sig(const struct tmsg *m, const char *pem, int ed, int canon,
 	size_t i;
 	char *line;
 
+	REFERENCE_BEGIN();
+	lib = dkim_init(NULL, NULL);
 	assert_non_null(lib);
 	dkim_options(lib, DKIM_OP_SETOPT, DKIM_OPTS_FIXEDTIME, &fixed,
 	    sizeof(fixed));
@@ -143,6 +139,7 @@ opendkim_sig(const struct tmsg *m, const char *pem, int ed, int canon,
 	    strlen("DKIM-Signature: ")), DKIM_STAT_OK);
 	dkim_free(d);
 	dkim_close(lib);
+	REFERENCE_END();
 	return xstrdup((char *)buf);
 }
 

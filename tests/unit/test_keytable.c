@@ -22,6 +22,7 @@
 
 #include "conf.h"
 #include "conf_table.h"
+#include "dkim_sign.h"
 #include "dkims.h"
 #include "keytable.h"
 #include "str.h"
@@ -374,6 +375,39 @@ test_opendkim_bad(void **state)
 	keytab_free(t);
 }
 
+/* OpenDKIM's "%" domain: d= becomes each message's From domain */
+static void
+test_opendkim_from_domain(void **state)
+{
+	struct keytab *t = keytab_new();
+	const struct keytab_key *k[4];
+	const char *rule;
+	char kt[600], err[256];
+
+	snprintf(kt, sizeof(kt), "any %%:s1:%s\n", rsa_path);
+	assert_int_equal(keytab_parse_opendkim_keytable(t, kt, "KT", err,
+	    sizeof(err)), 0);
+	assert_int_equal(keytab_parse_opendkim_signingtable(t, "* any\n",
+	    "ST", 0, err, sizeof(err)), 0);
+	assert_int_equal(keytab_resolve(t, err, sizeof(err)), 0);
+	assert_int_equal(keytab_load_keys(t, NULL, err, sizeof(err)), 0);
+	assert_int_equal(keytab_lookup(t, "a@shop.example", k, 4, &rule), 1);
+	assert_string_equal(k[0]->domain, KEYTAB_FROM_DOMAIN);
+	keytab_free(t);
+	/* only "%" alone: "%.example" is no domain */
+	t = keytab_new();
+	snprintf(kt, sizeof(kt), "any %%.example:s1:%s\n", rsa_path);
+	assert_int_equal(keytab_parse_opendkim_keytable(t, kt, "KT", err,
+	    sizeof(err)), -1);
+	assert_non_null(strstr(err, "bad domain"));
+	keytab_free(t);
+	/* what may stand in d= */
+	assert_true(keytab_domain_ok("shop.example"));
+	assert_false(keytab_domain_ok("b;c.example"));
+	assert_false(keytab_domain_ok("[192.0.2.1]"));
+	assert_false(keytab_domain_ok(""));
+}
+
 /* load_conf - the dkim_sign section through the configuration loader */
 static struct conf *
 load_conf(const char *section, struct conf_err *e)
@@ -385,6 +419,53 @@ load_conf(const char *section, struct conf_err *e)
 	c = conf_load_string(text, 1, e);
 	free(text);
 	return c;
+}
+
+/* sign_all - every signature the table's keys for addr make on a fixed
+ * message at a fixed time, in order, one per line */
+static char *
+sign_all(const struct conf *c, const char *addr)
+{
+	static const char body[] = "Hello,\r\n\r\n  the same  bytes \r\n\r\n";
+	struct hm_header h[] = {
+		{ "From", " Someone <someone@example.org>" },
+		{ "To", " rcpt@example.net" },
+		{ "Subject", " native or OpenDKIM,\r\n\tthe same" },
+		{ "Date", " Mon, 23 Nov 2026 12:00:00 +0000" },
+	};
+	const struct keytab_key *k[8];
+	const struct dkims_conf *dc = &c->dkim_sign;
+	unsigned char bh[CANON_DIGEST_LEN];
+	struct canon_body *cb = canon_body_new(dc->bcanon);
+	struct dkims_opts o;
+	const char *rule;
+	char err[256], *v, *r;
+	size_t n, i;
+	struct str out;
+
+	canon_body_update(cb, (const unsigned char *)body, strlen(body));
+	assert_int_equal(canon_body_final(cb, bh), 0);
+	canon_body_free(cb);
+	memset(&o, 0, sizeof(o));
+	o.hcanon = dc->hcanon;
+	o.bcanon = dc->bcanon;
+	o.sign_headers = dc->sign_headers;
+	o.oversign = dc->oversign_headers;
+	o.t = 1795435200;
+	o.eol = "\r\n";
+	str_init(&out);
+	n = keytab_lookup(dc->keys, addr, k, 8, &rule);
+	for (i = 0; i < n; i++) {
+		v = dkims_sign(k[i], &o, h, sizeof(h) / sizeof(h[0]), bh, err,
+		    sizeof(err));
+		if (v == NULL)
+			fail_msg("%s", err);
+		str_addf(&out, "%s\n", v);
+		free(v);
+	}
+	r = xstrdup(out.s);
+	str_free(&out);
+	return r;
 }
 
 static void
@@ -437,6 +518,13 @@ test_conf_native_equals_opendkim(void **state)
 
 		assert_string_equal(a, b);
 		assert_string_not_equal(a, "");
+		free(a);
+		free(b);
+		/* and the same signature bytes for the same message and t= */
+		a = sign_all(c1, addrs[i]);
+		b = sign_all(c2, addrs[i]);
+		assert_non_null(strstr(a, "b="));
+		assert_string_equal(a, b);
 		free(a);
 		free(b);
 	}
@@ -531,6 +619,7 @@ main(void)
 		cmocka_unit_test(test_opendkim_plain),
 		cmocka_unit_test(test_opendkim_refile),
 		cmocka_unit_test(test_opendkim_bad),
+		cmocka_unit_test(test_opendkim_from_domain),
 		cmocka_unit_test(test_conf_native_equals_opendkim),
 		cmocka_unit_test(test_conf_errors),
 		cmocka_unit_test(test_from_address),
