@@ -210,7 +210,7 @@ keygen_record(EVP_PKEY *pk, char *err, size_t errlen)
 	return rec;
 }
 
-/* steal - the built string; b is freed (str_steal leaves a fresh buffer) */
+/* steal - the built string; b is left empty */
 static char *
 steal(struct str *b)
 {
