@@ -431,7 +431,6 @@ sig_props(const struct res_dkim_sig *r)
 		str_addf(&p, "%sheader.b=%s", p.len ? " " : "", r->b8);
 	free(idef);
 	out = str_steal(&p);
-	str_free(&p);	/* str_steal leaves a fresh buffer */
 	return out;
 }
 

@@ -109,7 +109,8 @@ void
 str_reset(struct str *b)
 {
 	b->len = 0;
-	b->s[0] = '\0';
+	if (b->s != NULL)
+		b->s[0] = '\0';
 }
 
 /* grow - make room for n more bytes plus the NUL */
@@ -123,6 +124,8 @@ grow(struct str *b, size_t n)
 	need = b->len + n + 1;
 	if (need <= b->cap)
 		return;
+	if (b->cap == 0)	/* emptied by str_steal or str_free */
+		b->cap = 64;
 	while (b->cap < need)
 		b->cap *= 2;
 	b->s = xrealloc(b->s, b->cap);
@@ -159,6 +162,8 @@ str_vaddf(struct str *b, const char *fmt, va_list ap)
 	va_list ap2;
 	int n;
 
+	if (b->s == NULL)
+		grow(b, 0);
 	va_copy(ap2, ap);
 	n = vsnprintf(b->s + b->len, b->cap - b->len, fmt, ap2);
 	va_end(ap2);
@@ -182,13 +187,15 @@ str_addf(struct str *b, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* str_steal - hand the buffer to the caller, leave b empty and valid */
+/* str_steal - hand the buffer to the caller; b keeps no buffer (str_free
+ * on it is a no-op, appending starts a new one) */
 char *
 str_steal(struct str *b)
 {
-	char *s = b->s;
+	char *s = b->s != NULL ? b->s : xstrdup("");
 
-	str_init(b);
+	b->s = NULL;
+	b->len = b->cap = 0;
 	return s;
 }
 

@@ -38,7 +38,7 @@ void str_addc(struct str *b, char c);
 void str_addf(struct str *b, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void str_vaddf(struct str *b, const char *fmt, va_list ap);
-char *str_steal(struct str *b);			/* hand over s; b re-inited */
+char *str_steal(struct str *b);			/* hand over s; b left empty, no buffer */
 
 /* str_parse_u64 - whole string [p, p+n) is a decimal number <= max */
 int str_parse_u64(const char *p, size_t n, uint64_t max, uint64_t *out);

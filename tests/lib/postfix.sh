@@ -83,6 +83,10 @@ rig_exit() {
 	pf_stop
 	hm_stop
 	[ -n "$RIG_CLEANUPS" ] && eval "$RIG_CLEANUPS"
+	if [ "${RIG_SANITIZER:-0}" = 1 ] && { [ "$rc" = 0 ] || [ "$rc" = 77 ]; }; then
+		rc=1
+		RIG_FAILED=1
+	fi
 	if [ -n "${RIG_DIR:-}" ] && [ -d "$RIG_DIR" ]; then
 		if [ "$RIG_FAILED" = 1 ] && [ "${HM_KEEP:-0}" = 1 ]; then
 			rig_log "kept $RIG_DIR"
@@ -224,7 +228,20 @@ hm_stop() {
 	fi
 	wait "$HM_PID" 2>/dev/null && HM_RC=0 || HM_RC=$?
 	HM_PID=""
+	hm_sanitizer_check
 	return 0
+}
+
+# hm_sanitizer_check - in a sanitizer build, a report in hallmarkd's log (an ASan error, a leak
+# at exit, a UBSan runtime error) fails the test even when every check passed: rig_exit turns
+# RIG_SANITIZER=1 into exit 1
+hm_sanitizer_check() {
+	[ -s "${HM_LOG:-}" ] || return 0
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$HM_LOG"; then
+		RIG_SANITIZER=1
+		rig_log "FAIL: sanitizer report in hallmarkd's log:"
+		grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$HM_LOG" | head -40 >&2
+	fi
 }
 
 # hm_reload [SNIPPET] - rewrite the config (same port) with SNIPPET, SIGHUP, wait for the outcome:
