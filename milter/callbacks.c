@@ -319,7 +319,6 @@ static char *
 reply_text(const char *t)
 {
 	struct str b;
-	char *out;
 
 	str_init(&b);
 	for (; t != NULL && *t; t++) {
@@ -330,9 +329,7 @@ reply_text(const char *t)
 		else
 			str_addc(&b, (ch < 0x20 || ch >= 0x7f) ? '?' : *t);
 	}
-	out = str_steal(&b);
-	str_free(&b);	/* str_steal leaves a fresh buffer */
-	return out;
+	return str_steal(&b) ;
 }
 
 /* set_reply - smfi_setreply with defaults for the action */
