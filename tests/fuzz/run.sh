@@ -8,6 +8,9 @@
 #                         one at a time (single process), and when
 #                         FUZZ_MERGE=1 merge new inputs that add coverage
 #                         into tests/fuzz/corpus/<target>/
+#                         (FUZZ_NOBUILD=1: run what `build` made, so two
+#                         runs over different FUZZ_ONLY sets can share
+#                         one $FUZZ_BUILD without racing on the compiler)
 #
 # Environment: FUZZ_CC (clang), FUZZ_CFLAGS (include/define flags),
 # FUZZ_LIBS, FUZZ_LIB_SOURCES (the library's sources, paths relative to
@@ -103,7 +106,7 @@ run_one() {
 case ${1:-run} in
 build)	build ;;
 run)
-	build
+	[ "${FUZZ_NOBUILD:-0}" = 1 ] || build
 	fail=
 	for t in $TARGETS; do
 		run_one "$t" || fail="$fail $t"
