@@ -1,9 +1,9 @@
 /*
  * fuzz_message.c - fuzz target: whole SMTP transactions through hallmark's
- * real milter callbacks (callbacks.c, reached through cb_desc(): connect,
- * helo, envfrom, envrcpt, header, eoh, body, eom, abort, close), so every
- * module runs as in hallmarkd: SPF, DKIM verify (libopendkim), DMARC and
- * DKIM signing.  DNS is answered from a fuzzer-chosen dns_static zone.
+ * real milter callbacks (callbacks.c, reached through cb_desc():
+ * negotiate when it has one, connect, helo, envfrom, envrcpt, header, eoh,
+ * body, eom, abort, close), so every module runs as in hallmarkd: SPF,
+ * DKIM verify (libopendkim), DMARC and DKIM signing.  DNS is answered from a fuzzer-chosen dns_static zone.
  * libmilter itself is replaced by the smfi_* functions below, which play
  * the MTA: they hold the private pointer, give macros, and record the
  * header edits, replies and quarantines hallmark asks for.
@@ -64,6 +64,13 @@ static const char *const conf_text[] = {
 };
 #define NCONF (sizeof(conf_text) / sizeof(conf_text[0]))
 static struct conf *confs[NCONF];
+
+/* STEP - a callback that never decides: it continues, or (when the MTA
+ * was told not to wait for replies, SMFIP_NR_*) returns no reply */
+#define STEP(call) do {							\
+	sfsistat rc_ = (call);						\
+	FUZZ_CHECK(rc_ == SMFIS_CONTINUE || rc_ == SMFIS_NOREPLY);	\
+} while (0)
 
 /* the MTA's side of one connection */
 struct smfi_str {
@@ -258,7 +265,7 @@ one_header(char *name, char *value, void *arg)
 
 	if (str_casecmp(name, "Authentication-Results") == 0)
 		a->ctx->nar++;
-	FUZZ_CHECK(a->d->xxfi_header(a->ctx, name, value) == SMFIS_CONTINUE);
+	STEP(a->d->xxfi_header(a->ctx, name, value));
 }
 
 /* transaction - MAIL FROM .. headers; then (stage) 2: the whole body and
@@ -276,19 +283,18 @@ transaction(struct smfiDesc *d, SMFICTX *ctx, const struct input *in,
 
 	ctx->nar = ctx->ar_inserted = ctx->last_removed = 0;
 	ctx->replied = 0;
-	FUZZ_CHECK(d->xxfi_envfrom(ctx, argv) == SMFIS_CONTINUE);
+	STEP(d->xxfi_envfrom(ctx, argv));
 	if (strchr(in->flags, 'r') == NULL)
-		FUZZ_CHECK(d->xxfi_envrcpt(ctx, rargv) == SMFIS_CONTINUE);
+		STEP(d->xxfi_envrcpt(ctx, rargv));
 	fuzz_headers(in->headers, one_header, &ha);
-	FUZZ_CHECK(d->xxfi_eoh(ctx) == SMFIS_CONTINUE);
+	STEP(d->xxfi_eoh(ctx));
 	if (stage >= 1 && a > 0)
-		FUZZ_CHECK(d->xxfi_body(ctx, body, a) == SMFIS_CONTINUE);
+		STEP(d->xxfi_body(ctx, body, a));
 	if (stage == 1)
 		FUZZ_CHECK(d->xxfi_abort(ctx) == SMFIS_CONTINUE);
 	if (stage == 2) {
 		if (n > a)
-			FUZZ_CHECK(d->xxfi_body(ctx, body + a, n - a) ==
-			    SMFIS_CONTINUE);
+			STEP(d->xxfi_body(ctx, body + a, n - a));
 		rc = d->xxfi_eom(ctx);
 		FUZZ_CHECK(rc == SMFIS_CONTINUE || rc == SMFIS_REJECT ||
 		    rc == SMFIS_TEMPFAIL);
@@ -301,6 +307,27 @@ transaction(struct smfiDesc *d, SMFICTX *ctx, const struct input *in,
 	free(from);
 }
 
+/* negotiate - offer everything, as Postfix does; hallmark must keep the
+ * actions it needs and ask only for steps the MTA offered */
+static void
+negotiate(struct smfiDesc *d, SMFICTX *ctx)
+{
+	unsigned long f1 = SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |
+	    SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY | SMFIP_NODATA |
+	    SMFIP_NOUNKNOWN | SMFIP_NOHELO | SMFIP_NOHDRS;
+	unsigned long p0 = 0, p1 = 0, p2 = 0, p3 = 0;
+
+	if (d->xxfi_negotiate == NULL)
+		return;
+	FUZZ_CHECK(d->xxfi_negotiate(ctx, 0x1ff, f1, 0, 0, &p0, &p1, &p2,
+	    &p3) == SMFIS_CONTINUE);
+	FUZZ_CHECK((p0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)) ==
+	    (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE));
+	FUZZ_CHECK((p1 & ~f1) == 0);
+	/* hallmark needs HELO and the headers */
+	FUZZ_CHECK((p1 & (SMFIP_NOHELO | SMFIP_NOHDRS)) == 0);
+}
+
 /* connection - connect, helo, three messages, close */
 static void
 connection(struct smfiDesc *d, const struct input *in)
@@ -310,6 +337,7 @@ connection(struct smfiDesc *d, const struct input *in)
 	char host[] = "client.example";
 
 	memset(&ctx, 0, sizeof(ctx));
+	negotiate(d, &ctx);
 	if (strchr(in->flags, 'q') != NULL)
 		ctx.qid = "4ABCDEF";
 	if (strchr(in->flags, 'a') != NULL)
@@ -319,7 +347,7 @@ connection(struct smfiDesc *d, const struct input *in)
 	    (_SOCK_ADDR *)&ss) == SMFIS_CONTINUE);
 	FUZZ_CHECK(ctx.priv != NULL);
 	if (strchr(in->flags, 'h') == NULL)
-		FUZZ_CHECK(d->xxfi_helo(&ctx, in->helo) == SMFIS_CONTINUE);
+		STEP(d->xxfi_helo(&ctx, in->helo));
 	transaction(d, &ctx, in, 2);
 	transaction(d, &ctx, in, 1);
 	transaction(d, &ctx, in, 0);
