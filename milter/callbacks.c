@@ -9,6 +9,15 @@
  *
  * Every path that ends a message (eom, abort, close, a new MAIL FROM)
  * goes through ctx_msg_free(), and close through ctx_conn_free().
+ *
+ * Replies: the verdict is given at end of message only, so negotiation
+ * asks the MTA not to wait for a reply after HELO, MAIL, RCPT, each
+ * header, end of headers and each body chunk (SMFIP_NR_*; libmilter fakes
+ * them for an MTA without the feature) and not to send DATA or unknown
+ * commands at all.  Those callbacks return SMFIS_NOREPLY on every path: a
+ * module that wants to answer earlier must take its step out of NR_STEPS.
+ * Without this, each header is a round trip between two processes, and
+ * the thread wake-ups cost more CPU than the message's checks.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -23,6 +32,13 @@
 #include "log.h"
 #include "module.h"
 #include "str.h"
+
+/* steps whose callbacks never decide: the MTA need not wait for them */
+#define NR_STEPS (SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |	\
+	SMFIP_NR_HDR | SMFIP_NR_EOH | SMFIP_NR_BODY)
+/* steps we have no callback for */
+#define NO_STEPS (SMFIP_NODATA | SMFIP_NOUNKNOWN)
+#define ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
 
 #define HOOK_EACH(m, hook, ...) do {					\
 	size_t i_;							\
@@ -99,6 +115,24 @@ set_addr(struct hm_conn *c, const struct sockaddr *sa)
 	c->internal = cidr_match_sa(&c->conf->internal_networks, sa);
 }
 
+/* cb_negotiate - our actions; no replies or no commands for the steps
+ * above, as far as the MTA offers them (libmilter fakes the NR ones) */
+static sfsistat
+cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+    unsigned long f2, unsigned long f3, unsigned long *pf0,
+    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+{
+	(void)ctx;
+	(void)f0;
+	(void)f2;
+	(void)f3;
+	*pf0 = ACTIONS;
+	*pf1 = NR_STEPS | (f1 & NO_STEPS);
+	*pf2 = 0;
+	*pf3 = 0;
+	return SMFIS_CONTINUE;
+}
+
 /* cb_connect - new connection: context, client address, module hooks */
 static sfsistat
 cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
@@ -127,11 +161,11 @@ cb_helo(SMFICTX *ctx, char *helohost)
 	struct hm_conn *c = conn_of(ctx);
 
 	if (c == NULL)
-		return SMFIS_CONTINUE;
+		return SMFIS_NOREPLY;
 	free(c->helo);
 	c->helo = xstrdup(helohost ? helohost : "");
 	HOOK_EACH(c->msg, helo, c);
-	return SMFIS_CONTINUE;
+	return SMFIS_NOREPLY;
 }
 
 /* strip_path - "<a@b>" -> "a@b" (ESMTP parameters are separate argv) */
@@ -167,7 +201,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	struct hm_msg *m;
 
 	if (c == NULL)
-		return SMFIS_CONTINUE;
+		return SMFIS_NOREPLY;
 	msg_end(c);
 	m = ctx_msg_new(c);
 	__atomic_add_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
@@ -177,7 +211,7 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 		m->auth_authen = xstrdup(auth);
 	update_qid(ctx, m);
 	HOOK_EACH(m, envfrom, m);
-	return SMFIS_CONTINUE;
+	return SMFIS_NOREPLY;
 }
 
 /* cb_envrcpt - count recipients; the queue id may be known now */
@@ -190,7 +224,7 @@ cb_envrcpt(SMFICTX *ctx, char **argv)
 		c->msg->nrcpt++;
 		update_qid(ctx, c->msg);
 	}
-	return SMFIS_CONTINUE;
+	return SMFIS_NOREPLY;
 }
 
 /* note_authres - remember A-R headers that claim our authserv-id */
@@ -215,7 +249,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	struct hm_msg *m;
 
 	if (c == NULL || (m = c->msg) == NULL || name == NULL)
-		return SMFIS_CONTINUE;
+		return SMFIS_NOREPLY;
 	value = value ? value : "";
 	note_authres(m, name, value);
 	if (ctx_msg_header(m, name, value) < 0 && !m->hdr_truncated) {
@@ -227,7 +261,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	h.name = name;
 	h.value = value;
 	HOOK_EACH(m, header, m, &h);
-	return SMFIS_CONTINUE;
+	return SMFIS_NOREPLY;
 }
 
 /* cb_eoh - end of headers */
@@ -238,7 +272,7 @@ cb_eoh(SMFICTX *ctx)
 
 	if (c != NULL && c->msg != NULL)
 		HOOK_EACH(c->msg, eoh, c->msg);
-	return SMFIS_CONTINUE;
+	return SMFIS_NOREPLY;
 }
 
 /* cb_body - a body chunk, streamed to the modules, never kept here */
@@ -248,10 +282,10 @@ cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
 	struct hm_conn *c = conn_of(ctx);
 
 	if (c == NULL || c->msg == NULL)
-		return SMFIS_CONTINUE;
+		return SMFIS_NOREPLY;
 	c->msg->bodybytes += n;
 	HOOK_EACH(c->msg, body, c->msg, p, n);
-	return SMFIS_CONTINUE;
+	return SMFIS_NOREPLY;
 }
 
 /* edit_headers - remove forgeries (last first), insert ours at the top */
@@ -413,11 +447,10 @@ struct smfiDesc *
 cb_desc(void)
 {
 	static struct smfiDesc desc = {
-		"hallmark", SMFI_VERSION,
-		SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+		"hallmark", SMFI_VERSION, ACTIONS,
 		cb_connect, cb_helo, cb_envfrom, cb_envrcpt, cb_header,
 		cb_eoh, cb_body, cb_eom, cb_abort, cb_close,
-		NULL, NULL, NULL
+		NULL, NULL, cb_negotiate
 	};
 
 	return &desc;

@@ -155,12 +155,57 @@ is_base64(const char *v)
 	return pad <= 2;
 }
 
+/* tag_name - the name of the tag-spec at p (up to ';' or the end): start
+ * and length, white space trimmed; *next is after the ';' (or NULL) */
+static void
+tag_name(const char *p, const char **name, size_t *len, const char **next)
+{
+	const char *e = strchr(p, ';'), *eq;
+
+	*next = e != NULL ? e + 1 : NULL;
+	if (e == NULL)
+		e = p + strlen(p);
+	eq = memchr(p, '=', (size_t)(e - p));
+	if (eq == NULL)
+		eq = e;
+	while (p < eq && isspace((unsigned char)*p))
+		p++;
+	while (eq > p && isspace((unsigned char)eq[-1]))
+		eq--;
+	*name = p;
+	*len = (size_t)(eq - p);
+}
+
+/* dkimpol_dup_tag - a tag name occurs twice (names are case-sensitive) */
+int
+dkimpol_dup_tag(const char *taglist)
+{
+	const char *name[DKIMPOL_TAGS_MAX], *p = taglist;
+	size_t len[DKIMPOL_TAGS_MAX], n = 0;
+
+	while (p != NULL && n < DKIMPOL_TAGS_MAX) {
+		tag_name(p, &name[n], &len[n], &p);
+		if (len[n] == 0)
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (len[k] == len[n] &&
+			    memcmp(name[k], name[n], len[n]) == 0)
+				return 1;
+		n++;
+	}
+	return 0;
+}
+
 /* structure_check - rules on the signature's own fields; permerror or NONE */
 static enum res_dkim
 structure_check(const struct dkimpol_facts *f, const char **why)
 {
 	uint64_t t = 0, x = 0;
 
+	if (f->dup_tag) {
+		*why = "duplicate tag";
+		return RES_DKIM_PERMERROR;
+	}
 	if (f->alg != DKIM_SIGN_RSASHA1 && f->alg != DKIM_SIGN_RSASHA256 &&
 	    f->alg != DKIM_SIGN_ED25519SHA256) {
 		*why = "unknown algorithm";
@@ -221,6 +266,13 @@ time_check(const struct dkimpol_facts *f, const struct conf_dkim_verify *cf,
 static enum res_dkim
 crypto_result(const struct dkimpol_facts *f, const char **why)
 {
+	/* RFC 6376 section 6.1.2: a key unsuitable for a= is a PERMFAIL
+	 * (libopendkim 2.11 uses p= as the algorithm's key whatever k= says) */
+	if (f->key_k != NULL && str_casecmp(f->key_k,
+	    f->alg == DKIM_SIGN_ED25519SHA256 ? "ed25519" : "rsa") != 0) {
+		*why = "key type does not match a=";
+		return RES_DKIM_PERMERROR;
+	}
 	if (f->bhres == DKIM_SIGBH_MISMATCH && (f->sigerror == DKIM_SIGERROR_OK ||
 	    f->sigerror == DKIM_SIGERROR_BADSIG)) {
 		*why = "body hash mismatch";

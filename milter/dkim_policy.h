@@ -32,6 +32,11 @@ struct dkimpol_facts {
 	ssize_t signlen;	/* l= value, -1 when absent */
 	int huge_signed;	/* h= names a header libopendkim cannot
 				 * canonicalise (over DKIMPOL_LIB_HDR_MAX) */
+	const char *key_k;	/* key type of the key record ("rsa" when
+				 * k= is absent); NULL: no key record */
+	int dup_tag;		/* a tag name occurs twice: the tag-list is
+				 * invalid (RFC 6376 section 3.2);
+				 * libopendkim keeps the last value */
 };
 
 /* longest header line ("Name: value", CRLF line ends, no final CRLF) that
@@ -51,5 +56,10 @@ enum res_dkim dkimpol_decide(const struct dkimpol_facts *f,
 int dkimpol_i_within_d(const char *i, const char *d);
 /* dkimpol_h_has - the h= list names header name (case-insensitive) */
 int dkimpol_h_has(const char *h, const char *name);
+/* dkimpol_dup_tag - the tag-list (a DKIM-Signature value) names a tag
+ * twice; only the first DKIMPOL_TAGS_MAX tags are compared */
+int dkimpol_dup_tag(const char *taglist);
+
+#define DKIMPOL_TAGS_MAX 64
 
 #endif

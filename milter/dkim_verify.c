@@ -37,6 +37,7 @@
 #include "authres.h"
 #include "conf_table.h"
 #include "ctx.h"
+#include "dkim_canon.h"
 #include "dkim_lib.h"
 #include "dkim_policy.h"
 #include "dkim_verify.h"
@@ -72,6 +73,7 @@ const struct conf_opt dkimv_conf_opts[] = {
 #undef OFF
 
 #define DKIMV_HUGE_MAX 8
+#define DKIMV_TRACK_MAX 64	/* the highest max_signatures */
 
 /* per-message state in msg->mod[MOD_DKIMV] */
 struct dkimv_state {
@@ -89,6 +91,15 @@ struct dkimv_state {
 					 * DKIMPOL_LIB_HDR_MAX, lower case */
 	size_t nhuge;
 	int huge_many;		/* more of them than huge[] holds */
+	/* signatures with l=: the whole body's canonical length, per body
+	 * canonicalisation (simple, relaxed), to tell whether content
+	 * follows the signed part (libopendkim counts raw bytes only) */
+	struct canon_body *blen[2];
+	long long blen_total[2];	/* after eom; -1: not counted */
+	/* DKIM-Signature headers passed to libopendkim (its signature list
+	 * keeps their order), and which of them repeat a tag */
+	unsigned npassed;
+	unsigned char dup_tag[DKIMV_TRACK_MAX];
 };
 
 static pthread_once_t dkimv_once = PTHREAD_ONCE_INIT;
@@ -135,6 +146,7 @@ state_get(struct hm_msg *m)
 	(void)pthread_once(&dkimv_once, module_init);
 	st = xcalloc(1, sizeof(*st));
 	st->cap = m->conf->dkim_verify.max_signatures;
+	st->blen_total[0] = st->blen_total[1] = -1;
 	m->mod[MOD_DKIMV] = st;
 	lib = dkiml_lib();
 	if (lib != NULL)
@@ -265,6 +277,8 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 	}
 	if (st->dkim == NULL)
 		return HM_OK;
+	if (is_sighdr(h->name) && st->npassed++ < DKIMV_TRACK_MAX)
+		st->dup_tag[st->npassed - 1] = (unsigned char)dkimpol_dup_tag(v);
 	str_init(&line);
 	str_add(&line, h->name);
 	/* the MTA may strip the space after the colon: put it back */
@@ -279,6 +293,47 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 	else if (stat != DKIM_STAT_OK)
 		lib_failed(m, st, "header", stat);
 	return HM_OK;
+}
+
+/* blen_setup - a signature has l=: count the canonical body length in
+ * its body canonicalisation */
+static void
+blen_setup(struct dkimv_state *st)
+{
+	DKIM_SIGINFO **sigs = NULL;
+	int nsigs = 0;
+
+	if (dkim_getsiglist(st->dkim, &sigs, &nsigs) != DKIM_STAT_OK)
+		return;
+	for (int k = 0; k < nsigs; k++) {
+		dkim_canon_t hc, bc;
+		int r;
+
+		if (dkim_sig_gettagvalue(sigs[k], 0, (u_char *)"l") == NULL ||
+		    dkim_sig_getcanons(sigs[k], &hc, &bc) != DKIM_STAT_OK)
+			continue;
+		r = bc == DKIM_CANON_RELAXED;
+		if (st->blen[r] == NULL)
+			st->blen[r] = canon_body_new(r ? CANON_RELAXED :
+			    CANON_SIMPLE);
+	}
+}
+
+/* blen_finish - the counted canonical body lengths; counters freed */
+static void
+blen_finish(struct dkimv_state *st)
+{
+	unsigned char digest[CANON_DIGEST_LEN];
+
+	for (int r = 0; r < 2; r++) {
+		if (st->blen[r] == NULL)
+			continue;
+		if (canon_body_final(st->blen[r], digest) == 0)
+			st->blen_total[r] =
+			    (long long)canon_body_length(st->blen[r]);
+		canon_body_free(st->blen[r]);
+		st->blen[r] = NULL;
+	}
 }
 
 /* dkimv_eoh - end of headers: libopendkim lists the signatures */
@@ -302,6 +357,8 @@ dkimv_eoh(struct hm_msg *m)
 		state_drop(st);
 	} else if (stat != DKIM_STAT_OK) {
 		lib_failed(m, st, "end of headers", stat);
+	} else {
+		blen_setup(st);
 	}
 	return HM_OK;
 }
@@ -318,6 +375,9 @@ dkimv_body(struct hm_msg *m, const unsigned char *p, size_t n)
 	stat = dkim_body(st->dkim, (u_char *)p, n);
 	if (stat != DKIM_STAT_OK)
 		lib_failed(m, st, "body", stat);
+	for (int r = 0; r < 2; r++)
+		if (st->blen[r] != NULL)
+			canon_body_update(st->blen[r], p, n);
 	return HM_OK;
 }
 
@@ -384,10 +444,13 @@ tag_dup(DKIM_SIGINFO *sig, const char *tag)
 	return v != NULL ? xstrdup((const char *)v) : NULL;
 }
 
-/* facts_get - collect what libopendkim knows about sig */
+/* facts_get - collect what libopendkim (and blen_*) know about sig */
 static void
-facts_get(DKIM *dkim, DKIM_SIGINFO *sig, struct dkimpol_facts *f)
+facts_get(const struct dkimv_state *st, DKIM_SIGINFO *sig,
+    struct dkimpol_facts *f)
 {
+	DKIM *dkim = st->dkim;
+	dkim_canon_t hc, bc;
 	dkim_alg_t alg = DKIM_SIGN_UNKNOWN;
 	unsigned int bits = 0;
 	ssize_t msglen = -1, canonlen = -1, signlen = -1;
@@ -405,22 +468,32 @@ facts_get(DKIM *dkim, DKIM_SIGINFO *sig, struct dkimpol_facts *f)
 	if (dkim_sig_getcanonlen(dkim, sig, &msglen, &canonlen, &signlen) !=
 	    DKIM_STAT_OK)
 		msglen = signlen = -1;
+	/* l=: compare with the canonical length of the whole body */
+	if (signlen >= 0 && dkim_sig_getcanons(sig, &hc, &bc) == DKIM_STAT_OK &&
+	    st->blen_total[bc == DKIM_CANON_RELAXED] >= 0)
+		msglen = (ssize_t)st->blen_total[bc == DKIM_CANON_RELAXED];
 	f->msglen = msglen;
 	f->signlen = signlen;
+	if (dkim_sig_gettagvalue(sig, 1, (u_char *)"p") != NULL) {
+		f->key_k = (const char *)dkim_sig_gettagvalue(sig, 1,
+		    (u_char *)"k");
+		if (f->key_k == NULL)
+			f->key_k = "rsa";
+	}
 }
 
 /* sig_evaluate - result, A-R entry and log line for one signature */
 static void
 sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
-    DKIM_SIGINFO *sig, time_t now)
+    DKIM_SIGINFO *sig, int k, time_t now)
 {
-	DKIM *dkim = st->dkim;
 	struct dkimpol_facts f;
 	struct res_dkim_sig *r;
 	char why[160], *tag_t, *tag_x, *tag_b, *tag_bh, *props, lb[200];
 	char *b;
 
-	facts_get(dkim, sig, &f);
+	facts_get(st, sig, &f);
+	f.dup_tag = k < DKIMV_TRACK_MAX && st->dup_tag[k];
 	r = ctx_dkim_add(m);
 	r->d = tag_dup(sig, "d");
 	r->s = tag_dup(sig, "s");
@@ -497,7 +570,7 @@ eom_sigs(struct hm_msg *m, struct dkimv_state *st)
 	for (int k = 0; k < nsigs; k++) {
 		if ((dkim_sig_getflags(sigs[k]) & DKIM_SIGFLAG_IGNORE) != 0)
 			continue;
-		sig_evaluate(m, st, sigs[k], now);
+		sig_evaluate(m, st, sigs[k], k, now);
 		done++;
 	}
 	if (st->ignored > 0) {
@@ -532,6 +605,7 @@ dkimv_eom(struct hm_msg *m)
 		stat = dkim_eom(st->dkim, &testkey);
 		dkiml_dns_unbind();
 		(void)stat;	/* per-signature results come from the list */
+		blen_finish(st);
 		eom_sigs(m, st);
 	} else if (st->broken) {
 		eom_broken(m, st);
@@ -553,6 +627,8 @@ dkimv_msg_free(struct hm_msg *m)
 	state_drop(st);
 	for (size_t k = 0; k < st->nhuge; k++)
 		free(st->huge[k]);
+	for (int r = 0; r < 2; r++)
+		canon_body_free(st->blen[r]);
 	free(st);
 	m->mod[MOD_DKIMV] = NULL;
 }

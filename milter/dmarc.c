@@ -57,7 +57,8 @@ struct eval {
 	struct orgdom_policy pol;
 	enum res_dmarc result;
 	const char *aligned_by;		/* "spf" / "dkim" on pass */
-	char why[256];
+	char why[256];			/* A-R comment and log: the reason */
+	const char *note;		/* log only: a record ignored on the way */
 };
 
 /* ---- configuration ------------------------------------------------ */
@@ -393,6 +394,8 @@ decide(struct eval *ev)
 	in.pct = ev->pol.rec.pct;
 	in.rnd = arc4random_uniform(100);
 	in.trusted_client = ctx_msg_trusted(m);
+	in.trusted_by = m->conn->internal ? "internal network" :
+	    "authenticated client";
 	in.monitor_only = allow_domain_match(ev->cf->monitor_domains,
 	    ev->author) || allow_domain_match(ev->cf->monitor_domains,
 	    ev->pol.policy_domain);
@@ -408,7 +411,7 @@ decide(struct eval *ev)
 	if (o.add_header)
 		ctx_msg_addhdr(m, ev->cf->quarantine_header, o.text);
 	log_qid(LOG_LVL_INFO, m->qid, "dmarc=%s header.from=%s policy_domain=%s "
-	    "org=%s p=%s dis=%s%s%s%s%s action=%s%s%s",
+	    "org=%s p=%s dis=%s%s%s%s%s action=%s%s%s%s%s",
 	    res_dmarc_name(ev->result), ev->author,
 	    ev->pol.policy_domain[0] ? ev->pol.policy_domain : "-",
 	    ev->pol.org[0] ? ev->pol.org : "-",
@@ -417,7 +420,8 @@ decide(struct eval *ev)
 	    o.overridden ? allow_reason_name(o.reason) : "",
 	    o.overridden ? " by=" : "", o.overridden ? o.by : "",
 	    verdict_action_name(o.action), ev->why[0] ? " reason=" : "",
-	    ev->why);
+	    ev->why, ev->note != NULL ? " note=" : "",
+	    ev->note != NULL ? ev->note : "");
 }
 
 /* from_problem - none / several / unusable From: log, A-R, from_action */
@@ -425,19 +429,33 @@ static void
 from_problem(struct hm_msg *m, const struct conf_dmarc *cf, const char *why)
 {
 	char t[256];
-	int trusted = ctx_msg_trusted(m);
+	const char *note = "";
+	enum verdict_action act = (enum verdict_action)cf->from_action;
 
+	if (ctx_msg_trusted(m)) {
+		act = VERDICT_ACCEPT;
+		note = m->conn->internal ? " (internal network, not enforced)" :
+		    " (authenticated client, not enforced)";
+	} else if (cf->report_only && act != VERDICT_ACCEPT) {
+		act = VERDICT_ACCEPT;
+		note = " (report-only)";
+	}
 	m->dmarc = RES_DMARC_PERMERROR;
 	authres_add(&m->ar, "dmarc", "permerror", why, NULL);
-	log_qid(LOG_LVL_WARN, m->qid, "dmarc: From header: %s%s", why,
-	    trusted ? " (trusted client, not enforced)" : "");
-	if (trusted || cf->report_only || cf->from_action == VERDICT_ACCEPT)
-		return;
-	snprintf(t, sizeof(t), "Message rejected: the From header must hold "
-	    "exactly one address (%s)", why);
-	verdict_propose(&m->verdict, cf->from_action, "dmarc",
-	    cf->from_action == VERDICT_TEMPFAIL ? "451" : "550",
-	    cf->from_action == VERDICT_TEMPFAIL ? "4.7.1" : "5.7.1", t);
+	snprintf(t, sizeof(t), "%sthe From header must hold exactly one "
+	    "address (%s)", act == VERDICT_REJECT ? "Message rejected: " : "",
+	    why);
+	if (act == VERDICT_QUARANTINE && cf->quarantine_by == POLICY_Q_HEADER) {
+		ctx_msg_addhdr(m, cf->quarantine_header, t);
+		act = VERDICT_ACCEPT;
+		note = " (quarantine header)";
+	}
+	log_qid(LOG_LVL_WARN, m->qid, "dmarc: From header: %s action=%s%s",
+	    why, verdict_action_name(act), note);
+	if (act != VERDICT_ACCEPT)
+		verdict_propose(&m->verdict, act, "dmarc",
+		    act == VERDICT_TEMPFAIL ? "451" : "550",
+		    act == VERDICT_TEMPFAIL ? "4.7.1" : "5.7.1", t);
 }
 
 /* author_domain - the one Author Domain into buf, or NULL (handled) */
@@ -495,9 +513,13 @@ dmarc_eom(struct hm_msg *m)
 	switch (orgdom_policy(&ev.oc, author, &ev.pol)) {
 	case ORGDOM_OK:
 		evaluate(&ev);
+		if (ev.pol.why[0] != '\0')
+			ev.note = ev.pol.why;
 		break;
 	case ORGDOM_NONE:
 		ev.result = RES_DMARC_NONE;
+		if (ev.pol.why[0] != '\0')
+			ev.note = ev.pol.why;
 		break;
 	case ORGDOM_TEMPERROR:
 		ev.result = RES_DMARC_TEMPERROR;

@@ -43,7 +43,7 @@ struct tok {
 struct parser {
 	const char *v;
 	struct tok *t;
-	size_t n, pos;
+	size_t n, cap, pos;		/* cap: room in t */
 	int err;
 	const char *why;
 	struct addr_from *out;
@@ -123,7 +123,7 @@ skip_quoted(struct parser *p, size_t i, size_t len, char close,
 static void
 push(struct parser *p, enum tok_type type, char c, size_t off, size_t len)
 {
-	if (p->n >= TOK_MAX) {
+	if (p->n >= p->cap) {
 		fail(p, "too many tokens");
 		return;
 	}
@@ -353,7 +353,10 @@ addr_from_parse(const char *value, size_t len, struct addr_from *out)
 	memset(&p, 0, sizeof(p));
 	p.v = value;
 	p.out = out;
-	p.t = calloc(TOK_MAX, sizeof(*p.t));
+	/* every token takes at least one byte: no more than len of them
+	 * (a fixed TOK_MAX array was 128 KiB to zero for each From) */
+	p.cap = len < TOK_MAX ? len + 1 : TOK_MAX;
+	p.t = malloc(p.cap * sizeof(*p.t));
 	if (p.t == NULL) {
 		out->status = ADDR_UNPARSEABLE;
 		out->why = "out of memory";

@@ -81,7 +81,8 @@ disposition(const struct policy_conf *c, const struct policy_input *in,
 	if (in->vendor != NULL)
 		override(o, in->vendor->reason, in->vendor->name);
 	else if (in->trusted_client)
-		override(o, ALLOW_R_LOCAL_POLICY, "trusted client");
+		override(o, ALLOW_R_LOCAL_POLICY, in->trusted_by != NULL ?
+		    in->trusted_by : "trusted client");
 	else if (in->monitor_only)
 		override(o, ALLOW_R_LOCAL_POLICY, "monitor-only domain");
 }

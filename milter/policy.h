@@ -39,6 +39,7 @@ struct policy_input {
 	unsigned rnd;			/* 0..99, for pct sampling */
 	int monitor_only;		/* domain in the monitor-only list */
 	int trusted_client;		/* internal network or authenticated */
+	const char *trusted_by;		/* its "by" text; NULL: "trusted client" */
 	const struct allow_vendor *vendor;	/* matching relay list */
 };
 

@@ -127,7 +127,12 @@ fi
 sleep 2
 for _ in $(seq 5); do send_one >/dev/null; done
 after=$(rss_kb)
-if [ -n "$after" ] && [ "$after" -le $((base + RSS_SLACK_KB)) ]; then
+if grep -q "__asan_init" "$HALLMARKD" 2>/dev/null; then
+	# ASan keeps freed memory in its quarantine (256 MB by default) and
+	# never gives it back: the figure means nothing there; the normal
+	# build of the same suite checks it
+	echo "info: VmRSS ${after} kB after the faults (baseline ${base} kB, peak ${peak} kB; sanitizer build, not checked)"
+elif [ -n "$after" ] && [ "$after" -le $((base + RSS_SLACK_KB)) ]; then
 	ok "VmRSS ${after} kB after the faults (baseline ${base} kB, peak ${peak} kB)"
 else
 	bad "VmRSS ${after:-?} kB after the faults, baseline ${base} kB + ${RSS_SLACK_KB} (peak ${peak} kB)"

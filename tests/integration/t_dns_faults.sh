@@ -142,16 +142,22 @@ else
 fi
 
 # four unanswered queries under a 2500 ms budget: all TIMEOUT, 2.5 s in
-# all, not 4 x 1.5 s
+# all, not 4 x 1.5 s.  The sum of the times hm-dnsq measured itself is
+# checked (process start-up, slow under the sanitizers on a loaded machine,
+# is not the resolver's); the wall clock only has to stay well below 6 s.
 t0=$(now_ms)
 out=$(q -b 2500 timeout.c1.$D TXT timeout.c2.$D TXT timeout.c3.$D TXT timeout.c4.$D TXT)
 el=$(($(now_ms) - t0))
 n=$(grep -c '^timeout ' <<<"$out")
-# process start-up included: allow 1 s above the budget
-if [ "$n" = 4 ] && [ "$el" -ge 2400 ] && [ "$el" -le 3500 ]; then
-	ok "budget: 4 timeouts in ${el} ms (budget 2500, query timeout $T)"
+sum=0
+while read -r line; do
+	sum=$((sum + $(ms_of "$line")))
+done < <(grep '^timeout ' <<<"$out")
+if [ "$n" = 4 ] && [ "$sum" -ge 2400 ] && [ "$sum" -le 2900 ] &&
+    [ "$el" -le 5000 ]; then
+	ok "budget: 4 timeouts in ${sum} ms (budget 2500, query timeout $T; process ${el} ms)"
 else
-	bad "budget: $n timeouts in ${el} ms (want 4 in 2400..3500)"
+	bad "budget: $n timeouts in ${sum} ms, process ${el} ms (want 4 in 2400..2900, process under 5000)"
 fi
 
 if [ "$fails" -ne 0 ]; then

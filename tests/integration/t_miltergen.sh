@@ -5,7 +5,8 @@
 # Checks: OpenDKIM signing on inet: 20 messages, 2 connections, reconnect
 # every 3 messages, two senders of which one is signed: the verdict and
 # header-change counts must be exact (20 accepted, 10 inserted headers), the
-# milter's CPU and RSS must be read; the same over a unix socket; a peer that
+# milter's CPU and RSS must be read; the same over a unix socket, and paced
+# (--rate 20: 10 messages take at least 0.45 s); a peer that
 # replies garbage, one that closes, one that never answers and a refused
 # port each give errors and exit status 1 or 2 quickly, never a hang.
 #
@@ -144,6 +145,14 @@ if start_opendkim "local:$WORK/od.sock"; then
 	n=$(kv messages "$out")
 	[ "${n:-0}" -gt 0 ] 2>/dev/null || fail "unix: no messages ($out)"
 	expect unix "$out" errors=0 "accept=$n" "inshdr=$n"
+	# paced: 10 messages at 20/s take at least 0.45 s (message i starts
+	# at i/20 s), however fast the milter is
+	out=$(timeout 60 "$MG" --socket "unix:$WORK/od.sock" --messages 10 \
+	    --rate 20 --concurrency 2 --kv "$WORK/bench.example.eml")
+	expect paced "$out" messages=10 errors=0 accept=10
+	secs=$(kv seconds "$out")
+	awk -v s="${secs:-0}" 'BEGIN { exit !(s >= 0.45) }' ||
+	    fail "paced: 10 messages at 20/s took ${secs:-?} s ($out)"
 else
 	fail "opendkim (unix) did not start"
 fi

@@ -368,6 +368,25 @@ test_from_rules(void **state)
 	has(ar, "dmarc=permerror");
 	assert_int_equal(t.m->verdict.action, VERDICT_ACCEPT);
 	done(&t, ar);
+	/* from_action = quarantine: held, or a header with quarantine_by */
+	t = start("dmarc = { from_action = \"quarantine\"; };", "198.51.100.7");
+	ar = eom(&t);
+	assert_int_equal(t.m->verdict.action, VERDICT_QUARANTINE);
+	assert_int_equal(t.m->nadd, 0);
+	done(&t, ar);
+	t = start("dmarc = { from_action = \"quarantine\"; quarantine_by = "
+	    "\"header\"; };", "198.51.100.7");
+	ar = eom(&t);
+	assert_int_equal(t.m->verdict.action, VERDICT_ACCEPT);
+	assert_int_equal(t.m->nadd, 1);
+	assert_string_equal(t.m->add[0].name, "X-Hallmark-Quarantine");
+	done(&t, ar);
+	/* report-only: never enforced */
+	t = start("dmarc = { report_only = true; };", "198.51.100.7");
+	ar = eom(&t);
+	has(ar, "dmarc=permerror (no From header)");
+	assert_int_equal(t.m->verdict.action, VERDICT_ACCEPT);
+	done(&t, ar);
 	/* encoded words and comments are fine */
 	t = start("", "198.51.100.7");
 	from(&t, "=?utf-8?q?Pr=C3=A9vost?= (office) <p@example.edu>");
@@ -387,7 +406,7 @@ test_trusted_and_permerror(void **state)
 	from(&t, "a@example.edu");
 	ar = eom(&t);
 	assert_int_equal(t.m->dmarc, RES_DMARC_FAIL);
-	has(ar, "override=local_policy by trusted client");
+	has(ar, "override=local_policy by internal network");
 	assert_int_equal(t.m->verdict.action, VERDICT_ACCEPT);
 	done(&t, ar);
 	t = start("", "198.51.100.7");

@@ -145,6 +145,10 @@ test_overrides(void **state)
 	policy_decide(&c, &in, &o);
 	assert_int_equal(o.action, VERDICT_ACCEPT);
 	assert_int_equal(o.reason, ALLOW_R_LOCAL_POLICY);
+	assert_string_equal(o.by, "trusted client");
+	in.trusted_by = "authenticated client";
+	policy_decide(&c, &in, &o);
+	assert_string_equal(o.by, "authenticated client");
 
 	in = fail_in(DMARCREC_P_QUARANTINE);
 	in.monitor_only = 1;
