@@ -1,17 +1,19 @@
 /*
  * fuzz_dkim_policy.c - fuzz target: hallmark's decision on one DKIM
  * signature (dkim_policy.c: dkimpol_decide, dkimpol_i_within_d,
- * dkimpol_h_has) on fuzzer-chosen facts, i.e. any tag values libopendkim
- * could hand over and any combination of its verdicts.
+ * dkimpol_h_has, dkimpol_dup_tag) on fuzzer-chosen facts, i.e. any tag
+ * values libopendkim could hand over and any combination of its verdicts.
  *
  * Input: 12 bytes of facts (sigerror, flags, bh result, algorithm, key
  * bits x2, body lengths x2, huge_signed, configuration bits, reason buffer
  * size, time), then text lines: d=, i=, h=, t=, x=, b=, bh=, libopendkim's
- * error text; a line "-" or a missing line is an absent tag.
+ * error text, the key record's k=, the whole tag-list (checked for a
+ * duplicate tag); a line "-" or a missing line is an absent value.
  *
  * Invariants: the result is a known one; the reason fits its buffer; a
  * pass needs a well-formed signature that libopendkim verified (From in h=,
- * i= within d=, body hash matched); a testing key never fails.
+ * i= within d=, body hash matched, no duplicate tag, a key of the type
+ * a= names); a testing key never fails.
  */
 #include <opendkim/dkim.h>
 
@@ -50,7 +52,9 @@ check_pass(const struct dkimpol_facts *f)
 	FUZZ_CHECK(f->bhres == DKIM_SIGBH_MATCH);
 	FUZZ_CHECK(f->sigerror == DKIM_SIGERROR_OK ||
 	    f->sigerror == DKIM_SIGERROR_UNKNOWN);
-	FUZZ_CHECK(!f->huge_signed);
+	FUZZ_CHECK(!f->huge_signed && !f->dup_tag);
+	FUZZ_CHECK(f->key_k == NULL || str_casecmp(f->key_k,
+	    f->alg == DKIM_SIGN_ED25519SHA256 ? "ed25519" : "rsa") == 0);
 }
 
 int
@@ -59,6 +63,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct dkimpol_facts f;
 	struct conf_dkim_verify cf;
 	char *s, *p, why[160];
+	const char *taglist;
 	size_t whylen;
 	enum res_dkim r;
 	time_t now;
@@ -92,6 +97,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.b = next_line(&p);
 	f.bh = next_line(&p);
 	f.liberr = next_line(&p);
+	f.key_k = next_line(&p);
+	taglist = next_line(&p);
+	f.dup_tag = taglist != NULL ? dkimpol_dup_tag(taglist) :
+	    (data[8] >> 1) & 1;
 	memset(why, 'X', sizeof(why));
 	r = dkimpol_decide(&f, &cf, now, why, whylen);
 	FUZZ_CHECK(r <= RES_DKIM_PERMERROR);
