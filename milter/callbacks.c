@@ -319,6 +319,7 @@ static char *
 reply_text(const char *t)
 {
 	struct str b;
+	char *out;
 
 	str_init(&b);
 	for (; t != NULL && *t; t++) {
@@ -329,7 +330,8 @@ reply_text(const char *t)
 		else
 			str_addc(&b, (ch < 0x20 || ch >= 0x7f) ? '?' : *t);
 	}
-	return str_steal(&b) ;
+	out = str_steal(&b);
+	return out;
 }
 
 /* set_reply - smfi_setreply with defaults for the action */

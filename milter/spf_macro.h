@@ -56,7 +56,9 @@ int spf_macro_expand(const struct spf_macro_ctx *ctx, const char *s,
 /*
  * spf_macro_domain - expand a domain-spec and make it a query name: strip
  * one trailing dot, cut whole labels from the left until it fits in
- * SPF_DOMAIN_MAX.  Returns 0, or -1 / -2 as spf_macro_expand.
+ * SPF_DOMAIN_MAX (a single label longer than that is left as it is: the
+ * DNS layer refuses the name, dns.c name_ok).  Returns 0, or -1 / -2 as
+ * spf_macro_expand.
  */
 int spf_macro_domain(const struct spf_macro_ctx *ctx, const char *spec,
     struct str *out);

@@ -8,6 +8,17 @@
 #                         one at a time (single process), and when
 #                         FUZZ_MERGE=1 merge new inputs that add coverage
 #                         into tests/fuzz/corpus/<target>/
+#                         (FUZZ_NOBUILD=1: run what `build` made, so two
+#                         runs over different FUZZ_ONLY sets can share
+#                         one $FUZZ_BUILD without racing on the compiler)
+#
+#   run.sh times          per target, from $FUZZ_BUILD/times.log: seconds
+#                         fuzzed since its last finding, runs, executions,
+#                         findings (the README's table)
+#   run.sh cmin           shrink each corpus to the inputs libFuzzer needs
+#                         for its coverage (-merge=1 into an empty dir);
+#                         inputs with a chosen name (seeds, regressions)
+#                         always stay, only hash-named ones are dropped
 #
 # Environment: FUZZ_CC (clang), FUZZ_CFLAGS (include/define flags),
 # FUZZ_LIBS, FUZZ_LIB_SOURCES (the library's sources, paths relative to
@@ -100,10 +111,52 @@ run_one() {
 	return 0
 }
 
+# cmin_one T - drop the corpus inputs of T that add no coverage
+cmin_one() {
+	t=$1
+	corpus="$top_srcdir/tests/fuzz/corpus/$t"
+	keep="$FUZZ_BUILD/cmin/$t"
+	rm -rf "$keep"
+	mkdir -p "$keep"
+	LSAN_OPTIONS="suppressions=$top_srcdir/tests/fuzz/lsan.supp" \
+	"$FUZZ_BUILD/fuzz_$t" -merge=1 -timeout=10 -rss_limit_mb=2048 \
+	    -max_len="$FUZZ_MAX_LEN" "$keep" "$corpus" \
+	    >"$FUZZ_BUILD/log/$t.cmin.log" 2>&1 || return 1
+	before=$(ls "$corpus" | wc -l)
+	for f in "$corpus"/*; do
+		n=$(basename "$f")
+		if echo "$n" | grep -Eq '^[0-9a-f]{40}$' && [ ! -e "$keep/$n" ]; then
+			rm -f "$f"
+		fi
+	done
+	echo "  CMIN     $t: $before -> $(ls "$corpus" | wc -l) inputs"
+}
+
+# show_times - the totals of times.log (lines "date target seconds result")
+show_times() {
+	awk '{
+		t = $2
+		if ($4 == "finding") { found[t]++; clean[t] = 0; runs[t] = 0; ex[t] = 0 }
+		else if ($4 == "ok") {
+			clean[t] += $3; runs[t]++
+			e = $5; sub(/^execs=/, "", e); ex[t] += e
+		}
+		seen[t] = 1
+	} END {
+		printf "%-14s %8s %5s %12s %9s\n", "target", "seconds", "runs",
+		    "execs", "findings"
+		fflush()
+		for (t in seen)
+			printf "%-14s %8d %5d %12d %9d\n", t, clean[t], runs[t],
+			    ex[t], found[t] | "sort"
+		close("sort")
+	}' "$FUZZ_BUILD/times.log"
+}
+
 case ${1:-run} in
 build)	build ;;
 run)
-	build
+	[ "${FUZZ_NOBUILD:-0}" = 1 ] || build
 	fail=
 	for t in $TARGETS; do
 		run_one "$t" || fail="$fail $t"
@@ -113,5 +166,12 @@ run)
 		exit 1
 	fi
 	;;
-*)	echo "usage: run.sh build|run" >&2; exit 2 ;;
+times)	show_times ;;
+cmin)
+	[ "${FUZZ_NOBUILD:-0}" = 1 ] || build
+	for t in $TARGETS; do
+		cmin_one "$t" || { echo "cmin: $t failed" >&2; exit 1; }
+	done
+	;;
+*)	echo "usage: run.sh build|run|times|cmin" >&2; exit 2 ;;
 esac
