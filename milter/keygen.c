@@ -23,6 +23,7 @@
 #include <openssl/x509.h>
 
 #include "keygen.h"
+#include "keytable.h"
 #include "str.h"
 
 /* seterr - format a reason into err; returns -1 */
@@ -90,30 +91,12 @@ keygen_alg_name(enum keygen_type t)
 	return t == KEYGEN_ED25519 ? "ed25519-sha256" : "rsa-sha256";
 }
 
-/* keygen_valid_name - LDH/underscore labels, none empty, <= 253 bytes */
+/* keygen_valid_name - what the key table accepts as d= (and a selector):
+ * LDH/underscore labels, none empty, <= 253 bytes */
 int
 keygen_valid_name(const char *s)
 {
-	size_t lab = 0, n = 0;
-
-	if (s == NULL)
-		return 0;
-	for (; *s != '\0'; s++, n++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '.') {
-			if (lab == 0)
-				return 0;
-			lab = 0;
-			continue;
-		}
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return 0;
-		if (++lab > 63)
-			return 0;
-	}
-	return n > 0 && n <= 253 && lab > 0;
+	return keytab_domain_ok(s);
 }
 
 /* keygen_generate - new RSA or Ed25519 key */
