@@ -456,9 +456,19 @@ pf_queue_count() {
 }
 
 # pf_reload - rewrite main.cf (e.g. after hm_start gave a new HM_PORT) and make Postfix re-read it
+# The smtpd processes that were already running may accept one more connection with the old
+# settings (e.g. the port of a hallmarkd that was restarted) before they notice the reload: wait
+# for them to go (they are idle between a test's sessions), and stop any still there after 5 s.
 pf_reload() {
+	local master="" old="" pid
+	[ -s "$PF_DIR/spool/pid/master.pid" ] && master=$(tr -d ' \n' < "$PF_DIR/spool/pid/master.pid")
+	[ -n "$master" ] && old=$(pgrep -P "$master" -x smtpd 2>/dev/null)
 	pf_main_cf > "$PF_DIR/etc/main.cf"
 	"$PF_SBIN/postfix" -c "$PF_DIR/etc" reload >> "$PF_DIR/start.log" 2>&1
+	for pid in $old; do
+		wait_pid_gone "$pid" 5 || kill -TERM "$pid" 2>/dev/null
+	done
+	return 0
 }
 
 # pf_postconf 'name = value'... - set main.cf parameters of the private instance (kept across
