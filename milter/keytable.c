@@ -577,14 +577,36 @@ read_secret(int fd, unsigned char *buf, size_t cap)
 	return (ssize_t)n;
 }
 
+/* keytab_read_key_fd - read and parse the private key of an open file;
+ * the bytes read are wiped; NULL with *why set when it cannot */
+EVP_PKEY *
+keytab_read_key_fd(int fd, const char **why)
+{
+	unsigned char *buf = xmalloc(KEYFILE_MAX + 1);
+	EVP_PKEY *pk = NULL;
+	ssize_t n = read_secret(fd, buf, KEYFILE_MAX + 1);
+
+	if (n >= 0 && n <= KEYFILE_MAX)
+		pk = keytab_parse_key(buf, (size_t)n);
+	OPENSSL_cleanse(buf, KEYFILE_MAX + 1);
+	free(buf);
+	if (n < 0)
+		*why = "read error";
+	else if (n > KEYFILE_MAX)
+		*why = "too large for a key file";
+	else if (pk == NULL)
+		*why = "not a PEM private key (RSA or Ed25519) that can be "
+		    "parsed";
+	return pk;
+}
+
 /* keytab_load_key_file - checked read and parse of one key file */
 int
 keytab_load_key_file(const char *path, EVP_PKEY **pkey, char *err,
     size_t errlen)
 {
-	unsigned char *buf;
+	const char *why = "?";
 	struct stat st;
-	ssize_t n;
 	int fd;
 
 	*pkey = NULL;
@@ -603,20 +625,10 @@ keytab_load_key_file(const char *path, EVP_PKEY **pkey, char *err,
 		    "access to group or others; refused (chmod 600 it)", path,
 		    (unsigned)(st.st_mode & 07777));
 	}
-	buf = xmalloc(KEYFILE_MAX + 1);
-	n = read_secret(fd, buf, KEYFILE_MAX + 1);
+	*pkey = keytab_read_key_fd(fd, &why);
 	close(fd);
-	if (n >= 0 && n <= KEYFILE_MAX)
-		*pkey = keytab_parse_key(buf, (size_t)n);
-	OPENSSL_cleanse(buf, KEYFILE_MAX + 1);
-	free(buf);
-	if (n < 0)
-		return seterr(err, errlen, "key file %s: read error", path);
-	if (n > KEYFILE_MAX)
-		return seterr(err, errlen, "key file %s: too large", path);
 	if (*pkey == NULL)
-		return seterr(err, errlen, "key file %s: not a PEM private "
-		    "key (RSA or Ed25519) that can be parsed", path);
+		return seterr(err, errlen, "key file %s: %s", path, why);
 	return 0;
 }
 

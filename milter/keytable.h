@@ -107,6 +107,9 @@ int keytab_load_key_file(const char *path, EVP_PKEY **pkey, char *err,
     size_t errlen);
 /* keytab_parse_key - parse PEM private key bytes (pure) */
 EVP_PKEY *keytab_parse_key(const void *pem, size_t len);
+/* keytab_read_key_fd - read (64 KB at most) and parse the private key of an
+ * open file, wiping the bytes read; NULL with *why (static text) if not */
+EVP_PKEY *keytab_read_key_fd(int fd, const char **why);
 /* keytab_load_keys - load every key's file (relative paths are taken
  * from basedir when not NULL) and check its type against alg */
 int keytab_load_keys(struct keytab *t, const char *basedir, char *err,

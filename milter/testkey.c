@@ -3,9 +3,9 @@
  * `hallmark testkey`; see testkey.h for the contract.
  *
  * Owns: the struct testkey_rec strings it allocates (testkey_rec_free)
- * and, for the caller, the EVP_PKEY returned by testkey_read_key.  Key
- * file bytes are wiped (OPENSSL_cleanse) as soon as they are parsed; the
- * parse itself is keytable.c's, the same code hallmarkd loads keys with.
+ * and, for the caller, the EVP_PKEY returned by testkey_read_key.  The key
+ * file is read, parsed and wiped by keytable.c (keytab_read_key_fd), the
+ * same code hallmarkd loads keys with.
  * DNS goes through dns.h only (the resolver the configuration describes).
  */
 #include <errno.h>
@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -26,8 +25,6 @@
 #include "keytable.h"
 #include "str.h"
 #include "testkey.h"
-
-#define KEYFILE_MAX (64 * 1024)
 
 /* seterr - format a reason into err; returns -1 */
 static int __attribute__((format(printf, 3, 4)))
@@ -328,35 +325,14 @@ testkey_match(EVP_PKEY *priv, const struct testkey_rec *r, char *why,
 	return TESTKEY_MATCH;
 }
 
-/* read_all - up to cap bytes of fd; -1 on a read error */
-static ssize_t
-read_all(int fd, unsigned char *buf, size_t cap)
-{
-	size_t n = 0;
-	ssize_t r;
-
-	while (n < cap) {
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	return (ssize_t)n;
-}
-
 /* testkey_read_key - private key file, its mode reported, not judged */
 EVP_PKEY *
 testkey_read_key(const char *path, unsigned *mode, char *err, size_t errlen)
 {
-	unsigned char *buf;
+	const char *why = "?";
 	struct stat st;
-	EVP_PKEY *pk = NULL;
+	EVP_PKEY *pk;
 	char eb[128];
-	ssize_t n;
 	int fd;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -371,19 +347,10 @@ testkey_read_key(const char *path, unsigned *mode, char *err, size_t errlen)
 		return NULL;
 	}
 	*mode = (unsigned)(st.st_mode & 07777);
-	buf = xmalloc(KEYFILE_MAX + 1);
-	n = read_all(fd, buf, KEYFILE_MAX + 1);
+	pk = keytab_read_key_fd(fd, &why);
 	close(fd);
-	if (n >= 0 && n <= KEYFILE_MAX)
-		pk = keytab_parse_key(buf, (size_t)n);
-	OPENSSL_cleanse(buf, KEYFILE_MAX + 1);
-	free(buf);
-	if (n < 0 || n > KEYFILE_MAX)
-		seterr(err, errlen, "%s: %s", path, n < 0 ? "read error" :
-		    "too large for a key file");
-	else if (pk == NULL)
-		seterr(err, errlen, "%s: not a PEM private key (RSA or "
-		    "Ed25519) that can be parsed", path);
+	if (pk == NULL)
+		seterr(err, errlen, "%s: %s", path, why);
 	return pk;
 }
 
