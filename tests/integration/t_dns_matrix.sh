@@ -158,7 +158,10 @@ check() {
 	got=$(results "$1" "$(<"$WORK/from.$1")")
 	case " $got " in
 	*" $2=$4 "*"verdict=$5 ") ok "$2 $3: $got ($(sed -n 's/^ms=//p' "$WORK/out.$1") ms)" ;;
-	*) bad "$2 $3: want $2=$4 verdict=$5, got: $got; $(cat "$WORK/out.$1")" ;;
+	*) bad "$2 $3: want $2=$4 verdict=$5, got: $got; $(cat "$WORK/out.$1")"
+	   echo "  its log lines and DNS queries:"
+	   grep -E "[.][a-z]$1[.]$D" "$WORK/hallmarkd.log" "$WORK/queries.log" |
+	       sed 's/^/  /' ;;
 	esac
 }
 
@@ -203,12 +206,23 @@ dmarc   slow-$U     fail        reject
 dmarc   slow-$O     temperror   tempfail
 EOT
 
-# the rows run PAR at a time (each has its own names), then are checked
+# the rows run PAR at a time (each has its own names), then are checked.
+# A tc-notcp row runs alone: faultdns closes the TCP connection its query
+# came on, and libunbound pipelines concurrent TCP queries to one server
+# on one connection, so a tc-tcp or hugetxt query sent at the same moment
+# would fail with it (a fault of the connection, not of that row's name).
 PAR=6
 N=0
 PIDS=
 while read -r look fault _; do
 	N=$((N + 1))
+	if [ "$fault" = tc-notcp ]; then
+		# shellcheck disable=SC2086
+		[ -z "$PIDS" ] || wait $PIDS
+		PIDS=
+		row "$N" "$look" "$fault"
+		continue
+	fi
 	row "$N" "$look" "$fault" &
 	PIDS="$PIDS $!"
 	if [ $((N % PAR)) -eq 0 ]; then wait $PIDS; PIDS=; fi
