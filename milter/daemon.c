@@ -204,6 +204,33 @@ drop_privileges(const struct conf *c)
 	return 0;
 }
 
+/* check_reloadable - after the privilege drop, read the configuration
+ * (and its tables and key files) as SIGHUP will: warn now, at start-up,
+ * when the unprivileged user cannot, rather than at the first reload */
+static void
+check_reloadable(const struct daemon_opts *o, const struct conf *c)
+{
+	struct conf_err e;
+	struct conf *again;
+
+	if (c->user == NULL || getuid() == 0)
+		return;
+	again = conf_load(o->conf_file, 1, &e);
+	if (again != NULL) {
+		conf_release(again);
+		return;
+	}
+	if (e.line > 0)
+		log_warn("as user %s, %s:%d: %s", c->user, e.file, e.line,
+		    e.msg);
+	else
+		log_warn("as user %s, %s: %s", c->user,
+		    e.file[0] ? e.file : "(config)", e.msg);
+	log_warn("a SIGHUP reload will fail until user %s can read the "
+	    "configuration, its tables and key files (a key file: owned by "
+	    "%s, mode 600)", c->user, c->user);
+}
+
 /* write_pidfile - our pid, or -1 */
 static int
 write_pidfile(const char *path)
@@ -324,6 +351,7 @@ start(const struct daemon_opts *o, struct conf **cp)
 		conf_release(c);
 		return -1;
 	}
+	check_reloadable(o, c);
 	*cp = c;
 	return 0;
 }

@@ -4,8 +4,10 @@
 # thread: real, effective, saved and file-system ids, no supplementary
 # groups but the user's, no capabilities) and still serves milter
 # connections; a unix socket is handed to the user; an unknown user stops
-# start-up; and hallmarkd started directly as an unprivileged user (setpriv)
-# serves on a high port.  Milter traffic comes from tests/tools/milterc.py.
+# start-up; a signing key only root can read is loaded, with a start-up
+# warning that a SIGHUP (read as the user) will fail, and it does; and
+# hallmarkd started directly as an unprivileged user (setpriv) serves on a
+# high port.  Milter traffic comes from tests/tools/milterc.py.
 #
 # The root part needs root; without it (and CI not "true") only the
 # unprivileged part runs.  Exit 0 pass, 1 fail, 77 skip (a tool missing
@@ -167,6 +169,52 @@ if [ "$(id -u)" = 0 ]; then
 	else
 		bad "unknown user: exit $rc, log: $(tail -2 "$WORK/nouser.log")"
 	fi
+
+	# 3b. a signing key only root can read: it loads at start, but a
+	# SIGHUP (read as the user) cannot; hallmarkd says so at start-up,
+	# and the reload keeps the old configuration.  Given to the user,
+	# no warning and the reload works.
+	command -v openssl >/dev/null || missing openssl
+	openssl genpkey -algorithm ed25519 -out "$WORK/k.pem" 2>/dev/null &&
+	    chmod 600 "$WORK/k.pem" || bad "openssl genpkey ed25519"
+	port=$(free_port)
+	write_conf key "inet:$port@127.0.0.1" "$RUNAS"
+	cat >>"$WORK/key.conf" <<EOC
+dkim_sign = {
+  keys = ( { name = "k"; domain = "example.org"; selector = "s";
+             key_file = "$WORK/k.pem"; } );
+  signing_table = ( { pattern = "example.org"; keys = ["k"]; } );
+};
+EOC
+	for owner in root "$RUNAS"; do
+		chown "$owner" "$WORK/k.pem"
+		: >"$WORK/key.log"
+		if ! start key "$HALLMARKD"; then
+			bad "key owned by $owner: no start: $(tail -3 "$WORK/key.log")"
+			continue
+		fi
+		warned=$(grep -c "SIGHUP reload will fail" "$WORK/key.log")
+		kill -HUP "$HM_PID"
+		for _ in $(seq 50); do
+			grep -Eq "reload failed|configuration reloaded" \
+			    "$WORK/key.log" && break
+			sleep 0.1
+		done
+		if [ "$owner" = root ]; then
+			[ "$warned" -ge 1 ] && grep -q "as user $RUNAS, .*k.pem" "$WORK/key.log" &&
+			    ok "root-only key: start-up warns that a reload will fail" ||
+			    bad "root-only key: no start-up warning: $(tail -3 "$WORK/key.log")"
+			grep -q "reload failed" "$WORK/key.log" &&
+			    ok "root-only key: SIGHUP fails, old configuration kept" ||
+			    bad "root-only key: SIGHUP did not fail: $(tail -3 "$WORK/key.log")"
+		else
+			[ "$warned" -eq 0 ] && grep -q "configuration reloaded" "$WORK/key.log" &&
+			    ok "key owned by $RUNAS: no warning, SIGHUP reloads" ||
+			    bad "key owned by $RUNAS: $(tail -3 "$WORK/key.log")"
+		fi
+		serves "inet:$port@127.0.0.1" "key owned by $owner, after SIGHUP"
+		stop "$HM_PID"
+	done
 	UNPRIV="setpriv --reuid=$RUNAS --regid=$GID_RUNAS --clear-groups --"
 else
 	if [ "${CI:-}" = true ]; then
