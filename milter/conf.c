@@ -424,7 +424,7 @@ finish(struct conf *c, int check_only, struct conf_err *e)
 	dc.tcp_only = c->dns.tcp_only;
 	c->resolver = dns_unbound_new(&dc, err, sizeof(err));
 	if (c->resolver == NULL) {
-		conf_err_set(e, NULL, "dns: %s", err);
+		conf_err_set(e, NULL, "%s", err);	/* err says "dns: " */
 		return -1;
 	}
 	return 0;

@@ -43,7 +43,7 @@
  *
  *	Configuration errors (bad address or port, unreadable or malformed
  *	trust anchor) are found by dns_unbound_new(), not at the first
- *	query.  libunbound writes its own error lines to standard error.
+ *	query.  libunbound's own log lines go to hallmark's log (ublog.c).
  *
  *	Result classes: RCODE 3 -> DNS_NXDOMAIN; RCODE 0 without data ->
  *	DNS_NODATA; bogus, RCODE 2 and any other RCODE or libunbound error ->
@@ -73,6 +73,7 @@
 #include "dns_cache.h"
 #include "dns_int.h"
 #include "dns_rdata.h"
+#include "ublog.h"
 #include "log.h"
 #include "str.h"
 
@@ -540,6 +541,12 @@ configure(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 {
 	int rc;
 
+	if (ublog_stream() != NULL &&
+	    (rc = ub_ctx_debugout(ctx, ublog_stream())) != 0) {
+		snprintf(err, errlen, "dns: ub_ctx_debugout: %s",
+		    ub_strerror(rc));
+		return -1;
+	}
 	if ((rc = ub_ctx_async(ctx, 1)) != 0) {
 		snprintf(err, errlen, "dns: ub_ctx_async: %s", ub_strerror(rc));
 		return -1;
