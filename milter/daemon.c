@@ -79,6 +79,56 @@ setup_signals(void)
 	return 0;
 }
 
+/* on_wake - SIGUSR1: nothing; it only interrupts libmilter's poll */
+static void
+on_wake(int sig)
+{
+	(void)sig;
+}
+
+/* stopper - smfi_stop() in a thread of its own (it can block) */
+static void *
+stopper(void *arg)
+{
+	smfi_stop();
+	__atomic_store_n((int *)arg, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * stop_milter - smfi_stop(), without waiting out libmilter's poll: its
+ * listener holds a lock across a 5-second poll of the listening socket,
+ * and smfi_stop() needs that lock.  A poll interrupted by a signal drops
+ * the lock and goes back to check the stop flag, so SIGUSR1 (a handler
+ * that does nothing, no SA_RESTART) is sent to the listener thread until
+ * smfi_stop() has returned.  Stopping then takes milliseconds, not up to
+ * 5 seconds.
+ */
+static void
+stop_milter(pthread_t listener)
+{
+	struct sigaction sa;
+	pthread_t t;
+	int done = 0, i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_wake;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGUSR1, &sa, NULL) < 0 ||
+	    pthread_create(&t, NULL, stopper, &done) != 0) {
+		smfi_stop();
+		return;
+	}
+	for (i = 0; i < 600 && !__atomic_load_n(&done, __ATOMIC_ACQUIRE);
+	    i++) {
+		struct timespec ts = { 0, 10 * 1000000L };
+
+		(void)pthread_kill(listener, SIGUSR1);
+		nanosleep(&ts, NULL);
+	}
+	pthread_join(t, NULL);
+}
+
 /* block_signals - block (or unblock) HUP/TERM/INT in this thread */
 static void
 block_signals(int how)
@@ -378,7 +428,7 @@ daemon_run(const struct daemon_opts *o)
 	}
 	block_signals(SIG_UNBLOCK);
 	main_loop(o);
-	smfi_stop();
+	stop_milter(tid);
 	pthread_join(tid, NULL);
 	conf_install(NULL);
 	if (pidfile != NULL)
