@@ -93,7 +93,7 @@ done
 [ -s "$WORK/port" ] || { echo "FAIL: faultdns did not start"; exit 1; }
 PORT=$(cat "$WORK/port")
 D=$RUN.fault.test
-HI=$((T + 600))		# a timeout ends by then (scheduling slack)
+HI=$((T + 1000))	# a timeout ends by then (scheduling slack)
 
 expect "plain answer" ok 0 $T ok.$D TXT
 expect "NXDOMAIN" nxdomain 0 $T nxdomain.$D TXT
@@ -104,7 +104,9 @@ expect "no answer: TIMEOUT at the query timeout" timeout $((T - 50)) $HI timeout
 expect "wrong query ID: ignored, TIMEOUT" timeout $((T - 50)) $HI wrongid.$D A
 expect "answer just over the timeout: TIMEOUT" timeout $((T - 50)) $HI \
     slow-$((T + 400)).$D TXT
-expect "answer just under the timeout: OK" ok 0 $((T - 1)) slow-$((T - 300)).$D TXT
+# (an OK status proves the answer came before the deadline; the elapsed
+# time may pass it on a loaded machine, scheduling after the answer)
+expect "answer just under the timeout: OK" ok 0 $HI slow-$((T - 300)).$D TXT
 expect "TC=1 and no TCP answer: SERVFAIL" servfail 0 $HI tc-notcp.$D TXT
 expect "TC=1 then TCP answer: OK" ok 0 $T tc-tcp.$D TXT
 grep -q "^tcp tc-tcp.$D TXT" "$WORK/queries.log" &&
@@ -135,7 +137,7 @@ else
 	bad "budget: want 'ok ok timeout', got '$st'"
 fi
 third=$(ms_of "$(grep '^timeout ' <<<"$out" | head -1)")
-if [ -n "$third" ] && [ "$third" -le 700 ]; then
+if [ -n "$third" ] && [ "$third" -le 1000 ]; then	# own timeout: 1500
 	ok "budget: the third lookup got only the rest of the budget (${third} ms)"
 else
 	bad "budget: the third lookup took ${third:-?} ms (budget rest ~400)"
@@ -143,8 +145,8 @@ fi
 
 # four unanswered queries under a 2500 ms budget: all TIMEOUT, 2.5 s in
 # all, not 4 x 1.5 s.  The sum of the times hm-dnsq measured itself is
-# checked (process start-up, slow under the sanitizers on a loaded machine,
-# is not the resolver's); the wall clock only has to stay well below 6 s.
+# checked; the process's wall clock (start-up under the sanitizers on a
+# loaded machine is slow, and is not the resolver's) is only printed.
 t0=$(now_ms)
 out=$(q -b 2500 timeout.c1.$D TXT timeout.c2.$D TXT timeout.c3.$D TXT timeout.c4.$D TXT)
 el=$(($(now_ms) - t0))
@@ -153,11 +155,10 @@ sum=0
 while read -r line; do
 	sum=$((sum + $(ms_of "$line")))
 done < <(grep '^timeout ' <<<"$out")
-if [ "$n" = 4 ] && [ "$sum" -ge 2400 ] && [ "$sum" -le 2900 ] &&
-    [ "$el" -le 5000 ]; then
+if [ "$n" = 4 ] && [ "$sum" -ge 2400 ] && [ "$sum" -le 2900 ]; then
 	ok "budget: 4 timeouts in ${sum} ms (budget 2500, query timeout $T; process ${el} ms)"
 else
-	bad "budget: $n timeouts in ${sum} ms, process ${el} ms (want 4 in 2400..2900, process under 5000)"
+	bad "budget: $n timeouts in ${sum} ms, process ${el} ms (want 4 in 2400..2900)"
 fi
 
 if [ "$fails" -ne 0 ]; then
