@@ -123,7 +123,7 @@ test_query_timeout(void **state)
 	res = dns_lookup(r, "a.example.org", DNS_T_A, NULL);
 	ms = ms_since(&t0);
 	assert_int_equal(res->status, DNS_TIMEOUT);
-	assert_true(ms >= 290 && ms < 800);
+	assert_true(ms >= 290 && ms < 2000);	/* slack: a loaded machine */
 	dns_result_free(res);
 	dns_resolver_free(r);
 }
@@ -147,7 +147,7 @@ test_wait_until_and_budget(void **state)
 	assert_null(res);
 	assert_int_equal(dns_wait(q, NULL, &res), 1);
 	assert_int_equal(res->status, DNS_TIMEOUT);
-	assert_true(ms_since(&t0) >= 390 && ms_since(&t0) < 900);
+	assert_true(ms_since(&t0) >= 390 && ms_since(&t0) < 2500);	/* query timeout: 5000 */
 	assert_int_equal(b.queries, 1);
 	dns_result_free(res);
 	/* the budget is spent: the next query completes at once */
