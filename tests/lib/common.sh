@@ -1,8 +1,10 @@
 # tests/lib/common.sh - small helpers shared by the test scripts.
 #
 # Sourced (bash), not run: by the standalone scripts in tests/integration/ and
-# tests/dkim/, and by tests/lib/postfix.sh (so by every rig test). It starts
-# nothing by itself and defines no trap; it only reads CI and top_srcdir.
+# tests/dkim/, and by tests/lib/postfix.sh (so by every rig test). Sourcing it
+# starts nothing and installs no trap (work_dir does, when called). It reads
+# CI and top_srcdir; it sets fails (bad), WORK (work_dir), FD_PID and
+# FD_PORT (faultdns_start).
 #
 #   skip_test REASON      a prerequisite is missing: exit 77 (skip), or exit 1
 #                         when CI=true (there a missing tool is a failure)
