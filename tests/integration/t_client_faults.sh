@@ -20,32 +20,17 @@ set -u
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib/common.sh"
 
 HALLMARKD=$top_builddir/hallmarkd
 MILTERC=$top_srcdir/tests/tools/milterc.py
 RSS_SLACK_KB=${RSS_SLACK_KB:-16384}	# allowed growth over the baseline
 fails=0
-WORK=
 HM_PID=
 BG_PID=
 
-missing() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: $1 is missing (CI=true)"
-		exit 1
-	fi
-	echo "SKIP: $1 is missing"
-	exit 77
-}
-
-cleanup() {
-	[ -n "$BG_PID" ] && kill "$BG_PID" 2>/dev/null
-	[ -n "$HM_PID" ] && kill "$HM_PID" 2>/dev/null && wait "$HM_PID" 2>/dev/null
-	[ -n "$WORK" ] && rm -rf "$WORK"
-}
-
-ok() { echo "ok: $1"; }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
+# cleanup - stop what this test started (work_dir's EXIT trap calls it)
+cleanup() { stop "$BG_PID" "$HM_PID"; }
 
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$HM_PID/status"; }
 
@@ -57,9 +42,8 @@ send_one() {
 [ -x "$HALLMARKD" ] || missing "hallmarkd (run make first)"
 [ -x /usr/bin/python3 ] || missing /usr/bin/python3
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/hm-clientfault.XXXXXX") || exit 1
-trap cleanup EXIT
-PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+work_dir clientfault
+PORT=$(free_port)
 SOCK="inet:$PORT@127.0.0.1"
 # no DNS server (port 9 drops every query): DMARC gives temperror, which
 # this test about client faults accepts rather than the default tempfail
@@ -72,11 +56,7 @@ dmarc = { on_temperror = "accept"; };
 EOC
 "$HALLMARKD" -f -c "$WORK/h.conf" 2>"$WORK/hallmarkd.log" &
 HM_PID=$!
-for _ in $(seq 100); do
-	grep -q "listening on" "$WORK/hallmarkd.log" && break
-	sleep 0.1
-done
-grep -q "listening on" "$WORK/hallmarkd.log" ||
+wait_listening "$WORK/hallmarkd.log" "$HM_PID" ||
     { echo "FAIL: hallmarkd did not start"; cat "$WORK/hallmarkd.log"; exit 1; }
 
 # warm-up: the libmilter and DNS threads and allocator arenas exist

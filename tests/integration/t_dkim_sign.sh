@@ -48,23 +48,10 @@ chmod 700 "$K"
 # ---- keys and zones --------------------------------------------------------------------------
 # zone_add DOMAIN SELECTOR KEYFILE - publish the key's TXT record in DOMAIN's zone
 zone_add() {
-	local zf=$Z/$1.zone rec p k=rsa
-	if [ ! -f "$zf" ]; then
-		printf '$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n' > "$zf"
-	fi
-	if openssl pkey -in "$3" -noout -text 2>/dev/null | grep -q ED25519; then
-		k=ed25519
-		p=$(openssl pkey -in "$3" -pubout -outform DER | tail -c 32 | base64 -w0)
-	else
-		p=$(openssl pkey -in "$3" -pubout -outform DER | base64 -w0)
-	fi
-	rec="v=DKIM1; k=$k; p=$p"
-	printf '%s._domainkey TXT' "$2" >> "$zf"
-	while [ -n "$rec" ]; do
-		printf ' "%s"' "${rec:0:255}" >> "$zf"
-		rec=${rec:255}
-	done
-	echo >> "$zf"
+	local zf=$Z/$1.zone rec
+	[ -f "$zf" ] || zone_head > "$zf"
+	rec=$(dkim_txt "$3")
+	zone_txt "$2._domainkey" "$rec" >> "$zf"
 }
 
 # mkkey NAME rsa|ed25519 DOMAIN SELECTOR - K/NAME.pem (mode 0600), published in DNS

@@ -23,7 +23,6 @@ set -eu
 
 CORPUS=$top_srcdir/tests/dkim/corpus
 CHECK_AR=$top_srcdir/tests/dkim/check-ar
-FAULTDNS=$top_srcdir/tests/dns/faultdns
 ID=mx.test.example
 
 rig_init dkim_verify
@@ -78,16 +77,10 @@ wait_delivered "$SENT" 120
 check "$M/MANIFEST" "every corpus message and tampered copy: result, reason, header.d/s/i/a/b"
 
 # ---- 2. key lookup faults: hallmarkd's DNS goes to faultdns ----------------------------------
-/usr/bin/python3 "$FAULTDNS" --port-file "$RIG_DIR/fd.port" --log "$RIG_DIR/fd.log" &
-FD_PID=$!
-rig_on_exit "kill $FD_PID 2>/dev/null"
-for _ in $(seq 50); do
-	[ -s "$RIG_DIR/fd.port" ] && break
-	sleep 0.1
-done
-[ -s "$RIG_DIR/fd.port" ] || fail "faultdns did not start"
+faultdns_start "$RIG_DIR" --log "$RIG_DIR/fd.log" || fail "faultdns did not start"
+rig_on_exit 'stop $FD_PID'
 hm_stop
-NSD_PORT='' hm_start 'dns = { forwarders = ["127.0.0.1@'"$(cat "$RIG_DIR/fd.port")"'"];
+NSD_PORT='' hm_start 'dns = { forwarders = ["127.0.0.1@'"$FD_PORT"'"];
 	query_timeout_ms = 800; message_budget_ms = 3000; };'
 pf_reload
 : > "$M/FAULTS"

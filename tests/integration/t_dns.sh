@@ -18,34 +18,19 @@ set -u -o pipefail
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/nsd.sh"
 
 DNSQ=$top_builddir/tests/tools/hm-dnsq
 Z=dnstest.example
 fails=0
-WORK=
 DROP_PID=
 
-# missing TOOL - skip, or fail under CI
-missing() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: $1 is missing (CI=true)"
-		exit 1
-	fi
-	echo "SKIP: $1 is missing"
-	exit 77
-}
-
-# cleanup - stop everything we started
+# cleanup - stop what this test started (work_dir's EXIT trap calls it)
 cleanup() {
-	[ -n "$DROP_PID" ] && kill "$DROP_PID" 2>/dev/null
+	stop "$DROP_PID"
 	nsd_stop
-	[ -n "$WORK" ] && rm -rf "$WORK"
 }
-
-# ok / bad - report one check
-ok() { echo "ok: $1"; }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
 
 # q ARGS... - hm-dnsq against our NSD, the time field removed
 q() {
@@ -254,8 +239,7 @@ ask_coproc() {
 nsd_available || missing "nsd or dig (Debian: nsd, dnsutils)"
 command -v ldns-signzone >/dev/null 2>&1 || missing "ldns-signzone (Debian: ldnsutils)"
 [ -x "$DNSQ" ] || { echo "FAIL: $DNSQ not built"; exit 1; }
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/hm-t_dns.XXXXXX") || exit 1
-trap cleanup EXIT
+work_dir t_dns
 mkdir "$WORK/zones"
 cp "$top_srcdir/tests/zones/$Z.zone" "$WORK/zones/"
 sign_zone "$WORK/zones" || { echo "FAIL: cannot sign the test zone"; exit 1; }

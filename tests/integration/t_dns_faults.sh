@@ -21,32 +21,16 @@ set -u
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib/common.sh"
 
 DNSQ=$top_builddir/tests/tools/hm-dnsq
-FAULTDNS=$top_srcdir/tests/dns/faultdns
 T=1500			# query timeout (ms) used throughout
 fails=0
-WORK=
 FD_PID=
 RUN=$$			# makes every query name unique (no cache hits)
 
-# missing TOOL - skip, or fail under CI
-missing() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: $1 is missing (CI=true)"
-		exit 1
-	fi
-	echo "SKIP: $1 is missing"
-	exit 77
-}
-
-cleanup() {
-	[ -n "$FD_PID" ] && kill "$FD_PID" 2>/dev/null
-	[ -n "$WORK" ] && rm -rf "$WORK"
-}
-
-ok() { echo "ok: $1"; }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
+# cleanup - stop what this test started (work_dir's EXIT trap calls it)
+cleanup() { stop "$FD_PID"; }
 
 # now_ms - monotonic-enough wall clock in ms
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -82,16 +66,10 @@ expect() {
 [ -x "$DNSQ" ] || missing "tests/tools/hm-dnsq (run make check)"
 [ -x /usr/bin/python3 ] || missing /usr/bin/python3
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/hm-dnsfault.XXXXXX") || exit 1
-trap cleanup EXIT
-/usr/bin/python3 "$FAULTDNS" --port-file "$WORK/port" --log "$WORK/queries.log" &
-FD_PID=$!
-for _ in $(seq 50); do
-	[ -s "$WORK/port" ] && break
-	sleep 0.1
-done
-[ -s "$WORK/port" ] || { echo "FAIL: faultdns did not start"; exit 1; }
-PORT=$(cat "$WORK/port")
+work_dir dnsfault
+faultdns_start "$WORK" --log "$WORK/queries.log" ||
+    { echo "FAIL: faultdns did not start"; exit 1; }
+PORT=$FD_PORT
 D=$RUN.fault.test
 HI=$((T + 1000))	# a timeout ends by then (scheduling slack)
 

@@ -25,61 +25,38 @@ set -u
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib/common.sh"
 
 HALLMARKD=$top_builddir/hallmarkd
 MILTERC=$top_srcdir/tests/tools/milterc.py
-FAULTDNS=$top_srcdir/tests/dns/faultdns
 QT=1000			# query timeout (ms)
 BUDGET=1500		# per-message DNS budget (ms)
 SLACK=1500		# scheduling slack on a loaded machine (ms)
 fails=0
-WORK=
 FD_PID=
 HM_PID=
 D=m$$.fault.test	# unique per run: nothing comes from a cache
 
-missing() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: $1 is missing (CI=true)"
-		exit 1
-	fi
-	echo "SKIP: $1 is missing"
-	exit 77
-}
-
-cleanup() {
-	[ -n "$HM_PID" ] && kill "$HM_PID" 2>/dev/null && wait "$HM_PID" 2>/dev/null
-	[ -n "$FD_PID" ] && kill "$FD_PID" 2>/dev/null
-	[ -n "$WORK" ] && rm -rf "$WORK"
-}
-
-ok() { echo "ok: $1"; }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
+# cleanup - stop what this test started (work_dir's EXIT trap calls it)
+cleanup() { stop "$HM_PID" "$FD_PID"; }
 
 [ -x "$HALLMARKD" ] || missing "hallmarkd (run make first)"
 [ -x /usr/bin/python3 ] || missing /usr/bin/python3
 /usr/bin/python3 -c 'import dkim' 2>/dev/null || missing python3-dkim
 command -v openssl >/dev/null || missing openssl
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/hm-dnsmatrix.XXXXXX") || exit 1
-trap cleanup EXIT
+work_dir dnsmatrix
 
 # a DKIM key pair: the private key signs here, faultdns serves the public
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 \
     -out "$WORK/k.pem" 2>/dev/null || { echo "FAIL: openssl genpkey"; exit 1; }
-pub=$(openssl pkey -in "$WORK/k.pem" -pubout -outform DER 2>/dev/null | base64 -w0)
 
-/usr/bin/python3 "$FAULTDNS" --port-file "$WORK/port" --log "$WORK/queries.log" \
-    --dkim-key "v=DKIM1; k=rsa; p=$pub" &
-FD_PID=$!
-for _ in $(seq 50); do
-	[ -s "$WORK/port" ] && break
-	sleep 0.1
-done
-[ -s "$WORK/port" ] || { echo "FAIL: faultdns did not start"; exit 1; }
-DNS_PORT=$(cat "$WORK/port")
+faultdns_start "$WORK" --log "$WORK/queries.log" \
+    --dkim-key "$(dkim_txt "$WORK/k.pem")" ||
+    { echo "FAIL: faultdns did not start"; exit 1; }
+DNS_PORT=$FD_PORT
 
-HM_PORT=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+HM_PORT=$(free_port)
 SOCK="inet:$HM_PORT@127.0.0.1"
 cat >"$WORK/h.conf" <<EOC
 socket = "$SOCK";
@@ -92,11 +69,7 @@ dmarc = { on_temperror = "tempfail"; on_reject = "reject"; };
 EOC
 "$HALLMARKD" -f -c "$WORK/h.conf" 2>"$WORK/hallmarkd.log" &
 HM_PID=$!
-for _ in $(seq 100); do
-	grep -q "listening on" "$WORK/hallmarkd.log" && break
-	sleep 0.1
-done
-grep -q "listening on" "$WORK/hallmarkd.log" ||
+wait_listening "$WORK/hallmarkd.log" "$HM_PID" ||
     { echo "FAIL: hallmarkd did not start"; cat "$WORK/hallmarkd.log"; exit 1; }
 
 # msg I FROMDOMAIN [DKIM-SELECTOR] - message file I (signed by

@@ -30,22 +30,14 @@ set -u
 HALLMARK=${HALLMARK:-$top_builddir/hallmark}
 HM_SIGN=${HM_SIGN:-$top_builddir/tests/tools/hm-sign}
 D=kg.example
+. "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/nsd.sh"
 
 # inner - inside the namespace: NSD on port 53, dkimverify each message;
 # $2 = work directory; prints "NAME pass|fail" lines
 if [ "${1:-}" = "--inner" ]; then
 	W=$2
-	ip link set lo up || exit 1
-	echo "nameserver 127.0.0.1" >"$W/resolv.conf"
-	mount --bind "$W/resolv.conf" /etc/resolv.conf || exit 1
-	NSD_DIR=$W/nsd53
-	NSD_PORT=53
-	mkdir -p "$NSD_DIR"
-	nsd_write_conf "$W/zones" || exit 1
-	"$(nsd_bin nsd)" -d -c "$NSD_DIR/nsd.conf" >"$NSD_DIR/stderr.log" 2>&1 &
-	NSD_PID=$!
-	nsd_wait_up || { cat "$NSD_DIR/stderr.log"; exit 1; }
+	nsd_start_resolver "$W" "$W/zones" || exit 1
 	for m in "$W"/signed/*.eml; do
 		if /usr/bin/python3 /usr/bin/dkimverify <"$m" >"$m.out" 2>&1
 		then echo "dkimverify $(basename "$m") pass"
@@ -54,22 +46,16 @@ if [ "${1:-}" = "--inner" ]; then
 		then echo "opendkim-testmsg $(basename "$m") pass"
 		else echo "opendkim-testmsg $(basename "$m") fail"; fi
 	done
-	kill "$NSD_PID"
-	wait "$NSD_PID" 2>/dev/null
+	nsd_stop
 	exit 0
 fi
 
-skip() {
-	echo "skip: $*"
-	[ "${CI:-}" = true ] && exit 1
-	exit 77
-}
 for t in opendkim-testkey opendkim-testmsg /usr/bin/dkimverify unshare nsd-checkzone; do
 	command -v "$t" >/dev/null 2>&1 || [ -x "/usr/sbin/$t" ] ||
-	    skip "no $t"
+	    missing "$t"
 done
-nsd_available || skip "no nsd/dig"
-unshare -rmn true 2>/dev/null || skip "no user namespaces"
+nsd_available || missing "nsd or dig"
+unshare -rmn true 2>/dev/null || skip_test "no user namespaces (unshare -rmn)"
 [ -x "$HALLMARK" ] || { echo "no $HALLMARK"; exit 1; }
 [ -x "$HM_SIGN" ] || { echo "no $HM_SIGN (make check builds it)"; exit 1; }
 
@@ -77,8 +63,6 @@ W=$(mktemp -d "${TMPDIR:-/tmp}/hm-keygen.XXXXXX") && W=$(cd "$W" && pwd -P) || e
 trap 'nsd_stop; rm -rf "$W"' EXIT
 mkdir -p "$W/zones" "$W/keys" "$W/signed"
 fails=0
-ok() { echo "ok   $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 # expect RC CMD... - run, compare the exit status; output in $W/out
 expect() {
 	_want=$1
@@ -91,7 +75,7 @@ expect() {
 
 # ---- 1. keygen -------------------------------------------------------
 zone=$W/zones/$D.zone
-printf '$TTL 300\n@ SOA ns hostmaster 1 3600 600 86400 300\n@ NS ns\nns A 127.0.0.1\n' >"$zone"
+zone_head >"$zone"
 umask 022	# keygen must not depend on the caller's umask
 "$HALLMARK" keygen --domain "$D" --selector rsa1 --type rsa --bits 2048 \
     --output "$W/keys/rsa.pem" >"$W/rsa.out" || bad "keygen rsa"

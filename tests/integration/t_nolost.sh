@@ -22,23 +22,16 @@ set -eu
 
 N=${HM_NOLOST_N:-150}
 LOAD=$top_srcdir/tests/tools/smtpload.py
-FAULTDNS=$top_srcdir/tests/dns/faultdns
 D=nl$$.fault.test
 
 rig_init nolost
 [ -x /usr/bin/python3 ] || rig_skip "/usr/bin/python3 not found"
 
 # faultdns on a free port, stopped at exit
-/usr/bin/python3 "$FAULTDNS" --port-file "$RIG_DIR/dnsport" &
-FD_PID=$!
-rig_on_exit 'kill $FD_PID 2>/dev/null'
-for _ in $(seq 50); do
-	[ -s "$RIG_DIR/dnsport" ] && break
-	sleep 0.1
-done
-[ -s "$RIG_DIR/dnsport" ] || fail "faultdns did not start"
+faultdns_start "$RIG_DIR" || fail "faultdns did not start"
+rig_on_exit 'stop $FD_PID'
 
-hm_start "dns = { forwarders = [\"127.0.0.1@$(cat "$RIG_DIR/dnsport")\"]; query_timeout_ms = 1000; };
+hm_start "dns = { forwarders = [\"127.0.0.1@$FD_PORT\"]; query_timeout_ms = 1000; };
 dmarc = { on_temperror = \"tempfail\"; quarantine_by = \"hold\"; };"
 pf_start
 

@@ -17,35 +17,17 @@ set -u
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib/common.sh"
 
 HALLMARKD=$top_builddir/hallmarkd
 MILTERC=$top_srcdir/tests/tools/milterc.py
 RUNAS=nobody
 fails=0
-WORK=
 PIDS=
 
-missing() {
-	if [ "${CI:-}" = true ]; then
-		echo "FAIL: $1 is missing (CI=true)"
-		exit 1
-	fi
-	echo "SKIP: $1 is missing"
-	exit 77
-}
-
-cleanup() {
-	for p in $PIDS; do kill "$p" 2>/dev/null; done
-	for p in $PIDS; do wait "$p" 2>/dev/null; done
-	[ -n "$WORK" ] && rm -rf "$WORK"
-}
-
-ok() { echo "ok: $1"; }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
-
-free_port() {
-	/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+# cleanup - stop every hallmarkd started (work_dir's EXIT trap calls it)
+# shellcheck disable=SC2086
+cleanup() { stop $PIDS; }
 
 # write_conf NAME SOCKET [USER] - a configuration file readable by anyone
 write_conf() {
@@ -71,18 +53,7 @@ start() {
 	"$@" -f -c "$WORK/$_name.conf" 2>"$WORK/$_name.log" &
 	HM_PID=$!
 	PIDS="$PIDS $HM_PID"
-	for _ in $(seq 100); do
-		grep -q "listening on" "$WORK/$_name.log" && return 0
-		kill -0 "$HM_PID" 2>/dev/null || return 1
-		sleep 0.1
-	done
-	return 1
-}
-
-# stop PID - stop hallmarkd and wait for it
-stop() {
-	kill "$1" 2>/dev/null
-	wait "$1" 2>/dev/null
+	wait_listening "$WORK/$_name.log" "$HM_PID"
 }
 
 # ids_are PID UID GID DESC - every thread runs as UID/GID, no capabilities
@@ -123,9 +94,8 @@ serves() {
 id "$RUNAS" >/dev/null 2>&1 || missing "user $RUNAS"
 UID_RUNAS=$(id -u "$RUNAS")
 GID_RUNAS=$(id -g "$RUNAS")
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/hm-privdrop.XXXXXX") || exit 1
+work_dir privdrop
 chmod 755 "$WORK"
-trap cleanup EXIT
 
 if [ "$(id -u)" = 0 ]; then
 	command -v setpriv >/dev/null 2>&1 || missing "setpriv (util-linux)"

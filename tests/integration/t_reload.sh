@@ -26,7 +26,6 @@ set -eu
 
 N=${HM_RELOAD_N:-200}
 LOAD=$top_srcdir/tests/tools/smtpload.py
-FAULTDNS=$top_srcdir/tests/dns/faultdns
 D=rl$$.fault.test
 
 rig_init reload
@@ -34,15 +33,9 @@ rig_init reload
 /usr/bin/python3 -c 'import dkim' 2>/dev/null || rig_skip "python3-dkim not found"
 command -v openssl >/dev/null || rig_skip "openssl not found"
 
-/usr/bin/python3 "$FAULTDNS" --port-file "$RIG_DIR/dnsport" &
-FD_PID=$!
-rig_on_exit 'kill $FD_PID 2>/dev/null'
-for _ in $(seq 50); do
-	[ -s "$RIG_DIR/dnsport" ] && break
-	sleep 0.1
-done
-[ -s "$RIG_DIR/dnsport" ] || fail "faultdns did not start"
-DNS_PORT=$(cat "$RIG_DIR/dnsport")
+faultdns_start "$RIG_DIR" || fail "faultdns did not start"
+rig_on_exit 'stop $FD_PID'
+DNS_PORT=$FD_PORT
 
 # two RSA keys; hallmarkd reads $K (mode 0600)
 K=$RIG_DIR/keys/sign.pem

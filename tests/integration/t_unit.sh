@@ -15,8 +15,7 @@ set -u
 UNIT=$top_srcdir/contrib/hallmarkd.service
 BUILD=$(cd "$top_builddir" && pwd)
 fails=0
-ok() { echo "ok: $1"; }
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
+. "$top_srcdir/tests/lib/common.sh"	# ok, bad
 
 for want in NoNewPrivileges=true ProtectSystem=strict ProtectHome=true \
     PrivateTmp=true PrivateDevices=true ProtectKernelTunables=true \

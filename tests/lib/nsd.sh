@@ -13,6 +13,13 @@
 #                       configured anyway: NSD then answers SERVFAIL for it.
 #   nsd_stop            stop it and remove NSD_DIR (safe to call twice; put
 #                       it in a trap)
+#   nsd_start_resolver DIR ZONEDIR
+#                       only inside a private network and mount namespace
+#                       (unshare -rmn): loopback up, /etc/resolv.conf bound to
+#                       DIR/resolv.conf (nameserver 127.0.0.1), NSD on
+#                       127.0.0.1:53 serving ZONEDIR (NSD_DIR = DIR/nsd53), so
+#                       that tools using the system resolver ask it.  Returns
+#                       non-zero, NSD's messages on stdout, when it cannot.
 #
 # Several tests may run at once: each gets its own port and directory.
 # NSD runs in the foreground (-d) as a child of the test, as the user who
@@ -130,6 +137,20 @@ nsd_start() {
 	echo "nsd.sh: NSD did not start; its log:" >&2
 	cat "$NSD_DIR/stderr.log" "$NSD_DIR/nsd.log" >&2 2>/dev/null
 	return 1
+}
+
+# nsd_start_resolver DIR ZONEDIR - NSD as the system resolver (inside unshare -rmn)
+nsd_start_resolver() {
+	ip link set lo up || return 1
+	echo "nameserver 127.0.0.1" >"$1/resolv.conf"
+	mount --bind "$1/resolv.conf" /etc/resolv.conf || return 1
+	NSD_DIR=$1/nsd53
+	NSD_PORT=53
+	mkdir -p "$NSD_DIR"
+	nsd_write_conf "$2" || return 1
+	"$(nsd_bin nsd)" -d -c "$NSD_DIR/nsd.conf" >"$NSD_DIR/stderr.log" 2>&1 &
+	NSD_PID=$!
+	nsd_wait_up || { cat "$NSD_DIR/stderr.log"; return 1; }
 }
 
 # nsd_stop - stop our NSD (TERM, then KILL after 5 s) and clean up

@@ -18,9 +18,12 @@
 # (rig_dns before hm_start starts tests/lib/nsd.sh's NSD and points hallmarkd's DNS at it.)
 # Needs: root, postfix, smtp-sink, swaks, ss, and for hm_start the built hallmarkd. When one is
 # missing the test is skipped (exit 77), unless CI=true: then it fails (exit 1).
+# It sources tests/lib/common.sh (faultdns_start, stop, zone_txt, ...): the rig's own ok (to
+# stderr, via rig_log) replaces common.sh's; a rig test ends at its first failed check (fail).
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib/common.sh"
 HALLMARKD=${HALLMARKD:-$top_builddir/hallmarkd}
 PF_SBIN=/usr/sbin
 RIG_PORTS=""
@@ -30,15 +33,8 @@ RIG_CLEANUPS=""
 # rig_log - a progress line on stderr (lands in the test's .log file)
 rig_log() { printf '%s [%ss]: %s\n' "${RIG_NAME:-rig}" "$SECONDS" "$*" >&2; }
 
-# rig_skip - a missing prerequisite: skip (77), or fail (1) in CI
-rig_skip() {
-	if [ "${CI:-}" = true ]; then
-		rig_log "FAIL (CI=true, prerequisite missing): $*"
-		exit 1
-	fi
-	rig_log "SKIP: $*"
-	exit 77
-}
+# rig_skip - a missing prerequisite: skip (77), or fail (1) in CI (common.sh's skip_test)
+rig_skip() { skip_test "${RIG_NAME:-rig}: $*" >&2; }
 
 # rig_require - skip unless root and the rig's programs are present
 rig_require() {
@@ -110,8 +106,8 @@ rig_dump_logs() {
 # port_free PORT - true when nothing listens on 127.0.0.1:PORT (TCP)
 port_free() { [ -z "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]; }
 
-# free_port VAR - set VAR to a free loopback TCP port not handed out before in this test
-free_port() {
+# rig_free_port VAR - set VAR to a free loopback TCP port not handed out before in this test
+rig_free_port() {
 	local p i
 	for i in $(seq 1 200); do
 		p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 12768 ))
@@ -190,7 +186,7 @@ hm_start() {
 	HM_LOG=$RIG_DIR/hm/hallmarkd.log
 	local try
 	for try in 1 2 3; do
-		free_port HM_PORT
+		rig_free_port HM_PORT
 		hm_config "${1:-}" > "$HM_CONF"
 		"$HALLMARKD" -f -c "$HM_CONF" >> "$HM_LOG" 2>&1 &
 		HM_PID=$!
@@ -272,7 +268,7 @@ sink_start() {
 	chown postfix "$SINK_DIR"
 	local try
 	for try in 1 2 3; do
-		free_port SINK_PORT
+		rig_free_port SINK_PORT
 		# -u: drop to postfix after bind; -d: one dump file per transaction
 		"$PF_SBIN/smtp-sink" -u postfix -h sink.test.example -d "$SINK_DIR/%H%M%S." \
 			"127.0.0.1:$SINK_PORT" 64 >> "$RIG_DIR/sink/sink.log" 2>&1 &
@@ -409,7 +405,7 @@ pf_start() {
 	local try
 	for try in 1 2 3; do
 		# a port taken between the check and master's bind: try another one
-		free_port PF_PORT
+		rig_free_port PF_PORT
 		export PF_PORT
 		pf_master_cf > "$PF_DIR/etc/master.cf"
 		pf_make_queue

@@ -103,17 +103,6 @@ result_name(SPF_result_t r)
 	}
 }
 
-/* exp_ok - explanation check */
-static int
-exp_ok(const char *want, const char *got)
-{
-	if (want == NULL)
-		return 1;
-	if (strcmp(want, "DEFAULT") == 0)
-		return got != NULL && strcmp(got, DEFAULT_EXP) == 0;
-	return got != NULL && str_casecmp(got, want) == 0;
-}
-
 /* query - run one case; returns the result name and explanation copy */
 static const char *
 query(struct suite *s, const struct suite_test *t, char **exp)
@@ -151,7 +140,7 @@ on_test(void *arg, const struct suite_test *t)
 	struct suite *s = arg;
 	char *exp;
 	const char *got = query(s, t, &exp);
-	int ok = suite_result_in(got, t->want) && exp_ok(t->exp, exp);
+	int ok = suite_result_in(got, t->want) && suite_exp_ok(t->exp, exp, DEFAULT_EXP);
 	int inv = strcmp(got, "invalid") == 0 &&
 	    (suite_result_in("temperror", t->want) ||
 	    suite_result_in("permerror", t->want));
@@ -194,18 +183,11 @@ main(int argc, char **argv)
 		on_scenario, on_rr, on_timeout, on_test, on_end
 	};
 	struct suite s;
+	const char *path;
 
 	memset(&s, 0, sizeof(s));
-	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
-		s.verbose = 1;
-		argv++;
-		argc--;
-	}
-	if (argc != 2) {
-		fprintf(stderr, "usage: spf-suite-libspf2 [-v] suite.txt\n");
-		return 2;
-	}
-	if (suite_read(argv[1], &ops, &s) < 0)
+	path = suite_args(argc, argv, "spf-suite-libspf2", &s.verbose);
+	if (path == NULL || suite_read(path, &ops, &s) < 0)
 		return 2;
 	printf("libspf2 %d.%d.%d: %u passed, %u failed\n", SPF_LIB_VERSION_MAJOR,
 	    SPF_LIB_VERSION_MINOR, SPF_LIB_VERSION_PATCH, s.passed, s.failed);

@@ -21,7 +21,6 @@
 #include "dns.h"
 #include "results.h"
 #include "spf_eval.h"
-#include "str.h"
 #include "suite_reader.h"
 
 struct suite {
@@ -91,18 +90,6 @@ on_timeout(void *arg, const char *owner)
 	return s->r == NULL ? -1 : dns_static_fail(s->r, owner, DNS_TIMEOUT);
 }
 
-/* exp_ok - the explanation check described at the top */
-static int
-exp_ok(const char *want, const struct spf_answer *ans)
-{
-	if (want == NULL)
-		return 1;
-	if (strcmp(want, "DEFAULT") == 0)
-		return ans->explanation == NULL;
-	return ans->explanation != NULL &&
-	    str_casecmp(ans->explanation, want) == 0;
-}
-
 /* on_test - run one case */
 static void
 on_test(void *arg, const struct suite_test *t)
@@ -123,7 +110,7 @@ on_test(void *arg, const struct suite_test *t)
 	}
 	spf_eval_check(&req, t->mailfrom, &ans);
 	got = res_spf_name(ans.result);
-	if (suite_result_in(got, t->want) && exp_ok(t->exp, &ans)) {
+	if (suite_result_in(got, t->want) && suite_exp_ok(t->exp, ans.explanation, NULL)) {
 		s->passed++;
 		if (s->verbose)
 			printf("ok   %s: %s (%s)\n", t->name, got, ans.reason);
@@ -155,18 +142,11 @@ main(int argc, char **argv)
 		on_scenario, on_rr, on_timeout, on_test, on_end
 	};
 	struct suite s;
+	const char *path;
 
 	memset(&s, 0, sizeof(s));
-	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
-		s.verbose = 1;
-		argv++;
-		argc--;
-	}
-	if (argc != 2) {
-		fprintf(stderr, "usage: spf-suite [-v] suite.txt\n");
-		return 2;
-	}
-	if (suite_read(argv[1], &ops, &s) < 0)
+	path = suite_args(argc, argv, "spf-suite", &s.verbose);
+	if (path == NULL || suite_read(path, &ops, &s) < 0)
 		return 2;
 	printf("%u passed, %u failed\n", s.passed, s.failed);
 	return s.failed == 0 && s.passed > 0 ? 0 : 1;

@@ -1,7 +1,8 @@
 /*
  * suite_reader.c - the reader of rfc7208-convert.py's line format (see
- * suite_reader.h and the converter for the format).  Test code only:
- * every field is "=" followed by percent-encoded bytes.
+ * suite_reader.h and the converter for the format), and the checks and
+ * command line both suite runners share.  Test code only: every field is
+ * "=" followed by percent-encoded bytes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,4 +158,33 @@ suite_result_in(const char *got, const char *list)
 			p++;
 	}
 	return 0;
+}
+
+/* suite_exp_ok - the explanation check of suite_reader.h */
+int
+suite_exp_ok(const char *want, const char *got, const char *dflt)
+{
+	if (want == NULL)
+		return 1;
+	if (strcmp(want, "DEFAULT") == 0)
+		return dflt == NULL ? got == NULL :
+		    got != NULL && strcmp(got, dflt) == 0;
+	return got != NULL && str_casecmp(got, want) == 0;
+}
+
+/* suite_args - "[-v] suite.txt" */
+const char *
+suite_args(int argc, char **argv, const char *prog, int *verbose)
+{
+	*verbose = 0;
+	if (argc > 1 && strcmp(argv[1], "-v") == 0) {
+		*verbose = 1;
+		argv++;
+		argc--;
+	}
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s [-v] suite.txt\n", prog);
+		return NULL;
+	}
+	return argv[1];
 }
