@@ -487,14 +487,15 @@ load_read(config_t *cfg, int read_ok, const char *what, const char *file,
 struct conf *
 conf_load(const char *file, int check_only, struct conf_err *e)
 {
-	int named = file != NULL && *file != '\0';
+	int named = file != NULL && *file != '\0', read_ok = 1;
 	config_t cfg;
 
 	memset(e, 0, sizeof(*e));
 	config_init(&cfg);
-	return load_read(&cfg, !named ||
-	    config_read_file(&cfg, file) == CONFIG_TRUE, file,
-	    named ? file : NULL, check_only, e);
+	if (named)
+		read_ok = config_read_file(&cfg, file) == CONFIG_TRUE;
+	return load_read(&cfg, read_ok, file, named ? file : NULL, check_only,
+	    e);
 }
 
 /* conf_load_string - a snapshot from text */
