@@ -467,43 +467,47 @@ parse_error(const config_t *cfg, const char *file, struct conf_err *e)
 	}
 }
 
+/* load_read - finish a load: the snapshot from cfg if read_ok, else its
+ * syntax error (what names the text in it); cfg is destroyed either way */
+static struct conf *
+load_read(config_t *cfg, int read_ok, const char *what, const char *file,
+    int check_only, struct conf_err *e)
+{
+	struct conf *c = NULL;
+
+	if (!read_ok)
+		parse_error(cfg, what, e);
+	else
+		c = load_cfg(cfg, file, check_only, e);
+	config_destroy(cfg);
+	return c;
+}
+
 /* conf_load - a snapshot from a file (NULL/"": defaults) */
 struct conf *
 conf_load(const char *file, int check_only, struct conf_err *e)
 {
-	struct conf *c;
+	int named = file != NULL && *file != '\0', read_ok = 1;
 	config_t cfg;
 
 	memset(e, 0, sizeof(*e));
 	config_init(&cfg);
-	if (file != NULL && *file != '\0' &&
-	    config_read_file(&cfg, file) != CONFIG_TRUE) {
-		parse_error(&cfg, file, e);
-		config_destroy(&cfg);
-		return NULL;
-	}
-	c = load_cfg(&cfg, file && *file ? file : NULL, check_only, e);
-	config_destroy(&cfg);
-	return c;
+	if (named)
+		read_ok = config_read_file(&cfg, file) == CONFIG_TRUE;
+	return load_read(&cfg, read_ok, file, named ? file : NULL, check_only,
+	    e);
 }
 
 /* conf_load_string - a snapshot from text */
 struct conf *
 conf_load_string(const char *text, int check_only, struct conf_err *e)
 {
-	struct conf *c;
 	config_t cfg;
 
 	memset(e, 0, sizeof(*e));
 	config_init(&cfg);
-	if (config_read_string(&cfg, text) != CONFIG_TRUE) {
-		parse_error(&cfg, "(string)", e);
-		config_destroy(&cfg);
-		return NULL;
-	}
-	c = load_cfg(&cfg, NULL, check_only, e);
-	config_destroy(&cfg);
-	return c;
+	return load_read(&cfg, config_read_string(&cfg, text) == CONFIG_TRUE,
+	    "(string)", NULL, check_only, e);
 }
 
 /* conf_hold - one more reference */

@@ -47,10 +47,7 @@ dns_result_add(struct dns_result *res, int type, uint16_t pref,
 	rr->type = (uint16_t)type;
 	rr->pref = pref;
 	rr->len = len;
-	rr->data = xmalloc(len + 1);
-	if (len > 0)
-		memcpy(rr->data, data, len);
-	rr->data[len] = '\0';
+	rr->data = xmemdup0(data, len);
 }
 
 /* dns_result_free - free a result and its records */

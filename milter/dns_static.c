@@ -77,10 +77,7 @@ dns_static_add(struct dns_resolver *r, const char *name, int type,
 	rr->type = type;
 	rr->pref = pref;
 	rr->len = len;
-	rr->data = xmalloc(len + 1);
-	if (len > 0)
-		memcpy(rr->data, data, len);
-	rr->data[len] = '\0';
+	rr->data = xmemdup0(data, len);
 	return 0;
 }
 

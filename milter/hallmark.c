@@ -30,6 +30,7 @@
 
 #include "conf.h"
 #include "conf_table.h"
+#include "keyfile.h"
 #include "keygen.h"
 #include "log.h"
 #include "str.h"
@@ -345,7 +346,7 @@ load_conf(const char *file)
 static void
 mode_warning(const char *path, unsigned mode)
 {
-	if ((mode & 077) == 0)
+	if (keyfile_mode_ok(mode))
 		return;
 	fprintf(stderr, "hallmark testkey: warning: %s has mode %04o: "
 	    "readable or writable by group or others; hallmarkd refuses "

@@ -10,7 +10,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,20 +24,6 @@
 #include "keygen.h"
 #include "keytable.h"
 #include "str.h"
-
-/* seterr - format a reason into err; returns -1 */
-static int __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* errtext - strerror_r for errno e */
 static const char *
@@ -107,7 +92,7 @@ keygen_generate(enum keygen_type t, int bits, char *err, size_t errlen)
 
 	if (t == KEYGEN_RSA && (bits < KEYGEN_RSA_MIN_BITS ||
 	    bits > KEYGEN_RSA_MAX_BITS)) {
-		seterr(err, errlen, "RSA key size %d refused: use %d to %d "
+		str_seterr(err, errlen, "RSA key size %d refused: use %d to %d "
 		    "bits (RFC 8301: at least %d)", bits, KEYGEN_RSA_MIN_BITS,
 		    KEYGEN_RSA_MAX_BITS, KEYGEN_RSA_MIN_BITS);
 		return NULL;
@@ -117,7 +102,7 @@ keygen_generate(enum keygen_type t, int bits, char *err, size_t errlen)
 	else
 		pk = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
 	if (pk == NULL)
-		seterr(err, errlen, "OpenSSL could not generate the %s key",
+		str_seterr(err, errlen, "OpenSSL could not generate the %s key",
 		    keygen_k_tag(t));
 	return pk;
 }
@@ -132,7 +117,7 @@ keygen_public_raw(EVP_PKEY *pk, size_t *len, char *err, size_t errlen)
 
 	*len = 0;
 	if (keygen_type_of(pk, &t) < 0) {
-		seterr(err, errlen, "not an RSA or Ed25519 key");
+		str_seterr(err, errlen, "not an RSA or Ed25519 key");
 		return NULL;
 	}
 	if (t == KEYGEN_ED25519) {
@@ -141,7 +126,7 @@ keygen_public_raw(EVP_PKEY *pk, size_t *len, char *err, size_t errlen)
 		if (EVP_PKEY_get_raw_public_key(pk, buf, len) != 1 ||
 		    *len != 32) {
 			free(buf);
-			seterr(err, errlen, "cannot extract the Ed25519 "
+			str_seterr(err, errlen, "cannot extract the Ed25519 "
 			    "public key");
 			return NULL;
 		}
@@ -149,13 +134,13 @@ keygen_public_raw(EVP_PKEY *pk, size_t *len, char *err, size_t errlen)
 	}
 	n = i2d_PUBKEY(pk, NULL);
 	if (n <= 0) {
-		seterr(err, errlen, "cannot encode the RSA public key");
+		str_seterr(err, errlen, "cannot encode the RSA public key");
 		return NULL;
 	}
 	buf = p = xmalloc((size_t)n);
 	if (i2d_PUBKEY(pk, &p) != n) {
 		free(buf);
-		seterr(err, errlen, "cannot encode the RSA public key");
+		str_seterr(err, errlen, "cannot encode the RSA public key");
 		return NULL;
 	}
 	*len = (size_t)n;
@@ -193,16 +178,6 @@ keygen_record(EVP_PKEY *pk, char *err, size_t errlen)
 	return rec;
 }
 
-/* steal - the built string; b is left empty */
-static char *
-steal(struct str *b)
-{
-	char *s = str_steal(b);
-
-	str_free(b);
-	return s;
-}
-
 /* keygen_zone_txt - the record as a zone line, split into strings */
 char *
 keygen_zone_txt(const char *domain, const char *selector,
@@ -225,7 +200,7 @@ keygen_zone_txt(const char *domain, const char *selector,
 		off += n;
 	} while (off < len);
 	str_add(&b, " )\n");
-	return steal(&b);
+	return str_steal(&b);
 }
 
 /* conf_quote - a libconfig string body: '"' and '\\' escaped, control
@@ -241,7 +216,7 @@ conf_quote(const char *s)
 			str_addc(&b, '\\');
 		str_addc(&b, (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s);
 	}
-	return steal(&b);
+	return str_steal(&b);
 }
 
 /* keygen_conf_entry - hallmark.conf lines for the key, as comments */
@@ -339,28 +314,29 @@ keygen_write_key(EVP_PKEY *pk, const char *path, int force, char *err,
 
 	bio = pem_bytes(pk, &pem, &n);
 	if (bio == NULL)
-		return seterr(err, errlen, "cannot encode the private key");
+		return str_seterr(err, errlen, "cannot encode the private key");
 	fd = open_new(path, force, &tmp);
 	if (fd < 0) {
 		int e = errno;
 
 		BIO_free(bio);
 		if (e == EEXIST)
-			return seterr(err, errlen, "%s exists; not overwritten "
+			return str_seterr(err, errlen,
+			    "%s exists; not overwritten "
 			    "(--force replaces it)", path);
-		return seterr(err, errlen, "cannot create %s: %s", path,
+		return str_seterr(err, errlen, "cannot create %s: %s", path,
 		    errtext(e, eb, sizeof(eb)));
 	}
 	/* umask can only have removed bits; make it exactly 0600 */
 	if (fchmod(fd, 0600) < 0 || write_all(fd, pem, n) < 0)
-		rc = seterr(err, errlen, "cannot write %s: %s", path,
+		rc = str_seterr(err, errlen, "cannot write %s: %s", path,
 		    errtext(errno, eb, sizeof(eb)));
 	BIO_free(bio);
 	if (close(fd) < 0 && rc == 0)
-		rc = seterr(err, errlen, "cannot write %s: %s", path,
+		rc = str_seterr(err, errlen, "cannot write %s: %s", path,
 		    errtext(errno, eb, sizeof(eb)));
 	if (rc == 0 && tmp != NULL && rename(tmp, path) < 0)
-		rc = seterr(err, errlen, "cannot replace %s: %s", path,
+		rc = str_seterr(err, errlen, "cannot replace %s: %s", path,
 		    errtext(errno, eb, sizeof(eb)));
 	if (rc < 0)
 		unlink(tmp != NULL ? tmp : path);

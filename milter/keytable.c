@@ -5,26 +5,20 @@
  *
  * Owns: struct keytab and everything in it (names, patterns, EVP_PKEY
  * objects).  Built single-threaded at configuration load, then read-only.
- * Key file bytes are wiped with OPENSSL_cleanse right after parsing; no
- * function here logs, and no message ever contains key material (only
- * file names, modes and key names).
+ * Key files are read, checked and parsed by keyfile.c (which wipes the
+ * bytes); no function here logs, and no message ever contains key
+ * material (only file names, modes and key names).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/pem.h>
 
+#include "keyfile.h"
 #include "keytable.h"
 #include "str.h"
 
-#define KEYFILE_MAX (64 * 1024)
 #define TABLEFILE_MAX (16 * 1024 * 1024)
 
 enum pat_kind {
@@ -53,20 +47,6 @@ struct keytab {
 	size_t nrules;
 	int multiple;
 };
-
-/* seterr - format a message into err */
-static int __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* keytab_alg_name - algorithm tag value */
 const char *
@@ -211,20 +191,22 @@ keytab_add_key(struct keytab *t, const char *name, const char *domain,
 	struct keytab_key *k;
 
 	if (name == NULL || *name == '\0')
-		return seterr(err, errlen, "%s: key without a name", origin);
+		return str_seterr(err, errlen,
+		    "%s: key without a name", origin);
 	if (find_key(t, name) != NULL)
-		return seterr(err, errlen, "%s: key \"%s\" defined twice",
+		return str_seterr(err, errlen, "%s: key \"%s\" defined twice",
 		    origin, name);
 	if (domain == NULL || (!valid_domain(domain) &&
 	    strcmp(domain, KEYTAB_FROM_DOMAIN) != 0))
-		return seterr(err, errlen, "%s: key \"%s\": bad domain \"%s\"",
+		return str_seterr(err, errlen,
+		    "%s: key \"%s\": bad domain \"%s\"",
 		    origin, name, domain ? domain : "");
 	if (selector == NULL || !valid_selector(selector))
-		return seterr(err, errlen,
+		return str_seterr(err, errlen,
 		    "%s: key \"%s\": bad selector \"%s\"", origin, name,
 		    selector ? selector : "");
 	if (key_file == NULL || *key_file == '\0')
-		return seterr(err, errlen, "%s: key \"%s\": no key_file",
+		return str_seterr(err, errlen, "%s: key \"%s\": no key_file",
 		    origin, name);
 	t->keys = xrealloc(t->keys, (t->nkeys + 1) * sizeof(*t->keys));
 	k = &t->keys[t->nkeys++];
@@ -304,21 +286,24 @@ keytab_add_rule(struct keytab *t, const char *pattern,
 	size_t i;
 
 	if (pattern == NULL || classify(pattern, &kind, &norm) < 0)
-		return seterr(err, errlen, "%s: signing_table pattern \"%s\" "
+		return str_seterr(err, errlen,
+		    "%s: signing_table pattern \"%s\" "
 		    "can never match (use \"user@domain\", \"domain\", "
 		    "\"*.domain\" or \"*\")", origin, pattern ? pattern : "");
 	for (i = 0; i < t->nrules; i++) {
 		if (!t->rules[i].opendkim && t->rules[i].kind == kind &&
 		    strcmp(t->rules[i].pattern, norm) == 0) {
 			free(norm);
-			return seterr(err, errlen, "%s: signing_table pattern "
+			return str_seterr(err, errlen,
+			    "%s: signing_table pattern "
 			    "\"%s\" also at %s", origin, pattern,
 			    t->rules[i].origin);
 		}
 	}
 	if (nnames == 0) {
 		free(norm);
-		return seterr(err, errlen, "%s: signing_table pattern \"%s\" "
+		return str_seterr(err, errlen,
+		    "%s: signing_table pattern \"%s\" "
 		    "names no key", origin, pattern);
 	}
 	push_rule(t, kind, norm, pattern, names, nnames, origin);
@@ -387,14 +372,15 @@ keytab_parse_opendkim_keytable(struct keytab *t, const char *text,
 		sel = strchr(rest, ':');
 		file = sel ? strchr(sel + 1, ':') : NULL;
 		if (name == NULL || sel == NULL || file == NULL) {
-			rc = seterr(err, errlen, "%s: expected \"keyname "
+			rc = str_seterr(err, errlen, "%s: expected \"keyname "
 			    "domain:selector:/path/to/key\"", origin);
 			break;
 		}
 		*sel++ = '\0';
 		*file++ = '\0';
 		if (*file != '/' && *file != '.') {
-			rc = seterr(err, errlen, "%s: key data inline in the "
+			rc = str_seterr(err, errlen,
+			    "%s: key data inline in the "
 			    "KeyTable is not supported; put the key in a file "
 			    "and name the file", origin);
 			break;
@@ -428,7 +414,8 @@ plain_rule(struct keytab *t, const char *pat, const char *name,
 	struct keytab_rule *r;
 
 	if (strncmp(pat, "*.", 2) == 0 || classify(pat, &kind, &norm) < 0)
-		return seterr(err, errlen, "%s: SigningTable entry \"%s\" can "
+		return str_seterr(err, errlen,
+		    "%s: SigningTable entry \"%s\" can "
 		    "never match (plain form: address, domain or \"*\"; "
 		    "use refile: for patterns)", origin, pat);
 	r = push_rule(t, kind, norm, pat, names, 1, origin);
@@ -451,12 +438,12 @@ keytab_parse_opendkim_signingtable(struct keytab *t, const char *text,
 		pat = split_ws(&line);
 		name = split_ws(&line);
 		if (pat == NULL || name == NULL || split_ws(&line) != NULL) {
-			rc = seterr(err, errlen,
+			rc = str_seterr(err, errlen,
 			    "%s: expected \"pattern keyname\"", origin);
 		} else if (!refile) {
 			rc = plain_rule(t, pat, name, origin, err, errlen);
 		} else if (!glob_ok(pat)) {
-			rc = seterr(err, errlen, "%s: bad pattern", origin);
+			rc = str_seterr(err, errlen, "%s: bad pattern", origin);
 		} else {
 			const char *names[1] = { name };
 			char *norm = xstrdup(pat);
@@ -488,14 +475,14 @@ keytab_read_file(const char *spec, const char **path, int *refile,
 		spec += 5;
 	} else if (strchr(spec, ':') != NULL && spec[0] != '/' &&
 	    spec[0] != '.') {
-		seterr(err, errlen, "%s: only file: and refile: tables are "
+		str_seterr(err, errlen, "%s: only file: and refile: tables are "
 		    "supported", spec);
 		return NULL;
 	}
 	*path = spec;
 	f = fopen(spec, "r");
 	if (f == NULL) {
-		seterr(err, errlen, "%s: cannot open: %m", spec);
+		str_seterr(err, errlen, "%s: cannot open: %m", spec);
 		return NULL;
 	}
 	str_init(&b);
@@ -505,7 +492,8 @@ keytab_read_file(const char *spec, const char **path, int *refile,
 	fclose(f);
 	if (b.len >= TABLEFILE_MAX || strlen(b.s) != b.len) {
 		str_free(&b);
-		seterr(err, errlen, "%s: too large or contains NUL bytes", spec);
+		str_seterr(err, errlen,
+		    "%s: too large or contains NUL bytes", spec);
 		return NULL;
 	}
 	{
@@ -530,105 +518,14 @@ keytab_resolve(struct keytab *t, char *err, size_t errlen)
 		for (j = 0; j < r->nnames; j++) {
 			r->keys[j] = find_key(t, r->names[j]);
 			if (r->keys[j] == NULL)
-				return seterr(err, errlen, "%s: signing table "
+				return str_seterr(err, errlen,
+				    "%s: signing table "
 				    "pattern \"%s\" names key \"%s\", which is "
 				    "not in the key table", r->origin, r->text,
 				    r->names[j]);
 			r->keys[j]->used = 1;
 		}
 	}
-	return 0;
-}
-
-/* keytab_parse_key - PEM (PKCS#8 or traditional) private key bytes */
-EVP_PKEY *
-keytab_parse_key(const void *pem, size_t len)
-{
-	BIO *bio;
-	EVP_PKEY *pk;
-
-	if (len > KEYFILE_MAX)
-		return NULL;
-	bio = BIO_new_mem_buf(pem, (int)len);
-	if (bio == NULL)
-		return NULL;
-	pk = PEM_read_bio_PrivateKey(bio, NULL, NULL, (void *)"");
-	BIO_free(bio);
-	return pk;
-}
-
-/* read_secret - read an open key file into a buffer the caller wipes */
-static ssize_t
-read_secret(int fd, unsigned char *buf, size_t cap)
-{
-	size_t n = 0;
-	ssize_t r;
-
-	while (n < cap) {
-		r = read(fd, buf + n, cap - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -1;
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	return (ssize_t)n;
-}
-
-/* keytab_read_key_fd - read and parse the private key of an open file;
- * the bytes read are wiped; NULL with *why set when it cannot */
-EVP_PKEY *
-keytab_read_key_fd(int fd, const char **why)
-{
-	unsigned char *buf = xmalloc(KEYFILE_MAX + 1);
-	EVP_PKEY *pk = NULL;
-	ssize_t n = read_secret(fd, buf, KEYFILE_MAX + 1);
-
-	if (n >= 0 && n <= KEYFILE_MAX)
-		pk = keytab_parse_key(buf, (size_t)n);
-	OPENSSL_cleanse(buf, KEYFILE_MAX + 1);
-	free(buf);
-	if (n < 0)
-		*why = "read error";
-	else if (n > KEYFILE_MAX)
-		*why = "too large for a key file";
-	else if (pk == NULL)
-		*why = "not a PEM private key (RSA or Ed25519) that can be "
-		    "parsed";
-	return pk;
-}
-
-/* keytab_load_key_file - checked read and parse of one key file */
-int
-keytab_load_key_file(const char *path, EVP_PKEY **pkey, char *err,
-    size_t errlen)
-{
-	const char *why = "?";
-	struct stat st;
-	int fd;
-
-	*pkey = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0)
-		return seterr(err, errlen, "key file %s: cannot open: %m",
-		    path);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return seterr(err, errlen, "key file %s: not a regular file",
-		    path);
-	}
-	if ((st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		close(fd);
-		return seterr(err, errlen, "key file %s: mode %04o gives "
-		    "access to group or others; refused (chmod 600 it)", path,
-		    (unsigned)(st.st_mode & 07777));
-	}
-	*pkey = keytab_read_key_fd(fd, &why);
-	close(fd);
-	if (*pkey == NULL)
-		return seterr(err, errlen, "key file %s: %s", path, why);
 	return 0;
 }
 
@@ -660,16 +557,17 @@ load_one(struct keytab_key *k, const char *basedir, char *err, size_t errlen)
 		path = xasprintf("%s/%s", basedir, k->key_file);
 	else
 		path = xstrdup(k->key_file);
-	rc = keytab_load_key_file(path, &k->pkey, err, errlen);
+	rc = keyfile_load(path, &k->pkey, err, errlen);
 	if (rc == 0 && key_type(k->pkey, &alg, &bits) < 0)
-		rc = seterr(err, errlen, "key file %s: key type not usable "
+		rc = str_seterr(err, errlen, "key file %s: key type not usable "
 		    "for DKIM (need RSA or Ed25519)", path);
 	else if (rc == 0 && k->alg != KEYTAB_ALG_AUTO && k->alg != alg)
-		rc = seterr(err, errlen, "key \"%s\": algorithm %s but %s is "
+		rc = str_seterr(err, errlen,
+		    "key \"%s\": algorithm %s but %s is "
 		    "a%s key", k->name, keytab_alg_name(k->alg), path,
 		    alg == KEYTAB_ALG_RSA_SHA256 ? "n RSA" : "n Ed25519");
 	else if (rc == 0 && alg == KEYTAB_ALG_RSA_SHA256 && bits < 1024)
-		rc = seterr(err, errlen, "key file %s: RSA key of %d bits; "
+		rc = str_seterr(err, errlen, "key file %s: RSA key of %d bits; "
 		    "RFC 8301 requires at least 1024", path, bits);
 	if (rc == 0) {
 		k->alg = alg;
@@ -691,7 +589,8 @@ keytab_load_keys(struct keytab *t, const char *basedir, char *err,
 		if (t->keys[i].pkey != NULL)
 			continue;
 		if (load_one(&t->keys[i], basedir, sub, sizeof(sub)) < 0)
-			return seterr(err, errlen, "%s: %s", t->keys[i].origin,
+			return str_seterr(err, errlen,
+			    "%s: %s", t->keys[i].origin,
 			    sub);
 	}
 	return 0;

@@ -20,11 +20,10 @@
  * multiple_signatures is set).  Native rules are tried before OpenDKIM ones.
  *
  * Lifecycle: built and loaded once per configuration load (start, SIGHUP);
- * private keys are parsed once into EVP_PKEY objects; afterwards the table
+ * private keys are parsed once into EVP_PKEY objects (keyfile.h: mode
+ * checks, bytes wiped as soon as they are parsed); afterwards the table
  * is immutable and shared read-only by all threads.  keytab_free() frees
- * everything; private key bytes read from files are wiped
- * (OPENSSL_cleanse) as soon as they are parsed, and OpenSSL clears the
- * key objects when they are freed.
+ * everything, and OpenSSL clears the key objects when they are freed.
  *
  * Errors: every loading function returns 0, or -1 with a one-line message
  * in err ("file:line: what is wrong").  keytab_lookup() is pure.
@@ -100,18 +99,9 @@ char *keytab_read_file(const char *spec, const char **path, int *refile,
  * key is an error */
 int keytab_resolve(struct keytab *t, char *err, size_t errlen);
 
-/* keytab_load_key_file - read, permission-check and parse one private key
- * file (refused: not a regular file, readable or writable by group or
- * others, unparsable); *pkey on success */
-int keytab_load_key_file(const char *path, EVP_PKEY **pkey, char *err,
-    size_t errlen);
-/* keytab_parse_key - parse PEM private key bytes (pure) */
-EVP_PKEY *keytab_parse_key(const void *pem, size_t len);
-/* keytab_read_key_fd - read (64 KB at most) and parse the private key of an
- * open file, wiping the bytes read; NULL with *why (static text) if not */
-EVP_PKEY *keytab_read_key_fd(int fd, const char **why);
-/* keytab_load_keys - load every key's file (relative paths are taken
- * from basedir when not NULL) and check its type against alg */
+/* keytab_load_keys - load every key's file with keyfile_load (relative
+ * paths are taken from basedir when not NULL) and check its type against
+ * alg */
 int keytab_load_keys(struct keytab *t, const char *basedir, char *err,
     size_t errlen);
 

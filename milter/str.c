@@ -5,6 +5,7 @@
  * Thread-safe: no shared state.  Allocation failure aborts the process
  * after writing one line to stderr (see str.h for why).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,21 @@ xrealloc(void *p, size_t n)
 
 	if (q == NULL)
 		oom(n);
+	return q;
+}
+
+/* xmemdup0 - n bytes and a NUL, or die */
+void *
+xmemdup0(const void *p, size_t n)
+{
+	unsigned char *q;
+
+	if (n == SIZE_MAX)
+		oom(n);
+	q = xmalloc(n + 1);
+	if (n > 0)
+		memcpy(q, p, n);
+	q[n] = '\0';
 	return q;
 }
 
@@ -291,4 +307,18 @@ str_wipe_free(void *p, size_t n)
 		return;
 	explicit_bzero(p, n);
 	free(p);
+}
+
+/* str_seterr - format into err; -1 */
+int
+str_seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err != NULL && errlen > 0) {
+		va_start(ap, fmt);
+		vsnprintf(err, errlen, fmt, ap);
+		va_end(ap);
+	}
+	return -1;
 }

@@ -19,6 +19,8 @@ void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
 char *xstrndup(const char *s, size_t n);
+/* xmemdup0 - copy of n bytes (NULs allowed) with a NUL added after them */
+void *xmemdup0(const void *p, size_t n);
 char *xasprintf(const char *fmt, ...)
     __attribute__((format(printf, 1, 2)));
 
@@ -49,6 +51,12 @@ int str_ncasecmp(const char *a, const char *b, size_t n);
 void str_lower(char *s);
 /* str_strip - trim ASCII white space (SP, HTAB, CR, LF) both ends, in place */
 char *str_strip(char *s);
+
+/* str_seterr - format a message into err (if err is not NULL and errlen
+ * > 0); always returns -1, so that "return str_seterr(...)" reports a
+ * failure in one line.  %m works (errno is read before anything changes it) */
+int str_seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* str_wipe - overwrite secret memory (not optimised away) and free it */
 void str_wipe_free(void *p, size_t n);

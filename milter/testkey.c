@@ -4,41 +4,23 @@
  *
  * Owns: the struct testkey_rec strings it allocates (testkey_rec_free)
  * and, for the caller, the EVP_PKEY returned by testkey_read_key.  The key
- * file is read, parsed and wiped by keytable.c (keytab_read_key_fd), the
- * same code hallmarkd loads keys with.
+ * file is opened, read, parsed and wiped by keyfile.c, the same code
+ * hallmarkd loads keys with.
  * DNS goes through dns.h only (the resolver the configuration describes).
  */
-#include <errno.h>
-#include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
 #include "dns.h"
+#include "keyfile.h"
 #include "keygen.h"
-#include "keytable.h"
 #include "str.h"
 #include "testkey.h"
-
-/* seterr - format a reason into err; returns -1 */
-static int __attribute__((format(printf, 3, 4)))
-seterr(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (err != NULL && errlen > 0) {
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return -1;
-}
 
 /* is_wsp - folding white space inside a tag list */
 static int
@@ -138,27 +120,29 @@ one_tag(struct testkey_rec *r, const char *b, const char *e, int i,
 	char **slot;
 
 	if (eq == NULL)
-		return seterr(err, errlen, "tag without '=' in the key record");
+		return str_seterr(err, errlen,
+		    "tag without '=' in the key record");
 	trim(&nb, &ne);
 	vb = eq + 1;
 	trim(&vb, &ve);
 	if (!valid_tag_name(nb, ne))
-		return seterr(err, errlen, "bad tag name in the key record");
+		return str_seterr(err, errlen,
+		    "bad tag name in the key record");
 	if (ne - nb == 1 && *nb == 'p') {
 		if (*have_p)
-			return seterr(err, errlen, "tag p= appears twice");
+			return str_seterr(err, errlen, "tag p= appears twice");
 		*have_p = 1;
 		if (b64_value(vb, ve, &r->p, &r->plen) < 0)
-			return seterr(err, errlen, "p= is not base64");
+			return str_seterr(err, errlen, "p= is not base64");
 		return 0;
 	}
 	slot = tag_slot(r, nb, (size_t)(ne - nb));
 	if (slot == NULL)
 		return 0;	/* unknown tags are ignored (RFC 6376 3.2) */
 	if (*slot != NULL)
-		return seterr(err, errlen, "tag %c= appears twice", *nb);
+		return str_seterr(err, errlen, "tag %c= appears twice", *nb);
 	if (*nb == 'v' && i != 0)
-		return seterr(err, errlen, "v= is not the first tag");
+		return str_seterr(err, errlen, "v= is not the first tag");
 	*slot = xstrndup(vb, (size_t)(ve - vb));
 	return 0;
 }
@@ -173,7 +157,7 @@ testkey_parse_record(const char *txt, size_t len, struct testkey_rec *r,
 
 	memset(r, 0, sizeof(*r));
 	if (memchr(txt, '\0', len) != NULL)
-		return seterr(err, errlen, "NUL byte in the key record");
+		return str_seterr(err, errlen, "NUL byte in the key record");
 	while (p < end) {
 		semi = memchr(p, ';', (size_t)(end - p));
 		b = p;
@@ -186,10 +170,11 @@ testkey_parse_record(const char *txt, size_t len, struct testkey_rec *r,
 			return -1;
 	}
 	if (r->v != NULL && strcmp(r->v, "DKIM1") != 0)
-		return seterr(err, errlen, "v=%s is not DKIM1",
+		return str_seterr(err, errlen, "v=%s is not DKIM1",
 		    strlen(r->v) < 20 ? r->v : "(long)");
 	if (!have_p)
-		return seterr(err, errlen, "no p= tag: not a DKIM key record");
+		return str_seterr(err, errlen,
+		    "no p= tag: not a DKIM key record");
 	return 0;
 }
 
@@ -270,20 +255,22 @@ usable(const struct testkey_rec *r, enum keygen_type t, EVP_PKEY *priv,
 	enum keygen_type kt;
 
 	if (keygen_type_parse(k, &kt) < 0)
-		return seterr(why, whylen, "k=%s is not a key type hallmark "
+		return str_seterr(why, whylen,
+		    "k=%s is not a key type hallmark "
 		    "knows (rsa, ed25519)", strlen(k) < 20 ? k : "(long)");
 	if (kt != t)
-		return seterr(why, whylen, "published k=%s, but the private "
+		return str_seterr(why, whylen,
+		    "published k=%s, but the private "
 		    "key is %s", keygen_k_tag(kt),
 		    t == KEYGEN_RSA ? "RSA" : "Ed25519");
 	if (r->plen == 0)
-		return seterr(why, whylen, "the key is revoked (empty p=)");
+		return str_seterr(why, whylen, "the key is revoked (empty p=)");
 	if (r->h != NULL && !list_has(r->h, "sha256"))
-		return seterr(why, whylen, "h= does not allow sha256");
+		return str_seterr(why, whylen, "h= does not allow sha256");
 	if (r->s != NULL && !list_has(r->s, "*") && !list_has(r->s, "email"))
-		return seterr(why, whylen, "s= does not allow email");
+		return str_seterr(why, whylen, "s= does not allow email");
 	if (t == KEYGEN_RSA && EVP_PKEY_get_bits(priv) < KEYGEN_RSA_MIN_BITS)
-		return seterr(why, whylen, "RSA key of %d bits: verifiers "
+		return str_seterr(why, whylen, "RSA key of %d bits: verifiers "
 		    "reject keys below %d (RFC 8301)", EVP_PKEY_get_bits(priv),
 		    KEYGEN_RSA_MIN_BITS);
 	return 0;
@@ -299,7 +286,7 @@ testkey_match(EVP_PKEY *priv, const struct testkey_rec *r, char *why,
 	int eq;
 
 	if (keygen_type_of(priv, &t) < 0) {
-		seterr(why, whylen, "the private key is neither RSA nor "
+		str_seterr(why, whylen, "the private key is neither RSA nor "
 		    "Ed25519");
 		return TESTKEY_MISMATCH;
 	}
@@ -307,14 +294,15 @@ testkey_match(EVP_PKEY *priv, const struct testkey_rec *r, char *why,
 		return TESTKEY_MISMATCH;
 	pub = public_key(r, t);
 	if (pub == NULL) {
-		seterr(why, whylen, "p= is not a valid %s public key",
+		str_seterr(why, whylen, "p= is not a valid %s public key",
 		    t == KEYGEN_RSA ? "RSA" : "Ed25519");
 		return TESTKEY_MISMATCH;
 	}
 	eq = EVP_PKEY_eq(priv, pub);
 	EVP_PKEY_free(pub);
 	if (eq != 1) {
-		seterr(why, whylen, "the published public key is not the one "
+		str_seterr(why, whylen,
+		    "the published public key is not the one "
 		    "of this private key");
 		return TESTKEY_MISMATCH;
 	}
@@ -330,27 +318,16 @@ EVP_PKEY *
 testkey_read_key(const char *path, unsigned *mode, char *err, size_t errlen)
 {
 	const char *why = "?";
-	struct stat st;
 	EVP_PKEY *pk;
-	char eb[128];
 	int fd;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		seterr(err, errlen, "%s: %s", path,
-		    strerror_r(errno, eb, sizeof(eb)));
+	fd = keyfile_open(path, mode, err, errlen);
+	if (fd < 0)
 		return NULL;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		seterr(err, errlen, "%s: not a regular file", path);
-		return NULL;
-	}
-	*mode = (unsigned)(st.st_mode & 07777);
-	pk = keytab_read_key_fd(fd, &why);
+	pk = keyfile_read_fd(fd, &why);
 	close(fd);
 	if (pk == NULL)
-		seterr(err, errlen, "%s: %s", path, why);
+		str_seterr(err, errlen, "%s: %s", path, why);
 	return pk;
 }
 
@@ -374,10 +351,10 @@ check_records(const struct dns_result *res, EVP_PKEY *priv, int *testing,
 		testkey_rec_free(&rec);
 		if (m != TESTKEY_MATCH) {
 			if (res->nrr > 1)
-				seterr(why, whylen, "record %zu of %zu: %s",
+				str_seterr(why, whylen, "record %zu of %zu: %s",
 				    i + 1, res->nrr, sub);
 			else
-				seterr(why, whylen, "%s", sub);
+				str_seterr(why, whylen, "%s", sub);
 			return TESTKEY_MISMATCH;
 		}
 	}
@@ -402,11 +379,11 @@ testkey_check(struct dns_resolver *r, const char *domain,
 	if (res->status == DNS_OK && res->nrr > 0) {
 		rc = check_records(res, priv, testing, why, whylen);
 	} else if (dns_is_void(res->status)) {
-		seterr(why, whylen, "no key published: %s TXT: %s", name,
+		str_seterr(why, whylen, "no key published: %s TXT: %s", name,
 		    dns_status_name(res->status));
 		rc = TESTKEY_MISMATCH;
 	} else {
-		seterr(why, whylen, "DNS lookup of %s TXT failed: %s%s%s",
+		str_seterr(why, whylen, "DNS lookup of %s TXT failed: %s%s%s",
 		    name, dns_status_name(res->status),
 		    res->why != NULL ? ": " : "",
 		    res->why != NULL ? res->why : "");

@@ -19,6 +19,7 @@
 #include "ctx.h"
 #include "dkim_canon.h"
 #include "dkim_sign.h"
+#include "keyfile.h"
 #include "keytable.h"
 #include "str.h"
 
@@ -141,7 +142,7 @@ main(int argc, char **argv)
 	k.name = "cli";
 	k.domain = (char *)dom;
 	k.selector = (char *)sel;
-	if (keytab_load_key_file(keyfile, &k.pkey, err, sizeof(err)) < 0) {
+	if (keyfile_load(keyfile, &k.pkey, err, sizeof(err)) < 0) {
 		fprintf(stderr, "hm-sign: %s\n", err);
 		return 1;
 	}

@@ -20,8 +20,8 @@
 #include <openssl/x509.h>
 
 #include "conf.h"
+#include "keyfile.h"
 #include "keygen.h"
-#include "keytable.h"
 #include "str.h"
 
 /* RFC 8463 appendix A.2: the Ed25519 example key and its DNS record */
@@ -79,16 +79,6 @@ rfc8463_key(void)
 	return pk;
 }
 
-/* steal - str_steal, and free the fresh buffer it leaves */
-static char *
-steal(struct str *b)
-{
-	char *s = str_steal(b);
-
-	str_free(b);
-	return s;
-}
-
 /* strings_of - the quoted strings of zone text, joined; counts and checks
  * each length */
 static char *
@@ -109,7 +99,7 @@ strings_of(const char *zone, size_t *count, size_t *maxlen, size_t *lastlen)
 			*maxlen = *lastlen;
 		p = q + 1;
 	}
-	return steal(&b);
+	return str_steal(&b);
 }
 
 /* split_case - a record of len bytes split at chunk: count and sizes */
@@ -253,7 +243,7 @@ parses_as(const char *path, EVP_PKEY *pk)
 {
 	size_t n;
 	char *pem = read_file(path, &n);
-	EVP_PKEY *back = keytab_parse_key(pem, n);
+	EVP_PKEY *back = keyfile_parse(pem, n);
 
 	assert_non_null(back);
 	assert_int_equal(EVP_PKEY_eq(back, pk), 1);
@@ -342,7 +332,7 @@ uncomment(const char *entry, const char *first)
 			break;
 		p = nl + 6;
 	}
-	return steal(&b);
+	return str_steal(&b);
 }
 
 static void

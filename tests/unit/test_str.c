@@ -56,6 +56,30 @@ test_str_steal(void **state)
 	free(s3);
 }
 
+/* xmemdup0 copies bytes, NULs included, and ends them with one;
+ * str_seterr formats into the buffer it is given and always says -1 */
+static void
+test_memdup_seterr(void **state)
+{
+	unsigned char *p = xmemdup0("a\0b", 3);
+	char err[16];
+	char *e;
+
+	assert_memory_equal(p, "a\0b\0", 4);
+	free(p);
+	p = xmemdup0(NULL, 0);
+	assert_int_equal(p[0], '\0');
+	free(p);
+	assert_int_equal(str_seterr(err, sizeof(err), "%s=%d", "x", 42), -1);
+	assert_string_equal(err, "x=42");
+	assert_int_equal(str_seterr(err, 4, "%s", "truncated"), -1);
+	assert_string_equal(err, "tru");
+	assert_int_equal(str_seterr(NULL, 0, "%s", "nowhere"), -1);
+	e = err;
+	assert_int_equal(str_seterr(e, 0, "%s", "untouched"), -1);
+	assert_string_equal(err, "tru");
+}
+
 static void
 test_parse_u64(void **state)
 {
@@ -105,6 +129,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_str_grows),
 		cmocka_unit_test(test_str_steal),
+		cmocka_unit_test(test_memdup_seterr),
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_case_and_strip),
 		cmocka_unit_test(test_printable),
