@@ -408,8 +408,8 @@ cb_eom(SMFICTX *ctx)
 		    "temporary local problem, try again later");
 	if (m->verdict.action != VERDICT_REJECT &&
 	    m->verdict.action != VERDICT_TEMPFAIL && edit_headers(ctx, m) < 0)
-		log_qid(LOG_LVL_WARN, m->qid, "header changes were refused "
-		    "by the MTA");
+		log_qid(LOG_LVL_WARN, m->qid, "header changes failed: the "
+		    "MTA refused them or closed the connection");
 	rc = apply_verdict(ctx, m);
 	log_summary(m);
 	msg_end(c);
