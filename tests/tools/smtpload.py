@@ -11,6 +11,9 @@ Usage: smtpload.py PORT COUNT CONCURRENCY SPEC...
   DATA was accepted, before the final dot).
   SMTPLOAD_PAUSE_MS (environment): pause of each worker between its
   transactions (default 0).
+  SMTPLOAD_UNTIL_FILE (environment): after COUNT transactions, go on
+  (i = COUNT, COUNT+1, ...) until this file exists, so that a load lasts
+  as long as what the test does meanwhile, however slow the machine.
 
 Prints one line per transaction, "i NAME RESULT", RESULT the reply code to
 the end of the message (250, 451, 550, ...), or the code of an earlier
@@ -87,7 +90,8 @@ def main(argv):
         sys.stderr.write(__doc__)
         return 2
     pause = int(os.environ.get("SMTPLOAD_PAUSE_MS", "0")) / 1000.0
-    results = [None] * count
+    until = os.environ.get("SMTPLOAD_UNTIL_FILE")
+    results = {}
     nexti = [0]
     lock = threading.Lock()
 
@@ -95,14 +99,16 @@ def main(argv):
         while True:
             with lock:
                 i = nexti[0]
+                if i >= count and (not until or os.path.exists(until)):
+                    return
                 nexti[0] += 1
-            if i >= count:
-                return
             spec = specs[i % len(specs)]
             try:
-                results[i] = one(port, i, spec)
+                r = one(port, i, spec)
             except (smtplib.SMTPException, OSError) as e:
-                results[i] = "error:%s" % str(e).replace(" ", "_")[:60]
+                r = "error:%s" % str(e).replace(" ", "_")[:60]
+            with lock:
+                results[i] = r
             if pause:
                 time.sleep(pause)
 
@@ -112,14 +118,15 @@ def main(argv):
     for t in threads:
         t.join()
     tally = {"2xx": 0, "4xx": 0, "5xx": 0, "dropped": 0, "error": 0}
-    for i, r in enumerate(results):
+    for i in range(len(results)):
+        r = results[i]
         print("%d %s %s" % (i, specs[i % len(specs)][0], r))
         if r == "dropped" or r.startswith("error"):
             tally[r.split(":")[0]] += 1
         else:
             tally[r[0] + "xx"] += 1
     print("sent=%d 2xx=%d 4xx=%d 5xx=%d dropped=%d error=%d" % (
-        count, tally["2xx"], tally["4xx"], tally["5xx"], tally["dropped"],
+        len(results), tally["2xx"], tally["4xx"], tally["5xx"], tally["dropped"],
         tally["error"]))
     return 1 if tally["error"] else 0
 
