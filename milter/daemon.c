@@ -142,14 +142,23 @@ block_signals(int how)
 	pthread_sigmask(how, &set, NULL);
 }
 
-/* report - a configuration error as "file:line: text" */
+/* report_at - a configuration error as "file:line: what" at lvl, after
+ * a prefix */
+static void
+report_at(enum log_level lvl, const char *prefix, const struct conf_err *e)
+{
+	if (e->line > 0)
+		log_msg(lvl, "%s%s:%d: %s", prefix, e->file, e->line, e->msg);
+	else
+		log_msg(lvl, "%s%s: %s", prefix, e->file[0] ? e->file :
+		    "(config)", e->msg);
+}
+
+/* report - a configuration error, at error level */
 static void
 report(const struct conf_err *e)
 {
-	if (e->line > 0)
-		log_err("%s:%d: %s", e->file, e->line, e->msg);
-	else
-		log_err("%s: %s", e->file[0] ? e->file : "(config)", e->msg);
+	report_at(LOG_LVL_ERR, "", e);
 }
 
 /* apply_logging - sinks and level from a configuration */
@@ -262,6 +271,7 @@ check_reloadable(const struct daemon_opts *o, const struct conf *c)
 {
 	struct conf_err e;
 	struct conf *again;
+	char prefix[300];
 
 	if (c->user == NULL || getuid() == 0)
 		return;
@@ -270,12 +280,8 @@ check_reloadable(const struct daemon_opts *o, const struct conf *c)
 		conf_release(again);
 		return;
 	}
-	if (e.line > 0)
-		log_warn("as user %s, %s:%d: %s", c->user, e.file, e.line,
-		    e.msg);
-	else
-		log_warn("as user %s, %s: %s", c->user,
-		    e.file[0] ? e.file : "(config)", e.msg);
+	snprintf(prefix, sizeof(prefix), "as user %s, ", c->user);
+	report_at(LOG_LVL_WARN, prefix, &e);
 	log_warn("a SIGHUP reload will fail until user %s can read the "
 	    "configuration, its tables and key files (a key file: owned by "
 	    "%s, mode 600)", c->user, c->user);

@@ -64,7 +64,8 @@ mg_stats_cpu_us(long pid)
 	return (double)(v[0] + v[1]) * 1e6 / (double)sysconf(_SC_CLK_TCK);
 }
 
-/* mg_stats_mem_kib - a "VmXXX:" line of /proc/PID/status in KiB; -1 */
+/* mg_stats_mem_kib - a "Vm...:" line (VmRSS, VmHWM) of /proc/PID/status
+ * in KiB; -1 */
 long
 mg_stats_mem_kib(long pid, const char *key)
 {

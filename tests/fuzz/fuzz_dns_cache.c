@@ -31,6 +31,7 @@ struct input {
 	size_t left;
 };
 
+static const int types[] = { DNS_T_A, DNS_T_TXT, DNS_T_MX };
 static struct shadow shadow[SHADOW_MAX];
 static size_t nshadow;
 
@@ -139,7 +140,6 @@ same(const struct dns_result *a, const struct dns_result *b)
 static void
 op_put(struct dns_cache *c, struct input *in, time_t now)
 {
-	static const int types[] = { DNS_T_A, DNS_T_TXT, DNS_T_MX };
 	char name[600], key[DNS_NAME_MAX + 2];
 	int type;
 	unsigned ttl;
@@ -166,7 +166,6 @@ op_put(struct dns_cache *c, struct input *in, time_t now)
 static void
 op_get(struct dns_cache *c, struct input *in, time_t now)
 {
-	static const int types[] = { DNS_T_A, DNS_T_TXT, DNS_T_MX };
 	char name[600], key[DNS_NAME_MAX + 2];
 	int type;
 	struct dns_result *got;

@@ -23,6 +23,7 @@
 #include <opendkim/dkim.h>
 
 #include "ctx.h"
+#include "logcap.h"
 #include "results.h"
 
 /* a test key: private key (PEM) and public key (base64 for p=) */
@@ -62,12 +63,6 @@ void msg_done(struct hm_msg *m);
 /* expect_sig - result k is r and its reason contains why (NULL: none) */
 void expect_sig(const struct hm_msg *m, size_t k, enum res_dkim r,
     const char *why);
-/* read_stream - the rest of f; *len set */
-char *read_stream(FILE *f, size_t *len);
-/* log_capture - send the log (stderr) to a temporary file */
-void log_capture(void);
-/* log_captured - restore stderr; the captured log, also copied to stderr */
-char *log_captured(void);
 /* count_lines - lines of text containing needle */
 size_t count_lines(const char *text, const char *needle);
 /* key_new - a fresh RSA key of bits bits, or ed25519 when bits == 0 */

@@ -3,7 +3,7 @@
  * (prefix, level word), the stream (lines cut from partial and long
  * writes, control characters masked), and a real libunbound context whose
  * errors about a malformed trust anchor come out in hallmark's format.
- * Standard error is captured into a temporary file to read them back.
+ * The log is captured (logcap.c) to read them back.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,38 +18,8 @@
 
 #include "dns.h"
 #include "log.h"
+#include "logcap.h"
 #include "ublog.h"
-
-static int saved_fd = -1;
-static FILE *cap;
-
-/* capture_start - stderr into a fresh temporary file */
-static void
-capture_start(void)
-{
-	cap = tmpfile();
-	assert_non_null(cap);
-	fflush(stderr);
-	saved_fd = dup(STDERR_FILENO);
-	assert_true(saved_fd >= 0);
-	assert_int_equal(dup2(fileno(cap), STDERR_FILENO), STDERR_FILENO);
-}
-
-/* capture_end - stderr back; what was written (caller frees) */
-static char *
-capture_end(void)
-{
-	char *buf = calloc(1, 65536);
-	size_t n;
-
-	assert_int_equal(dup2(saved_fd, STDERR_FILENO), STDERR_FILENO);
-	close(saved_fd);
-	rewind(cap);
-	n = fread(buf, 1, 65535, cap);
-	buf[n] = '\0';
-	fclose(cap);
-	return buf;
-}
 
 /* parsed - ublog_parse of a C string: level and text */
 static void
@@ -96,7 +66,7 @@ test_stream(void **state)
 	assert_int_equal(log_init("test_ublog", 0, "mail", LOG_LVL_INFO), 0);
 	memset(big, 'b', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	capture_start();
+	log_capture();
 	fprintf(f, "[1] libunbound[2:0] error: one\n");
 	fprintf(f, "[1] libunbound[2:0] notice: two\x01\n");
 	fprintf(f, "[1] libunbound[2:0] error: thr");
@@ -104,7 +74,7 @@ test_stream(void **state)
 	fprintf(f, "ee\n[1] libunbound[2:0] debug: hidden below info\n");
 	fprintf(f, "error: %s\n", big);
 	fflush(f);
-	out = capture_end();
+	out = log_captured();
 	assert_non_null(strstr(out, "warning: unbound: one\n"));
 	assert_non_null(strstr(out, "info: unbound: two?\n"));
 	assert_non_null(strstr(out, "warning: unbound: three\n"));
@@ -133,9 +103,9 @@ test_real_unbound(void **state)
 	cfg.query_timeout_ms = 1000;
 	cfg.trust_anchor_file = ta;
 	assert_int_equal(log_init("test_ublog", 0, "mail", LOG_LVL_INFO), 0);
-	capture_start();
+	log_capture();
 	r = dns_unbound_new(&cfg, err, sizeof(err));
-	out = capture_end();
+	out = log_captured();
 	unlink(ta);
 	assert_null(r);
 	assert_non_null(strstr(out, "test_ublog["));
