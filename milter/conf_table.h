@@ -15,7 +15,7 @@
 #include "dmarc.h"
 #include "dns.h"
 #include "spf.h"
-#include "dkims.h"
+#include "dkim_sign.h"
 
 struct conf_log {
 	int to_syslog;

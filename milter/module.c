@@ -8,7 +8,7 @@
 #include "dmarc.h"
 #include "module.h"
 #include "spf.h"
-#include "dkims.h"
+#include "dkim_sign.h"
 
 const struct hm_module *const hm_modules[] = {
 	&spf_module,

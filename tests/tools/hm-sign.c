@@ -18,7 +18,7 @@
 
 #include "ctx.h"
 #include "dkim_canon.h"
-#include "dkim_sign.h"
+#include "dkim_sigbuild.h"
 #include "keyfile.h"
 #include "keytable.h"
 #include "str.h"

@@ -20,7 +20,7 @@
 #include <openssl/pem.h>
 
 #include "dkim_canon.h"
-#include "dkim_sign.h"
+#include "dkim_sigbuild.h"
 #include "keytable.h"
 #include "str.h"
 

@@ -22,8 +22,8 @@
 
 #include "conf.h"
 #include "conf_table.h"
+#include "dkim_sigbuild.h"
 #include "dkim_sign.h"
-#include "dkims.h"
 #include "keytable.h"
 #include "str.h"
 

@@ -1,5 +1,5 @@
 /*
- * dkim_sign.h - hallmark's DKIM signer (RFC 6376, RFC 8463) on OpenSSL 3:
+ * dkim_sigbuild.h - hallmark's DKIM signer (RFC 6376, RFC 8463) on OpenSSL 3:
  * given the message headers, the body hash and a loaded key, build one
  * DKIM-Signature header value.
  *
@@ -16,8 +16,8 @@
  * Pure apart from the crypto library: no I/O, no logging.  Errors: NULL
  * with a reason in err (never key material).
  */
-#ifndef HALLMARK_DKIM_SIGN_H
-#define HALLMARK_DKIM_SIGN_H
+#ifndef HALLMARK_DKIM_SIGBUILD_H
+#define HALLMARK_DKIM_SIGBUILD_H
 
 #include <stddef.h>
 #include <time.h>

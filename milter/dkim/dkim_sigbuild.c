@@ -1,5 +1,5 @@
 /*
- * dkim_sign.c - build a DKIM-Signature value: h= list, tags, folding as
+ * dkim_sigbuild.c - build a DKIM-Signature value: h= list, tags, folding as
  * libopendkim does it, header hashing with bottom-up selection of repeated
  * fields (RFC 6376 section 5.4.2), rsa-sha256 / ed25519-sha256 signing.
  *
@@ -16,7 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include "dkim_sign.h"
+#include "dkim_sigbuild.h"
 #include "str.h"
 
 #define MARGIN 75		/* columns, as libopendkim's DKIM_HDRMARGIN */

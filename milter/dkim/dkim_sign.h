@@ -1,5 +1,5 @@
 /*
- * dkims.h - the DKIM signing module (hm_module "dkims") and its
+ * dkim_sign.h - the DKIM signing module (hm_module "dkims") and its
  * configuration section dkim_sign { }.
  *
  * Which mail is signed: a message whose RFC5322.From address selects keys
@@ -15,8 +15,8 @@
  * SIGHUP, hallmarkd -n) by the section check; a failure fails the load,
  * so on SIGHUP the previous keys stay in force.
  */
-#ifndef HALLMARK_DKIMS_H
-#define HALLMARK_DKIMS_H
+#ifndef HALLMARK_DKIM_SIGN_H
+#define HALLMARK_DKIM_SIGN_H
 
 #include "conf.h"
 #include "dkim_canon.h"

@@ -1,5 +1,5 @@
 /*
- * dkims.c - the DKIM signing module: the dkim_sign { } configuration
+ * dkim_sign.c - the DKIM signing module: the dkim_sign { } configuration
  * section (option table, parsers, the check that loads the key table),
  * the per-message decision (which mail, which keys) and the hooks that
  * stream the body into the canonicaliser and queue the DKIM-Signature
@@ -20,8 +20,8 @@
 
 #include "conf_table.h"
 #include "ctx.h"
+#include "dkim_sigbuild.h"
 #include "dkim_sign.h"
-#include "dkims.h"
 #include "log.h"
 #include "str.h"
 
