@@ -68,7 +68,7 @@ struct conf_opt {
 };
 
 /* helpers to write option tables */
-#define CONF_END { NULL, 0, 0, NULL, 0, 0, NULL, NULL, NULL, NULL, NULL, NULL }
+#define CONF_END { .name = NULL }
 
 /* conf_opts - the top-level table (conf_table.c) */
 extern const struct conf_opt conf_opts[];

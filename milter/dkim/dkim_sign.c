@@ -267,37 +267,42 @@ static const char dkims_default_hdr_text[] =
     "list-post,list-owner,list-archive";
 
 const struct conf_opt dkims_conf_opts[] = {
-	{ "enable", CT_BOOL, F(enable), "true", 0, 0, NULL, NULL, NULL, NULL,
-	  NULL, "sign (when keys and a signing table are configured)" },
-	{ "keys", CT_CUSTOM, F(keys), NULL, 0, 0, NULL, NULL, parse_keys,
-	  free_keys, NULL, "signing keys: ( { name; domain; selector; "
-	  "algorithm; key_file; } )" },
-	{ "signing_table", CT_CUSTOM, F(signing_table), NULL, 0, 0, NULL,
-	  NULL, parse_rules, free_rules, NULL,
-	  "From address/domain patterns to key names" },
-	{ "opendkim_keytable", CT_STRING, F(opendkim_keytable), NULL, 0, 0,
-	  NULL, NULL, NULL, NULL, NULL, "an OpenDKIM KeyTable file" },
-	{ "opendkim_signingtable", CT_STRING, F(opendkim_signingtable), NULL,
-	  0, 0, NULL, NULL, NULL, NULL, NULL,
-	  "an OpenDKIM SigningTable file (\"refile:PATH\" for patterns)" },
-	{ "opendkim_multiple_signatures", CT_BOOL,
-	  F(opendkim_multiple_signatures), "false", 0, 0, NULL, NULL, NULL,
-	  NULL, NULL, "refile: every matching line signs (OpenDKIM "
-	  "MultipleSignatures)" },
-	{ "canonicalization", CT_STRING, F(canonicalization),
-	  "relaxed/relaxed", 0, 0, NULL, NULL, NULL, NULL, NULL,
-	  "header/body canonicalisation: simple or relaxed" },
-	{ "sign_headers", CT_STRLIST, F(sign_headers), dkims_default_hdr_text,
-	  0, 0, NULL, NULL, NULL, NULL, NULL,
-	  "header fields signed when present" },
-	{ "oversign_headers", CT_STRLIST, F(oversign_headers), "from", 0, 0,
-	  NULL, NULL, NULL, NULL, NULL,
-	  "header fields signed once more than present (none can be added)" },
-	{ "signature_ttl", CT_INT, F(signature_ttl), "0", 0, 315360000, NULL,
-	  NULL, NULL, NULL, NULL, "x= expiry after this many seconds; 0: none" },
-	{ "trust_signing_table", CT_BOOL, F(trust_signing_table), "false", 0,
-	  0, NULL, NULL, NULL, NULL, NULL, "sign matching mail from any "
-	  "client, not only internal or authenticated ones" },
+	{ .name = "enable", .type = CT_BOOL, .off = F(enable), .def = "true",
+	  .doc = "sign (when keys and a signing table are configured)" },
+	{ .name = "keys", .type = CT_CUSTOM, .off = F(keys),
+	  .parse = parse_keys, .free = free_keys,
+	  .doc = "signing keys: ( { name; domain; selector; algorithm; "
+	    "key_file; } )" },
+	{ .name = "signing_table", .type = CT_CUSTOM, .off = F(signing_table),
+	  .parse = parse_rules, .free = free_rules,
+	  .doc = "From address/domain patterns to key names" },
+	{ .name = "opendkim_keytable", .type = CT_STRING,
+	  .off = F(opendkim_keytable), .doc = "an OpenDKIM KeyTable file" },
+	{ .name = "opendkim_signingtable", .type = CT_STRING,
+	  .off = F(opendkim_signingtable),
+	  .doc = "an OpenDKIM SigningTable file (\"refile:PATH\" for "
+	    "patterns)" },
+	{ .name = "opendkim_multiple_signatures", .type = CT_BOOL,
+	  .off = F(opendkim_multiple_signatures), .def = "false",
+	  .doc = "refile: every matching line signs (OpenDKIM "
+	    "MultipleSignatures)" },
+	{ .name = "canonicalization", .type = CT_STRING,
+	  .off = F(canonicalization), .def = "relaxed/relaxed",
+	  .doc = "header/body canonicalisation: simple or relaxed" },
+	{ .name = "sign_headers", .type = CT_STRLIST, .off = F(sign_headers),
+	  .def = dkims_default_hdr_text,
+	  .doc = "header fields signed when present" },
+	{ .name = "oversign_headers", .type = CT_STRLIST,
+	  .off = F(oversign_headers), .def = "from",
+	  .doc = "header fields signed once more than present (none can be "
+	    "added)" },
+	{ .name = "signature_ttl", .type = CT_INT, .off = F(signature_ttl),
+	  .def = "0", .max = 315360000,
+	  .doc = "x= expiry after this many seconds; 0: none" },
+	{ .name = "trust_signing_table", .type = CT_BOOL,
+	  .off = F(trust_signing_table), .def = "false",
+	  .doc = "sign matching mail from any client, not only internal or "
+	    "authenticated ones" },
 	CONF_END
 };
 

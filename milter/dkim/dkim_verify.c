@@ -49,25 +49,29 @@ static const char *const dkimv_blen_names[] = { "accept", "policy", NULL };
 
 #define OFF(f) offsetof(struct conf_dkim_verify, f)
 const struct conf_opt dkimv_conf_opts[] = {
-	{ "enable", CT_BOOL, OFF(enable), "true", 0, 0, NULL, NULL, NULL,
-	    NULL, NULL, "verify DKIM signatures of incoming messages" },
-	{ "max_signatures", CT_INT, OFF(max_signatures), "8", 1, 64, NULL,
-	    NULL, NULL, NULL, NULL,
-	    "signatures evaluated per message; further ones get neutral" },
-	{ "min_rsa_bits", CT_INT, OFF(min_rsa_bits), "1024", 512, 16384, NULL,
-	    NULL, NULL, NULL, NULL, "RSA keys with fewer bits fail" },
-	{ "rsa_sha1", CT_ENUM, OFF(rsa_sha1), "fail", 0, 0, dkimv_sha1_names,
-	    NULL, NULL, NULL, NULL,
-	    "result for valid rsa-sha1 signatures (RFC 8301): fail|neutral" },
-	{ "body_length", CT_ENUM, OFF(body_length), "accept", 0, 0,
-	    dkimv_blen_names, NULL, NULL, NULL, NULL,
-	    "l= with unsigned body content after it: accept|policy" },
-	{ "clock_drift", CT_INT, OFF(clock_drift), "300", 0, 86400, NULL,
-	    NULL, NULL, NULL, NULL,
-	    "seconds of tolerance when checking t= and x=" },
-	{ "max_signature_bytes", CT_INT, OFF(max_signature_bytes), "65536",
-	    1024, 1048576, NULL, NULL, NULL, NULL, NULL,
-	    "a longer DKIM-Signature header is not parsed: permerror" },
+	{ .name = "enable", .type = CT_BOOL, .off = OFF(enable), .def = "true",
+	  .doc = "verify DKIM signatures of incoming messages" },
+	{ .name = "max_signatures", .type = CT_INT, .off = OFF(max_signatures),
+	  .def = "8", .min = 1, .max = 64,
+	  .doc = "signatures evaluated per message; further ones get "
+	    "neutral" },
+	{ .name = "min_rsa_bits", .type = CT_INT, .off = OFF(min_rsa_bits),
+	  .def = "1024", .min = 512, .max = 16384,
+	  .doc = "RSA keys with fewer bits fail" },
+	{ .name = "rsa_sha1", .type = CT_ENUM, .off = OFF(rsa_sha1),
+	  .def = "fail", .enums = dkimv_sha1_names,
+	  .doc = "result for valid rsa-sha1 signatures (RFC 8301): "
+	    "fail|neutral" },
+	{ .name = "body_length", .type = CT_ENUM, .off = OFF(body_length),
+	  .def = "accept", .enums = dkimv_blen_names,
+	  .doc = "l= with unsigned body content after it: accept|policy" },
+	{ .name = "clock_drift", .type = CT_INT, .off = OFF(clock_drift),
+	  .def = "300", .max = 86400,
+	  .doc = "seconds of tolerance when checking t= and x=" },
+	{ .name = "max_signature_bytes", .type = CT_INT,
+	  .off = OFF(max_signature_bytes), .def = "65536", .min = 1024,
+	  .max = 1048576,
+	  .doc = "a longer DKIM-Signature header is not parsed: permerror" },
 	CONF_END
 };
 #undef OFF

@@ -97,17 +97,20 @@ psl_free_field(void *field)
 }
 
 #define D(m) offsetof(struct conf_dmarc, m)
-#define ACT(name, member, def, doc) { name, CT_ENUM, D(member), def, 0, 0, \
-	action_names, NULL, NULL, NULL, NULL, doc }
+#define ACT(n, member, d, text) \
+	{ .name = n, .type = CT_ENUM, .off = D(member), .def = d, \
+	  .enums = action_names, .doc = text }
 
 const struct conf_opt dmarc_conf_opts[] = {
-	{ "enable", CT_BOOL, D(enable), "true", 0, 0, NULL, NULL, NULL, NULL,
-	  NULL, "evaluate DMARC on inbound mail" },
-	{ "org_domain", CT_ENUM, D(org_domain), "treewalk", 0, 0, mode_names,
-	  NULL, NULL, NULL, NULL,
-	  "treewalk (RFC 9989) or psl (RFC 7489, Public Suffix List, pct)" },
-	{ "psl_file", CT_CUSTOM, D(psl), DEFAULT_PSL, 0, 0, NULL, NULL,
-	  psl_parse, psl_free_field, NULL, "Public Suffix List for psl mode" },
+	{ .name = "enable", .type = CT_BOOL, .off = D(enable), .def = "true",
+	  .doc = "evaluate DMARC on inbound mail" },
+	{ .name = "org_domain", .type = CT_ENUM, .off = D(org_domain),
+	  .def = "treewalk", .enums = mode_names,
+	  .doc = "treewalk (RFC 9989) or psl (RFC 7489, Public Suffix List, "
+	    "pct)" },
+	{ .name = "psl_file", .type = CT_CUSTOM, .off = D(psl),
+	  .def = DEFAULT_PSL, .parse = psl_parse, .free = psl_free_field,
+	  .doc = "Public Suffix List for psl mode" },
 	ACT("from_action", from_action, "reject",
 	    "no From, several From fields or addresses, or an unusable one"),
 	ACT("on_reject", on_reject, "reject", "DMARC fail under p=reject"),
@@ -118,20 +121,23 @@ const struct conf_opt dmarc_conf_opts[] = {
 	    "DNS failure during DMARC evaluation"),
 	ACT("on_permerror", on_permerror, "accept",
 	    "unusable DMARC record"),
-	{ "quarantine_by", CT_ENUM, D(quarantine_by), "hold", 0, 0, qby_names,
-	  NULL, NULL, NULL, NULL,
-	  "hold (MTA quarantine) or header (accept, add quarantine_header)" },
-	{ "quarantine_header", CT_STRING, D(quarantine_header),
-	  "X-Hallmark-Quarantine", 0, 0, NULL, NULL, NULL, NULL, NULL,
-	  "header added when quarantine_by = \"header\"" },
-	{ "report_only", CT_BOOL, D(report_only), "false", 0, 0, NULL, NULL,
-	  NULL, NULL, NULL, "evaluate and record, never reject or hold" },
-	{ "monitor_domains", CT_STRLIST, D(monitor_domains), NULL, 0, 0, NULL,
-	  NULL, NULL, NULL, NULL,
-	  "Author Domains whose policy is never enforced (\"*.x\": subdomains)" },
-	{ "vendors", CT_CUSTOM, D(vendors), NULL, 0, 0, NULL, NULL,
-	  allow_conf_parse, allow_conf_free, NULL,
-	  "relay allow-lists: ( { name; networks; domains; reason; } )" },
+	{ .name = "quarantine_by", .type = CT_ENUM, .off = D(quarantine_by),
+	  .def = "hold", .enums = qby_names,
+	  .doc = "hold (MTA quarantine) or header (accept, add "
+	    "quarantine_header)" },
+	{ .name = "quarantine_header", .type = CT_STRING,
+	  .off = D(quarantine_header), .def = "X-Hallmark-Quarantine",
+	  .doc = "header added when quarantine_by = \"header\"" },
+	{ .name = "report_only", .type = CT_BOOL, .off = D(report_only),
+	  .def = "false", .doc = "evaluate and record, never reject or hold" },
+	{ .name = "monitor_domains", .type = CT_STRLIST,
+	  .off = D(monitor_domains),
+	  .doc = "Author Domains whose policy is never enforced (\"*.x\": "
+	    "subdomains)" },
+	{ .name = "vendors", .type = CT_CUSTOM, .off = D(vendors),
+	  .parse = allow_conf_parse, .free = allow_conf_free,
+	  .doc = "relay allow-lists: ( { name; networks; domains; reason; } "
+	    ")" },
 	CONF_END
 };
 

@@ -33,12 +33,12 @@
 static const char *const spf_actions[] = { "accept", "reject", "tempfail",
     NULL };
 
-#define OPT(n, t, f, d, doc) \
-	{ n, t, offsetof(struct conf_spf, f), d, 0, 0, NULL, NULL, NULL, \
-	  NULL, NULL, doc }
-#define ACT(n, f, doc) \
-	{ n, CT_ENUM, offsetof(struct conf_spf, f), "accept", 0, 0, \
-	  spf_actions, NULL, NULL, NULL, NULL, doc }
+#define OPT(n, t, f, d, text) \
+	{ .name = n, .type = t, .off = offsetof(struct conf_spf, f), \
+	  .def = d, .doc = text }
+#define ACT(n, f, text) \
+	{ .name = n, .type = CT_ENUM, .off = offsetof(struct conf_spf, f), \
+	  .def = "accept", .enums = spf_actions, .doc = text }
 
 const struct conf_opt spf_conf_opts[] = {
 	OPT("enable", CT_BOOL, enable, "true", "run the SPF check"),
