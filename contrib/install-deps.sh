@@ -9,6 +9,7 @@
 # opendkim, opendmarc): the tests start their own private instances.
 set -eu
 
+# libspf2-dev is optional (only make spf-compare links it)
 BUILD_PKGS="build-essential autoconf automake pkg-config
   libmilter-dev libopendkim-dev libspf2-dev libssl-dev libconfig-dev
   libunbound-dev libpsl-dev publicsuffix libcmocka-dev openssl"
