@@ -1,5 +1,5 @@
 /*
- * main.c - hallmarkd's command line: -c FILE, -f, -n, -V, -h.
+ * main.c - hallmarkd's command line: -c FILE, -f, -n [-v], -V, -h.
  * Everything after argument parsing is daemon.c's.
  *
  * Without -c, the default file (SYSCONFDIR/hallmark/hallmark.conf) is
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_doc.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -24,11 +25,13 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: hallmarkd [-f] [-n] [-V] [-c config-file]\n"
+	    "usage: hallmarkd [-f] [-n [-v]] [-V] [-c config-file]\n"
 	    "  -c FILE  configuration file (default " DEFAULT_CONF
 	    " if it exists, else built-in defaults)\n"
 	    "  -f       stay in the foreground, log to standard error\n"
 	    "  -n       check the configuration and exit\n"
+	    "  -v       with -n: first print every option (path, type,\n"
+	    "           default, bounds, doc)\n"
 	    "  -V       print the version and exit\n");
 }
 
@@ -55,9 +58,9 @@ int
 main(int argc, char **argv)
 {
 	struct daemon_opts o = { NULL, 0 };
-	int ch, check = 0;
+	int ch, check = 0, verbose = 0;
 
-	while ((ch = getopt(argc, argv, "c:fnVh")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fnvVh")) != -1) {
 		switch (ch) {
 		case 'c':
 			o.conf_file = optarg;
@@ -68,6 +71,9 @@ main(int argc, char **argv)
 		case 'n':
 			check = 1;
 			break;
+		case 'v':
+			verbose = 1;
+			break;
 		case 'V':
 			printf("hallmarkd %s\n", PACKAGE_VERSION);
 			return 0;
@@ -76,13 +82,15 @@ main(int argc, char **argv)
 			return ch == 'h' ? 0 : 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (verbose && !check)) {
 		usage();
 		return 2;
 	}
 	if (o.conf_file == NULL && access(DEFAULT_CONF, F_OK) == 0)
 		o.conf_file = DEFAULT_CONF;
 	log_init("hallmarkd", 0, "mail", LOG_LVL_INFO);
+	if (verbose)
+		conf_doc_print(stdout);
 	if (check)
 		return check_only(o.conf_file);
 	return daemon_run(&o);
