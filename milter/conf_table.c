@@ -72,7 +72,8 @@ const struct conf_opt conf_opts[] = {
 	{ .name = "max_header_bytes", .type = CT_INT,
 	  .off = F(conf, max_header_bytes), .def = "1048576", .min = 65536,
 	  .max = 67108864,
-	  .doc = "header bytes kept per message; beyond: on_internal_error" },
+	  .doc = "header bytes kept per message; beyond, headers are "
+	    "checked but not kept and the message is not signed" },
 	{ .name = "log", .type = CT_SECTION, .off = F(conf, log),
 	  .sub = log_opts, .doc = "logging" },
 	{ .name = "dns", .type = CT_SECTION, .off = F(conf, dns),
