@@ -15,7 +15,7 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
   libunbound-dev libpsl-dev publicsuffix libcmocka-dev openssl"
 TEST_PKGS="postfix nsd swaks python3 python3-dkim python3-spf python3-yaml
   libmail-dkim-perl opendkim opendkim-tools opendmarc
-  clang libclang-rt-14-dev valgrind dnsutils ldnsutils procps iproute2
+  clang libclang-rt-14-dev clang-format valgrind dnsutils ldnsutils procps iproute2
   libcap2-bin sasl2-bin"
 
 missing=""

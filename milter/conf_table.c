@@ -10,6 +10,8 @@
 
 #define F(s, m) offsetof(struct s, m)
 
+/* option table rows stay as written (see .clang-format) */
+/* clang-format off */
 static const char *const level_names[] = { "error", "warning", "notice",
     "info", "debug", NULL };
 static const char *const action_names[] = { "accept", "quarantine",
@@ -91,3 +93,4 @@ const struct conf_opt conf_opts[] = {
 	  .doc = "DKIM signing" },
 	CONF_END
 };
+/* clang-format on */

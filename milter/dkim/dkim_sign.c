@@ -266,6 +266,8 @@ static const char dkims_default_hdr_text[] =
     "resent-message-id,list-id,list-help,list-unsubscribe,list-subscribe,"
     "list-post,list-owner,list-archive";
 
+/* option table rows stay as written (see .clang-format) */
+/* clang-format off */
 const struct conf_opt dkims_conf_opts[] = {
 	{ .name = "enable", .type = CT_BOOL, .off = F(enable), .def = "true",
 	  .doc = "sign (when keys and a signing table are configured)" },
@@ -305,6 +307,7 @@ const struct conf_opt dkims_conf_opts[] = {
 	    "authenticated ones" },
 	CONF_END
 };
+/* clang-format on */
 
 /* err_from - a keytab message "file:line: text" into a conf_err */
 static int

@@ -48,6 +48,8 @@ static const char *const dkimv_sha1_names[] = { "fail", "neutral", NULL };
 static const char *const dkimv_blen_names[] = { "accept", "policy", NULL };
 
 #define OFF(f) offsetof(struct conf_dkim_verify, f)
+/* option table rows stay as written (see .clang-format) */
+/* clang-format off */
 const struct conf_opt dkimv_conf_opts[] = {
 	{ .name = "enable", .type = CT_BOOL, .off = OFF(enable), .def = "true",
 	  .doc = "verify DKIM signatures of incoming messages" },
@@ -74,6 +76,7 @@ const struct conf_opt dkimv_conf_opts[] = {
 	  .doc = "a longer DKIM-Signature header is not parsed: permerror" },
 	CONF_END
 };
+/* clang-format on */
 #undef OFF
 
 #define DKIMV_HUGE_MAX 8

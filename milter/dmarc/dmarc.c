@@ -97,6 +97,8 @@ psl_free_field(void *field)
 }
 
 #define D(m) offsetof(struct conf_dmarc, m)
+/* option table rows stay as written (see .clang-format) */
+/* clang-format off */
 #define ACT(n, member, d, text) \
 	{ .name = n, .type = CT_ENUM, .off = D(member), .def = d, \
 	  .enums = action_names, .doc = text }
@@ -140,6 +142,7 @@ const struct conf_opt dmarc_conf_opts[] = {
 	    ")" },
 	CONF_END
 };
+/* clang-format on */
 
 /* dmarc_conf_check - see dmarc.h */
 int

@@ -33,6 +33,8 @@
 static const char *const spf_actions[] = { "accept", "reject", "tempfail",
     NULL };
 
+/* option table rows stay as written (see .clang-format) */
+/* clang-format off */
 #define OPT(n, t, f, d, text) \
 	{ .name = n, .type = t, .off = offsetof(struct conf_spf, f), \
 	  .def = d, .doc = text }
@@ -61,6 +63,7 @@ const struct conf_opt spf_conf_opts[] = {
 	    "explanation when the domain gives none (macros allowed)"),
 	CONF_END
 };
+/* clang-format on */
 
 struct spf_conn {
 	char *helo;		/* the HELO the answer is for */
