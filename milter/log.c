@@ -2,8 +2,11 @@
  * log.c - the logging sinks (syslog or stderr) and level filter behind
  * log.h, and log_printable() masking of untrusted text.
  *
- * Thread-safe: the level is read atomically; stderr lines are written with
- * one write(2) each, so lines of different threads do not interleave.
+ * Thread-safe: the level is read and set atomically; the sink (syslog or
+ * stderr, and the ident) is changed by log_init under a write lock while
+ * every line is emitted under the read lock, so a SIGHUP reload never
+ * changes it under a logging thread; stderr lines are written with one
+ * write(2) each, so lines of different threads do not interleave.
  */
 #include <pthread.h>
 #include <stdarg.h>
@@ -16,9 +19,10 @@
 #include "log.h"
 #include "str.h"
 
-static int log_to_syslog;
-static volatile int log_level = LOG_LVL_INFO;
-static char log_ident[64] = "hallmarkd";
+static pthread_rwlock_t log_sink_lock = PTHREAD_RWLOCK_INITIALIZER;
+static int log_to_syslog;		/* under log_sink_lock */
+static char log_ident[64] = "hallmarkd";	/* under log_sink_lock */
+static int log_level = LOG_LVL_INFO;	/* __atomic */
 
 static const struct {
 	const char *name;
@@ -55,13 +59,15 @@ log_init(const char *ident, int to_syslog, const char *facility,
 
 	if (fac < 0)
 		return -1;
+	pthread_rwlock_wrlock(&log_sink_lock);
 	snprintf(log_ident, sizeof(log_ident), "%s", ident);
 	if (log_to_syslog)
 		closelog();
 	log_to_syslog = to_syslog;
 	if (to_syslog)
 		openlog(log_ident, LOG_PID | LOG_NDELAY, fac);
-	log_level = level;
+	pthread_rwlock_unlock(&log_sink_lock);
+	log_set_level(level);
 	return 0;
 }
 
@@ -69,14 +75,14 @@ log_init(const char *ident, int to_syslog, const char *facility,
 void
 log_set_level(enum log_level level)
 {
-	log_level = level;
+	__atomic_store_n(&log_level, (int)level, __ATOMIC_RELAXED);
 }
 
 /* log_get_level - the threshold */
 enum log_level
 log_get_level(void)
 {
-	return (enum log_level)log_level;
+	return (enum log_level)__atomic_load_n(&log_level, __ATOMIC_RELAXED);
 }
 
 /* log_level_parse - level by name */
@@ -100,8 +106,10 @@ log_emit(enum log_level lvl, const char *line)
 	struct tm tm;
 	int n;
 
+	pthread_rwlock_rdlock(&log_sink_lock);
 	if (log_to_syslog) {
 		syslog((int)lvl, "%s", line);
+		pthread_rwlock_unlock(&log_sink_lock);
 		return;
 	}
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -111,6 +119,7 @@ log_emit(enum log_level lvl, const char *line)
 	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
 	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L, log_ident,
 	    (long)getpid(), level_names[lvl], line);
+	pthread_rwlock_unlock(&log_sink_lock);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(buf)) {
@@ -128,7 +137,7 @@ log_vmsg(enum log_level lvl, const char *prefix, const char *fmt, va_list ap)
 	char line[6144];
 	size_t off = 0;
 
-	if ((int)lvl > log_level)
+	if ((int)lvl > (int)log_get_level())
 		return;
 	if (prefix != NULL)
 		off = (size_t)snprintf(line, sizeof(line), "%s: ", prefix);
