@@ -354,15 +354,29 @@ drain(void)
 		    cb_inflight());
 }
 
-/* main_loop - handle signals until told to stop */
+/*
+ * main_loop - handle signals until told to stop.  It waits in poll()
+ * before it reads: ThreadSanitizer runs a signal handler at once in a
+ * thread blocked in poll(), but holds it back in one blocked in read()
+ * until that thread's next intercepted call, so a SIGHUP would never
+ * arrive in the TSan build (make check-tsan).
+ */
 static void
 main_loop(const struct daemon_opts *o)
 {
 	unsigned char sig;
 
 	for (;;) {
-		ssize_t n = read(sig_pipe[0], &sig, 1);
+		struct pollfd pfd = { .fd = sig_pipe[0], .events = POLLIN };
+		ssize_t n;
 
+		if (poll(&pfd, 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("signal pipe: poll failed");
+			return;
+		}
+		n = read(sig_pipe[0], &sig, 1);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0 || sig == 0) {
