@@ -229,14 +229,14 @@ hm_stop() {
 }
 
 # hm_sanitizer_check - in a sanitizer build, a report in hallmarkd's log (an ASan error, a leak
-# at exit, a UBSan runtime error) fails the test even when every check passed: rig_exit turns
+# at exit, a UBSan runtime error, a ThreadSanitizer warning) fails the test even when every check passed: rig_exit turns
 # RIG_SANITIZER=1 into exit 1
 hm_sanitizer_check() {
 	[ -s "${HM_LOG:-}" ] || return 0
-	if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$HM_LOG"; then
+	if grep -qE 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:' "$HM_LOG"; then
 		RIG_SANITIZER=1
 		rig_log "FAIL: sanitizer report in hallmarkd's log:"
-		grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$HM_LOG" | head -40 >&2
+		grep -E -A30 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:' "$HM_LOG" | head -60 >&2
 	fi
 }
 
