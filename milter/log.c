@@ -19,10 +19,13 @@
 #include "log.h"
 #include "str.h"
 
+/* the sink: log_init changes it under the write lock; lines use it under
+ * the read lock */
 static pthread_rwlock_t log_sink_lock = PTHREAD_RWLOCK_INITIALIZER;
-static int log_to_syslog;		/* under log_sink_lock */
-static char log_ident[64] = "hallmarkd";	/* under log_sink_lock */
-static int log_level = LOG_LVL_INFO;	/* __atomic */
+static int log_to_syslog;
+static char log_ident[64] = "hallmarkd";
+/* the threshold, read and set with __atomic builtins */
+static int log_level = LOG_LVL_INFO;
 
 static const struct {
 	const char *name;
