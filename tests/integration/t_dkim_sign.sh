@@ -275,6 +275,24 @@ sleep 0.2
 assert_match 'dkim-sign: not signed: message has 0 From fields' "$(tail -n +"$(( mark + 1 ))" "$HM_LOG")" \
 	"nofrom: not signed, reason logged"
 
+# a header block over max_header_bytes (default 1 MB): the headers beyond are checked but not
+# kept, so the message is accepted (not given on_internal_error, default tempfail) and not
+# signed (conf_table.c's doc said on_internal_error until it was compared with the code)
+mkmsg bighdr 'alice@customer.example'
+awk 'NR == 1 { print; pad = sprintf("%999s", ""); gsub(/ /, "x", pad)
+	for (i = 0; i < 1100; i++) printf "X-Pad-%d: %s\r\n", i, pad; next } { print }' \
+	"$M/bighdr" > "$M/bighdr.tmp" && mv "$M/bighdr.tmp" "$M/bighdr"
+mark=$(wc -l < "$HM_LOG")
+out=$(/usr/bin/python3 "$top_srcdir/tests/tools/milterc.py" "inet:$HM_PORT@127.0.0.1" send \
+	--ip 127.0.0.9 "$M/bighdr") || fail "milterc: $out"
+assert_match '^verdict=accept' "$out" "bighdr: a 1.1 MB header block is accepted"
+assert_no_match 'DKIM-Signature' "$out" "bighdr: not signed"
+sleep 0.2
+l=$(tail -n +"$(( mark + 1 ))" "$HM_LOG")
+assert_match 'header block over 1048576 bytes: further headers are checked but not kept' "$l" \
+	"bighdr: the limit logged"
+assert_match 'dkim-sign: not signed: header block too large to keep' "$l" "bighdr: not signed, reason logged"
+
 # hcount SIG NAME - how often NAME is in SIG's h= list (case-insensitive)
 hcount() {
 	printf '%s' "$1" | tr -d ' \t' | tr ';' '\n' | sed -n 's/^h=//p' | tr ':' '\n' | grep -ci "^$2\$" || true
