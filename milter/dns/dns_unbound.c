@@ -39,7 +39,10 @@
  *	knows its internal PTRs; the tests use these ranges).  A trust anchor
  *	file turns on DNSSEC validation (bogus answers become DNS_SERVFAIL;
  *	validated ones set res->secure).  Cache size and TCP-only upstream
- *	are unbound options.
+ *	are unbound options.  Names that never answer must not starve the
+ *	others: more outgoing ports than libunbound's library default, and
+ *	when forwarding a short-lived infrastructure-cache entry for the
+ *	forwarder (set_isolation).
  *
  *	Configuration errors (bad address or port, unreadable or malformed
  *	trust anchor) are found by dns_unbound_new(), not at the first
@@ -449,6 +452,14 @@ set_resolv_conf(struct ub_ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* is_forwarding - forwarders given, or the servers of resolv.conf */
+static int
+is_forwarding(const struct dns_config *cfg)
+{
+	return (cfg->forwarders != NULL && cfg->forwarders[0] != NULL) ||
+	    cfg->use_resolv_conf;
+}
+
 /* set_forwarding - forwarders or resolv.conf, and the options they need */
 static int
 set_forwarding(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
@@ -512,6 +523,39 @@ set_cache_tcp(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 	return 0;
 }
 
+/*
+ * set_isolation - keep names that never answer from starving the others.
+ *
+ * libunbound's library defaults allow 16 outstanding UDP queries
+ * (outgoing-range); a query hallmark has given up on (ub_cancel) is only
+ * marked cancelled and goes on being retried inside libunbound, so a
+ * burst of lookups of dead names held every port and healthy queries
+ * waited behind them for as long as those retries lasted (60 dead
+ * lookups at once: healthy lookups timed out for 85 s).  256 ports make
+ * room for as many dead queries as hallmark's callers can start.
+ *
+ * When forwarding, one server answers for every name, but libunbound's
+ * infrastructure cache judges the server by its timeouts: unanswered
+ * queries for dead names back its retransmission timeout off to the
+ * point where it is marked down, and then every query got an instant
+ * SERVFAIL (after 4 dead lookups one after another, every healthy one)
+ * until the entry expired (infra-host-ttl, 900 s).  An entry that lives
+ * 1 s cannot back off that far (that takes some 12 s of timeouts in a
+ * row), and the forwarder's round-trip time is learnt again from the
+ * next answer.  In full recursion the cache keeps its defaults: there a
+ * server's timeouts do say something about the names it serves.
+ */
+static int
+set_isolation(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
+    size_t errlen)
+{
+	if (set_opt(ctx, "outgoing-range:", "256", err, errlen) < 0)
+		return -1;
+	if (!is_forwarding(cfg))
+		return 0;
+	return set_opt(ctx, "infra-host-ttl:", "1", err, errlen);
+}
+
 /* set_trust_anchor - DNSSEC validation from a trust anchor file */
 static int
 set_trust_anchor(struct ub_ctx *ctx, const struct dns_config *cfg,
@@ -554,6 +598,7 @@ configure(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 	if (set_opt(ctx, "verbosity:", "0", err, errlen) < 0 ||
 	    set_forwarding(ctx, cfg, err, errlen) < 0 ||
 	    set_cache_tcp(ctx, cfg, err, errlen) < 0 ||
+	    set_isolation(ctx, cfg, err, errlen) < 0 ||
 	    set_trust_anchor(ctx, cfg, err, errlen) < 0)
 		return -1;
 	/* removing an absent zone finalises the context (loads anchors) */
