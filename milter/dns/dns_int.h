@@ -20,6 +20,10 @@ struct dns_ops {
 	/* abandon q (the back end must not touch q afterwards) */
 	void (*cancel)(struct dns_resolver *r, struct dns_query *q);
 	void (*free)(struct dns_resolver *r);
+	/* optional: an answer the back end holds without asking (its cache),
+	 * or NULL; used when the message budget is spent */
+	struct dns_result *(*cached)(struct dns_resolver *r,
+	    const struct dns_query *q);
 };
 
 struct dns_resolver {
@@ -35,6 +39,7 @@ struct dns_query {
 	struct timespec deadline;
 	struct dns_budget *budget;
 	struct dns_result *result;	/* set by the back end when done */
+	int busy;			/* counted as outstanding in budget */
 	void *priv;			/* back end's own state */
 };
 

@@ -322,6 +322,15 @@ ubr_submit(struct dns_resolver *base, struct dns_query *q)
 	q->priv = e;
 }
 
+/* ubr_cached - an answer from the cache in front of libunbound, or NULL */
+static struct dns_result *
+ubr_cached(struct dns_resolver *base, const struct dns_query *q)
+{
+	struct ubr *r = (struct ubr *)base;
+
+	return dns_cache_get(r->cache, q->name, q->rrtype, now_sec());
+}
+
 /* ubr_wait - wait for the callback until *until; 1 when complete */
 static int
 ubr_wait(struct dns_resolver *base, struct dns_query *q,
@@ -661,6 +670,7 @@ static const struct dns_ops ubr_ops = {
 	.wait = ubr_wait,
 	.cancel = ubr_cancel,
 	.free = ubr_free,
+	.cached = ubr_cached,
 };
 
 /* dns_unbound_new - a configured resolver with its dispatcher running */

@@ -12,7 +12,8 @@
 #   TC=1 then a TCP answer, an 8000-byte TXT via TCP, an answer just
 #   under the timeout                                     -> OK
 #   a name that is not a valid query name                 -> ERROR (local)
-# and the per-message budget (-b) must bound the time of several lookups.
+# and the per-message budget (-b) must bound the time of several lookups
+# (time waiting for DNS; a cached answer costs none, even when it is spent).
 #
 # Exit 0 pass, 1 fail, 77 skip (only when a tool is missing and CI is not
 # "true").  Private temp dir and port; stops what it starts.
@@ -119,6 +120,17 @@ if [ -n "$third" ] && [ "$third" -le 1000 ]; then	# own timeout: 1500
 	ok "budget: the third lookup got only the rest of the budget (${third} ms)"
 else
 	bad "budget: the third lookup took ${third:-?} ms (budget rest ~400)"
+fi
+
+# a spent budget still gets answers that are in the cache (they cost no
+# waiting): an answer with a TTL, then a timeout that spends the 1000 ms
+# budget, then the same name again
+out=$(q -c 64 -b 1000 ttl300.k1.$D TXT timeout.k2.$D TXT ttl300.k1.$D TXT)
+st=$(grep -E '^(ok|timeout|servfail|nodata|nxdomain|error) ' <<<"$out" | cut -d' ' -f1 | tr '\n' ' ')
+if [ "$st" = "ok timeout ok " ]; then
+	ok "budget spent: a cached answer is still given ($st)"
+else
+	bad "budget spent: want 'ok timeout ok', got '$st'"
 fi
 
 # four unanswered queries under a 2500 ms budget: all TIMEOUT, 2.5 s in

@@ -12,7 +12,8 @@
  *	options: -s may repeat; -t query timeout in ms (default 2000);
  *	-a trust anchor file; -T TCP only; -r use /etc/resolv.conf;
  *	-b MS: one per-message budget of MS ms for all the lookups of the
- *	run (several NAME TYPE operands are then looked up in order).
+ *	run (several NAME TYPE operands are then looked up in order);
+ *	-c KB: size of the answer cache (default 0: none).
  *
  * DESCRIPTION
  *	A result prints as a status line "STATUS rcode=N secure=0|1 n=NRR
@@ -511,8 +512,8 @@ burst(struct dns_resolver *r, const struct opts *o, const struct qspec *q)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: hm-dnsq -s ADDR[@PORT] [-t ms] [-b ms] [-a ta] "
-	    "[-T] [-r] [-i | --stress TxN | --bench N | --burst NxS "
+	fprintf(stderr, "usage: hm-dnsq -s ADDR[@PORT] [-t ms] [-b ms] [-c kb] "
+	    "[-a ta] [-T] [-r] [-i | --stress TxN | --bench N | --burst NxS "
 	    "[--sustain MS]] [NAME TYPE ...]\n");
 	exit(2);
 }
@@ -565,6 +566,9 @@ parse_opts(struct opts *o, int argc, char **argv)
 			o->fwd[o->nfwd++] = argv[++i];
 		else if (strcmp(a, "-t") == 0)
 			o->cfg.query_timeout_ms = parse_num(argv[++i],
+			    strlen(v));
+		else if (strcmp(a, "-c") == 0)
+			o->cfg.cache_size_kb = parse_num(argv[++i],
 			    strlen(v));
 		else if (strcmp(a, "-b") == 0)
 			o->budget_ms = parse_num(argv[++i], strlen(v));
