@@ -13,7 +13,8 @@
 # and a message whose three lookups all time out must get its verdict
 # within the per-message DNS budget, while a message whose body arrives
 # slowly (over twice the budget) gets its normal verdict: the budget
-# counts time waiting for DNS, not the SMTP transaction.
+# counts time waiting for DNS, not the SMTP transaction; and an SPF
+# record of 5.6 KB (23 strings, over TCP) evaluates normally.
 #
 # Only the faulted lookup fails in each row: the other names are
 # NXDOMAIN (tests/dns/faultdns picks the answer by the first label that
@@ -244,6 +245,19 @@ else
 	bad "body over $((2 * BUDGET)) ms (budget $BUDGET ms): want spf=none dkim=pass dmarc=pass verdict=accept, got '$got' in ${el:-?} ms; $(cat "$WORK/out.$i")"
 fi
 
+# an SPF record of 5.6 KB (23 strings; over TCP) is evaluated like any
+# other: RFC 7208 sets no size limit, DNS carries up to 64 KB
+i=$((N + 3))
+f=$(msg "$i" "nxdomain.f$i.$D")
+send "$i" "$f" "s@bigspf.s$i.$D"
+got=$(results "$i" "s@bigspf.s$i.$D")
+if [ "$got" = "spf=pass dkim=none dmarc=none verdict=accept" ]; then
+	ok "SPF record of 5.6 KB: $got"
+else
+	bad "SPF record of 5.6 KB: want spf=pass dkim=none dmarc=none verdict=accept, got '$got'"
+	grep -E "bigspf[.]s$i[.]" "$WORK/hallmarkd.log" | sed 's/^/  /'
+fi
+
 if kill -0 "$HM_PID" 2>/dev/null; then
 	ok "hallmarkd still running"
 else
@@ -257,5 +271,5 @@ if [ "$fails" -ne 0 ]; then
 	tail -n 40 "$WORK/hallmarkd.log"
 	exit 1
 fi
-echo "all $((N + 2)) DNS fault matrix messages gave their defined result and verdict"
+echo "all $((N + 3)) DNS fault matrix messages gave their defined result and verdict"
 exit 0
