@@ -49,6 +49,10 @@ struct dns_result *dns_result_new(enum dns_status st, const char *why);
 void dns_result_add(struct dns_result *res, int type, uint16_t pref,
     const void *data, size_t len);
 
+/* dns_unbound_test_break - tests only: make the libunbound back end's
+ * dispatcher fail for real with the next answer (dns_unbound.c); 0 or -1 */
+int dns_unbound_test_break(struct dns_resolver *r);
+
 /* dns_time_add_ms / dns_time_before - monotonic time helpers */
 void dns_time_now(struct timespec *ts);
 void dns_time_add_ms(struct timespec *ts, unsigned ms);

@@ -19,10 +19,14 @@
  *	are found here, at start, not at the first query: the context is
  *	finalised.  libunbound's own log lines go to hallmark's log (ublog.c).
  *
+ *	Also a deep copy of a struct dns_config, which the back end keeps to
+ *	build a new context when its dispatcher fails (dns_unbound.c).
+ *
  *	Pure set-up: no state of its own; thread-safe for distinct contexts.
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -245,4 +249,55 @@ dns_ubconf_apply(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 		return -1;
 	}
 	return 0;
+}
+
+/* dns_ubconf_new - a new context, configured and finalised; NULL and *err
+ * on failure */
+struct ub_ctx *
+dns_ubconf_new(const struct dns_config *cfg, char *err, size_t errlen)
+{
+	struct ub_ctx *ctx = ub_ctx_create();
+
+	if (ctx == NULL) {
+		snprintf(err, errlen, "dns: ub_ctx_create failed");
+		return NULL;
+	}
+	if (dns_ubconf_apply(ctx, cfg, err, errlen) < 0) {
+		ub_ctx_delete(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+/* dns_ubconf_copy - a deep copy of src (strings and the forwarder list) */
+void
+dns_ubconf_copy(struct dns_config *dst, const struct dns_config *src)
+{
+	size_t n = 0, i;
+
+	*dst = *src;
+	while (src->forwarders != NULL && src->forwarders[n] != NULL)
+		n++;
+	dst->forwarders = NULL;
+	if (src->forwarders != NULL) {
+		dst->forwarders = xcalloc(n + 1, sizeof(char *));
+		for (i = 0; i < n; i++)
+			dst->forwarders[i] = xstrdup(src->forwarders[i]);
+	}
+	if (src->trust_anchor_file != NULL)
+		dst->trust_anchor_file = xstrdup(src->trust_anchor_file);
+}
+
+/* dns_ubconf_release - free what dns_ubconf_copy allocated */
+void
+dns_ubconf_release(struct dns_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; cfg->forwarders != NULL && cfg->forwarders[i] != NULL;
+	    i++)
+		free(cfg->forwarders[i]);
+	free(cfg->forwarders);
+	free(cfg->trust_anchor_file);
+	memset(cfg, 0, sizeof(*cfg));
 }

@@ -36,6 +36,16 @@
  *	turns on validation: bogus answers become DNS_SERVFAIL, validated
  *	ones set res->secure.
  *
+ *	Supervision: if poll() or ub_process() fails, no answer of that
+ *	context would ever be read again and every lookup would time out.
+ *	The dispatcher then makes a new context from its copy of the
+ *	configuration, swaps it in (ctx_lock: submit and cancel hold it for
+ *	reading), fails the queries sent to the old one at once (SERVFAIL,
+ *	"resolver error") and deletes it; one log line with the restart
+ *	count.  At most one restart a second; a context that cannot be made
+ *	is retried with growing pauses.  dns_unbound_test_break() lets a
+ *	test break the pipe for real.
+ *
  *	Result classes: RCODE 3 -> DNS_NXDOMAIN; RCODE 0 without data ->
  *	DNS_NODATA; bogus, RCODE 2 and any other RCODE or libunbound error ->
  *	DNS_SERVFAIL; malformed rdata -> DNS_ERROR.  Timeouts come from dns.c.
@@ -70,10 +80,14 @@
 
 #define UBQ_BUCKETS 256
 
+struct ubr;
+
 /* one pending query, reachable from the table until answered/abandoned */
 struct ubq {
 	struct ubq *next;		/* hash chain */
 	uint64_t id;
+	struct ubr *owner;		/* the resolver, and its context */
+	unsigned gen;			/* generation the query went to */
 	int async_id;
 	int done;			/* callback ran: err/ub valid */
 	int err;
@@ -83,12 +97,18 @@ struct ubq {
 
 struct ubr {
 	struct dns_resolver base;	/* first: dns.c sees only this */
-	struct ub_ctx *ctx;
+	struct ub_ctx *ctx;		/* under ctx_lock (see restart) */
+	unsigned gen;			/* under ctx_lock: contexts replaced */
+	pthread_rwlock_t ctx_lock;	/* read: submit, cancel; write: restart */
+	struct dns_config cfg;		/* own copy, for a new context */
 	pthread_condattr_t cattr;	/* CLOCK_MONOTONIC */
 	int wake[2];			/* self-pipe: write to stop */
 	struct dns_cache *cache;	/* final answers, for their TTL */
 	pthread_t thread;
 	int thread_started;
+	unsigned restarts;		/* dispatcher failures recovered */
+	time_t last_restart;		/* monotonic seconds */
+	int spare_fd;			/* under ctx_lock; dns_unbound_test_break */
 };
 
 /*
@@ -282,6 +302,9 @@ ubr_submit(struct dns_resolver *base, struct dns_query *q)
 		return;
 	}
 	pthread_cond_init(&e->cond, &r->cattr);
+	e->owner = r;
+	pthread_rwlock_rdlock(&r->ctx_lock);
+	e->gen = r->gen;
 	pthread_mutex_lock(&tab_mu);
 	tab_insert(e);
 	id = e->id;
@@ -293,6 +316,7 @@ ubr_submit(struct dns_resolver *base, struct dns_query *q)
 		tab_remove(id);
 	e->async_id = aid;
 	pthread_mutex_unlock(&tab_mu);
+	pthread_rwlock_unlock(&r->ctx_lock);
 	if (rc != 0) {
 		ubq_free(e);
 		q->result = fail_result(DNS_ERROR, "resolver error",
@@ -352,25 +376,66 @@ ubr_cancel(struct dns_resolver *base, struct dns_query *q)
 	pthread_mutex_lock(&tab_mu);
 	pending = !e->done && tab_remove(e->id) != NULL;
 	pthread_mutex_unlock(&tab_mu);
-	if (pending)
-		(void)ub_cancel(r->ctx, e->async_id);
-	else
+	if (pending) {
+		pthread_rwlock_rdlock(&r->ctx_lock);
+		if (e->gen == r->gen)	/* else its context is gone */
+			(void)ub_cancel(r->ctx, e->async_id);
+		pthread_rwlock_unlock(&r->ctx_lock);
+	} else {
 		complete(r, q, e);
+	}
 	q->priv = NULL;
 	ubq_free(e);
 }
 
-/* ---- the dispatcher -------------------------------------------------- */
+/* ---- the dispatcher and its supervision ----------------------------- */
 
-/* dispatcher - poll ub_fd() and the self-pipe; run callbacks */
-static void *
-dispatcher(void *arg)
+/* fail_pending - complete every query r sent to context generation gen
+ * (it will never answer) as a resolver error; how many there were */
+static unsigned
+fail_pending(struct ubr *r, unsigned gen)
 {
-	struct ubr *r = arg;
+	struct ubq **pp, *e;
+	unsigned i, n = 0;
+
+	pthread_mutex_lock(&tab_mu);
+	for (i = 0; i < UBQ_BUCKETS; i++) {
+		for (pp = &tab[i]; (e = *pp) != NULL; ) {
+			if (e->owner != r || e->gen != gen) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			e->next = NULL;
+			e->done = 1;
+			e->err = UB_PIPE;
+			e->ub = NULL;
+			pthread_cond_signal(&e->cond);
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&tab_mu);
+	return n;
+}
+
+/* stop_asked - wait up to ms for the self-pipe; 1 if it asks to stop */
+static int
+stop_asked(struct ubr *r, int ms)
+{
+	struct pollfd p = { .fd = r->wake[0], .events = POLLIN };
+
+	return poll(&p, 1, ms) > 0;
+}
+
+/* dispatch - run callbacks until told to stop (0) or until poll or
+ * ub_process fails (-1, with what failed in why) */
+static int
+dispatch(struct ubr *r, char *why, size_t whylen)
+{
 	struct pollfd pfd[2];
 	int rc;
 
-	pfd[0].fd = ub_fd(r->ctx);
+	pfd[0].fd = ub_fd(r->ctx);	/* only this thread writes r->ctx */
 	pfd[0].events = POLLIN;
 	pfd[1].fd = r->wake[0];
 	pfd[1].events = POLLIN;
@@ -379,20 +444,140 @@ dispatcher(void *arg)
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			log_err("dns: dispatcher poll failed, errno %d", errno);
-			break;
+			snprintf(why, whylen, "poll failed, errno %d", errno);
+			return -1;
 		}
 		if (pfd[1].revents != 0)
-			break;
+			return 0;
 		if (pfd[0].revents != 0 && (rc = ub_process(r->ctx)) != 0) {
-			log_err("dns: ub_process: %s", ub_strerror(rc));
-			break;
+			snprintf(why, whylen, "ub_process: %s",
+			    ub_strerror(rc));
+			return -1;
 		}
 	}
+}
+
+/* new_context - a fresh context from the saved configuration, retried
+ * with growing pauses (1 s .. 60 s) while it cannot be made; NULL when
+ * told to stop meanwhile */
+static struct ub_ctx *
+new_context(struct ubr *r)
+{
+	struct ub_ctx *ctx;
+	char err[256];
+	int pause = 1;
+
+	while ((ctx = dns_ubconf_new(&r->cfg, err, sizeof(err))) == NULL) {
+		log_err("dns: cannot make a new resolver context (%s); "
+		    "trying again in %d s", err, pause);
+		if (stop_asked(r, pause * 1000))
+			return NULL;
+		pause = pause < 32 ? 2 * pause : 60;
+	}
+	return ctx;
+}
+
+/*
+ * restart - the dispatcher failed: the context's result pipe is broken
+ * (ub_process) or poll is, and no answer would ever be read again.  A new
+ * context from the same configuration replaces it; the queries sent to
+ * the old one fail at once (resolver error, a temporary failure) instead
+ * of waiting for their deadlines.  At most one restart a second.
+ * 0, or -1 when told to stop meanwhile.
+ */
+static int
+restart(struct ubr *r, const char *why)
+{
+	struct ub_ctx *old, *fresh;
+	unsigned gen, failed;
+	int spare;
+	time_t now = now_sec();
+
+	if (r->restarts > 0 && now - r->last_restart < 1 &&
+	    stop_asked(r, 1000))
+		return -1;
+	if ((fresh = new_context(r)) == NULL)
+		return -1;
+	pthread_rwlock_wrlock(&r->ctx_lock);
+	old = r->ctx;
+	gen = r->gen++;
+	r->ctx = fresh;
+	spare = r->spare_fd;
+	r->spare_fd = -1;
+	pthread_rwlock_unlock(&r->ctx_lock);
+	failed = fail_pending(r, gen);
+	ub_ctx_delete(old);
+	if (spare >= 0)
+		close(spare);
+	r->restarts++;
+	r->last_restart = now_sec();
+	log_err("dns: resolver dispatcher failed (%s): restarted with a new "
+	    "resolver context (restart %u; %u pending queries failed)", why,
+	    r->restarts, failed);
+	return 0;
+}
+
+/* dispatcher - the thread: dispatch, and restart it when it fails */
+static void *
+dispatcher(void *arg)
+{
+	struct ubr *r = arg;
+	char why[128];
+
+	while (dispatch(r, why, sizeof(why)) < 0)
+		if (restart(r, why) < 0)
+			break;
 	return NULL;
 }
 
+/*
+ * dns_unbound_test_break - for tests: break the dispatcher's context for
+ * real.  The read end of libunbound's result pipe (ub_fd) is replaced by
+ * /dev/null, so the next ub_process() reads end-of-file and fails with
+ * UB_PIPE, as it does when libunbound's worker has gone.  (poll already
+ * waiting keeps watching the pipe itself: the failure comes with the next
+ * answer.)  The pipe's own read end stays open in spare_fd until that
+ * context is deleted, so the worker never writes to a pipe without a
+ * reader.  0, or -1 when r cannot be broken (not quiet: a test fails).
+ */
+int
+dns_unbound_test_break(struct dns_resolver *base)
+{
+	struct ubr *r = (struct ubr *)base;
+	int fd, null;
+
+	if (base == NULL || base->ops->submit != ubr_submit)
+		return -1;
+	pthread_rwlock_wrlock(&r->ctx_lock);
+	fd = ub_fd(r->ctx);
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (r->spare_fd >= 0 || null < 0 ||
+	    (r->spare_fd = dup(fd)) < 0 || dup2(null, fd) < 0) {
+		if (null >= 0)
+			close(null);
+		pthread_rwlock_unlock(&r->ctx_lock);
+		return -1;
+	}
+	close(null);
+	pthread_rwlock_unlock(&r->ctx_lock);
+	return 0;
+}
+
 /* ---- life cycle ------------------------------------------------------ */
+
+/* ctx_lock_init - writers first: a restart must not wait behind a steady
+ * stream of submits */
+static void
+ctx_lock_init(pthread_rwlock_t *l)
+{
+	pthread_rwlockattr_t a;
+
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setkind_np(&a,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(l, &a);
+	pthread_rwlockattr_destroy(&a);
+}
 
 /* start_dispatcher - self-pipe and thread */
 static int
@@ -433,7 +618,11 @@ ubr_free(struct dns_resolver *base)
 	}
 	if (r->ctx != NULL)
 		ub_ctx_delete(r->ctx);
+	if (r->spare_fd >= 0)
+		close(r->spare_fd);
 	dns_cache_free(r->cache);
+	dns_ubconf_release(&r->cfg);
+	pthread_rwlock_destroy(&r->ctx_lock);
 	pthread_condattr_destroy(&r->cattr);
 	free(r);
 }
@@ -456,17 +645,15 @@ dns_unbound_new(const struct dns_config *cfg, char *err, size_t errlen)
 	r->base.query_timeout_ms = cfg->query_timeout_ms;
 	r->base.message_budget_ms = cfg->message_budget_ms;
 	r->wake[0] = r->wake[1] = -1;
+	r->spare_fd = -1;
+	ctx_lock_init(&r->ctx_lock);
+	dns_ubconf_copy(&r->cfg, cfg);
 	pthread_condattr_init(&r->cattr);
 	pthread_condattr_setclock(&r->cattr, CLOCK_MONOTONIC);
 	/* a quarter of unbound's message-cache bytes, an entry per KiB */
 	r->cache = dns_cache_new((size_t)cfg->cache_size_kb,
 	    (size_t)cfg->cache_size_kb * 256);
-	if ((r->ctx = ub_ctx_create()) == NULL) {
-		snprintf(err, errlen, "dns: ub_ctx_create failed");
-		ubr_free(&r->base);
-		return NULL;
-	}
-	if (dns_ubconf_apply(r->ctx, cfg, err, errlen) < 0 ||
+	if ((r->ctx = dns_ubconf_new(cfg, err, errlen)) == NULL ||
 	    start_dispatcher(r, err, errlen) < 0) {
 		ubr_free(&r->base);
 		return NULL;

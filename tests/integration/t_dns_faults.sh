@@ -12,7 +12,8 @@
 #   TC=1 then a TCP answer, an 8000-byte TXT via TCP, an answer just
 #   under the timeout                                     -> OK
 #   a name that is not a valid query name                 -> ERROR (local)
-# and the per-message budget (-b) must bound the time of several lookups
+# A failed dispatcher is restarted (lookups work again).  And the
+# per-message budget (-b) must bound the time of several lookups
 # (time waiting for DNS; a cached answer costs none, even when it is spent).
 #
 # Exit 0 pass, 1 fail, 77 skip (only when a tool is missing and CI is not
@@ -149,6 +150,25 @@ if [ "$n" = 4 ] && [ "$sum" -ge 2400 ] && [ "$sum" -le 2900 ]; then
 	ok "budget: 4 timeouts in ${sum} ms (budget 2500, query timeout $T; process ${el} ms)"
 else
 	bad "budget: $n timeouts in ${sum} ms, process ${el} ms (want 4 in 2400..2900)"
+fi
+
+# the dispatcher fails (the result pipe of libunbound breaks for real:
+# hm-dnsq's "!break"): the query in flight fails at once, the dispatcher
+# restarts with a new context, lookups work again; twice, counted
+: >"$WORK/why.log"
+out=$(printf '%s\n' "ok.d1.$D TXT" '!break' "ok.d2.$D TXT" "ok.d3.$D TXT" \
+    '!break' "ok.d4.$D TXT" "ok.d5.$D TXT" "ok.d6.$D TXT" | q -i |
+    grep -E '^([a-z]+ rcode=|break )' | sed 's/ rcode=.*//' | tr '\n' ' ')
+if [ "$out" = "ok break ok servfail ok break ok servfail ok ok " ]; then
+	ok "dispatcher failure: the query in flight fails, then lookups work ($out)"
+else
+	bad "dispatcher failure: want 'ok break ok servfail ok break ok servfail ok ok', got '$out'"
+fi
+if grep -q 'dispatcher failed (ub_process: .*restart 1; 1 pending' "$WORK/why.log" &&
+    grep -q 'dispatcher failed (ub_process: .*restart 2; 1 pending' "$WORK/why.log"; then
+	ok "dispatcher restarts logged and counted"
+else
+	bad "dispatcher restarts not logged: $(cat "$WORK/why.log")"
 fi
 
 if [ "$fails" -ne 0 ]; then

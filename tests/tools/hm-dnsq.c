@@ -20,7 +20,9 @@
  *	ms=ELAPSED" and one line per record, sorted: "A 192.0.2.1",
  *	"AAAA 2001:db8::1", "TXT len=N <text, odd bytes as \xHH>",
  *	"MX PREF NAME", "PTR NAME" (CNAME, NS alike).  In -i mode each
- *	result ends with a line "end".
+ *	result ends with a line "end"; the line "!break" breaks the
+ *	resolver's dispatcher for real (dns_unbound_test_break: the next
+ *	answer makes ub_process fail) and prints "break ok".
  *
  *	--stress resolves each NAME TYPE once (the baseline), then T threads
  *	each make N queries round-robin over the list and compare every
@@ -53,7 +55,7 @@
 
 #include <unbound.h>
 
-#include "dns.h"
+#include "dns_int.h"
 #include "str.h"
 
 #define MAXFWD 8
@@ -248,7 +250,10 @@ interactive(struct dns_resolver *r, struct dns_budget *b)
 	int type;
 
 	while (fgets(line, sizeof(line), stdin) != NULL) {
-		if (sscanf(line, "%1099s %31s", name, tname) != 2 ||
+		if (strcmp(line, "!break\n") == 0) {
+			printf("break %s\nend\n", dns_unbound_test_break(r) == 0 ?
+			    "ok" : "failed");
+		} else if (sscanf(line, "%1099s %31s", name, tname) != 2 ||
 		    (type = type_parse(tname)) < 0) {
 			printf("error usage\nend\n");
 		} else {
