@@ -17,8 +17,12 @@
 #   in a row    4 dead lookups one after another (a message with a dead
 #               HELO, MAIL FROM and DKIM domains), then healthy lookups:
 #               answered (the forwarder is not marked down)
+#   messages    through hallmarkd (tests/tools/milterc.py): 40 messages at
+#               once whose HELO, MAIL FROM and From domains never answer,
+#               while a healthy message goes every 300 ms: each healthy
+#               one gets its verdict (DMARC p=reject), not a tempfail
 #
-# The query timeout is hallmark's default, 5000 ms.  Takes some 50 s.
+# The query timeout is hallmark's default, 5000 ms.  Takes some 70 s.
 # Exit 0 pass, 1 fail, 77 skip (only when a tool is missing and CI is not
 # "true").  Private temp dir and port; stops what it starts.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -29,12 +33,15 @@ set -u
 . "$top_srcdir/tests/lib/common.sh"
 
 DNSQ=$top_builddir/tests/tools/hm-dnsq
+HALLMARKD=$top_builddir/hallmarkd
+MILTERC=$top_srcdir/tests/tools/milterc.py
 fails=0
 FD_PID=
+HM_PID=
 RUN=$$
 
 # cleanup - stop what this test started (work_dir's EXIT trap calls it)
-cleanup() { stop "$FD_PID"; }
+cleanup() { stop "$HM_PID" "$FD_PID"; }
 
 # dnsq ARGS... - hm-dnsq against faultdns, hallmark's default timeout
 dnsq() { "$DNSQ" -s "127.0.0.1@$PORT" -t 5000 "$@"; }
@@ -59,6 +66,7 @@ check_burst() {
 }
 
 [ -x "$DNSQ" ] || missing "tests/tools/hm-dnsq (run make check)"
+[ -x "$HALLMARKD" ] || missing "hallmarkd (run make first)"
 [ -x /usr/bin/python3 ] || missing /usr/bin/python3
 
 work_dir dnsiso
@@ -84,6 +92,60 @@ if [ "$out" = "timeout timeout timeout timeout ok ok ok " ]; then
 else
 	bad "4 dead lookups in a row, then: want 4 timeout and 3 ok, got '$out'"
 fi
+
+# ---- messages through hallmarkd ------------------------------------------
+# 40 messages at once from dead domains (HELO, MAIL FROM and From never
+# answer) while a message from a healthy domain goes every 300 ms: each
+# healthy one gets its answers (SPF "v=spf1 -all" fails, DMARC p=reject:
+# rejected), never a temporary failure
+HM_PORT=$(free_port)
+SOCK="inet:$HM_PORT@127.0.0.1"
+cat >"$WORK/h.conf" <<EOC
+socket = "$SOCK";
+authserv_id = "mx.iso.test";
+log = { syslog = false; level = "info"; };
+dns = { forwarders = ["127.0.0.1@$PORT"]; };
+EOC
+"$HALLMARKD" -f -c "$WORK/h.conf" 2>"$WORK/hallmarkd.log" &
+HM_PID=$!
+wait_listening "$WORK/hallmarkd.log" "$HM_PID" ||
+    { echo "FAIL: hallmarkd did not start"; cat "$WORK/hallmarkd.log"; exit 1; }
+
+# send NAME KIND - one message whose HELO, MAIL FROM and From domains are
+# of faultdns KIND (ok: SPF "v=spf1 -all", DMARC p=reject)
+send() {
+	printf 'From: a@%s.f%s.%s\r\nTo: r@example.net\r\nSubject: x\r\n\r\nHello.\r\n' \
+	    "$2" "$1" "$D" >"$WORK/msg.$1"
+	/usr/bin/python3 "$MILTERC" "$SOCK" send --helo "$2.h$1.$D" \
+	    --from "s@$2.s$1.$D" "$WORK/msg.$1" >"$WORK/out.$1" 2>&1
+}
+
+DEAD=
+for i in $(seq 40); do
+	send "d$i" timeout &
+	DEAD="$DEAD $!"
+done
+n=0
+while [ $n -lt 30 ]; do
+	n=$((n + 1))
+	send "g$n" ok
+	sleep 0.3
+done
+# shellcheck disable=SC2086
+wait $DEAD
+good=0
+for i in $(seq $n); do
+	if grep -q 'verdict=reject' "$WORK/out.g$i"; then
+		good=$((good + 1))
+	else
+		bad "healthy message $i during the dead ones: $(cat "$WORK/out.g$i")"
+	fi
+done
+[ "$good" = "$n" ] &&
+    ok "all $n healthy messages got their DMARC reject while 40 messages from dead domains ran"
+dead=$(cat "$WORK"/out.d* | grep -c 'verdict=')
+[ "$dead" = 40 ] && ok "the 40 messages from dead domains got a verdict too" ||
+    bad "only $dead of the 40 messages from dead domains got a verdict"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails check(s) failed"
