@@ -42,7 +42,7 @@ static const struct conf_opt dns_opts[] = {
 	  .max = 60000, .doc = "timeout of one query" },
 	{ .name = "message_budget_ms", .type = CT_INT,
 	  .off = F(conf_dns, message_budget_ms), .def = "20000", .min = 100,
-	  .max = 600000, .doc = "DNS time one message may use in all" },
+	  .max = 600000, .doc = "time one message may spend waiting for DNS, in all" },
 	{ .name = "cache_size_kb", .type = CT_INT,
 	  .off = F(conf_dns, cache_size_kb), .def = "4096", .max = 4194304,
 	  .doc = "DNS cache size" },

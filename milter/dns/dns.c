@@ -3,11 +3,14 @@
  * per-message budgets, deadlines and the submit/wait/cancel/lookup path on
  * top of a back end's struct dns_ops (dns_unbound.c, dns_static.c).
  *
- * A query's deadline is the earlier of "now + query timeout" and the
- * message budget's deadline; a query that reaches it completes as
- * DNS_TIMEOUT and is cancelled in the back end.  Names that cannot be a
+ * A query's deadline is the earlier of "now + query timeout" and "now +
+ * what is left of the message budget"; a query that reaches it completes
+ * as DNS_TIMEOUT and is cancelled in the back end.  The budget counts
+ * time with a query of the message outstanding (from submit to hand-over
+ * or cancel), not the time between lookups.  Names that cannot be a
  * domain name complete at once as DNS_ERROR, without a packet.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,14 +96,17 @@ dns_time_before(const struct timespec *a, const struct timespec *b)
 	return a->tv_nsec < b->tv_nsec;
 }
 
-/* is_zero_time - the "no deadline" value */
-static int
-is_zero_time(const struct timespec *t)
+/* ms_between - b - a in whole milliseconds (0 if b is before a) */
+static uint64_t
+ms_between(const struct timespec *a, const struct timespec *b)
 {
-	return t->tv_sec == 0 && t->tv_nsec == 0;
+	int64_t ns = ((int64_t)b->tv_sec - (int64_t)a->tv_sec) * 1000000000 +
+	    (b->tv_nsec - a->tv_nsec);
+
+	return ns > 0 ? (uint64_t)ns / 1000000 : 0;
 }
 
-/* dns_budget_init - a message budget of ms (0: the resolver's default) */
+/* dns_budget_init - a budget of ms of waiting (0: the resolver's default) */
 void
 dns_budget_init(struct dns_budget *b, const struct dns_resolver *r,
     unsigned ms)
@@ -108,10 +114,52 @@ dns_budget_init(struct dns_budget *b, const struct dns_resolver *r,
 	memset(b, 0, sizeof(*b));
 	if (ms == 0 && r != NULL)
 		ms = r->message_budget_ms;
-	if (ms == 0)
+	b->limit_ms = ms;
+}
+
+/* dns_budget_left_ms - the limit less the busy time so far */
+unsigned
+dns_budget_left_ms(const struct dns_budget *b)
+{
+	struct timespec zero = { 0, 0 }, now;
+	uint64_t used;
+
+	if (b == NULL || b->limit_ms == 0)
+		return UINT32_MAX;
+	used = ms_between(&zero, &b->spent);
+	if (b->pending > 0) {
+		dns_time_now(&now);
+		used += ms_between(&b->busy_since, &now);
+	}
+	return used >= b->limit_ms ? 0 : b->limit_ms - (unsigned)used;
+}
+
+/* budget_start - a query of the budget is outstanding from *now */
+static void
+budget_start(struct dns_budget *b, const struct timespec *now)
+{
+	if (b->pending++ == 0)
+		b->busy_since = *now;
+}
+
+/* budget_stop - an outstanding query of the budget is done */
+static void
+budget_stop(struct dns_budget *b)
+{
+	struct timespec now;
+
+	if (b->pending == 0 || --b->pending > 0)
 		return;
-	dns_time_now(&b->deadline);
-	dns_time_add_ms(&b->deadline, ms);
+	dns_time_now(&now);
+	b->spent.tv_sec += now.tv_sec - b->busy_since.tv_sec;
+	b->spent.tv_nsec += now.tv_nsec - b->busy_since.tv_nsec;
+	if (b->spent.tv_nsec < 0) {
+		b->spent.tv_sec--;
+		b->spent.tv_nsec += 1000000000L;
+	} else if (b->spent.tv_nsec >= 1000000000L) {
+		b->spent.tv_sec++;
+		b->spent.tv_nsec -= 1000000000L;
+	}
 }
 
 /* name_ok - a name we can ask for: labels 1..63, total <= 253, no NUL */
@@ -137,21 +185,35 @@ name_ok(const char *name, size_t *lenp)
 	return lab > 0;
 }
 
-/* query_new - allocate and fill the common part */
+/* query_new - allocate and fill the common part; the deadline is the
+ * query timeout or what is left of the budget, the earlier */
 static struct dns_query *
-query_new(struct dns_resolver *r, int rrtype, struct dns_budget *budget)
+query_new(struct dns_resolver *r, int rrtype, struct dns_budget *budget,
+    const struct timespec *now)
 {
 	struct dns_query *q = xcalloc(1, sizeof(*q));
+	unsigned ms = r->query_timeout_ms, left;
 
 	q->r = r;
 	q->rrtype = rrtype;
 	q->budget = budget;
-	dns_time_now(&q->deadline);
-	dns_time_add_ms(&q->deadline, r->query_timeout_ms);
-	if (budget != NULL && !is_zero_time(&budget->deadline) &&
-	    dns_time_before(&budget->deadline, &q->deadline))
-		q->deadline = budget->deadline;
+	if (budget != NULL && (left = dns_budget_left_ms(budget)) < ms)
+		ms = left;
+	q->deadline = *now;
+	dns_time_add_ms(&q->deadline, ms);
 	return q;
+}
+
+/* budget_spent - the budget has no time left: the answer may still come
+ * from the back end's cache (costs no waiting), else DNS_TIMEOUT */
+static void
+budget_spent(struct dns_resolver *r, struct dns_query *q)
+{
+	if (r->ops->cached != NULL)
+		q->result = r->ops->cached(r, q);
+	if (q->result == NULL)
+		q->result = dns_result_new(DNS_TIMEOUT,
+		    "message DNS time budget spent");
 }
 
 /* dns_submit - start a query; failures complete at once */
@@ -159,9 +221,12 @@ struct dns_query *
 dns_submit(struct dns_resolver *r, const char *name, int rrtype,
     struct dns_budget *budget)
 {
-	struct dns_query *q = query_new(r, rrtype, budget);
+	struct dns_query *q;
 	struct timespec now;
 	size_t len;
+
+	dns_time_now(&now);
+	q = query_new(r, rrtype, budget, &now);
 
 	if (!name_ok(name, &len)) {
 		q->result = dns_result_new(DNS_ERROR, "invalid domain name");
@@ -169,15 +234,17 @@ dns_submit(struct dns_resolver *r, const char *name, int rrtype,
 	}
 	memcpy(q->name, name, len);
 	q->name[len] = '\0';
-	dns_time_now(&now);
-	if (!dns_time_before(&now, &q->deadline)) {
-		q->result = dns_result_new(DNS_TIMEOUT,
-		    "message DNS time budget spent");
+	if (budget != NULL && dns_budget_left_ms(budget) == 0) {
+		budget_spent(r, q);
 		return q;
 	}
 	if (budget != NULL)
 		budget->queries++;
 	r->ops->submit(r, q);
+	if (budget != NULL && q->result == NULL) {
+		budget_start(budget, &now);
+		q->busy = 1;
+	}
 	return q;
 }
 
@@ -185,6 +252,8 @@ dns_submit(struct dns_resolver *r, const char *name, int rrtype,
 static void
 hand_over(struct dns_query *q, struct dns_result **out)
 {
+	if (q->busy)
+		budget_stop(q->budget);
 	if (q->budget != NULL && dns_is_void(q->result->status))
 		q->budget->voids++;
 	*out = q->result;
@@ -224,6 +293,8 @@ dns_cancel(struct dns_query *q)
 		return;
 	if (q->result == NULL)
 		q->r->ops->cancel(q->r, q);
+	if (q->busy)
+		budget_stop(q->budget);
 	dns_result_free(q->result);
 	free(q);
 }

@@ -75,11 +75,19 @@ struct dns_result {
 };
 
 /*
- * Per-message budget: an absolute deadline shared by all lookups of one
- * message, and counters the caller may read (e.g. SPF void lookups).
+ * Per-message budget: how long the lookups of one message may keep it
+ * waiting for DNS in all, and counters the caller may read (e.g. SPF void
+ * lookups).  Only time with at least one of its queries outstanding
+ * (submitted, not yet handed over or cancelled) counts, so concurrent
+ * queries count once, and the time between lookups (the SMTP
+ * transaction: a large body over a slow link) not at all.  A query
+ * answered from the cache at submit costs nothing.
  */
 struct dns_budget {
-	struct timespec deadline;	/* CLOCK_MONOTONIC; {0,0} = none */
+	unsigned limit_ms;		/* 0 = no limit */
+	struct timespec spent;		/* closed busy intervals, summed */
+	struct timespec busy_since;	/* start of the open one */
+	unsigned pending;		/* queries outstanding now */
 	unsigned queries;		/* queries started under this budget */
 	unsigned voids;			/* NXDOMAIN + NODATA answers seen */
 };
@@ -122,16 +130,20 @@ int dns_static_fail(struct dns_resolver *r, const char *name,
 /* dns_resolver_free - stop the dispatcher, cancel queries, free all */
 void dns_resolver_free(struct dns_resolver *r);
 
-/* dns_budget_init - start a per-message budget of ms milliseconds from now
- * (0 = use the resolver's configured message budget) */
+/* dns_budget_init - a per-message budget of ms milliseconds of waiting
+ * for DNS (0 = use the resolver's configured message budget) */
 void dns_budget_init(struct dns_budget *b, const struct dns_resolver *r,
     unsigned ms);
 
+/* dns_budget_left_ms - what is left of the budget now (UINT32_MAX: none) */
+unsigned dns_budget_left_ms(const struct dns_budget *b);
+
 /*
  * dns_submit - start an asynchronous query.  The query's deadline is the
- * earlier of now + query timeout and the budget's deadline.  budget may be
- * NULL.  Never returns NULL: a query that could not start completes at once
- * with DNS_ERROR or DNS_TIMEOUT (budget already spent).
+ * earlier of now + query timeout and now + what is left of the budget.
+ * budget may be NULL.  Never returns NULL: a query that could not start
+ * completes at once with DNS_ERROR, or DNS_TIMEOUT when the budget is
+ * spent and the answer is not in the cache.
  */
 struct dns_query *dns_submit(struct dns_resolver *r, const char *name,
     int rrtype, struct dns_budget *budget);

@@ -20,6 +20,10 @@ struct dns_ops {
 	/* abandon q (the back end must not touch q afterwards) */
 	void (*cancel)(struct dns_resolver *r, struct dns_query *q);
 	void (*free)(struct dns_resolver *r);
+	/* optional: an answer the back end holds without asking (its cache),
+	 * or NULL; used when the message budget is spent */
+	struct dns_result *(*cached)(struct dns_resolver *r,
+	    const struct dns_query *q);
 };
 
 struct dns_resolver {
@@ -35,6 +39,7 @@ struct dns_query {
 	struct timespec deadline;
 	struct dns_budget *budget;
 	struct dns_result *result;	/* set by the back end when done */
+	int busy;			/* counted as outstanding in budget */
 	void *priv;			/* back end's own state */
 };
 
@@ -43,6 +48,10 @@ struct dns_result *dns_result_new(enum dns_status st, const char *why);
 /* dns_result_add - append one record (data copied, NUL appended) */
 void dns_result_add(struct dns_result *res, int type, uint16_t pref,
     const void *data, size_t len);
+
+/* dns_unbound_test_break - tests only: make the libunbound back end's
+ * dispatcher fail for real with the next answer (dns_unbound.c); 0 or -1 */
+int dns_unbound_test_break(struct dns_resolver *r);
 
 /* dns_time_add_ms / dns_time_before - monotonic time helpers */
 void dns_time_now(struct timespec *ts);

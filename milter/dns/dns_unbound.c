@@ -30,20 +30,21 @@
  *	libunbound's worker, the dispatcher) that cost more CPU than the rest
  *	of a message's DNS work.  Its size follows cache_size_kb (0: none).
  *
- *	Configuration: forwarders ("addr" or "addr@port") or the servers of
- *	/etc/resolv.conf; with neither, full recursion from the root.  When
- *	forwarding, loopback forwarders are allowed, and libunbound's
- *	built-in local zones for private and documentation address space
- *	(RFC 1918, TEST-NETs, 2001:db8::/32) and for "test."/"invalid." are
- *	made transparent: the forwarder answers for them (a site resolver
- *	knows its internal PTRs; the tests use these ranges).  A trust anchor
- *	file turns on DNSSEC validation (bogus answers become DNS_SERVFAIL;
- *	validated ones set res->secure).  Cache size and TCP-only upstream
- *	are unbound options.
+ *	Configuration (forwarding, DNSSEC, cache, keeping names that never
+ *	answer from starving the others) is dns_ubconf.c; its errors are
+ *	found by dns_unbound_new(), not at the first query.  A trust anchor
+ *	turns on validation: bogus answers become DNS_SERVFAIL, validated
+ *	ones set res->secure.
  *
- *	Configuration errors (bad address or port, unreadable or malformed
- *	trust anchor) are found by dns_unbound_new(), not at the first
- *	query.  libunbound's own log lines go to hallmark's log (ublog.c).
+ *	Supervision: if poll() or ub_process() fails, no answer of that
+ *	context would ever be read again and every lookup would time out.
+ *	The dispatcher then makes a new context from its copy of the
+ *	configuration, swaps it in (ctx_lock: submit and cancel hold it for
+ *	reading), fails the queries sent to the old one at once (SERVFAIL,
+ *	"resolver error") and deletes it; one log line with the restart
+ *	count.  At most one restart a second; a context that cannot be made
+ *	is retried with growing pauses.  dns_unbound_test_break() lets a
+ *	test break the pipe for real.
  *
  *	Result classes: RCODE 3 -> DNS_NXDOMAIN; RCODE 0 without data ->
  *	DNS_NODATA; bogus, RCODE 2 and any other RCODE or libunbound error ->
@@ -73,16 +74,20 @@
 #include "dns_cache.h"
 #include "dns_int.h"
 #include "dns_rdata.h"
-#include "ublog.h"
+#include "dns_ubconf.h"
 #include "log.h"
 #include "str.h"
 
 #define UBQ_BUCKETS 256
 
+struct ubr;
+
 /* one pending query, reachable from the table until answered/abandoned */
 struct ubq {
 	struct ubq *next;		/* hash chain */
 	uint64_t id;
+	struct ubr *owner;		/* the resolver, and its context */
+	unsigned gen;			/* generation the query went to */
 	int async_id;
 	int done;			/* callback ran: err/ub valid */
 	int err;
@@ -92,12 +97,18 @@ struct ubq {
 
 struct ubr {
 	struct dns_resolver base;	/* first: dns.c sees only this */
-	struct ub_ctx *ctx;
+	struct ub_ctx *ctx;		/* under ctx_lock (see restart) */
+	unsigned gen;			/* under ctx_lock: contexts replaced */
+	pthread_rwlock_t ctx_lock;	/* read: submit, cancel; write: restart */
+	struct dns_config cfg;		/* own copy, for a new context */
 	pthread_condattr_t cattr;	/* CLOCK_MONOTONIC */
 	int wake[2];			/* self-pipe: write to stop */
 	struct dns_cache *cache;	/* final answers, for their TTL */
 	pthread_t thread;
 	int thread_started;
+	unsigned restarts;		/* dispatcher failures recovered */
+	time_t last_restart;		/* monotonic seconds */
+	int spare_fd;			/* under ctx_lock; dns_unbound_test_break */
 };
 
 /*
@@ -108,14 +119,6 @@ struct ubr {
 static pthread_mutex_t tab_mu = PTHREAD_MUTEX_INITIALIZER;
 static uint64_t tab_next_id;
 static struct ubq *tab[UBQ_BUCKETS];
-
-/* default local zones made transparent ("nodefault" has no effect via
- * ub_ctx_set_option in libunbound 1.17): the forwarder answers for them */
-static const char *const fwd_local[] = {
-	"test.", "invalid.", "2.0.192.in-addr.arpa.",
-	"100.51.198.in-addr.arpa.", "113.0.203.in-addr.arpa.",
-	"8.b.d.0.1.0.0.2.ip6.arpa.", NULL
-};
 
 /* ---- the pending table (caller holds tab_mu) ------------------------- */
 
@@ -299,6 +302,9 @@ ubr_submit(struct dns_resolver *base, struct dns_query *q)
 		return;
 	}
 	pthread_cond_init(&e->cond, &r->cattr);
+	e->owner = r;
+	pthread_rwlock_rdlock(&r->ctx_lock);
+	e->gen = r->gen;
 	pthread_mutex_lock(&tab_mu);
 	tab_insert(e);
 	id = e->id;
@@ -310,6 +316,7 @@ ubr_submit(struct dns_resolver *base, struct dns_query *q)
 		tab_remove(id);
 	e->async_id = aid;
 	pthread_mutex_unlock(&tab_mu);
+	pthread_rwlock_unlock(&r->ctx_lock);
 	if (rc != 0) {
 		ubq_free(e);
 		q->result = fail_result(DNS_ERROR, "resolver error",
@@ -317,6 +324,15 @@ ubr_submit(struct dns_resolver *base, struct dns_query *q)
 		return;
 	}
 	q->priv = e;
+}
+
+/* ubr_cached - an answer from the cache in front of libunbound, or NULL */
+static struct dns_result *
+ubr_cached(struct dns_resolver *base, const struct dns_query *q)
+{
+	struct ubr *r = (struct ubr *)base;
+
+	return dns_cache_get(r->cache, q->name, q->rrtype, now_sec());
 }
 
 /* ubr_wait - wait for the callback until *until; 1 when complete */
@@ -360,25 +376,66 @@ ubr_cancel(struct dns_resolver *base, struct dns_query *q)
 	pthread_mutex_lock(&tab_mu);
 	pending = !e->done && tab_remove(e->id) != NULL;
 	pthread_mutex_unlock(&tab_mu);
-	if (pending)
-		(void)ub_cancel(r->ctx, e->async_id);
-	else
+	if (pending) {
+		pthread_rwlock_rdlock(&r->ctx_lock);
+		if (e->gen == r->gen)	/* else its context is gone */
+			(void)ub_cancel(r->ctx, e->async_id);
+		pthread_rwlock_unlock(&r->ctx_lock);
+	} else {
 		complete(r, q, e);
+	}
 	q->priv = NULL;
 	ubq_free(e);
 }
 
-/* ---- the dispatcher -------------------------------------------------- */
+/* ---- the dispatcher and its supervision ----------------------------- */
 
-/* dispatcher - poll ub_fd() and the self-pipe; run callbacks */
-static void *
-dispatcher(void *arg)
+/* fail_pending - complete every query r sent to context generation gen
+ * (it will never answer) as a resolver error; how many there were */
+static unsigned
+fail_pending(struct ubr *r, unsigned gen)
 {
-	struct ubr *r = arg;
+	struct ubq **pp, *e;
+	unsigned i, n = 0;
+
+	pthread_mutex_lock(&tab_mu);
+	for (i = 0; i < UBQ_BUCKETS; i++) {
+		for (pp = &tab[i]; (e = *pp) != NULL; ) {
+			if (e->owner != r || e->gen != gen) {
+				pp = &e->next;
+				continue;
+			}
+			*pp = e->next;
+			e->next = NULL;
+			e->done = 1;
+			e->err = UB_PIPE;
+			e->ub = NULL;
+			pthread_cond_signal(&e->cond);
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&tab_mu);
+	return n;
+}
+
+/* stop_asked - wait up to ms for the self-pipe; 1 if it asks to stop */
+static int
+stop_asked(struct ubr *r, int ms)
+{
+	struct pollfd p = { .fd = r->wake[0], .events = POLLIN };
+
+	return poll(&p, 1, ms) > 0;
+}
+
+/* dispatch - run callbacks until told to stop (0) or until poll or
+ * ub_process fails (-1, with what failed in why) */
+static int
+dispatch(struct ubr *r, char *why, size_t whylen)
+{
 	struct pollfd pfd[2];
 	int rc;
 
-	pfd[0].fd = ub_fd(r->ctx);
+	pfd[0].fd = ub_fd(r->ctx);	/* only this thread writes r->ctx */
 	pfd[0].events = POLLIN;
 	pfd[1].fd = r->wake[0];
 	pfd[1].events = POLLIN;
@@ -387,185 +444,140 @@ dispatcher(void *arg)
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			log_err("dns: dispatcher poll failed, errno %d", errno);
-			break;
-		}
-		if (pfd[1].revents != 0)
-			break;
-		if (pfd[0].revents != 0 && (rc = ub_process(r->ctx)) != 0) {
-			log_err("dns: ub_process: %s", ub_strerror(rc));
-			break;
-		}
-	}
-	return NULL;
-}
-
-/* ---- configuration --------------------------------------------------- */
-
-/* set_opt - one "name:" value option; 0 or -1 with err */
-static int
-set_opt(struct ub_ctx *ctx, const char *opt, const char *val, char *err,
-    size_t errlen)
-{
-	int rc = ub_ctx_set_option(ctx, opt, val);
-
-	if (rc != 0)
-		snprintf(err, errlen, "dns: option %s %s: %s", opt, val,
-		    ub_strerror(rc));
-	return rc == 0 ? 0 : -1;
-}
-
-/* fwd_port_ok - "addr" or "addr@port" with port 1..65535 (libunbound
- * itself does not check the range) */
-static int
-fwd_port_ok(const char *fwd)
-{
-	const char *at = strchr(fwd, '@');
-	uint64_t port;
-
-	if (at == NULL)
-		return 1;
-	return str_parse_u64(at + 1, strlen(at + 1), 65535, &port) == 0 &&
-	    port > 0;
-}
-
-/* set_resolv_conf - the servers of /etc/resolv.conf; like the C library,
- * a missing file means the resolver on this host (127.0.0.1) */
-static int
-set_resolv_conf(struct ub_ctx *ctx, char *err, size_t errlen)
-{
-	int rc = ub_ctx_resolvconf(ctx, NULL);
-
-	if (rc == UB_READFILE) {
-		log_warn("dns: cannot read /etc/resolv.conf: forwarding to "
-		    "127.0.0.1");
-		rc = ub_ctx_set_fwd(ctx, "127.0.0.1");
-	}
-	if (rc != 0) {
-		snprintf(err, errlen, "dns: /etc/resolv.conf: %s",
-		    ub_strerror(rc));
-		return -1;
-	}
-	return 0;
-}
-
-/* set_forwarding - forwarders or resolv.conf, and the options they need */
-static int
-set_forwarding(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
-    size_t errlen)
-{
-	char **f;
-	int i, rc;
-
-	for (f = cfg->forwarders; f != NULL && *f != NULL; f++) {
-		if (!fwd_port_ok(*f)) {
-			snprintf(err, errlen, "dns: forwarder \"%s\": bad port",
-			    *f);
+			snprintf(why, whylen, "poll failed, errno %d", errno);
 			return -1;
 		}
-		if ((rc = ub_ctx_set_fwd(ctx, *f)) != 0) {
-			snprintf(err, errlen, "dns: forwarder \"%s\": %s", *f,
+		if (pfd[1].revents != 0)
+			return 0;
+		if (pfd[0].revents != 0 && (rc = ub_process(r->ctx)) != 0) {
+			snprintf(why, whylen, "ub_process: %s",
 			    ub_strerror(rc));
 			return -1;
 		}
 	}
-	if ((cfg->forwarders == NULL || cfg->forwarders[0] == NULL) &&
-	    cfg->use_resolv_conf) {
-		if (set_resolv_conf(ctx, err, errlen) < 0)
-			return -1;
-	} else if (cfg->forwarders == NULL || cfg->forwarders[0] == NULL) {
-		return 0;			/* full recursion */
-	}
-	if (set_opt(ctx, "do-not-query-localhost:", "no", err, errlen) < 0)
-		return -1;
-	for (i = 0; fwd_local[i] != NULL; i++) {
-		char val[128];
-
-		snprintf(val, sizeof(val), "%s transparent", fwd_local[i]);
-		if (set_opt(ctx, "local-zone:", val, err, errlen) < 0)
-			return -1;
-	}
-	if (set_opt(ctx, "unblock-lan-zones:", "yes", err, errlen) < 0)
-		return -1;
-	return set_opt(ctx, "insecure-lan-zones:", "yes", err, errlen);
 }
 
-/* set_cache_tcp - cache sizes and TCP-only upstream */
-static int
-set_cache_tcp(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
-    size_t errlen)
+/* new_context - a fresh context from the saved configuration, retried
+ * with growing pauses (1 s .. 60 s) while it cannot be made; NULL when
+ * told to stop meanwhile */
+static struct ub_ctx *
+new_context(struct ubr *r)
 {
-	char val[32];
+	struct ub_ctx *ctx;
+	char err[256];
+	int pause = 1;
 
-	if (cfg->cache_size_kb > 0) {
-		snprintf(val, sizeof(val), "%uk", cfg->cache_size_kb);
-		if (set_opt(ctx, "msg-cache-size:", val, err, errlen) < 0)
-			return -1;
-		snprintf(val, sizeof(val), "%lluk",
-		    2ULL * cfg->cache_size_kb);
-		if (set_opt(ctx, "rrset-cache-size:", val, err, errlen) < 0)
-			return -1;
+	while ((ctx = dns_ubconf_new(&r->cfg, err, sizeof(err))) == NULL) {
+		log_err("dns: cannot make a new resolver context (%s); "
+		    "trying again in %d s", err, pause);
+		if (stop_asked(r, pause * 1000))
+			return NULL;
+		pause = pause < 32 ? 2 * pause : 60;
 	}
-	if (cfg->tcp_only &&
-	    set_opt(ctx, "tcp-upstream:", "yes", err, errlen) < 0)
+	return ctx;
+}
+
+/*
+ * restart - the dispatcher failed: the context's result pipe is broken
+ * (ub_process) or poll is, and no answer would ever be read again.  A new
+ * context from the same configuration replaces it; the queries sent to
+ * the old one fail at once (resolver error, a temporary failure) instead
+ * of waiting for their deadlines.  At most one restart a second.
+ * 0, or -1 when told to stop meanwhile.
+ */
+static int
+restart(struct ubr *r, const char *why)
+{
+	struct ub_ctx *old, *fresh;
+	unsigned gen, failed;
+	int spare;
+	time_t now = now_sec();
+
+	if (r->restarts > 0 && now - r->last_restart < 1 &&
+	    stop_asked(r, 1000))
 		return -1;
+	if ((fresh = new_context(r)) == NULL)
+		return -1;
+	pthread_rwlock_wrlock(&r->ctx_lock);
+	old = r->ctx;
+	gen = r->gen++;
+	r->ctx = fresh;
+	spare = r->spare_fd;
+	r->spare_fd = -1;
+	pthread_rwlock_unlock(&r->ctx_lock);
+	failed = fail_pending(r, gen);
+	ub_ctx_delete(old);
+	if (spare >= 0)
+		close(spare);
+	r->restarts++;
+	r->last_restart = now_sec();
+	log_err("dns: resolver dispatcher failed (%s): restarted with a new "
+	    "resolver context (restart %u; %u pending queries failed)", why,
+	    r->restarts, failed);
 	return 0;
 }
 
-/* set_trust_anchor - DNSSEC validation from a trust anchor file */
-static int
-set_trust_anchor(struct ub_ctx *ctx, const struct dns_config *cfg,
-    char *err, size_t errlen)
+/* dispatcher - the thread: dispatch, and restart it when it fails */
+static void *
+dispatcher(void *arg)
 {
-	int rc;
+	struct ubr *r = arg;
+	char why[128];
 
-	if (cfg->trust_anchor_file == NULL || cfg->trust_anchor_file[0] == 0)
-		return 0;
-	if (access(cfg->trust_anchor_file, R_OK) != 0) {
-		snprintf(err, errlen, "dns: trust anchor file %s: cannot read",
-		    cfg->trust_anchor_file);
-		return -1;
-	}
-	if ((rc = ub_ctx_add_ta_file(ctx, cfg->trust_anchor_file)) != 0) {
-		snprintf(err, errlen, "dns: trust anchor file %s: %s",
-		    cfg->trust_anchor_file, ub_strerror(rc));
-		return -1;
-	}
-	return 0;
+	while (dispatch(r, why, sizeof(why)) < 0)
+		if (restart(r, why) < 0)
+			break;
+	return NULL;
 }
 
-/* configure - the whole ub_ctx set-up; finalised so errors show now */
-static int
-configure(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
-    size_t errlen)
+/*
+ * dns_unbound_test_break - for tests: break the dispatcher's context for
+ * real.  The read end of libunbound's result pipe (ub_fd) is replaced by
+ * /dev/null, so the next ub_process() reads end-of-file and fails with
+ * UB_PIPE, as it does when libunbound's worker has gone.  (poll already
+ * waiting keeps watching the pipe itself: the failure comes with the next
+ * answer.)  The pipe's own read end stays open in spare_fd until that
+ * context is deleted, so the worker never writes to a pipe without a
+ * reader.  0, or -1 when r cannot be broken (not quiet: a test fails).
+ */
+int
+dns_unbound_test_break(struct dns_resolver *base)
 {
-	int rc;
+	struct ubr *r = (struct ubr *)base;
+	int fd, null;
 
-	if (ublog_stream() != NULL &&
-	    (rc = ub_ctx_debugout(ctx, ublog_stream())) != 0) {
-		snprintf(err, errlen, "dns: ub_ctx_debugout: %s",
-		    ub_strerror(rc));
+	if (base == NULL || base->ops->submit != ubr_submit)
+		return -1;
+	pthread_rwlock_wrlock(&r->ctx_lock);
+	fd = ub_fd(r->ctx);
+	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (r->spare_fd >= 0 || null < 0 ||
+	    (r->spare_fd = dup(fd)) < 0 || dup2(null, fd) < 0) {
+		if (null >= 0)
+			close(null);
+		pthread_rwlock_unlock(&r->ctx_lock);
 		return -1;
 	}
-	if ((rc = ub_ctx_async(ctx, 1)) != 0) {
-		snprintf(err, errlen, "dns: ub_ctx_async: %s", ub_strerror(rc));
-		return -1;
-	}
-	if (set_opt(ctx, "verbosity:", "0", err, errlen) < 0 ||
-	    set_forwarding(ctx, cfg, err, errlen) < 0 ||
-	    set_cache_tcp(ctx, cfg, err, errlen) < 0 ||
-	    set_trust_anchor(ctx, cfg, err, errlen) < 0)
-		return -1;
-	/* removing an absent zone finalises the context (loads anchors) */
-	if ((rc = ub_ctx_zone_remove(ctx, "hallmark.invalid.")) != 0) {
-		snprintf(err, errlen, "dns: resolver set-up: %s",
-		    ub_strerror(rc));
-		return -1;
-	}
+	close(null);
+	pthread_rwlock_unlock(&r->ctx_lock);
 	return 0;
 }
 
 /* ---- life cycle ------------------------------------------------------ */
+
+/* ctx_lock_init - writers first: a restart must not wait behind a steady
+ * stream of submits */
+static void
+ctx_lock_init(pthread_rwlock_t *l)
+{
+	pthread_rwlockattr_t a;
+
+	pthread_rwlockattr_init(&a);
+	pthread_rwlockattr_setkind_np(&a,
+	    PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(l, &a);
+	pthread_rwlockattr_destroy(&a);
+}
 
 /* start_dispatcher - self-pipe and thread */
 static int
@@ -606,7 +618,11 @@ ubr_free(struct dns_resolver *base)
 	}
 	if (r->ctx != NULL)
 		ub_ctx_delete(r->ctx);
+	if (r->spare_fd >= 0)
+		close(r->spare_fd);
 	dns_cache_free(r->cache);
+	dns_ubconf_release(&r->cfg);
+	pthread_rwlock_destroy(&r->ctx_lock);
 	pthread_condattr_destroy(&r->cattr);
 	free(r);
 }
@@ -616,6 +632,7 @@ static const struct dns_ops ubr_ops = {
 	.wait = ubr_wait,
 	.cancel = ubr_cancel,
 	.free = ubr_free,
+	.cached = ubr_cached,
 };
 
 /* dns_unbound_new - a configured resolver with its dispatcher running */
@@ -628,17 +645,15 @@ dns_unbound_new(const struct dns_config *cfg, char *err, size_t errlen)
 	r->base.query_timeout_ms = cfg->query_timeout_ms;
 	r->base.message_budget_ms = cfg->message_budget_ms;
 	r->wake[0] = r->wake[1] = -1;
+	r->spare_fd = -1;
+	ctx_lock_init(&r->ctx_lock);
+	dns_ubconf_copy(&r->cfg, cfg);
 	pthread_condattr_init(&r->cattr);
 	pthread_condattr_setclock(&r->cattr, CLOCK_MONOTONIC);
 	/* a quarter of unbound's message-cache bytes, an entry per KiB */
 	r->cache = dns_cache_new((size_t)cfg->cache_size_kb,
 	    (size_t)cfg->cache_size_kb * 256);
-	if ((r->ctx = ub_ctx_create()) == NULL) {
-		snprintf(err, errlen, "dns: ub_ctx_create failed");
-		ubr_free(&r->base);
-		return NULL;
-	}
-	if (configure(r->ctx, cfg, err, errlen) < 0 ||
+	if ((r->ctx = dns_ubconf_new(cfg, err, errlen)) == NULL ||
 	    start_dispatcher(r, err, errlen) < 0) {
 		ubr_free(&r->base);
 		return NULL;

@@ -345,13 +345,11 @@ parse_term(const char *s, size_t n, struct spf_record *rec, char *why,
 		    (int)(n > 64 ? 64 : n), s);
 		return -1;
 	}
-	if (rec->nterm == SPF_TERMS_MAX) {
-		free(t.domain);
-		snprintf(why, whylen, "too many terms");
-		return -1;
-	}
 	t.text = xstrndup(s, n);
-	rec->term = xrealloc(rec->term, (rec->nterm + 1) * sizeof(t));
+	if (rec->nterm == rec->cap) {
+		rec->cap = rec->cap == 0 ? 16 : 2 * rec->cap;
+		rec->term = xrealloc(rec->term, rec->cap * sizeof(t));
+	}
 	rec->term[rec->nterm++] = t;
 	return 0;
 }

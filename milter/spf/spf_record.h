@@ -18,10 +18,15 @@
 
 #include "results.h"
 
-/* longest TXT text (all strings of one record joined) we parse */
-#define SPF_RECORD_MAX 4096
-/* most terms in one record (a 4096-byte record cannot hold many more) */
-#define SPF_TERMS_MAX 512
+/*
+ * Longest TXT text (all strings of one record joined) we parse.  RFC 7208
+ * sets no limit (section 3.4 only advises keeping records small enough
+ * for UDP); a TXT record travels in one DNS message, at most 65535 bytes
+ * over TCP, so this is what DNS can carry and no record that arrives is
+ * refused for its size.  The number of terms follows from it (at most
+ * one per two bytes); term storage grows geometrically.
+ */
+#define SPF_RECORD_MAX 65535
 
 enum spf_mech {
 	SPF_M_ALL,
@@ -46,6 +51,7 @@ struct spf_term {
 struct spf_record {
 	struct spf_term *term;
 	size_t nterm;
+	size_t cap;		/* terms allocated */
 	char *redirect;		/* macro-string or NULL */
 	char *exp;		/* macro-string or NULL */
 };

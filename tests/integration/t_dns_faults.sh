@@ -12,7 +12,9 @@
 #   TC=1 then a TCP answer, an 8000-byte TXT via TCP, an answer just
 #   under the timeout                                     -> OK
 #   a name that is not a valid query name                 -> ERROR (local)
-# and the per-message budget (-b) must bound the time of several lookups.
+# A failed dispatcher is restarted (lookups work again).  And the
+# per-message budget (-b) must bound the time of several lookups
+# (time waiting for DNS; a cached answer costs none, even when it is spent).
 #
 # Exit 0 pass, 1 fail, 77 skip (only when a tool is missing and CI is not
 # "true").  Private temp dir and port; stops what it starts.
@@ -121,6 +123,17 @@ else
 	bad "budget: the third lookup took ${third:-?} ms (budget rest ~400)"
 fi
 
+# a spent budget still gets answers that are in the cache (they cost no
+# waiting): an answer with a TTL, then a timeout that spends the 1000 ms
+# budget, then the same name again
+out=$(q -c 64 -b 1000 ttl300.k1.$D TXT timeout.k2.$D TXT ttl300.k1.$D TXT)
+st=$(grep -E '^(ok|timeout|servfail|nodata|nxdomain|error) ' <<<"$out" | cut -d' ' -f1 | tr '\n' ' ')
+if [ "$st" = "ok timeout ok " ]; then
+	ok "budget spent: a cached answer is still given ($st)"
+else
+	bad "budget spent: want 'ok timeout ok', got '$st'"
+fi
+
 # four unanswered queries under a 2500 ms budget: all TIMEOUT, 2.5 s in
 # all, not 4 x 1.5 s.  The sum of the times hm-dnsq measured itself is
 # checked; the process's wall clock (start-up under the sanitizers on a
@@ -137,6 +150,25 @@ if [ "$n" = 4 ] && [ "$sum" -ge 2400 ] && [ "$sum" -le 2900 ]; then
 	ok "budget: 4 timeouts in ${sum} ms (budget 2500, query timeout $T; process ${el} ms)"
 else
 	bad "budget: $n timeouts in ${sum} ms, process ${el} ms (want 4 in 2400..2900)"
+fi
+
+# the dispatcher fails (the result pipe of libunbound breaks for real:
+# hm-dnsq's "!break"): the query in flight fails at once, the dispatcher
+# restarts with a new context, lookups work again; twice, counted
+: >"$WORK/why.log"
+out=$(printf '%s\n' "ok.d1.$D TXT" '!break' "ok.d2.$D TXT" "ok.d3.$D TXT" \
+    '!break' "ok.d4.$D TXT" "ok.d5.$D TXT" "ok.d6.$D TXT" | q -i |
+    grep -E '^([a-z]+ rcode=|break )' | sed 's/ rcode=.*//' | tr '\n' ' ')
+if [ "$out" = "ok break ok servfail ok break ok servfail ok ok " ]; then
+	ok "dispatcher failure: the query in flight fails, then lookups work ($out)"
+else
+	bad "dispatcher failure: want 'ok break ok servfail ok break ok servfail ok ok', got '$out'"
+fi
+if grep -q 'dispatcher failed (ub_process: .*restart 1; 1 pending' "$WORK/why.log" &&
+    grep -q 'dispatcher failed (ub_process: .*restart 2; 1 pending' "$WORK/why.log"; then
+	ok "dispatcher restarts logged and counted"
+else
+	bad "dispatcher restarts not logged: $(cat "$WORK/why.log")"
 fi
 
 if [ "$fails" -ne 0 ]; then

@@ -7,18 +7,22 @@
  *	hm-dnsq -s ... -i				"NAME TYPE" lines on stdin
  *	hm-dnsq -s ... --stress TxN NAME TYPE ...	T threads x N queries
  *	hm-dnsq -s ... --bench N NAME TYPE		async vs ub_resolve
+ *	hm-dnsq -s ... --burst NxS DEAD TYPE GOOD TYPE	dead names vs probes
  *
  *	options: -s may repeat; -t query timeout in ms (default 2000);
  *	-a trust anchor file; -T TCP only; -r use /etc/resolv.conf;
  *	-b MS: one per-message budget of MS ms for all the lookups of the
- *	run (several NAME TYPE operands are then looked up in order).
+ *	run (several NAME TYPE operands are then looked up in order);
+ *	-c KB: size of the answer cache (default 0: none).
  *
  * DESCRIPTION
  *	A result prints as a status line "STATUS rcode=N secure=0|1 n=NRR
  *	ms=ELAPSED" and one line per record, sorted: "A 192.0.2.1",
  *	"AAAA 2001:db8::1", "TXT len=N <text, odd bytes as \xHH>",
  *	"MX PREF NAME", "PTR NAME" (CNAME, NS alike).  In -i mode each
- *	result ends with a line "end".
+ *	result ends with a line "end"; the line "!break" breaks the
+ *	resolver's dispatcher for real (dns_unbound_test_break: the next
+ *	answer makes ub_process fail) and prints "break ok".
  *
  *	--stress resolves each NAME TYPE once (the baseline), then T threads
  *	each make N queries round-robin over the list and compare every
@@ -26,6 +30,16 @@
  *	unique to each query (a cache miss, e.g. under a wildcard).  Every
  *	seventh query is submitted and cancelled at once to exercise the
  *	cancel path.  Exit 1 on any difference.
+ *
+ *	--burst starts N threads that each look up DEAD (a name that never
+ *	answers) at once, while the main thread looks up GOOD every 100 ms
+ *	for S seconds; "%u" in either is replaced by a number unique to each
+ *	lookup, so every one is a cache miss.  With --sustain MS each thread
+ *	goes on with new DEAD names, one after another, for MS ms.  Each
+ *	probe prints "probe T_MS STATUS ms=ELAPSED" (T_MS: since the burst
+ *	started); the last line is "burst: P probes, F failed; D dead
+ *	lookups: N STATUS ...".  Exit 1 when a probe of GOOD did not get
+ *	DNS_OK.
  *
  *	--bench times N lookups of a cached answer through dns_lookup() and
  *	through libunbound's synchronous ub_resolve() on its own context.
@@ -41,7 +55,7 @@
 
 #include <unbound.h>
 
-#include "dns.h"
+#include "dns_int.h"
 #include "str.h"
 
 #define MAXFWD 8
@@ -54,6 +68,8 @@ struct opts {
 	int interactive;
 	unsigned threads, per_thread;	/* --stress */
 	unsigned bench;			/* --bench */
+	unsigned burst_n, burst_s;	/* --burst NxS */
+	unsigned sustain_ms;		/* --sustain MS */
 	unsigned budget_ms;		/* -b: one budget for the run */
 };
 
@@ -234,7 +250,10 @@ interactive(struct dns_resolver *r, struct dns_budget *b)
 	int type;
 
 	while (fgets(line, sizeof(line), stdin) != NULL) {
-		if (sscanf(line, "%1099s %31s", name, tname) != 2 ||
+		if (strcmp(line, "!break\n") == 0) {
+			printf("break %s\nend\n", dns_unbound_test_break(r) == 0 ?
+			    "ok" : "failed");
+		} else if (sscanf(line, "%1099s %31s", name, tname) != 2 ||
 		    (type = type_parse(tname)) < 0) {
 			printf("error usage\nend\n");
 		} else {
@@ -391,12 +410,116 @@ bench(struct dns_resolver *r, const struct opts *o, const char *name,
 	return 0;
 }
 
+/* ---- --burst: lookups that never answer vs healthy probes ---------- */
+
+struct burst_dead {
+	struct dns_resolver *r;
+	const struct qspec *q;
+	unsigned thread_no;
+	double until;			/* now_us() after which to stop */
+	unsigned n, st[DNS_ERROR + 1];	/* lookups made, by status */
+};
+
+/* burst_thread - dead lookups, one after another, until d->until (at
+ * least one) */
+static void *
+burst_thread(void *arg)
+{
+	struct burst_dead *d = arg;
+	char name[DNS_NAME_MAX + 16];
+	struct dns_result *res;
+
+	do {
+		expand_name(d->q->name, d->thread_no * 100000 + ++d->n, name,
+		    sizeof(name));
+		res = dns_lookup(d->r, name, d->q->type, NULL);
+		d->st[res->status]++;
+		dns_result_free(res);
+	} while (now_us() < d->until);
+	return NULL;
+}
+
+/* burst_probe - one lookup of the healthy name; 1 if it failed */
+static int
+burst_probe(struct dns_resolver *r, const struct qspec *q, unsigned n,
+    double t0)
+{
+	char name[DNS_NAME_MAX + 16];
+	struct dns_result *res;
+	double t1 = now_us();
+	int failed;
+
+	expand_name(q->name, n, name, sizeof(name));
+	res = dns_lookup(r, name, q->type, NULL);
+	failed = res->status != DNS_OK;
+	printf("probe %.0f %s ms=%.1f\n", (t1 - t0) / 1000.0,
+	    dns_status_name(res->status), (now_us() - t1) / 1000.0);
+	fflush(stdout);
+	dns_result_free(res);
+	return failed;
+}
+
+/* burst_report - the dead lookups' statuses; the summary line */
+static void
+burst_report(const struct burst_dead *d, unsigned nd, unsigned probes,
+    unsigned failed)
+{
+	unsigned st[DNS_ERROR + 1] = { 0 }, n = 0, i, k;
+
+	for (i = 0; i < nd; i++) {
+		n += d[i].n;
+		for (k = 0; k <= DNS_ERROR; k++)
+			st[k] += d[i].st[k];
+	}
+	printf("burst: %u probes, %u failed; %u dead lookups:", probes,
+	    failed, n);
+	for (k = 0; k <= DNS_ERROR; k++)
+		if (st[k] != 0)
+			printf(" %u %s", st[k],
+			    dns_status_name((enum dns_status)k));
+	printf("\n");
+}
+
+/* burst - N threads of dead lookups (for --sustain ms, or one each),
+ * GOOD probed every 100 ms for S s */
+static int
+burst(struct dns_resolver *r, const struct opts *o, const struct qspec *q)
+{
+	struct burst_dead *d = xcalloc(o->burst_n, sizeof(*d));
+	pthread_t *th = xcalloc(o->burst_n, sizeof(*th));
+	unsigned i, probes = 0, failed = 0;
+	double t0 = now_us(), next = t0, left;
+	struct timespec nap;
+
+	for (i = 0; i < o->burst_n; i++) {
+		d[i] = (struct burst_dead){ r, &q[0], i + 1,
+		    t0 + o->sustain_ms * 1e3, 0, { 0 } };
+		pthread_create(&th[i], NULL, burst_thread, &d[i]);
+	}
+	while (now_us() - t0 < o->burst_s * 1e6) {
+		failed += (unsigned)burst_probe(r, &q[1], ++probes, t0);
+		next += 100000.0;
+		if ((left = next - now_us()) > 0) {
+			nap.tv_sec = 0;
+			nap.tv_nsec = (long)(left * 1e3);
+			nanosleep(&nap, NULL);
+		}
+	}
+	for (i = 0; i < o->burst_n; i++)
+		pthread_join(th[i], NULL);
+	burst_report(d, o->burst_n, probes, failed);
+	free(d);
+	free(th);
+	return failed == 0 ? 0 : 1;
+}
+
 /* usage - print the synopsis and exit 2 */
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: hm-dnsq -s ADDR[@PORT] [-t ms] [-b ms] [-a ta] "
-	    "[-T] [-r] [-i | --stress TxN | --bench N] [NAME TYPE ...]\n");
+	fprintf(stderr, "usage: hm-dnsq -s ADDR[@PORT] [-t ms] [-b ms] [-c kb] "
+	    "[-a ta] [-T] [-r] [-i | --stress TxN | --bench N | --burst NxS "
+	    "[--sustain MS]] [NAME TYPE ...]\n");
 	exit(2);
 }
 
@@ -411,17 +534,17 @@ parse_num(const char *s, size_t n)
 	return (unsigned)v;
 }
 
-/* parse_stress - "TxN" */
+/* parse_pair - "AxB" into *a, *b (a in 1..256) */
 static void
-parse_stress(struct opts *o, const char *s)
+parse_pair(const char *s, unsigned *a, unsigned *b)
 {
 	const char *x = strchr(s, 'x');
 
 	if (x == NULL)
 		usage();
-	o->threads = parse_num(s, (size_t)(x - s));
-	o->per_thread = parse_num(x + 1, strlen(x + 1));
-	if (o->threads == 0 || o->threads > 256)
+	*a = parse_num(s, (size_t)(x - s));
+	*b = parse_num(x + 1, strlen(x + 1));
+	if (*a == 0 || *a > 256)
 		usage();
 }
 
@@ -449,12 +572,19 @@ parse_opts(struct opts *o, int argc, char **argv)
 		else if (strcmp(a, "-t") == 0)
 			o->cfg.query_timeout_ms = parse_num(argv[++i],
 			    strlen(v));
+		else if (strcmp(a, "-c") == 0)
+			o->cfg.cache_size_kb = parse_num(argv[++i],
+			    strlen(v));
 		else if (strcmp(a, "-b") == 0)
 			o->budget_ms = parse_num(argv[++i], strlen(v));
 		else if (strcmp(a, "-a") == 0)
 			o->cfg.trust_anchor_file = argv[++i];
 		else if (strcmp(a, "--stress") == 0)
-			parse_stress(o, argv[++i]);
+			parse_pair(argv[++i], &o->threads, &o->per_thread);
+		else if (strcmp(a, "--burst") == 0)
+			parse_pair(argv[++i], &o->burst_n, &o->burst_s);
+		else if (strcmp(a, "--sustain") == 0)
+			o->sustain_ms = parse_num(argv[++i], strlen(v));
 		else if (strcmp(a, "--bench") == 0)
 			o->bench = parse_num(argv[++i], strlen(v));
 		else
@@ -507,6 +637,8 @@ main(int argc, char **argv)
 		rc = interactive(r, b);
 	else if (o.threads > 0)
 		rc = stress(r, &o, q, nq);
+	else if (o.burst_n > 0 && nq == 2)
+		rc = burst(r, &o, q);
 	else if (o.bench > 0)
 		rc = bench(r, &o, q[0].name, q[0].type);
 	else

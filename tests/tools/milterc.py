@@ -4,12 +4,13 @@ version 6) for hallmark's tests; standard library only.
 
 Usage:
   milterc.py SOCKET send [--from A] [--rcpt A] [--helo H] [--ip IP] [--time]
-                        FILE
+                        [--pace MS] FILE
       one transaction with the message in FILE ("-" = stdin); prints
       "verdict=accept|reject|tempfail|discard|quarantine" and each header
       change as "insheader NAME: VALUE" etc.; with --time last a line
-      "ms=N", the time from connecting to the verdict.  Exit 0 when a
-      verdict came.
+      "ms=N", the time from connecting to the verdict; with --pace the
+      body arrives over MS ms (a slow client).  Exit 0 when a verdict
+      came.
   milterc.py SOCKET faults [--quick]
       the client-fault suite (tests/integration/t_client_faults.sh): a
       connection dropped after every step, abort mid-body, 10,000 headers,
@@ -182,8 +183,11 @@ def split_message(raw):
 
 
 def transaction(m, headers, body, mfrom=b"sender@example.org",
-                rcpt=b"rcpt@example.net"):
-    """one message on a negotiated, connected milter; its verdict"""
+                rcpt=b"rcpt@example.net", pace_ms=0):
+    """one message on a negotiated, connected milter; its verdict.  With
+    pace_ms the body goes in up to 10 pieces, with equal pauses before
+    each and before the end of message adding up to pace_ms: a slow
+    client"""
     for step in (lambda: m.mail(mfrom), lambda: m.rcpt(rcpt), m.data):
         r = step()
         if r not in (None, "continue"):
@@ -195,10 +199,15 @@ def transaction(m, headers, body, mfrom=b"sender@example.org",
     r = m.eoh()
     if r not in (None, "continue"):
         return r
-    for i in range(0, len(body), 65535):
-        r = m.body(body[i:i + 65535])
+    step = 65535 if pace_ms == 0 else max(1, -(-len(body) // 10))
+    pieces = range(0, len(body), step)
+    nap = pace_ms / 1000.0 / (len(pieces) + 1)
+    for i in pieces:
+        time.sleep(nap)
+        r = m.body(body[i:i + step])
         if r not in (None, "continue"):
             return r
+    time.sleep(nap)
     return m.eom()
 
 
@@ -221,7 +230,7 @@ def one_message(spec, headers=SAMPLE_HEADERS, body=SAMPLE_BODY, timeout=60,
         if r not in (None, "continue"):
             return r, m.changes
         v = transaction(m, headers, body, kw.get("mfrom", b"sender@example.org"),
-                        kw.get("rcpt", b"rcpt@example.net"))
+                        kw.get("rcpt", b"rcpt@example.net"), kw.get("pace", 0))
         m.quit()
         return v, m.changes
     finally:
@@ -255,11 +264,12 @@ def cmd_send(spec, args):
             continue
         o, v = args.pop(0), args.pop(0)
         key = {"--from": "mfrom", "--rcpt": "rcpt", "--helo": "helo",
-               "--ip": "ip"}.get(o)
+               "--ip": "ip", "--pace": "pace"}.get(o)
         if key is None:
             sys.stderr.write(__doc__)
             return 2
-        opts[key] = v if key == "ip" else v.encode()
+        opts[key] = {"ip": v, "pace": int(v) if v.isdigit() else 0}.get(
+            key, v.encode())
     if len(args) != 1:
         sys.stderr.write(__doc__)
         return 2

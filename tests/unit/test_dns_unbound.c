@@ -16,6 +16,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dns_int.h"
@@ -157,6 +158,61 @@ test_wait_until_and_budget(void **state)
 	dns_resolver_free(r);
 }
 
+/* the budget counts time waiting for DNS, not the time between lookups
+ * (a slow SMTP transaction): after 600 ms without a query, a 400 ms
+ * budget still gives the next query its 400 ms */
+static void
+test_budget_idle_time_free(void **state)
+{
+	struct dns_resolver *r = silent_resolver(5000, 400);
+	struct timespec t0, nap = { 0, 600000000L };
+	struct dns_budget b;
+	struct dns_result *res;
+	long ms;
+
+	dns_budget_init(&b, r, 0);
+	nanosleep(&nap, NULL);
+	assert_int_equal(dns_budget_left_ms(&b), 400);
+	dns_time_now(&t0);
+	res = dns_lookup(r, "idle.example.org", DNS_T_TXT, &b);
+	ms = ms_since(&t0);
+	assert_int_equal(res->status, DNS_TIMEOUT);
+	assert_string_equal(res->why, "no answer before the deadline");
+	assert_true(ms >= 390 && ms < 2000);
+	assert_int_equal(dns_budget_left_ms(&b), 0);
+	dns_result_free(res);
+	dns_resolver_free(r);
+}
+
+/* concurrent queries of one message count once: two 300 ms timeouts
+ * side by side use some 300 ms of a 1000 ms budget, not 600 */
+static void
+test_budget_concurrent_once(void **state)
+{
+	struct dns_resolver *r = silent_resolver(300, 1000);
+	struct dns_budget b;
+	struct dns_result *r1 = NULL, *r2 = NULL;
+	struct dns_query *q1, *q2;
+	unsigned left;
+
+	dns_budget_init(&b, r, 0);
+	q1 = dns_submit(r, "c1.example.org", DNS_T_TXT, &b);
+	q2 = dns_submit(r, "c2.example.org", DNS_T_TXT, &b);
+	assert_int_equal(b.pending, 2);
+	while (!dns_wait(q1, NULL, &r1))
+		;
+	while (!dns_wait(q2, NULL, &r2))
+		;
+	assert_int_equal(r1->status, DNS_TIMEOUT);
+	assert_int_equal(r2->status, DNS_TIMEOUT);
+	assert_int_equal(b.pending, 0);
+	left = dns_budget_left_ms(&b);
+	assert_true(left > 550 && left <= 700);	/* slack: a loaded machine */
+	dns_result_free(r1);
+	dns_result_free(r2);
+	dns_resolver_free(r);
+}
+
 /* many pending queries cancelled, then the resolver freed */
 static void
 test_cancel_many(void **state)
@@ -205,6 +261,8 @@ main(void)
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_query_timeout),
 		cmocka_unit_test(test_wait_until_and_budget),
+		cmocka_unit_test(test_budget_idle_time_free),
+		cmocka_unit_test(test_budget_concurrent_once),
 		cmocka_unit_test(test_cancel_many),
 		cmocka_unit_test(test_invalid_names),
 	};
