@@ -5,17 +5,20 @@
  *	conf_check_socket(), conf_check_unix_path(), conf_check_forwarder(),
  *	conf_check_authserv_id(), conf_check_domain(),
  *	conf_check_domain_pattern(), conf_check_cidr(), conf_check_facility(),
- *	conf_check_header_name(), conf_check_abs_path(), conf_check_user(),
- *	conf_check_parent_dir(), conf_check_readable()
+ *	conf_check_header_name(), conf_check_abs_path(), conf_check_mode(),
+ *	conf_check_user(), conf_check_group(), conf_check_parent_dir(),
+ *	conf_check_readable()
  *
  * DESCRIPTION
  *	Each check returns 0, or -1 with a reason in err that does not
  *	repeat the value (the caller quotes it).  The syntax checks are pure
- *	and thread-safe; conf_check_user, conf_check_parent_dir and
- *	conf_check_readable ask this host (getpwnam_r, stat, access).
+ *	and thread-safe; conf_check_user, conf_check_group,
+ *	conf_check_parent_dir and conf_check_readable ask this host
+ *	(getpwnam_r, getgrnam_r, stat, access).
  *	Nothing here logs or allocates.
  */
 #include <errno.h>
+#include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <string.h>
@@ -269,6 +272,43 @@ conf_check_abs_path(const char *path, char *err, size_t errlen)
 		return 0;
 	return str_seterr(err, errlen, "not an absolute path (the daemon "
 	    "runs in /)");
+}
+
+/* conf_check_mode - octal, at most 0777 */
+int
+conf_check_mode(const char *mode, char *err, size_t errlen)
+{
+	size_t n = strlen(mode), i;
+	unsigned v = 0;
+
+	for (i = 0; i < n && n <= 4; i++) {
+		if (mode[i] < '0' || mode[i] > '7')
+			break;
+		v = v * 8 + (unsigned)(mode[i] - '0');
+	}
+	if (n == 0 || n > 4 || i < n || v > 0777)
+		return str_seterr(err, errlen, "not a mode: octal digits from "
+		    "0 to 0777, e.g. \"0660\"");
+	return 0;
+}
+
+/* conf_check_group - getgrnam_r finds the group */
+int
+conf_check_group(const char *name, char *err, size_t errlen)
+{
+	struct group gr, *res = NULL;
+	char buf[16384];
+	int rc;
+
+	if (*name == '\0')
+		return str_seterr(err, errlen, "empty group name");
+	rc = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
+	if (res != NULL)
+		return 0;
+	if (rc != 0 && rc != ENOENT && rc != ESRCH)
+		return str_seterr(err, errlen, "cannot look up the group: %s",
+		    strerror(rc));
+	return str_seterr(err, errlen, "no such group on this host");
 }
 
 /* conf_check_user - getpwnam_r finds the user */

@@ -182,6 +182,15 @@ test_small_checks(void **state)
 	bad(conf_check_header_name, "", "empty");
 	bad(conf_check_header_name, "from:", "header field name");
 	bad(conf_check_header_name, "reply to", "header field name");
+	ok(conf_check_mode, "0660");
+	ok(conf_check_mode, "660");
+	ok(conf_check_mode, "0");
+	ok(conf_check_mode, "0777");
+	bad(conf_check_mode, "", "not a mode");
+	bad(conf_check_mode, "0668", "not a mode");
+	bad(conf_check_mode, "1777", "not a mode");
+	bad(conf_check_mode, "00660", "not a mode");
+	bad(conf_check_mode, "rw-rw----", "not a mode");
 	ok(conf_check_abs_path, "/run/x.pid");
 	bad(conf_check_abs_path, "x.pid", "absolute");
 }
@@ -194,6 +203,8 @@ test_environment(void **state)
 	ok(conf_check_user, "root");
 	bad(conf_check_user, "hm-no-such-user-4711", "no such user");
 	bad(conf_check_user, "", "empty");
+	ok(conf_check_group, "root");
+	bad(conf_check_group, "hm-no-such-group-4711", "no such group");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof(path), "%s/hallmarkd.pid", dir);
 	ok(conf_check_parent_dir, path);
