@@ -23,11 +23,16 @@ socket_ok(const char *spec, char *err, size_t errlen)
 	return path ? conf_check_parent_dir(path, err, errlen) : 0;
 }
 
-/* trust_anchor_ok - unset ("") or a file we can read */
+/* trust_anchor_ok - unset (""), or a file we can read and libunbound
+ * can load */
 static int
 trust_anchor_ok(const char *path, char *err, size_t errlen)
 {
-	return *path == '\0' ? 0 : conf_check_readable(path, err, errlen);
+	if (*path == '\0')
+		return 0;
+	if (conf_check_readable(path, err, errlen) < 0)
+		return -1;
+	return dns_unbound_check_trust_anchor(path, err, errlen);
 }
 
 static const char *const level_names[] = { "error", "warning", "notice",

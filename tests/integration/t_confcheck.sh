@@ -46,6 +46,10 @@ refuse trust_anchor 3 'dns.trust_anchor_file: "/nonexistent-hm/root.key": cannot
   trust_anchor_file = "/nonexistent-hm/root.key";
 };
 '
+printf 'garbage here\n' > "$T/bad-root.key"
+refuse trust_anchor_bad 1 "dns.trust_anchor_file: \"$T/bad-root.key\": libunbound cannot load it" \
+	"dns = { trust_anchor_file = \"$T/bad-root.key\"; };"
+assert_match 'unbound: parse error in .*bad-root\.key:[0-9]' "$NOUT" "-n shows libunbound's parse error with its line"
 refuse facility 1 'log.facility: "mial": unknown syslog facility' 'log = { facility = "mial"; };'
 # forwarders
 refuse fwd_port 2 'dns.forwarders.\[1\]: "127.0.0.1@99999": the port' 'dns = { forwarders = ["127.0.0.1@53",
@@ -98,13 +102,15 @@ done
 # ---- what is accepted: the sample file, and edge values ---------------------------------------------
 d=$T/run
 mkdir -p "$d"
+TA=/usr/share/dns/root.key	# Debian dns-root-data; else none
+[ -r "$TA" ] || TA=""
 printf 'socket = "unix:%s/milter";\npidfile = "%s/hallmarkd.pid";\nuser = "root";
 log = { facility = "local3"; };
 authserv_id = "mx-1.univ.example";
 internal_networks = ["10.0.0.0/8", "192.0.2.7", "2001:db8::/32"];
-dns = { forwarders = ["127.0.0.1", "::1@5353"]; trust_anchor_file = "/etc/passwd"; };
+dns = { forwarders = ["127.0.0.1", "::1@5353"]; trust_anchor_file = "%s"; };
 dmarc = { monitor_domains = ["univ.example", "*.univ.example"]; };
-dkim_sign = { sign_headers = ["From", "subject"]; };\n' "$d" "$d" > "$T/edge.conf"
+dkim_sign = { sign_headers = ["From", "subject"]; };\n' "$d" "$d" "$TA" > "$T/edge.conf"
 out=$("$HALLMARKD" -n -c "$T/edge.conf" 2>&1) || fail "-n refused the edge values: $out" "$T/edge.conf"
 ok "-n accepts valid edge values ($out)"
 out=$("$HALLMARKD" -n -c "$top_srcdir/conf/hallmark.conf" 2>&1) ||

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "conf.h"
@@ -139,6 +140,24 @@ test_start_failures_refused(void **state)
 	refused("internal_networks = [\"127.0.0.1\", \"10.0.0.1/8\"];\n", 1,
 	    "internal_networks.[1]: \"10.0.0.1/8\": host bits set after /8: "
 	    "the network is 10.0.0.0/8");
+}
+
+/* a trust anchor file libunbound cannot parse fails start-up ("resolver
+ * set-up: initialization failure"): the check-only load refuses it */
+static void
+test_trust_anchor_unparsable(void **state)
+{
+	char path[] = "/tmp/hm-ta.XXXXXX", text[300];
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "garbage here\n", 13), 13);
+	close(fd);
+	snprintf(text, sizeof(text), "dns = {\n trust_anchor_file = \"%s\";\n};"
+	    "\n", path);
+	refused(text, 2, "dns.trust_anchor_file: \"/tmp/hm-ta.");
+	refused(text, 2, "libunbound cannot load it as a trust anchor");
+	unlink(path);
 }
 
 /* errors inside groups name the group path */
@@ -345,6 +364,7 @@ main(void)
 		cmocka_unit_test(test_wrong_type_and_range),
 		cmocka_unit_test(test_syntax_error_line),
 		cmocka_unit_test(test_start_failures_refused),
+		cmocka_unit_test(test_trust_anchor_unparsable),
 		cmocka_unit_test(test_group_paths),
 		cmocka_unit_test(test_sign_headers),
 		cmocka_unit_test(test_refcount),
