@@ -355,11 +355,15 @@ conf_check_parent_dir(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-/* conf_check_readable - access(R_OK) */
+/* conf_check_readable - a regular file, access(R_OK) */
 int
 conf_check_readable(const char *path, char *err, size_t errlen)
 {
-	if (access(path, R_OK) == 0)
-		return 0;
-	return str_seterr(err, errlen, "cannot read: %m");
+	struct stat st;
+
+	if (stat(path, &st) < 0 || access(path, R_OK) < 0)
+		return str_seterr(err, errlen, "cannot read: %m");
+	if (!S_ISREG(st.st_mode))
+		return str_seterr(err, errlen, "not a regular file");
+	return 0;
 }

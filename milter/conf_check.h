@@ -67,7 +67,8 @@ int conf_check_group(const char *name, char *err, size_t errlen);
 /* environment: conf_check_parent_dir - path is absolute and its
  * directory exists */
 int conf_check_parent_dir(const char *path, char *err, size_t errlen);
-/* environment: conf_check_readable - a file this process can read */
+/* environment: conf_check_readable - a regular file this process can
+ * read */
 int conf_check_readable(const char *path, char *err, size_t errlen);
 
 #endif

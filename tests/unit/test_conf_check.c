@@ -216,6 +216,8 @@ test_environment(void **state)
 	bad(conf_check_parent_dir, path, "directory");
 	bad(conf_check_readable, "/nonexistent/root.key", "cannot read");
 	ok(conf_check_readable, "/etc/passwd");
+	bad(conf_check_readable, "/dev/zero", "not a regular file");
+	bad(conf_check_readable, "/etc", "not a regular file");
 	rmdir(dir);
 }
 
