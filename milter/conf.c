@@ -115,6 +115,16 @@ conf_strlist_len(char *const *l)
 	return n;
 }
 
+/* conf_strlist_has - s is in the list, ignoring ASCII case */
+int
+conf_strlist_has(char *const *l, const char *s)
+{
+	for (; l != NULL && *l != NULL; l++)
+		if (str_casecmp(*l, s) == 0)
+			return 1;
+	return 0;
+}
+
 /* conf_strlist_free - free a NULL-terminated list */
 void
 conf_strlist_free(char **l)

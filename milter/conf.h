@@ -105,8 +105,10 @@ void conf_err_set(struct conf_err *e, const config_setting_t *s,
 void conf_walk(void (*fn)(const char *dotted, const struct conf_opt *o,
     void *arg), void *arg);
 
-/* conf_strlist_len / conf_strlist_free */
+/* conf_strlist_len / conf_strlist_has (ASCII case-insensitive) /
+ * conf_strlist_free */
 size_t conf_strlist_len(char *const *l);
+int conf_strlist_has(char *const *l, const char *s);
 void conf_strlist_free(char **l);
 
 #endif

@@ -418,16 +418,6 @@ dirname_of(const char *file)
 	return sl ? xstrndup(file, (size_t)(sl - file)) : NULL;
 }
 
-/* has_from - the header list names From */
-static int
-has_from(char *const *l)
-{
-	for (; l != NULL && *l != NULL; l++)
-		if (str_casecmp(*l, "from") == 0)
-			return 1;
-	return 0;
-}
-
 /* dkims_conf_check - canonicalisation, tables, then every key file */
 int
 dkims_conf_check(void *section, const char *conf_file,
@@ -445,7 +435,7 @@ dkims_conf_check(void *section, const char *conf_file,
 		    c->canonicalization);
 		return -1;
 	}
-	if (!has_from(c->sign_headers)) {
+	if (!conf_strlist_has(c->sign_headers, "from")) {
 		conf_err_set(e, s ? config_setting_get_member(s,
 		    "sign_headers") : NULL, "must contain \"from\": RFC 6376 "
 		    "section 5.4 requires From in every signature, and "
