@@ -58,6 +58,16 @@ setting_path(const config_setting_t *s, char *buf, size_t len)
 	return n < 0 ? o : o + (size_t)n;
 }
 
+/* conf_setting_path - see conf.h */
+void
+conf_setting_path(const config_setting_t *s, char *buf, size_t len)
+{
+	if (len > 0)
+		buf[0] = '\0';
+	if (len > 0 && setting_path(s, buf, len) >= len)
+		buf[len - 1] = '\0';
+}
+
 /* conf_err_set - record an error with the line and path of s */
 void
 conf_err_set(struct conf_err *e, const config_setting_t *s,

@@ -42,14 +42,17 @@ struct dkims_rulespec {
 
 #define F(m) offsetof(struct dkims_conf, m)
 
-/* origin_of - "file:line" of a setting */
+/* origin_of - "file:line: path" of a setting (errors about the key or
+ * rule, e.g. from loading its key file, name where it is written) */
 static void
 origin_of(const config_setting_t *s, char *buf, size_t len)
 {
 	const char *f = config_setting_source_file(s);
+	char path[200];
 
-	snprintf(buf, len, "%s:%d", f ? f : "(config)",
-	    config_setting_source_line(s));
+	conf_setting_path(s, path, sizeof(path));
+	snprintf(buf, len, "%s:%d: %s", f ? f : "(config)",
+	    config_setting_source_line(s), path);
 }
 
 /* member_string - a string member of a group, or NULL (error if wrong type) */

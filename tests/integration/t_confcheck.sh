@@ -78,6 +78,10 @@ refuse selector 4 'dkim_sign.keys.\[1\].selector: "bad sel": not a selector' 'dk
   { name = "b"; domain = "example.org";
     selector = "bad sel"; key_file = "/k"; } ); };
 '
+refuse key_file 2 'dkim_sign.keys.\[0\]: key file /nonexistent-hm/k.pem: cannot open' 'dkim_sign = { keys = (
+  { name = "k"; domain = "example.org"; selector = "s"; key_file = "/nonexistent-hm/k.pem"; } );
+  signing_table = ( { pattern = "example.org"; keys = ["k"]; } ); };
+'
 refuse group_option 2 'dmarc.on_rejct: unknown option' 'dmarc = {
   on_rejct = "reject";
 };

@@ -187,6 +187,11 @@ test_group_paths(void **state)
 	    " { name = \"b\"; domain = \"example.org\";\n"
 	    " selector = \"bad sel\"; key_file = \"/k\"; } );\n};\n", 4,
 	    "dkim_sign.keys.[1].selector: \"bad sel\": not a selector");
+	refused("dkim_sign = { keys = (\n { name = \"k\"; domain = "
+	    "\"example.org\"; selector = \"s\"; key_file = "
+	    "\"/nonexistent/k.pem\"; } );\n signing_table = ( { pattern = "
+	    "\"example.org\"; keys = [\"k\"]; } ); };\n", 2,
+	    "dkim_sign.keys.[0]: key file /nonexistent/k.pem: cannot open");
 	refused("dkim_sign = { signing_table = (\n { pattern = "
 	    "\"*univ.example\"; keys = [\"k\"]; } ); };\n", 2,
 	    "dkim_sign.signing_table.[0].pattern: \"*univ.example\": can "
