@@ -7,7 +7,7 @@
  *	conf_check_domain_pattern(), conf_check_cidr(), conf_check_facility(),
  *	conf_check_header_name(), conf_check_abs_path(), conf_check_mode(),
  *	conf_check_user(), conf_check_group(), conf_check_parent_dir(),
- *	conf_check_readable()
+ *	conf_check_socket_file(), conf_check_pidfile(), conf_check_readable()
  *
  * DESCRIPTION
  *	Each check returns 0, or -1 with a reason in err that does not
@@ -353,6 +353,37 @@ conf_check_parent_dir(const char *path, char *err, size_t errlen)
 	if (!S_ISDIR(st.st_mode))
 		return str_seterr(err, errlen, "%s is not a directory", dir);
 	return 0;
+}
+
+/* existing_kind - 0 when path does not exist or is of the kind fmt
+ * (S_IFSOCK, S_IFREG), else -1 with "exists and is not a what" */
+static int
+existing_kind(const char *path, mode_t fmt, const char *what, char *err,
+    size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0 || (st.st_mode & S_IFMT) == fmt)
+		return 0;
+	return str_seterr(err, errlen, "exists and is not a %s", what);
+}
+
+/* conf_check_socket_file - parent directory; free or a socket */
+int
+conf_check_socket_file(const char *path, char *err, size_t errlen)
+{
+	if (conf_check_parent_dir(path, err, errlen) < 0)
+		return -1;
+	return existing_kind(path, S_IFSOCK, "socket", err, errlen);
+}
+
+/* conf_check_pidfile - parent directory; free or a regular file */
+int
+conf_check_pidfile(const char *path, char *err, size_t errlen)
+{
+	if (conf_check_parent_dir(path, err, errlen) < 0)
+		return -1;
+	return existing_kind(path, S_IFREG, "regular file", err, errlen);
 }
 
 /* conf_check_readable - a regular file, access(R_OK) */

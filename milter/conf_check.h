@@ -67,6 +67,13 @@ int conf_check_group(const char *name, char *err, size_t errlen);
 /* environment: conf_check_parent_dir - path is absolute and its
  * directory exists */
 int conf_check_parent_dir(const char *path, char *err, size_t errlen);
+/* environment: conf_check_socket_file - where a unix socket is made: the
+ * parent directory exists, and the path is free or already a socket
+ * (libmilter replaces a socket, but cannot bind over another file) */
+int conf_check_socket_file(const char *path, char *err, size_t errlen);
+/* environment: conf_check_pidfile - the parent directory exists, and the
+ * path is free or a regular file */
+int conf_check_pidfile(const char *path, char *err, size_t errlen);
 /* environment: conf_check_readable - a regular file this process can
  * read */
 int conf_check_readable(const char *path, char *err, size_t errlen);

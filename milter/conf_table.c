@@ -20,7 +20,7 @@ socket_ok(const char *spec, char *err, size_t errlen)
 
 	if (conf_check_socket(spec, err, errlen) < 0)
 		return -1;
-	return path ? conf_check_parent_dir(path, err, errlen) : 0;
+	return path ? conf_check_socket_file(path, err, errlen) : 0;
 }
 
 /* trust_anchor_ok - unset (""), or a file we can read and libunbound
@@ -81,7 +81,7 @@ const struct conf_opt conf_opts[] = {
 	  .doc = "milter socket: inet:PORT@ADDR, inet6:PORT@ADDR or "
 	    "unix:PATH" },
 	{ .name = "pidfile", .type = CT_STRING, .off = F(conf, pidfile),
-	  .valid = conf_check_parent_dir,
+	  .valid = conf_check_pidfile,
 	  .doc = "pid file (none by default)" },
 	{ .name = "user", .type = CT_STRING, .off = F(conf, user),
 	  .valid = conf_check_user,

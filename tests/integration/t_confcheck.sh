@@ -37,6 +37,11 @@ refuse socket_long 1 'socket: "unix:/tmp/a+": unix socket path of 115 bytes; at 
 	"socket = \"unix:$longpath\";"
 refuse socket_nodir 1 'socket: "unix:/nonexistent-hm/milter": directory /nonexistent-hm' \
 	'socket = "unix:/nonexistent-hm/milter";'
+: > "$T/plain-file"	# libmilter cannot bind over a file that is not a socket
+refuse socket_notsock 1 "socket: \"unix:$T/plain-file\": exists and is not a socket" \
+	"socket = \"unix:$T/plain-file\";"
+mkdir -p "$T/piddir"
+refuse pidfile_dir 1 "pidfile: \"$T/piddir\": exists and is not a regular file" "pidfile = \"$T/piddir\";"
 # user, pid file, trust anchor, facility
 refuse user 1 'user: "hm-no-such-user-4711": no such user' 'user = "hm-no-such-user-4711";'
 refuse pidfile 1 'pidfile: "/nonexistent-hm/hallmarkd.pid": directory /nonexistent-hm' \
@@ -93,7 +98,7 @@ refuse sign_headers 2 'dkim_sign.sign_headers: must contain "from"' 'dkim_sign =
 '
 
 # ---- start-up refuses the same files, with the same message ---------------------------------------
-for name in socket_type socket_port pidfile user facility authserv_id cidr; do
+for name in socket_type socket_port socket_notsock pidfile user facility authserv_id cidr; do
 	rc=0
 	"$HALLMARKD" -n -c "$T/$name.conf" > "$T/$name.n" 2>&1 || true
 	timeout 20 "$HALLMARKD" -f -c "$T/$name.conf" > "$T/$name.start" 2>&1 || rc=$?

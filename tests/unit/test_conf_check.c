@@ -214,6 +214,16 @@ test_environment(void **state)
 	bad(conf_check_parent_dir, path, "No such file");
 	snprintf(path, sizeof(path), "%s/", dir);
 	bad(conf_check_parent_dir, path, "directory");
+	snprintf(path, sizeof(path), "%s/file", dir);
+	ok(conf_check_pidfile, path);
+	ok(conf_check_socket_file, path);
+	fclose(fopen(path, "w"));
+	ok(conf_check_pidfile, path);
+	bad(conf_check_socket_file, path, "exists and is not a socket");
+	unlink(path);
+	bad(conf_check_pidfile, dir, "not a regular file");
+	bad(conf_check_pidfile, "/nonexistent-dir/x.pid", "No such file");
+	bad(conf_check_socket_file, "/nonexistent-dir/sock", "No such file");
 	bad(conf_check_readable, "/nonexistent/root.key", "cannot read");
 	ok(conf_check_readable, "/etc/passwd");
 	bad(conf_check_readable, "/dev/zero", "not a regular file");
