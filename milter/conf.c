@@ -528,6 +528,7 @@ load_cfg(config_t *cfg, const char *file, int check_only, struct conf_err *e)
 	c->file = file ? xstrdup(file) : NULL;
 	conf_cur_file = file;
 	if (load_table(config_root_setting(cfg), conf_opts, c, e) < 0 ||
+	    conf_table_check(c, config_root_setting(cfg), e) < 0 ||
 	    finish(c, check_only, e) < 0) {
 		conf_cur_file = NULL;
 		conf_free(c);

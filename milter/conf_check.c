@@ -7,7 +7,8 @@
  *	conf_check_domain_pattern(), conf_check_cidr(), conf_check_facility(),
  *	conf_check_header_name(), conf_check_abs_path(), conf_check_mode(),
  *	conf_check_user(), conf_check_group(), conf_check_parent_dir(),
- *	conf_check_socket_file(), conf_check_pidfile(), conf_check_readable()
+ *	conf_check_socket_file(), conf_check_pidfile(),
+ *	conf_check_writable_by(), conf_check_readable()
  *
  * DESCRIPTION
  *	Each check returns 0, or -1 with a reason in err that does not
@@ -384,6 +385,59 @@ conf_check_pidfile(const char *path, char *err, size_t errlen)
 	if (conf_check_parent_dir(path, err, errlen) < 0)
 		return -1;
 	return existing_kind(path, S_IFREG, "regular file", err, errlen);
+}
+
+/* user_may - do the mode bits of st give uid (primary group gid) the
+ * access want (a mask of the owner bits, e.g. S_IWUSR | S_IXUSR) */
+static int
+user_may(const struct stat *st, const char *user, uid_t uid, gid_t gid,
+    mode_t want)
+{
+	gid_t groups[256];
+	int n = 256, i;
+
+	if (uid == 0)
+		return 1;
+	if (st->st_uid == uid)
+		return (st->st_mode & want) == want;
+	if (getgrouplist(user, gid, groups, &n) < 0)
+		n = 256;		/* more: the first 256 are filled in */
+	for (i = 0; i < n; i++)
+		if (groups[i] == st->st_gid)
+			return (st->st_mode & (want >> 3)) == (want >> 3);
+	return (st->st_mode & (want >> 6)) == (want >> 6);
+}
+
+/* conf_check_writable_by - the file, or else its directory */
+int
+conf_check_writable_by(const char *path, const char *user, char *err,
+    size_t errlen)
+{
+	char dir[4096], buf[4096];
+	const char *sl = strrchr(path, '/'), *target = path;
+	struct passwd pw, *res = NULL;
+	mode_t want = S_IWUSR;
+	struct stat st;
+
+	if (lstat(path, &st) < 0) {	/* created: the directory counts */
+		snprintf(dir, sizeof(dir), "%.*s", sl == NULL ? 1 :
+		    sl == path ? 1 : (int)(sl - path), sl == NULL ? "." : path);
+		target = dir;
+		want |= S_IXUSR;
+		if (stat(dir, &st) < 0)
+			return str_seterr(err, errlen, "directory %s: %m", dir);
+	}
+	if (user == NULL) {
+		if (access(target, want == S_IWUSR ? W_OK : W_OK | X_OK) == 0)
+			return 0;
+		return str_seterr(err, errlen, "cannot write %s: %m", target);
+	}
+	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
+		return 0;		/* conf_check_user reports it */
+	if (user_may(&st, user, pw.pw_uid, pw.pw_gid, want))
+		return 0;
+	return str_seterr(err, errlen, "user %s cannot write %s (hallmarkd "
+	    "writes it after it becomes that user)", user, target);
 }
 
 /* conf_check_readable - a regular file, access(R_OK) */

@@ -74,6 +74,11 @@ int conf_check_socket_file(const char *path, char *err, size_t errlen);
 /* environment: conf_check_pidfile - the parent directory exists, and the
  * path is free or a regular file */
 int conf_check_pidfile(const char *path, char *err, size_t errlen);
+/* environment: conf_check_writable_by - user (NULL: this process) can
+ * create or overwrite the file path: write access to the file when it
+ * exists, else write and search access to its directory */
+int conf_check_writable_by(const char *path, const char *user, char *err,
+    size_t errlen);
 /* environment: conf_check_readable - a regular file this process can
  * read */
 int conf_check_readable(const char *path, char *err, size_t errlen);

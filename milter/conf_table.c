@@ -4,6 +4,7 @@
  * default (conf/hallmark.conf must agree: tests/unit/test_conf checks it).
  */
 #include <stddef.h>
+#include <unistd.h>
 
 #include "conf.h"
 #include "conf_check.h"
@@ -74,6 +75,22 @@ static const struct conf_opt dns_opts[] = {
 	  .def = "false", .doc = "query forwarders over TCP only" },
 	CONF_END
 };
+
+/* conf_table_check - see conf_table.h */
+int
+conf_table_check(const struct conf *c, const config_setting_t *root,
+    struct conf_err *e)
+{
+	const char *writer = geteuid() == 0 ? c->user : NULL;
+	char why[400];
+
+	if (c->pidfile == NULL || conf_check_writable_by(c->pidfile, writer,
+	    why, sizeof(why)) == 0)
+		return 0;
+	conf_err_set(e, root ? config_setting_get_member(root, "pidfile") :
+	    NULL, "\"%s\": %s", c->pidfile, why);
+	return -1;
+}
 
 const struct conf_opt conf_opts[] = {
 	{ .name = "socket", .type = CT_STRING, .off = F(conf, socket),

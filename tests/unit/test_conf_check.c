@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cmocka.h>
 
 #include "authres.h"
@@ -224,6 +225,21 @@ test_environment(void **state)
 	bad(conf_check_pidfile, dir, "not a regular file");
 	bad(conf_check_pidfile, "/nonexistent-dir/x.pid", "No such file");
 	bad(conf_check_socket_file, "/nonexistent-dir/sock", "No such file");
+	/* the pid file is written after the drop to user */
+	snprintf(path, sizeof(path), "%s/hallmarkd.pid", dir);
+	chmod(dir, 0755);
+	assert_int_equal(conf_check_writable_by(path, NULL, NULL, 0), 0);
+	assert_int_equal(conf_check_writable_by(path, "root", NULL, 0), 0);
+	assert_int_equal(conf_check_writable_by(path, "nobody", NULL, 0), -1);
+	chmod(dir, 0777);
+	assert_int_equal(conf_check_writable_by(path, "nobody", NULL, 0), 0);
+	chmod(dir, 0755);
+	fclose(fopen(path, "w"));
+	chmod(path, 0666);		/* an existing file: its own mode */
+	assert_int_equal(conf_check_writable_by(path, "nobody", NULL, 0), 0);
+	chmod(path, 0644);
+	assert_int_equal(conf_check_writable_by(path, "nobody", NULL, 0), -1);
+	unlink(path);
 	bad(conf_check_readable, "/nonexistent/root.key", "cannot read");
 	ok(conf_check_readable, "/etc/passwd");
 	bad(conf_check_readable, "/dev/zero", "not a regular file");
