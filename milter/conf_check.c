@@ -19,6 +19,7 @@
  *	Nothing here logs or allocates.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -428,7 +429,8 @@ conf_check_writable_by(const char *path, const char *user, char *err,
 			return str_seterr(err, errlen, "directory %s: %m", dir);
 	}
 	if (user == NULL) {
-		if (access(target, want == S_IWUSR ? W_OK : W_OK | X_OK) == 0)
+		if (faccessat(AT_FDCWD, target, want == S_IWUSR ? W_OK :
+		    W_OK | X_OK, AT_EACCESS) == 0)
 			return 0;
 		return str_seterr(err, errlen, "cannot write %s: %m", target);
 	}
