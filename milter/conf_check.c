@@ -15,7 +15,7 @@
  *	repeat the value (the caller quotes it).  The syntax checks are pure
  *	and thread-safe; conf_check_user, conf_check_group,
  *	conf_check_parent_dir and conf_check_readable ask this host
- *	(getpwnam_r, getgrnam_r, stat, access).
+ *	(getpwnam_r, getgrnam_r, stat, faccessat with the effective ids).
  *	Nothing here logs or allocates.
  */
 #include <errno.h>
@@ -442,13 +442,14 @@ conf_check_writable_by(const char *path, const char *user, char *err,
 	    "writes it after it becomes that user)", user, target);
 }
 
-/* conf_check_readable - a regular file, access(R_OK) */
+/* conf_check_readable - a regular file, readable with the effective ids */
 int
 conf_check_readable(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (stat(path, &st) < 0 || access(path, R_OK) < 0)
+	if (stat(path, &st) < 0 ||
+	    faccessat(AT_FDCWD, path, R_OK, AT_EACCESS) < 0)
 		return str_seterr(err, errlen, "cannot read: %m");
 	if (!S_ISREG(st.st_mode))
 		return str_seterr(err, errlen, "not a regular file");
