@@ -128,6 +128,7 @@ const struct conf_opt dmarc_conf_opts[] = {
 	    "quarantine_header)" },
 	{ .name = "quarantine_header", .type = CT_STRING,
 	  .off = D(quarantine_header), .def = "X-Hallmark-Quarantine",
+	  .valid = conf_check_header_name,
 	  .doc = "header added when quarantine_by = \"header\"" },
 	{ .name = "report_only", .type = CT_BOOL, .off = D(report_only),
 	  .def = "false", .doc = "evaluate and record, never reject or hold" },

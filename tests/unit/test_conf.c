@@ -160,6 +160,20 @@ test_trust_anchor_unparsable(void **state)
 	unlink(path);
 }
 
+/* values that would fail at message time, silently */
+static void
+test_message_time_values(void **state)
+{
+	refused("spf = {\n default_explanation = \"%{z} is bad\";\n};\n", 2,
+	    "spf.default_explanation: \"%{z} is bad\": not an SPF "
+	    "explain-string");
+	refused("spf = { default_explanation = \"100%\"; };\n", 1,
+	    "explain-string");
+	refused("dmarc = { quarantine_header = \"X-Quarantine:\"; };\n", 1,
+	    "dmarc.quarantine_header: \"X-Quarantine:\": not a header field "
+	    "name");
+}
+
 /* errors inside groups name the group path */
 static void
 test_group_paths(void **state)
@@ -371,6 +385,7 @@ main(void)
 		cmocka_unit_test(test_start_failures_refused),
 		cmocka_unit_test(test_trust_anchor_unparsable),
 		cmocka_unit_test(test_group_paths),
+		cmocka_unit_test(test_message_time_values),
 		cmocka_unit_test(test_sign_headers),
 		cmocka_unit_test(test_refcount),
 		cmocka_unit_test(test_sample_documents_all),
