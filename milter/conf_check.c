@@ -307,9 +307,10 @@ conf_check_group(const char *name, char *err, size_t errlen)
 	rc = getgrnam_r(name, &gr, buf, sizeof(buf), &res);
 	if (res != NULL)
 		return 0;
-	if (rc != 0 && rc != ENOENT && rc != ESRCH)
-		return str_seterr(err, errlen, "cannot look up the group: %s",
-		    strerror(rc));
+	if (rc != 0 && rc != ENOENT && rc != ESRCH) {
+		errno = rc;
+		return str_seterr(err, errlen, "cannot look up the group: %m");
+	}
 	return str_seterr(err, errlen, "no such group on this host");
 }
 
@@ -326,9 +327,10 @@ conf_check_user(const char *name, char *err, size_t errlen)
 	rc = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
 	if (res != NULL)
 		return 0;
-	if (rc != 0 && rc != ENOENT && rc != ESRCH)
-		return str_seterr(err, errlen, "cannot look up the user: %s",
-		    strerror(rc));
+	if (rc != 0 && rc != ENOENT && rc != ESRCH) {
+		errno = rc;
+		return str_seterr(err, errlen, "cannot look up the user: %m");
+	}
 	return str_seterr(err, errlen, "no such user on this host");
 }
 
