@@ -35,7 +35,6 @@
 
 #include "callbacks.h"
 #include "conf.h"
-#include "conf_check.h"
 #include "conf_table.h"
 #include "daemon.h"
 #include "log.h"
@@ -200,6 +199,19 @@ detach(void)
 	return 0;
 }
 
+/* unix_path - the path of a "unix:" / "local:" socket, or NULL */
+static const char *
+unix_path(const char *sock)
+{
+	if (strncmp(sock, "unix:", 5) == 0)
+		return sock + 5;
+	if (strncmp(sock, "local:", 6) == 0)
+		return sock + 6;
+	if (sock[0] == '/')
+		return sock;
+	return NULL;
+}
+
 /* open_socket - register with libmilter and bind the socket now */
 static int
 open_socket(const struct conf *c)
@@ -216,8 +228,7 @@ open_socket(const struct conf *c)
 	 * sends each header in one packet (header_size_limit is 100 KB by
 	 * default) and libmilter drops the connection on a larger one */
 	(void)smfi_setmaxdatasize(1024 * 1024 - 1);
-	if (smfi_opensocket(conf_check_unix_path(c->socket) != NULL) !=
-	    MI_SUCCESS) {
+	if (smfi_opensocket(unix_path(c->socket) != NULL) != MI_SUCCESS) {
 		log_err("socket \"%s\": cannot listen (in use, or no "
 		    "permission?)", c->socket);
 		return -1;
@@ -239,7 +250,7 @@ drop_privileges(const struct conf *c)
 		log_err("user \"%s\": no such user", c->user);
 		return -1;
 	}
-	path = conf_check_unix_path(c->socket);
+	path = unix_path(c->socket);
 	if (path != NULL && chown(path, pw->pw_uid, pw->pw_gid) < 0)
 		log_warn("chown %s: cannot give the socket to %s", path,
 		    c->user);
