@@ -46,13 +46,6 @@ facility_value(const char *name)
 	return -1;
 }
 
-/* log_facility_ok - is name a facility log_init accepts */
-int
-log_facility_ok(const char *name)
-{
-	return name != NULL && facility_value(name) >= 0;
-}
-
 /* log_init - choose the sink; returns -1 for an unknown facility */
 int
 log_init(const char *ident, int to_syslog, const char *facility,
@@ -84,6 +77,13 @@ enum log_level
 log_get_level(void)
 {
 	return (enum log_level)log_level;
+}
+
+/* log_facility_ok - is name a facility log_init accepts */
+int
+log_facility_ok(const char *name)
+{
+	return name != NULL && facility_value(name) >= 0;
 }
 
 /* log_level_parse - level by name */
