@@ -428,7 +428,8 @@ check_known(const config_setting_t *group, const struct conf_opt *tab,
 			if (name != NULL && strcmp(o->name, name) == 0)
 				break;
 		if (o->name == NULL) {
-			conf_err_set(e, m, "unknown option");
+			conf_err_set(e, m, "unknown option '%s'",
+			    name ? name : "(unnamed)");
 			return -1;
 		}
 	}

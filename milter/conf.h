@@ -101,10 +101,6 @@ void conf_install(struct conf *c);		/* takes over the reference */
 void conf_err_set(struct conf_err *e, const config_setting_t *s,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* conf_setting_path - the path of s as errors name it ("dmarc.vendors.[0]";
- * "" for the root or NULL) */
-void conf_setting_path(const config_setting_t *s, char *buf, size_t len);
-
 /* conf_walk - call fn for every option with its dotted name (docs check) */
 void conf_walk(void (*fn)(const char *dotted, const struct conf_opt *o,
     void *arg), void *arg);
@@ -114,5 +110,9 @@ void conf_walk(void (*fn)(const char *dotted, const struct conf_opt *o,
 size_t conf_strlist_len(char *const *l);
 int conf_strlist_has(char *const *l, const char *s);
 void conf_strlist_free(char **l);
+
+/* conf_setting_path - the path of s as errors name it ("dmarc.vendors.[0]";
+ * "" for the root or NULL) */
+void conf_setting_path(const config_setting_t *s, char *buf, size_t len);
 
 #endif

@@ -55,6 +55,27 @@ origin_of(const config_setting_t *s, char *buf, size_t len)
 	    config_setting_source_line(s), path);
 }
 
+/* key_names_ok - domain and selector (when present) are domain names
+ * (domain may be "%"), reported at their own settings */
+static int
+key_names_ok(const config_setting_t *g, const char *dom, const char *sel,
+    struct conf_err *e)
+{
+	if (dom != NULL && strcmp(dom, KEYTAB_FROM_DOMAIN) != 0 &&
+	    !keytab_domain_ok(dom)) {
+		conf_err_set(e, config_setting_get_member(g, "domain"),
+		    "\"%s\": not a domain name", dom);
+		return -1;
+	}
+	if (sel != NULL && !keytab_domain_ok(sel)) {
+		conf_err_set(e, config_setting_get_member(g, "selector"),
+		    "\"%s\": not a selector (labels of letters, digits, '-' "
+		    "and '_', separated by dots)", sel);
+		return -1;
+	}
+	return 0;
+}
+
 /* member_string - a string member of a group, or NULL (error if wrong type) */
 static int
 member_string(const config_setting_t *g, const char *name, const char **out,
@@ -90,30 +111,10 @@ only_members(const config_setting_t *g, const char *const *names,
 			if (nm != NULL && strcmp(nm, names[j]) == 0)
 				break;
 		if (names[j] == NULL) {
-			conf_err_set(e, m, "unknown option");
+			conf_err_set(e, m, "unknown option '%s'",
+			    nm ? nm : "(unnamed)");
 			return -1;
 		}
-	}
-	return 0;
-}
-
-/* key_names_ok - domain and selector (when present) are domain names
- * (domain may be "%"), reported at their own settings */
-static int
-key_names_ok(const config_setting_t *g, const char *dom, const char *sel,
-    struct conf_err *e)
-{
-	if (dom != NULL && strcmp(dom, KEYTAB_FROM_DOMAIN) != 0 &&
-	    !keytab_domain_ok(dom)) {
-		conf_err_set(e, config_setting_get_member(g, "domain"),
-		    "\"%s\": not a domain name", dom);
-		return -1;
-	}
-	if (sel != NULL && !keytab_domain_ok(sel)) {
-		conf_err_set(e, config_setting_get_member(g, "selector"),
-		    "\"%s\": not a selector (labels of letters, digits, '-' "
-		    "and '_', separated by dots)", sel);
-		return -1;
 	}
 	return 0;
 }
