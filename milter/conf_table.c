@@ -2,6 +2,8 @@
  * conf_table.c - the top-level option table: the core options and one
  * CT_SECTION line per module.  Each entry's default is the documented
  * default (conf/hallmark.conf must agree: tests/unit/test_conf checks it).
+ * Values are checked by the conf_check.h functions the rows name (.valid)
+ * and, across options, by conf_table_check.
  */
 #include <stddef.h>
 #include <unistd.h>
@@ -9,8 +11,6 @@
 #include "conf.h"
 #include "conf_check.h"
 #include "conf_table.h"
-
-#define F(s, m) offsetof(struct s, m)
 
 /* socket_ok - the syntax, and for a unix socket its directory: what
  * start-up needs before it binds */
@@ -35,6 +35,24 @@ trust_anchor_ok(const char *path, char *err, size_t errlen)
 		return -1;
 	return dns_unbound_check_trust_anchor(path, err, errlen);
 }
+
+/* conf_table_check - see conf_table.h */
+int
+conf_table_check(const struct conf *c, const config_setting_t *root,
+    struct conf_err *e)
+{
+	const char *writer = geteuid() == 0 ? c->user : NULL;
+	char why[400];
+
+	if (c->pidfile == NULL || conf_check_writable_by(c->pidfile, writer,
+	    why, sizeof(why)) == 0)
+		return 0;
+	conf_err_set(e, root ? config_setting_get_member(root, "pidfile") :
+	    NULL, "\"%s\": %s", c->pidfile, why);
+	return -1;
+}
+
+#define F(s, m) offsetof(struct s, m)
 
 static const char *const level_names[] = { "error", "warning", "notice",
     "info", "debug", NULL };
@@ -75,22 +93,6 @@ static const struct conf_opt dns_opts[] = {
 	  .def = "false", .doc = "query forwarders over TCP only" },
 	CONF_END
 };
-
-/* conf_table_check - see conf_table.h */
-int
-conf_table_check(const struct conf *c, const config_setting_t *root,
-    struct conf_err *e)
-{
-	const char *writer = geteuid() == 0 ? c->user : NULL;
-	char why[400];
-
-	if (c->pidfile == NULL || conf_check_writable_by(c->pidfile, writer,
-	    why, sizeof(why)) == 0)
-		return 0;
-	conf_err_set(e, root ? config_setting_get_member(root, "pidfile") :
-	    NULL, "\"%s\": %s", c->pidfile, why);
-	return -1;
-}
 
 const struct conf_opt conf_opts[] = {
 	{ .name = "socket", .type = CT_STRING, .off = F(conf, socket),
