@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "conf_check.h"
 #include "conf_table.h"
 #include "log.h"
 #include "str.h"
@@ -34,12 +35,47 @@ static int load_table(const config_setting_t *group,
     const struct conf_opt *tab, void *base, struct conf_err *e);
 static void free_table(const struct conf_opt *tab, void *base);
 
-/* conf_err_set - record an error with the line of s */
+/* setting_path - "group.name", "list.[2]" (libconfig's path syntax) of
+ * s into buf; returns the length written */
+static size_t
+setting_path(const config_setting_t *s, char *buf, size_t len)
+{
+	const char *name;
+	size_t o;
+	int n;
+
+	if (s == NULL || config_setting_is_root(s))
+		return 0;
+	o = setting_path(config_setting_parent(s), buf, len);
+	if (o >= len)
+		return o;
+	name = config_setting_name(s);
+	if (name != NULL)
+		n = snprintf(buf + o, len - o, "%s%s", o ? "." : "", name);
+	else
+		n = snprintf(buf + o, len - o, "%s[%d]", o ? "." : "",
+		    config_setting_index(s));
+	return n < 0 ? o : o + (size_t)n;
+}
+
+/* conf_setting_path - see conf.h */
+void
+conf_setting_path(const config_setting_t *s, char *buf, size_t len)
+{
+	if (len > 0)
+		buf[0] = '\0';
+	if (len > 0 && setting_path(s, buf, len) >= len)
+		buf[len - 1] = '\0';
+}
+
+/* conf_err_set - record an error with the line and path of s */
 void
 conf_err_set(struct conf_err *e, const config_setting_t *s,
     const char *fmt, ...)
 {
 	const char *f = NULL;
+	char path[256];
+	size_t o = 0;
 	va_list ap;
 
 	e->line = s ? config_setting_source_line(s) : 0;
@@ -48,9 +84,34 @@ conf_err_set(struct conf_err *e, const config_setting_t *s,
 	if (f == NULL)
 		f = conf_cur_file ? conf_cur_file : "(config)";
 	snprintf(e->file, sizeof(e->file), "%s", f);
+	path[0] = '\0';
+	if (setting_path(s, path, sizeof(path)) > 0)
+		o = (size_t)snprintf(e->msg, sizeof(e->msg), "%s: ", path);
+	if (o >= sizeof(e->msg))
+		o = 0;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+	vsnprintf(e->msg + o, sizeof(e->msg) - o, fmt, ap);
 	va_end(ap);
+}
+
+/* check_value - run an option's value check; s: the setting (NULL for a
+ * default) */
+static int
+check_value(const struct conf_opt *o, const char *v,
+    const config_setting_t *s, struct conf_err *e)
+{
+	char why[300], shown[200];
+
+	if (o->valid == NULL || v == NULL || o->valid(v, why,
+	    sizeof(why)) == 0)
+		return 0;
+	LOG_P(shown, v);
+	if (s == NULL)
+		conf_err_set(e, NULL, "%s: default \"%s\": %s", o->name, shown,
+		    why);
+	else
+		conf_err_set(e, s, "\"%s\": %s", shown, why);
+	return -1;
 }
 
 /* conf_strlist_len - entries of a NULL-terminated list */
@@ -62,6 +123,16 @@ conf_strlist_len(char *const *l)
 	while (l != NULL && l[n] != NULL)
 		n++;
 	return n;
+}
+
+/* conf_strlist_has - s is in the list, ignoring ASCII case */
+int
+conf_strlist_has(char *const *l, const char *s)
+{
+	for (; l != NULL && *l != NULL; l++)
+		if (str_casecmp(*l, s) == 0)
+			return 1;
+	return 0;
 }
 
 /* conf_strlist_free - free a NULL-terminated list */
@@ -120,19 +191,25 @@ enum_list(const char *const *enums, char *buf, size_t len)
 		    i == 0 ? "" : enums[i + 1] ? ", " : " or ", enums[i]);
 }
 
-/* cidrs_from_list - parse every entry of a string list */
+/* cidrs_from_list - parse every entry of a string list (s: the list
+ * setting, NULL for a default) */
 static int
 cidrs_from_list(char **l, struct cidr_set *set, const config_setting_t *s,
     struct conf_err *e)
 {
-	const char *why;
+	char why[300], shown[200];
+	const char *w;
 	size_t i;
 
 	for (i = 0; l[i] != NULL; i++) {
-		if (cidr_set_add(set, l[i], &why) < 0) {
-			conf_err_set(e, s, "'%s': %s", l[i], why);
-			return -1;
+		if (conf_check_cidr(l[i], why, sizeof(why)) == 0) {
+			if (cidr_set_add(set, l[i], &w) == 0)
+				continue;
+			snprintf(why, sizeof(why), "%s", w);
 		}
+		conf_err_set(e, s ? config_setting_get_elem(s, (unsigned)i) :
+		    NULL, "\"%s\": %s", LOG_P(shown, l[i]), why);
+		return -1;
 	}
 	return 0;
 }
@@ -157,13 +234,15 @@ set_default(const struct conf_opt *o, void *field, struct conf_err *e)
 		return 0;
 	case CT_STRING:
 		*(char **)field = o->def ? xstrdup(o->def) : NULL;
-		return 0;
+		return check_value(o, o->def, NULL, e);
 	case CT_ENUM:
 		*(int *)field = o->def ? enum_index(o->enums, o->def) : 0;
 		return 0;
 	case CT_STRLIST:
-		*(char ***)field = o->def ? split_default(o->def) : NULL;
-		return 0;
+		*(char ***)field = l = o->def ? split_default(o->def) : NULL;
+		for (rc = 0; l != NULL && *l != NULL && rc == 0; l++)
+			rc = check_value(o, *l, NULL, e);
+		return rc;
 	case CT_CIDRS:
 		l = split_default(o->def);
 		rc = cidrs_from_list(l, field, NULL, e);
@@ -177,17 +256,17 @@ set_default(const struct conf_opt *o, void *field, struct conf_err *e)
 	return 0;
 }
 
-/* read_strlist - an array or list of strings */
+/* read_strlist - an array or list of strings, each passing o->valid */
 static int
-read_strlist(const config_setting_t *s, const char *name, char ***out,
-    struct conf_err *e)
+read_strlist(const struct conf_opt *o, const config_setting_t *s,
+    char ***out, struct conf_err *e)
 {
 	int t = config_setting_type(s), i, n;
 	char **l;
 
 	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
-		conf_err_set(e, s, "%s: expected a list of strings, "
-		    "e.g. [\"a\", \"b\"]", name);
+		conf_err_set(e, s, "expected a list of strings, "
+		    "e.g. [\"a\", \"b\"]");
 		return -1;
 	}
 	n = config_setting_length(s);
@@ -197,12 +276,15 @@ read_strlist(const config_setting_t *s, const char *name, char ***out,
 		    (unsigned)i);
 
 		if (config_setting_type(el) != CONFIG_TYPE_STRING) {
-			conf_err_set(e, el, "%s: element %d is not a string",
-			    name, i + 1);
+			conf_err_set(e, el, "not a string");
 			conf_strlist_free(l);
 			return -1;
 		}
 		l[i] = xstrdup(config_setting_get_string(el));
+		if (check_value(o, l[i], el, e) < 0) {
+			conf_strlist_free(l);
+			return -1;
+		}
 	}
 	*out = l;
 	return 0;
@@ -217,13 +299,13 @@ read_int(const struct conf_opt *o, const config_setting_t *s, long *out,
 	int t = config_setting_type(s);
 
 	if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64) {
-		conf_err_set(e, s, "%s: expected an integer", o->name);
+		conf_err_set(e, s, "expected an integer");
 		return -1;
 	}
 	v = config_setting_get_int64(s);
 	if (v < o->min || v > o->max) {
-		conf_err_set(e, s, "%s: %lld is out of range (%ld to %ld)",
-		    o->name, v, o->min, o->max);
+		conf_err_set(e, s, "%lld is out of range (%ld to %ld)",
+		    v, o->min, o->max);
 		return -1;
 	}
 	*out = (long)v;
@@ -235,7 +317,7 @@ static int
 read_enum(const struct conf_opt *o, const config_setting_t *s, int *out,
     struct conf_err *e)
 {
-	char names[512];
+	char names[512], shown[200];
 	int i;
 
 	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
@@ -244,9 +326,13 @@ read_enum(const struct conf_opt *o, const config_setting_t *s, int *out,
 			*out = i;
 			return 0;
 		}
+		enum_list(o->enums, names, sizeof(names));
+		conf_err_set(e, s, "\"%s\": expected %s", LOG_P(shown,
+		    config_setting_get_string(s)), names);
+		return -1;
 	}
 	enum_list(o->enums, names, sizeof(names));
-	conf_err_set(e, s, "%s: expected %s", o->name, names);
+	conf_err_set(e, s, "expected %s", names);
 	return -1;
 }
 
@@ -261,8 +347,7 @@ read_value(const struct conf_opt *o, const config_setting_t *s, void *field,
 	switch (o->type) {
 	case CT_BOOL:
 		if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
-			conf_err_set(e, s, "%s: expected true or false",
-			    o->name);
+			conf_err_set(e, s, "expected true or false");
 			return -1;
 		}
 		*(int *)field = config_setting_get_bool(s);
@@ -271,25 +356,24 @@ read_value(const struct conf_opt *o, const config_setting_t *s, void *field,
 		return read_int(o, s, field, e);
 	case CT_STRING:
 		if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-			conf_err_set(e, s, "%s: expected a string", o->name);
+			conf_err_set(e, s, "expected a string");
 			return -1;
 		}
 		*(char **)field = xstrdup(config_setting_get_string(s));
-		return 0;
+		return check_value(o, *(char **)field, s, e);
 	case CT_ENUM:
 		return read_enum(o, s, field, e);
 	case CT_STRLIST:
-		return read_strlist(s, o->name, field, e);
+		return read_strlist(o, s, field, e);
 	case CT_CIDRS:
-		if (read_strlist(s, o->name, &l, e) < 0)
+		if (read_strlist(o, s, &l, e) < 0)
 			return -1;
 		rc = cidrs_from_list(l, field, s, e);
 		conf_strlist_free(l);
 		return rc;
 	case CT_SECTION:
 		if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
-			conf_err_set(e, s, "%s: expected a group { ... }",
-			    o->name);
+			conf_err_set(e, s, "expected a group { ... }");
 			return -1;
 		}
 		return load_table(s, o->sub, field, e);
@@ -410,6 +494,11 @@ finish(struct conf *c, int check_only, struct conf_err *e)
 		if (gethostname(host, sizeof(host)) < 0)
 			snprintf(host, sizeof(host), "localhost");
 		host[sizeof(host) - 1] = '\0';
+		if (conf_check_authserv_id(host, err, sizeof(err)) < 0) {
+			conf_err_set(e, NULL, "authserv_id is not set and the "
+			    "host name \"%s\" cannot be used: %s", host, err);
+			return -1;
+		}
 		c->authserv_id = xstrdup(host);
 	}
 	if (check_only)
@@ -440,6 +529,7 @@ load_cfg(config_t *cfg, const char *file, int check_only, struct conf_err *e)
 	c->file = file ? xstrdup(file) : NULL;
 	conf_cur_file = file;
 	if (load_table(config_root_setting(cfg), conf_opts, c, e) < 0 ||
+	    conf_table_check(c, config_root_setting(cfg), e) < 0 ||
 	    finish(c, check_only, e) < 0) {
 		conf_cur_file = NULL;
 		conf_free(c);

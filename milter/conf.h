@@ -9,8 +9,11 @@
  * spf_conf_opts in spf.c) and their own section struct; conf_table.c lists
  * the sections.
  *
- * Errors: an unknown option, a wrong type or a value out of bounds is an
- * error "file:line: what is wrong"; loading stops at the first error.
+ * Errors: an unknown option, a wrong type, a value out of bounds or one
+ * its check (.valid, conf_check.h) refuses is an error "file:line:
+ * path: what is wrong", path naming the setting as libconfig does
+ * ("dmarc.on_reject", "dkim_sign.keys.[1].selector": list elements
+ * counted from 0); loading stops at the first error.
  *
  * Snapshots: conf_current() hands out a held reference; a connection keeps
  * its snapshot until it closes.  conf_install() swaps in a new snapshot;
@@ -47,6 +50,9 @@ struct conf_opt;
 typedef int (*conf_parse_fn)(const config_setting_t *s, void *field,
     struct conf_err *e);
 typedef void (*conf_free_fn)(void *field);
+/* value check of a CT_STRING, of each CT_STRLIST element (conf_check.h):
+ * 0, or -1 with a reason in err that does not repeat the value */
+typedef int (*conf_valid_fn)(const char *value, char *err, size_t errlen);
 /* section check, after the section is loaded (e.g. load key files) */
 typedef int (*conf_check_fn)(void *section, const char *conf_file,
     const config_setting_t *s, struct conf_err *e);
@@ -64,6 +70,7 @@ struct conf_opt {
 	conf_parse_fn parse;		/* CT_CUSTOM */
 	conf_free_fn free;		/* CT_CUSTOM */
 	conf_check_fn check;		/* CT_SECTION: optional */
+	conf_valid_fn valid;		/* CT_STRING, CT_STRLIST: optional */
 	const char *doc;		/* one line */
 };
 
@@ -89,7 +96,8 @@ void conf_release(struct conf *c);
 struct conf *conf_current(void);		/* held: release when done */
 void conf_install(struct conf *c);		/* takes over the reference */
 
-/* conf_err_set - helper for parsers: record line of s (may be NULL) */
+/* conf_err_set - helper for parsers: record the file and line of s (may
+ * be NULL) and the message, after the path of s ("dns.forwarders.[0]: ") */
 void conf_err_set(struct conf_err *e, const config_setting_t *s,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -97,8 +105,14 @@ void conf_err_set(struct conf_err *e, const config_setting_t *s,
 void conf_walk(void (*fn)(const char *dotted, const struct conf_opt *o,
     void *arg), void *arg);
 
-/* conf_strlist_len / conf_strlist_free */
+/* conf_strlist_len / conf_strlist_has (ASCII case-insensitive) /
+ * conf_strlist_free */
 size_t conf_strlist_len(char *const *l);
+int conf_strlist_has(char *const *l, const char *s);
 void conf_strlist_free(char **l);
+
+/* conf_setting_path - the path of s as errors name it ("dmarc.vendors.[0]";
+ * "" for the root or NULL) */
+void conf_setting_path(const config_setting_t *s, char *buf, size_t len);
 
 #endif

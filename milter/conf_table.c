@@ -2,11 +2,55 @@
  * conf_table.c - the top-level option table: the core options and one
  * CT_SECTION line per module.  Each entry's default is the documented
  * default (conf/hallmark.conf must agree: tests/unit/test_conf checks it).
+ * Values are checked by the conf_check.h functions the rows name (.valid)
+ * and, across options, by conf_table_check.
  */
 #include <stddef.h>
+#include <unistd.h>
 
 #include "conf.h"
+#include "conf_check.h"
 #include "conf_table.h"
+
+/* socket_ok - the syntax, and for a unix socket its directory: what
+ * start-up needs before it binds */
+static int
+socket_ok(const char *spec, char *err, size_t errlen)
+{
+	const char *path = conf_check_unix_path(spec);
+
+	if (conf_check_socket(spec, err, errlen) < 0)
+		return -1;
+	return path ? conf_check_socket_file(path, err, errlen) : 0;
+}
+
+/* trust_anchor_ok - unset (""), or a file we can read and libunbound
+ * can load */
+static int
+trust_anchor_ok(const char *path, char *err, size_t errlen)
+{
+	if (*path == '\0')
+		return 0;
+	if (conf_check_readable(path, err, errlen) < 0)
+		return -1;
+	return dns_unbound_check_trust_anchor(path, err, errlen);
+}
+
+/* conf_table_check - see conf_table.h */
+int
+conf_table_check(const struct conf *c, const config_setting_t *root,
+    struct conf_err *e)
+{
+	const char *writer = geteuid() == 0 ? c->user : NULL;
+	char why[400];
+
+	if (c->pidfile == NULL || conf_check_writable_by(c->pidfile, writer,
+	    why, sizeof(why)) == 0)
+		return 0;
+	conf_err_set(e, root ? config_setting_get_member(root, "pidfile") :
+	    NULL, "\"%s\": %s", c->pidfile, why);
+	return -1;
+}
 
 #define F(s, m) offsetof(struct s, m)
 
@@ -21,7 +65,8 @@ static const struct conf_opt log_opts[] = {
 	{ .name = "syslog", .type = CT_BOOL, .off = F(conf_log, to_syslog),
 	  .def = "true", .doc = "log to syslog (false: to standard error)" },
 	{ .name = "facility", .type = CT_STRING, .off = F(conf_log, facility),
-	  .def = "mail", .doc = "syslog facility" },
+	  .def = "mail", .valid = conf_check_facility,
+	  .doc = "syslog facility" },
 	{ .name = "level", .type = CT_ENUM, .off = F(conf_log, level),
 	  .def = "info", .enums = level_names, .doc = "lowest level logged" },
 	CONF_END
@@ -29,13 +74,13 @@ static const struct conf_opt log_opts[] = {
 
 static const struct conf_opt dns_opts[] = {
 	{ .name = "forwarders", .type = CT_STRLIST,
-	  .off = F(conf_dns, forwarders),
+	  .off = F(conf_dns, forwarders), .valid = conf_check_forwarder,
 	  .doc = "resolvers to forward to, \"addr\" or \"addr@port\"" },
 	{ .name = "resolv_conf", .type = CT_BOOL,
 	  .off = F(conf_dns, use_resolv_conf), .def = "true",
 	  .doc = "use /etc/resolv.conf when no forwarders are given" },
 	{ .name = "trust_anchor_file", .type = CT_STRING,
-	  .off = F(conf_dns, trust_anchor_file),
+	  .off = F(conf_dns, trust_anchor_file), .valid = trust_anchor_ok,
 	  .doc = "DNSSEC trust anchor file; validation is on when set" },
 	{ .name = "query_timeout_ms", .type = CT_INT,
 	  .off = F(conf_dns, query_timeout_ms), .def = "5000", .min = 50,
@@ -53,15 +98,17 @@ static const struct conf_opt dns_opts[] = {
 
 const struct conf_opt conf_opts[] = {
 	{ .name = "socket", .type = CT_STRING, .off = F(conf, socket),
-	  .def = "inet:8891@127.0.0.1",
+	  .def = "inet:8891@127.0.0.1", .valid = socket_ok,
 	  .doc = "milter socket: inet:PORT@ADDR, inet6:PORT@ADDR or "
 	    "unix:PATH" },
 	{ .name = "pidfile", .type = CT_STRING, .off = F(conf, pidfile),
+	  .valid = conf_check_pidfile,
 	  .doc = "pid file (none by default)" },
 	{ .name = "user", .type = CT_STRING, .off = F(conf, user),
+	  .valid = conf_check_user,
 	  .doc = "user to run as after start-up (when started as root)" },
 	{ .name = "authserv_id", .type = CT_STRING,
-	  .off = F(conf, authserv_id),
+	  .off = F(conf, authserv_id), .valid = conf_check_authserv_id,
 	  .doc = "authserv-id in Authentication-Results (default: host "
 	    "name)" },
 	{ .name = "internal_networks", .type = CT_CIDRS,

@@ -57,4 +57,11 @@ struct conf {
 	struct dns_resolver *resolver;
 };
 
+/* conf_table_check - checks across options, after the table is loaded
+ * (root: the file's root setting, for the line): the pid file is written
+ * after the privilege drop, so user (when started as root) must be able
+ * to write it.  0, or -1 with e. */
+int conf_table_check(const struct conf *c, const config_setting_t *root,
+    struct conf_err *e);
+
 #endif

@@ -88,6 +88,13 @@ log_get_level(void)
 	return (enum log_level)__atomic_load_n(&log_level, __ATOMIC_RELAXED);
 }
 
+/* log_facility_ok - is name a facility log_init accepts */
+int
+log_facility_ok(const char *name)
+{
+	return name != NULL && facility_value(name) >= 0;
+}
+
 /* log_level_parse - level by name */
 int
 log_level_parse(const char *name)

@@ -26,6 +26,8 @@ enum log_level {
 	LOG_LVL_DEBUG = 7
 };
 
+/* log_facility_ok - 1 when name is a syslog facility log_init accepts */
+int log_facility_ok(const char *name);
 /* log_init - to_syslog 0: stderr; facility is a syslog facility name */
 int log_init(const char *ident, int to_syslog, const char *facility,
     enum log_level level);

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "conf_check.h"
 #include "conf_table.h"
 #include "ctx.h"
 #include "dkim_sigbuild.h"
@@ -41,14 +42,38 @@ struct dkims_rulespec {
 
 #define F(m) offsetof(struct dkims_conf, m)
 
-/* origin_of - "file:line" of a setting */
+/* origin_of - "file:line: path" of a setting (errors about the key or
+ * rule, e.g. from loading its key file, name where it is written) */
 static void
 origin_of(const config_setting_t *s, char *buf, size_t len)
 {
 	const char *f = config_setting_source_file(s);
+	char path[200];
 
-	snprintf(buf, len, "%s:%d", f ? f : "(config)",
-	    config_setting_source_line(s));
+	conf_setting_path(s, path, sizeof(path));
+	snprintf(buf, len, "%s:%d: %s", f ? f : "(config)",
+	    config_setting_source_line(s), path);
+}
+
+/* key_names_ok - domain and selector (when present) are domain names
+ * (domain may be "%"), reported at their own settings */
+static int
+key_names_ok(const config_setting_t *g, const char *dom, const char *sel,
+    struct conf_err *e)
+{
+	if (dom != NULL && strcmp(dom, KEYTAB_FROM_DOMAIN) != 0 &&
+	    !keytab_domain_ok(dom)) {
+		conf_err_set(e, config_setting_get_member(g, "domain"),
+		    "\"%s\": not a domain name", dom);
+		return -1;
+	}
+	if (sel != NULL && !keytab_domain_ok(sel)) {
+		conf_err_set(e, config_setting_get_member(g, "selector"),
+		    "\"%s\": not a selector (labels of letters, digits, '-' "
+		    "and '_', separated by dots)", sel);
+		return -1;
+	}
+	return 0;
 }
 
 /* member_string - a string member of a group, or NULL (error if wrong type) */
@@ -62,7 +87,7 @@ member_string(const config_setting_t *g, const char *name, const char **out,
 	if (m == NULL)
 		return 0;
 	if (config_setting_type(m) != CONFIG_TYPE_STRING) {
-		conf_err_set(e, m, "%s: expected a string", name);
+		conf_err_set(e, m, "expected a string");
 		return -1;
 	}
 	*out = config_setting_get_string(m);
@@ -106,7 +131,7 @@ parse_one_key(struct keytab *t, const config_setting_t *g,
 	char origin[300], err[512];
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		conf_err_set(e, g, "keys: each key is a group { name = ...; "
+		conf_err_set(e, g, "each key is a group { name = ...; "
 		    "domain = ...; selector = ...; key_file = ...; }");
 		return -1;
 	}
@@ -118,10 +143,12 @@ parse_one_key(struct keytab *t, const config_setting_t *g,
 	    member_string(g, "key_file", &file, e) < 0)
 		return -1;
 	if (keytab_alg_parse(alg, &a) < 0) {
-		conf_err_set(e, g, "algorithm \"%s\": use \"rsa-sha256\" or "
-		    "\"ed25519-sha256\"", alg);
+		conf_err_set(e, config_setting_get_member(g, "algorithm"),
+		    "\"%s\": use \"rsa-sha256\" or \"ed25519-sha256\"", alg);
 		return -1;
 	}
+	if (key_names_ok(g, dom, sel, e) < 0)
+		return -1;
 	origin_of(g, origin, sizeof(origin));
 	if (keytab_add_key(t, nm, dom, sel, a, file, origin, err,
 	    sizeof(err)) < 0) {
@@ -144,7 +171,7 @@ parse_keys(const config_setting_t *s, void *field, struct conf_err *e)
 	if (s == NULL)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		conf_err_set(e, s, "keys: expected a list ( { ... }, ... )");
+		conf_err_set(e, s, "expected a list ( { ... }, ... )");
 		return -1;
 	}
 	n = config_setting_length(s);
@@ -175,8 +202,8 @@ rule_names(const config_setting_t *g, struct conf_err *e)
 
 	if (k == NULL || (config_setting_type(k) != CONFIG_TYPE_ARRAY &&
 	    config_setting_type(k) != CONFIG_TYPE_LIST)) {
-		conf_err_set(e, k ? k : g, "signing_table: keys = [\"name\", "
-		    "...] is required");
+		conf_err_set(e, k ? k : g, "keys = [\"name\", ...] is "
+		    "required");
 		return NULL;
 	}
 	n = config_setting_length(k);
@@ -185,8 +212,7 @@ rule_names(const config_setting_t *g, struct conf_err *e)
 		const char *v = config_setting_get_string_elem(k, i);
 
 		if (v == NULL) {
-			conf_err_set(e, k, "signing_table: key names are "
-			    "strings");
+			conf_err_set(e, k, "key names are strings");
 			conf_strlist_free(l);
 			return NULL;
 		}
@@ -208,8 +234,8 @@ parse_rules(const config_setting_t *s, void *field, struct conf_err *e)
 	if (s == NULL)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		conf_err_set(e, s, "signing_table: expected a list ( { pattern "
-		    "= ...; keys = [...]; }, ... )");
+		conf_err_set(e, s, "expected a list ( { pattern = ...; keys = "
+		    "[...]; }, ... )");
 		return -1;
 	}
 	n = config_setting_length(s);
@@ -219,16 +245,21 @@ parse_rules(const config_setting_t *s, void *field, struct conf_err *e)
 		    (unsigned)i);
 
 		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-			conf_err_set(e, g, "signing_table: each entry is "
-			    "{ pattern = \"...\"; keys = [...]; }");
+			conf_err_set(e, g, "each entry is { pattern = \"...\"; "
+			    "keys = [...]; }");
 			return -1;
 		}
 		if (only_members(g, names, e) < 0 ||
 		    member_string(g, "pattern", &pat, e) < 0)
 			return -1;
 		if (pat == NULL) {
-			conf_err_set(e, g, "signing_table: entry without "
-			    "pattern");
+			conf_err_set(e, g, "entry without pattern");
+			return -1;
+		}
+		if (!keytab_pattern_ok(pat)) {
+			conf_err_set(e, config_setting_get_member(g, "pattern"),
+			    "\"%s\": can never match (use \"user@domain\", "
+			    "\"domain\", \"*.domain\" or \"*\")", pat);
 			return -1;
 		}
 		r->v[r->n].names = rule_names(g, e);
@@ -263,8 +294,9 @@ static const char dkims_default_hdr_text[] =
     "from,sender,reply-to,subject,date,message-id,to,cc,mime-version,"
     "content-type,content-transfer-encoding,in-reply-to,references,"
     "resent-date,resent-from,resent-sender,resent-to,resent-cc,"
-    "resent-message-id,list-id,list-help,list-unsubscribe,list-subscribe,"
-    "list-post,list-owner,list-archive";
+    "resent-message-id,list-id,list-help,list-unsubscribe,"
+    "list-unsubscribe-post,list-subscribe,list-post,list-owner,"
+    "list-archive";
 
 /* option table rows stay as written (see .clang-format) */
 /* clang-format off */
@@ -292,10 +324,11 @@ const struct conf_opt dkims_conf_opts[] = {
 	  .off = F(canonicalization), .def = "relaxed/relaxed",
 	  .doc = "header/body canonicalisation: simple or relaxed" },
 	{ .name = "sign_headers", .type = CT_STRLIST, .off = F(sign_headers),
-	  .def = dkims_default_hdr_text,
-	  .doc = "header fields signed when present" },
+	  .def = dkims_default_hdr_text, .valid = conf_check_header_name,
+	  .doc = "header fields signed when present; must contain from" },
 	{ .name = "oversign_headers", .type = CT_STRLIST,
 	  .off = F(oversign_headers), .def = "from",
+	  .valid = conf_check_header_name,
 	  .doc = "header fields signed once more than present (none can be "
 	    "added)" },
 	{ .name = "signature_ttl", .type = CT_INT, .off = F(signature_ttl),
@@ -404,9 +437,16 @@ dkims_conf_check(void *section, const char *conf_file,
 
 	if (parse_canon(c) < 0) {
 		conf_err_set(e, s ? config_setting_get_member(s,
-		    "canonicalization") : NULL, "canonicalization \"%s\": use "
+		    "canonicalization") : NULL, "\"%s\": use "
 		    "\"relaxed/relaxed\", \"simple/simple\", ...",
 		    c->canonicalization);
+		return -1;
+	}
+	if (!conf_strlist_has(c->sign_headers, "from")) {
+		conf_err_set(e, s ? config_setting_get_member(s,
+		    "sign_headers") : NULL, "must contain \"from\": RFC 6376 "
+		    "section 5.4 requires From in every signature, and "
+		    "verifiers (hallmark's too) reject one without it");
 		return -1;
 	}
 	if (load_opendkim(c, err, sizeof(err)) < 0)

@@ -253,6 +253,19 @@ classify(const char *pat, enum pat_kind *kind, char **norm)
 	return 0;
 }
 
+/* keytab_pattern_ok - a native pattern that can match */
+int
+keytab_pattern_ok(const char *pattern)
+{
+	enum pat_kind kind;
+	char *norm = NULL;
+
+	if (pattern == NULL || classify(pattern, &kind, &norm) < 0)
+		return 0;
+	free(norm);
+	return 1;
+}
+
 /* push_rule - append a rule with copies of its key names */
 static struct keytab_rule *
 push_rule(struct keytab *t, enum pat_kind kind, char *norm, const char *text,

@@ -77,6 +77,8 @@ void keytab_set_multiple(struct keytab *t, int on);
 int keytab_add_key(struct keytab *t, const char *name, const char *domain,
     const char *selector, enum keytab_alg alg, const char *key_file,
     const char *origin, char *err, size_t errlen);
+/* keytab_pattern_ok - 1 when pattern is a native pattern (see above) */
+int keytab_pattern_ok(const char *pattern);
 /* keytab_add_rule - a native rule: pattern and the names of its keys */
 int keytab_add_rule(struct keytab *t, const char *pattern,
     const char *const *names, size_t nnames, const char *origin,

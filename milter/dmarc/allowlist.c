@@ -19,10 +19,12 @@
  *	releases all.  Built once at configuration load, then read-only and
  *	shared by all threads.  Matching is pure.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "allowlist.h"
+#include "conf_check.h"
 #include "str.h"
 
 static const char *const reason_names[] = {
@@ -123,15 +125,15 @@ member_strings(const config_setting_t *g, const char *name, const char *v,
 	if (m == NULL || (config_setting_type(m) != CONFIG_TYPE_ARRAY &&
 	    config_setting_type(m) != CONFIG_TYPE_LIST) ||
 	    (n = config_setting_length(m)) == 0) {
-		conf_err_set(e, m ? m : g, "vendors: \"%s\": %s must be a "
+		conf_err_set(e, m ? m : g, "vendor \"%s\": %s must be a "
 		    "non-empty list of strings", v, name);
 		return -1;
 	}
 	for (i = 0; i < n; i++)
 		if (config_setting_type(config_setting_get_elem(m,
 		    (unsigned)i)) != CONFIG_TYPE_STRING) {
-			conf_err_set(e, m, "vendors: \"%s\": %s element %d "
-			    "is not a string", v, name, i + 1);
+			conf_err_set(e, config_setting_get_elem(m,
+			    (unsigned)i), "vendor \"%s\": not a string", v);
 			return -1;
 		}
 	*out = m;
@@ -155,11 +157,45 @@ check_members(const config_setting_t *g, struct conf_err *e)
 			if (nm != NULL && strcmp(nm, known[k]) == 0)
 				break;
 		if (known[k] == NULL) {
-			conf_err_set(e, m, "vendors: unknown option '%s'",
-			    nm ? nm : "(unnamed)");
+			conf_err_set(e, m, "unknown option (name, networks, "
+			    "domains, reason)");
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* vendor_network - one networks element: a prefix without host bits */
+static int
+vendor_network(struct allow_vendor *v, const config_setting_t *el,
+    struct conf_err *e)
+{
+	const char *s = config_setting_get_string(el), *w;
+	char why[300];
+
+	if (conf_check_cidr(s, why, sizeof(why)) == 0) {
+		if (cidr_set_add(&v->networks, s, &w) == 0)
+			return 0;
+		snprintf(why, sizeof(why), "%s", w);
+	}
+	conf_err_set(e, el, "vendor \"%s\": \"%s\": %s", v->name, s, why);
+	return -1;
+}
+
+/* vendor_domain - one domains element: "domain" or "*.domain" */
+static int
+vendor_domain(struct allow_vendor *v, const config_setting_t *el,
+    struct conf_err *e)
+{
+	const char *s = config_setting_get_string(el);
+	char why[300];
+
+	if (conf_check_domain_pattern(s, why, sizeof(why)) < 0) {
+		conf_err_set(e, el, "vendor \"%s\": \"%s\": %s", v->name, s,
+		    why);
+		return -1;
+	}
+	allow_vendor_domain(v, s);
 	return 0;
 }
 
@@ -168,19 +204,19 @@ static int
 one_vendor(struct allow_list *l, const config_setting_t *g,
     struct conf_err *e)
 {
-	const char *name = NULL, *reason = NULL, *why = NULL;
+	const char *name = NULL, *reason = NULL;
 	const config_setting_t *nets, *doms;
 	struct allow_vendor *v;
 	int i;
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		conf_err_set(e, g, "vendors: expected groups { name = ...; }");
+		conf_err_set(e, g, "expected a group { name = ...; }");
 		return -1;
 	}
 	if (check_members(g, e) < 0)
 		return -1;
 	if (!config_setting_lookup_string(g, "name", &name) || *name == '\0') {
-		conf_err_set(e, g, "vendors: each vendor needs a name");
+		conf_err_set(e, g, "each vendor needs a name");
 		return -1;
 	}
 	if (member_strings(g, "networks", name, &nets, e) < 0 ||
@@ -190,23 +226,19 @@ one_vendor(struct allow_list *l, const config_setting_t *g,
 	if (config_setting_lookup_string(g, "reason", &reason) &&
 	    allow_reason_parse(reason, &v->reason) < 0) {
 		conf_err_set(e, config_setting_get_member(g, "reason"),
-		    "vendors: \"%s\": unknown reason \"%s\" (local_policy, "
+		    "vendor \"%s\": unknown reason \"%s\" (local_policy, "
 		    "trusted_forwarder, forwarded, mailing_list, other)", name,
 		    reason);
 		return -1;
 	}
-	for (i = 0; i < config_setting_length(nets); i++) {
-		const config_setting_t *el = config_setting_get_elem(nets,
-		    (unsigned)i);
-		if (cidr_set_add(&v->networks, config_setting_get_string(el),
-		    &why) < 0) {
-			conf_err_set(e, el, "vendors: \"%s\": %s", name, why);
+	for (i = 0; i < config_setting_length(nets); i++)
+		if (vendor_network(v, config_setting_get_elem(nets,
+		    (unsigned)i), e) < 0)
 			return -1;
-		}
-	}
 	for (i = 0; i < config_setting_length(doms); i++)
-		allow_vendor_domain(v, config_setting_get_string(
-		    config_setting_get_elem(doms, (unsigned)i)));
+		if (vendor_domain(v, config_setting_get_elem(doms,
+		    (unsigned)i), e) < 0)
+			return -1;
 	return 0;
 }
 
@@ -223,7 +255,7 @@ allow_conf_parse(const config_setting_t *s, void *field, struct conf_err *e)
 	if (config_setting_type(s) != CONFIG_TYPE_LIST &&
 	    !(config_setting_type(s) == CONFIG_TYPE_ARRAY &&
 	    config_setting_length(s) == 0)) {
-		conf_err_set(e, s, "vendors: expected a list ( { ... }, ... )");
+		conf_err_set(e, s, "expected a list ( { ... }, ... )");
 		return -1;
 	}
 	n = config_setting_length(s);

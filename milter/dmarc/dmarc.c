@@ -33,6 +33,7 @@
 #include <string.h>
 
 #include "allowlist.h"
+#include "conf_check.h"
 #include "conf_table.h"
 #include "dmarc.h"
 #include "log.h"
@@ -75,7 +76,7 @@ psl_parse(const config_setting_t *s, void *field, struct conf_err *e)
 	struct dmarc_psl *p = field;
 
 	if (s != NULL && config_setting_type(s) != CONFIG_TYPE_STRING) {
-		conf_err_set(e, s, "psl_file: expected a string");
+		conf_err_set(e, s, "expected a string");
 		return -1;
 	}
 	p->file = xstrdup(s != NULL ? config_setting_get_string(s) :
@@ -129,11 +130,12 @@ const struct conf_opt dmarc_conf_opts[] = {
 	    "quarantine_header)" },
 	{ .name = "quarantine_header", .type = CT_STRING,
 	  .off = D(quarantine_header), .def = "X-Hallmark-Quarantine",
+	  .valid = conf_check_header_name,
 	  .doc = "header added when quarantine_by = \"header\"" },
 	{ .name = "report_only", .type = CT_BOOL, .off = D(report_only),
 	  .def = "false", .doc = "evaluate and record, never reject or hold" },
 	{ .name = "monitor_domains", .type = CT_STRLIST,
-	  .off = D(monitor_domains),
+	  .off = D(monitor_domains), .valid = conf_check_domain_pattern,
 	  .doc = "Author Domains whose policy is never enforced (\"*.x\": "
 	    "subdomains)" },
 	{ .name = "vendors", .type = CT_CUSTOM, .off = D(vendors),
@@ -155,9 +157,12 @@ dmarc_conf_check(void *section, const char *conf_file,
 		return 0;
 	d->psl.ctx = orgdom_psl_load(d->psl.file);
 	if (d->psl.ctx == NULL) {
-		conf_err_set(e, s, "dmarc.psl_file: cannot load the Public "
-		    "Suffix List %s (Debian: apt-get install publicsuffix)",
-		    d->psl.file);
+		const config_setting_t *m = s ? config_setting_get_member(s,
+		    "psl_file") : NULL;
+
+		conf_err_set(e, m ? m : s, "%s\"%s\": cannot load the Public "
+		    "Suffix List (Debian: apt-get install publicsuffix)",
+		    m ? "" : "psl_file ", d->psl.file);
 		return -1;
 	}
 	return 0;

@@ -563,6 +563,31 @@ dns_unbound_test_break(struct dns_resolver *base)
 	return 0;
 }
 
+/* dns_unbound_check_trust_anchor - load path in a context of its own */
+int
+dns_unbound_check_trust_anchor(const char *path, char *err, size_t errlen)
+{
+	struct ub_ctx *ctx = ub_ctx_create();
+	int rc;
+
+	if (ctx == NULL) {
+		snprintf(err, errlen, "ub_ctx_create failed");
+		return -1;
+	}
+	if (ublog_stream() != NULL)
+		(void)ub_ctx_debugout(ctx, ublog_stream());
+	rc = ub_ctx_set_option(ctx, "verbosity:", "0");
+	if (rc == 0)
+		rc = ub_ctx_add_ta_file(ctx, path);
+	if (rc == 0)	/* finalising loads the anchors */
+		rc = ub_ctx_zone_remove(ctx, "hallmark.invalid.");
+	ub_ctx_delete(ctx);
+	if (rc != 0)
+		snprintf(err, errlen, "libunbound cannot load it as a trust "
+		    "anchor file (%s)", ub_strerror(rc));
+	return rc == 0 ? 0 : -1;
+}
+
 /* ---- life cycle ------------------------------------------------------ */
 
 /* ctx_lock_init - writers first: a restart must not wait behind a steady

@@ -25,6 +25,7 @@
 #include "log.h"
 #include "spf.h"
 #include "spf_eval.h"
+#include "spf_macro.h"
 #include "str.h"
 
 /* longest reply text we hand to the MTA */
@@ -42,6 +43,17 @@ static const char *const spf_actions[] = { "accept", "reject", "tempfail",
 	{ .name = n, .type = CT_ENUM, .off = offsetof(struct conf_spf, f), \
 	  .def = "accept", .enums = spf_actions, .doc = text }
 
+/* explanation_ok - an explain-string (a bad one would be dropped from
+ * every reply, silently) */
+static int
+explanation_ok(const char *v, char *err, size_t errlen)
+{
+	if (spf_macro_check(v, strlen(v), 1) == 0)
+		return 0;
+	return str_seterr(err, errlen, "not an SPF explain-string (RFC 7208 "
+	    "section 7: macros such as %%{i} and %%{o}; %%%% for a %%)");
+}
+
 const struct conf_opt spf_conf_opts[] = {
 	OPT("enable", CT_BOOL, enable, "true", "run the SPF check"),
 	OPT("helo", CT_BOOL, helo, "true",
@@ -58,9 +70,11 @@ const struct conf_opt spf_conf_opts[] = {
 	    "accept, reject (550 5.7.24) or tempfail a permerror"),
 	OPT("reject_text", CT_STRING, reject_text,
 	    "SPF check failed", "start of the SMTP reply when SPF rejects"),
-	OPT("default_explanation", CT_STRING, default_explanation,
-	    "%{i} is not allowed to send mail for %{o} (RFC 7208 SPF)",
-	    "explanation when the domain gives none (macros allowed)"),
+	{ .name = "default_explanation", .type = CT_STRING,
+	  .off = offsetof(struct conf_spf, default_explanation),
+	  .def = "%{i} is not allowed to send mail for %{o} (RFC 7208 SPF)",
+	  .valid = explanation_ok,
+	  .doc = "explanation when the domain gives none (macros allowed)" },
 	CONF_END
 };
 /* clang-format on */

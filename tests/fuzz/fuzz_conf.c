@@ -3,10 +3,12 @@
  * through the option tables) in check mode, as `hallmarkd -n` runs it on a
  * file an administrator wrote.
  *
- * Invariants: a loaded configuration has an authserv-id; a refused one
- * has an error text.
+ * Invariants: a loaded configuration has an authserv-id, and its socket
+ * and authserv-id pass the checks start-up relies on (conf_check.h); a
+ * refused one has an error text.
  */
 #include "conf.h"
+#include "conf_check.h"
 #include "conf_table.h"
 #include "fuzz.h"
 #include "log.h"
@@ -32,6 +34,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c = conf_load_string(s, 1, &e);
 	if (c != NULL) {
 		FUZZ_CHECK(c->authserv_id != NULL);
+		FUZZ_CHECK(conf_check_authserv_id(c->authserv_id, NULL,
+		    0) == 0);
+		FUZZ_CHECK(conf_check_socket(c->socket, NULL, 0) == 0);
 		FUZZ_CHECK(c->resolver == NULL);
 		conf_release(c);
 	} else {

@@ -12,7 +12,9 @@
 #      the vendor's own rsa-sha256, from the native table; rsa + ed25519 for another domain from
 #      OpenDKIM KeyTable / refile: SigningTable files in the same configuration, and a KeyTable
 #      key whose domain is "%" (d= is the From domain).
-#   3. defaults: c=relaxed/relaxed, From oversigned, no l=, no x=.
+#   3. defaults: c=relaxed/relaxed, From oversigned, no l=, no x=; List-Unsubscribe and
+#      List-Unsubscribe-Post both in h= (RFC 8058 section 4: one-click unsubscribe needs both
+#      signed; the message is among those the other verifiers check in 6b).
 #   4. keys are read at start and on SIGHUP only: a key file replaced on disk changes nothing
 #      until SIGHUP; after SIGHUP (new selector, x= and an oversign list) the new key signs; a key
 #      file broken (unparsable, or group-readable) before a SIGHUP fails the reload and the
@@ -304,6 +306,16 @@ assert_match '(^|;)c=relaxed/relaxed;' "$sig" "default c=relaxed/relaxed"
 assert_eq "2 1" "$(hcount "$sig" from) $(hcount "$sig" subject)" "From oversigned by default, Subject not (h=)"
 assert_no_match '(^|;)l=' "$sig" "no l= by default"
 assert_no_match '(^|;)x=' "$sig" "no x= by default"
+mkmsg unsub 'alice@customer.example' 'List-Unsubscribe: <https://customer.example/u/4711>, <mailto:u@customer.example>' \
+	'List-Unsubscribe-Post: List-Unsubscribe=One-Click'
+send unsub --addr 127.0.0.9
+expect_sigs unsub "customer.example r2026 rsa-sha256" "customer.example e2026 ed25519-sha256" \
+	"vendor.example v1 rsa-sha256"
+while read -r sig; do
+	sig=$(printf '%s' "$sig" | tr -d ' \t')
+	assert_eq "1 1" "$(hcount "$sig" list-unsubscribe) $(hcount "$sig" list-unsubscribe-post)" \
+		"unsub: List-Unsubscribe and List-Unsubscribe-Post in h= ($(printf '%s' "$sig" | grep -o 's=[^;]*'))"
+done < <(hdr_get DKIM-Signature "$M/unsub.out")
 
 # ---- 4. keys are read at start and on SIGHUP only ---------------------------------------------
 cp "$K/cust-ed.pem" "$K/cust-ed-2026.pem"
@@ -405,7 +417,7 @@ split_sigs() {
 }
 # (the messages before and after each SIGHUP were checked by hallmarkd above; these cover every
 # key, both tables, the authenticated client, x= and the oversign list)
-for id in internal auth opendkim percent after-hup; do
+for id in internal auth opendkim percent unsub after-hup; do
 	split_sigs "$id"
 done
 nfiles=$(ls "$V/signed" | wc -l)
