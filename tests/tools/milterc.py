@@ -17,6 +17,13 @@ Usage:
       500 connections at once, a 100 MB body (--quick: smaller);
       after each, a normal message on a new connection must get a verdict.
       Prints "ok: ..." / "FAIL: ..." lines; exit 1 on any FAIL.
+  milterc.py SOCKET stall [--stalled N] [--wait S]
+      N connections (default 2) opened back to back, each stopping in the
+      middle of its first frame, then one complete session on a new
+      connection; prints its
+      "verdict=..." and "ms=N" (connect to verdict) and exit 0 when it got
+      a verdict within S seconds (default 25); the stalled connections
+      stay open until then.
 
 SOCKET is inet:PORT@ADDR or unix:PATH (hallmark's own syntax).
 """
@@ -413,6 +420,36 @@ def faults(spec, quick):
     return 0 if all(results) else 1
 
 
+def stall(spec, args):
+    """stalled connections must not hold up a complete session"""
+    nstall, wait = 2, 25.0
+    while len(args) > 1:
+        o, v = args.pop(0), args.pop(0)
+        if o == "--stalled":
+            nstall = int(v)
+        elif o == "--wait":
+            wait = float(v)
+    held = []
+    try:
+        for k in range(nstall):
+            m = Milter(spec, 5)
+            held.append(m)
+            # an OPTNEG frame announced at 13 bytes, 3 of them sent
+            m.s.sendall(struct.pack(">I", 13) + b"O\0\0")
+        t0 = time.monotonic()
+        try:
+            v, _ = one_message(spec, timeout=wait)
+        except (OSError, MilterError) as e:
+            v = "none (%s: %s)" % (type(e).__name__, e)
+        ms = int((time.monotonic() - t0) * 1000)
+    finally:
+        for m in held:
+            m.close()
+    print("verdict=%s" % v)
+    print("ms=%d" % ms)
+    return 0 if v in FINAL.values() or v == "quarantine" else 1
+
+
 def main(argv):
     if len(argv) < 3:
         sys.stderr.write(__doc__)
@@ -422,6 +459,8 @@ def main(argv):
         return cmd_send(spec, args)
     if cmd == "faults":
         return faults(spec, "--quick" in args)
+    if cmd == "stall":
+        return stall(spec, args)
     sys.stderr.write(__doc__)
     return 2
 
