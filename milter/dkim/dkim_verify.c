@@ -104,6 +104,7 @@ struct dkimv_state {
 	 * keeps their order), and which of them repeat a tag */
 	unsigned npassed;
 	unsigned char dup_tag[DKIMV_TRACK_MAX];
+	struct dkiml_keynotes keynotes;	/* key records too large to read */
 };
 
 static pthread_once_t dkimv_once = PTHREAD_ONCE_INIT;
@@ -353,7 +354,7 @@ dkimv_eoh(struct hm_msg *m)
 	if (st->dkim == NULL || st->eoh_done)
 		return HM_OK;
 	st->eoh_done = 1;
-	dkiml_dns_bind(m->conf->resolver, &m->budget);
+	dkiml_dns_bind(m->conf->resolver, &m->budget, &st->keynotes);
 	stat = dkim_eoh(st->dkim);
 	dkiml_dns_unbind();
 	if (stat == DKIM_STAT_NOSIG) {
@@ -485,6 +486,21 @@ facts_get(const struct dkimv_state *st, DKIM_SIGINFO *sig,
 	}
 }
 
+/* key_oversized - the key record of s= and d= was too large to read */
+static int
+key_oversized(const struct dkimv_state *st, const char *s, const char *d)
+{
+	char *q;
+	int r;
+
+	if (s == NULL || d == NULL)
+		return 0;
+	q = xasprintf("%s._domainkey.%s", s, d);
+	r = dkiml_key_oversized(&st->keynotes, q);
+	free(q);
+	return r;
+}
+
 /* sig_evaluate - result, A-R entry and log line for one signature */
 static void
 sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
@@ -512,6 +528,7 @@ sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
 	f.b = tag_b = b;
 	f.bh = tag_bh = tag_dup(sig, "bh");
 	f.huge_signed = huge_signed(st, f.h);
+	f.key_oversized = key_oversized(st, r->s, r->d);
 	r->testing = (f.flags & DKIM_SIGFLAG_TESTKEY) != 0;
 	r->result = dkimpol_decide(&f, &m->conf->dkim_verify, now, why,
 	    sizeof(why));
@@ -604,7 +621,7 @@ dkimv_eom(struct hm_msg *m)
 		add_plain(m, RES_DKIM_PERMERROR, why);
 	}
 	if (st->dkim != NULL) {
-		dkiml_dns_bind(m->conf->resolver, &m->budget);
+		dkiml_dns_bind(m->conf->resolver, &m->budget, &st->keynotes);
 		stat = dkim_eom(st->dkim, &testkey);
 		dkiml_dns_unbind();
 		(void)stat;	/* per-signature results come from the list */
@@ -632,6 +649,7 @@ dkimv_msg_free(struct hm_msg *m)
 		free(st->huge[k]);
 	for (int r = 0; r < 2; r++)
 		canon_body_free(st->blen[r]);
+	dkiml_keynotes_free(&st->keynotes);
 	free(st);
 	m->mod[MOD_DKIMV] = NULL;
 }
