@@ -39,6 +39,8 @@ struct dkimpol_facts {
 				 * libopendkim keeps the last value */
 	int key_oversized;	/* the key record was too large to read
 				 * (dkiml_key_oversized) */
+	int body_cut;		/* a body line too long to pass on: the
+				 * body was not verified */
 };
 
 /* longest header line ("Name: value", CRLF line ends, no final CRLF) that

@@ -77,6 +77,11 @@ const struct conf_opt dkimv_conf_opts[] = {
 #undef OFF
 
 #define DKIMV_HUGE_MAX 8
+/* longest body line (bytes without CR or LF) handed to libopendkim when a
+ * signature canonicalises the body relaxed: libopendkim keeps the current
+ * word of a line in memory, so a body without line breaks would be kept
+ * whole */
+#define DKIMV_LINE_MAX (1024 * 1024)
 #define DKIMV_TRACK_MAX 64	/* the highest max_signatures */
 
 /* per-message state in msg->mod[MOD_DKIMV] */
@@ -105,6 +110,10 @@ struct dkimv_state {
 	unsigned npassed;
 	unsigned char dup_tag[DKIMV_TRACK_MAX];
 	struct dkiml_keynotes keynotes;	/* key records too large to read */
+	int relaxed_body;	/* a signature canonicalises the body relaxed */
+	size_t linelen;		/* bytes since the last CR or LF */
+	int body_cut;		/* a line over DKIMV_LINE_MAX: the rest of
+				 * the body was not passed on */
 };
 
 static pthread_once_t dkimv_once = PTHREAD_ONCE_INIT;
@@ -300,6 +309,23 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 	return HM_OK;
 }
 
+/* relaxed_setup - note whether a signature canonicalises the body relaxed
+ * (the form in which libopendkim keeps a line's current word in memory) */
+static void
+relaxed_setup(struct dkimv_state *st)
+{
+	DKIM_SIGINFO **sigs = NULL;
+	int nsigs = 0;
+	dkim_canon_t hc, bc;
+
+	if (dkim_getsiglist(st->dkim, &sigs, &nsigs) != DKIM_STAT_OK)
+		return;
+	for (int k = 0; k < nsigs; k++)
+		if (dkim_sig_getcanons(sigs[k], &hc, &bc) == DKIM_STAT_OK &&
+		    bc == DKIM_CANON_RELAXED)
+			st->relaxed_body = 1;
+}
+
 /* blen_setup - a signature has l=: count the canonical body length in
  * its body canonicalisation */
 static void
@@ -364,8 +390,25 @@ dkimv_eoh(struct hm_msg *m)
 		lib_failed(m, st, "end of headers", stat);
 	} else {
 		blen_setup(st);
+		relaxed_setup(st);
 	}
 	return HM_OK;
+}
+
+/* line_run - the longest run of bytes without CR or LF that p[0..n)
+ * reaches, counting the run the previous chunks left open */
+static size_t
+line_run(struct dkimv_state *st, const unsigned char *p, size_t n)
+{
+	size_t max = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\r' || p[i] == '\n')
+			st->linelen = 0;
+		else if (++st->linelen > max)
+			max = st->linelen;
+	}
+	return max;
 }
 
 /* dkimv_body - one body chunk, hashed at once (never kept) */
@@ -377,9 +420,18 @@ dkimv_body(struct hm_msg *m, const unsigned char *p, size_t n)
 
 	if (st == NULL || st->dkim == NULL || n == 0)
 		return HM_OK;
-	stat = dkim_body(st->dkim, (u_char *)p, n);
-	if (stat != DKIM_STAT_OK)
-		lib_failed(m, st, "body", stat);
+	if (!st->body_cut && st->relaxed_body &&
+	    line_run(st, p, n) > DKIMV_LINE_MAX) {
+		st->body_cut = 1;
+		log_qid(LOG_LVL_WARN, m->qid, "dkim: body line over %d "
+		    "bytes: signatures not verified (permerror)",
+		    DKIMV_LINE_MAX);
+	}
+	if (!st->body_cut) {
+		stat = dkim_body(st->dkim, (u_char *)p, n);
+		if (stat != DKIM_STAT_OK)
+			lib_failed(m, st, "body", stat);
+	}
 	for (int r = 0; r < 2; r++)
 		if (st->blen[r] != NULL)
 			canon_body_update(st->blen[r], p, n);
@@ -529,6 +581,7 @@ sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
 	f.bh = tag_bh = tag_dup(sig, "bh");
 	f.huge_signed = huge_signed(st, f.h);
 	f.key_oversized = key_oversized(st, r->s, r->d);
+	f.body_cut = st->body_cut;
 	r->testing = (f.flags & DKIM_SIGFLAG_TESTKEY) != 0;
 	r->result = dkimpol_decide(&f, &m->conf->dkim_verify, now, why,
 	    sizeof(why));
