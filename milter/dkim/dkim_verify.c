@@ -295,8 +295,12 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 		st->dup_tag[st->npassed - 1] = (unsigned char)dkimpol_dup_tag(v);
 	str_init(&line);
 	str_add(&line, h->name);
-	/* the MTA may strip the space after the colon: put it back */
-	str_add(&line, (v[0] == ' ' || v[0] == '\t') ? ":" : ": ");
+	/* without SMFIP_HDR_LEADSPC the MTA stripped a space after the
+	 * colon: put it back (a guess); with it, v is exact */
+	if (m->conn->hdr_leadspc)
+		str_addc(&line, ':');
+	else
+		str_add(&line, (v[0] == ' ' || v[0] == '\t') ? ":" : ": ");
 	add_crlf(&line, v);
 	if (line.len > DKIMPOL_LIB_HDR_MAX)
 		huge_note(m, st, h->name, line.len);
