@@ -360,13 +360,16 @@ reply_oversized(struct dkiml_query *dq)
 {
 	struct dns_result none = { .status = DNS_NODATA };
 	char nb[DNS_NAME_MAX + 8];
+	size_t n = dkiml_reply_build(dq->buf, dq->buflen, dq->name, dq->type,
+	    &none);
 
+	if (n == 0)
+		return 0;	/* not a size problem: the name itself */
 	log_warn("dkim: key record for %s is %zu bytes, over the %zu bytes "
 	    "the verifier reads: not a usable key (permerror)",
 	    LOG_P(nb, dq->name), rdata_total(dq->res), dq->buflen);
 	big_note(dq->name);
-	return dkiml_reply_build(dq->buf, dq->buflen, dq->name, dq->type,
-	    &none);
+	return n;
 }
 
 /* reply_deliver - turn dq->res into libopendkim's answer */
