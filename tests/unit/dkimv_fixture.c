@@ -95,6 +95,9 @@ msg_head(struct conf *cf, const char *raw, size_t len, size_t *body)
 	struct hm_msg *m = ctx_msg_new(c);
 	size_t i = 0, start = 0;
 
+	/* feed_header hands each value over as it is after the colon, as
+	 * an MTA does with SMFIP_HDR_LEADSPC */
+	c->hdr_leadspc = 1;
 	snprintf(m->qid, sizeof(m->qid), "TEST%u", (unsigned)getpid());
 	dns_budget_init(&m->budget, cf->resolver, 5000);
 	while (i + 1 < len) {
