@@ -76,6 +76,8 @@ EOP
 
 kill -0 "$HM_PID" 2>/dev/null && ok "hallmarkd still running" ||
     bad "hallmarkd died"
+grep -Eq "AddressSanitizer|runtime error" "$WORK/hallmarkd.log" &&
+    bad "sanitizer report in the log: $(grep -Em3 'AddressSanitizer|runtime error' "$WORK/hallmarkd.log")"
 
 [ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
 echo "all milter stall checks passed"
