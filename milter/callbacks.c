@@ -18,6 +18,15 @@
  * module that wants to answer earlier must take its step out of NR_STEPS.
  * Without this, each header is a round trip between two processes, and
  * the thread wake-ups cost more CPU than the message's checks.
+ *
+ * Header bytes: without SMFIP_HDR_LEADSPC the MTA removes one space after
+ * each header's colon and adds one to every header we insert, so the
+ * exact header cannot be known (DKIM's simple canonicalisation needs it).
+ * When the MTA offers the flag (Postfix 2.6, Sendmail 8.14 and later) it
+ * is taken: values arrive byte for byte (conn->hdr_leadspc) and the
+ * headers we insert carry their own leading space.  The flag is
+ * negotiated before xxfi_connect creates our context, so until then the
+ * private pointer holds a marker (leadspc_mark) instead.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -50,6 +59,7 @@
 
 static unsigned inflight;
 static int draining;
+static char leadspc_mark;	/* priv between negotiate and connect */
 
 /* cb_inflight - messages in progress */
 unsigned
@@ -69,7 +79,9 @@ cb_set_draining(int on)
 static struct hm_conn *
 conn_of(SMFICTX *ctx)
 {
-	return smfi_getpriv(ctx);
+	void *p = smfi_getpriv(ctx);
+
+	return p == &leadspc_mark ? NULL : p;
 }
 
 /* hook_failed - a module failed on this message: remember and log */
@@ -116,7 +128,8 @@ set_addr(struct hm_conn *c, const struct sockaddr *sa)
 }
 
 /* cb_negotiate - our actions; no replies or no commands for the steps
- * above, as far as the MTA offers them (libmilter fakes the NR ones) */
+ * above, as far as the MTA offers them (libmilter fakes the NR ones);
+ * header values byte for byte when the MTA offers that */
 static sfsistat
 cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
@@ -130,6 +143,10 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = NR_STEPS | (f1 & NO_STEPS);
 	*pf2 = 0;
 	*pf3 = 0;
+	if ((f1 & SMFIP_HDR_LEADSPC) != 0) {
+		*pf1 |= SMFIP_HDR_LEADSPC;
+		smfi_setpriv(ctx, &leadspc_mark);
+	}
 	return SMFIS_CONTINUE;
 }
 
@@ -139,6 +156,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct conf *conf;
 	struct hm_conn *c;
+	int leadspc = smfi_getpriv(ctx) == &leadspc_mark;
 
 	if (__atomic_load_n(&draining, __ATOMIC_SEQ_CST)) {
 		smfi_setreply(ctx, "421", "4.3.2", "hallmark is shutting down");
@@ -147,6 +165,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	conf = conf_current();
 	c = ctx_conn_new(conf);
 	conf_release(conf);
+	c->hdr_leadspc = leadspc;
 	c->hostname = xstrdup(hostname ? hostname : "unknown");
 	set_addr(c, (const struct sockaddr *)hostaddr);
 	smfi_setpriv(ctx, c);
@@ -288,6 +307,20 @@ cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
 	return SMFIS_NOREPLY;
 }
 
+/* ins_top - insert "name: value" at the top; with SMFIP_HDR_LEADSPC the
+ * space after the colon is ours to send */
+static int
+ins_top(SMFICTX *ctx, const struct hm_msg *m, const char *name,
+    const char *value)
+{
+	char *v = m->conn->hdr_leadspc ? xasprintf(" %s", value) : NULL;
+	int rc = smfi_insheader(ctx, 0, (char *)name,
+	    v != NULL ? v : (char *)value);
+
+	free(v);
+	return rc == MI_SUCCESS ? 0 : -1;
+}
+
 /* edit_headers - remove forgeries (last first), insert ours at the top */
 static int
 edit_headers(SMFICTX *ctx, struct hm_msg *m)
@@ -302,13 +335,12 @@ edit_headers(SMFICTX *ctx, struct hm_msg *m)
 			rc = -1;
 	}
 	for (i = m->nadd; i > 0; i--) {
-		if (smfi_insheader(ctx, 0, m->add[i - 1].name,
-		    m->add[i - 1].value) != MI_SUCCESS)
+		if (ins_top(ctx, m, m->add[i - 1].name,
+		    m->add[i - 1].value) < 0)
 			rc = -1;
 	}
 	ar = authres_format(m->conf->authserv_id, &m->ar);
-	if (smfi_insheader(ctx, 0, "Authentication-Results", ar) !=
-	    MI_SUCCESS)
+	if (ins_top(ctx, m, "Authentication-Results", ar) < 0)
 		rc = -1;
 	free(ar);
 	return rc;
@@ -433,11 +465,11 @@ cb_close(SMFICTX *ctx)
 {
 	struct hm_conn *c = conn_of(ctx);
 
+	smfi_setpriv(ctx, NULL);	/* also a marker never connected */
 	if (c == NULL)
 		return SMFIS_CONTINUE;
 	msg_end(c);
 	ctx_conn_free(c);
-	smfi_setpriv(ctx, NULL);
 	return SMFIS_CONTINUE;
 }
 

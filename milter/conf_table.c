@@ -123,6 +123,10 @@ const struct conf_opt conf_opts[] = {
 	  .max = 67108864,
 	  .doc = "header bytes kept per message; beyond, headers are "
 	    "checked but not kept and the message is not signed" },
+	{ .name = "milter_timeout", .type = CT_INT,
+	  .off = F(conf, milter_timeout), .def = "20", .min = 1, .max = 3600,
+	  .doc = "seconds to wait for the rest of a milter command or for "
+	    "the MTA to take a reply (read at start)" },
 	{ .name = "log", .type = CT_SECTION, .off = F(conf, log),
 	  .sub = log_opts, .doc = "logging" },
 	{ .name = "dns", .type = CT_SECTION, .off = F(conf, dns),

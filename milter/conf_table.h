@@ -44,6 +44,8 @@ struct conf {
 	struct cidr_set internal_networks;
 	int on_internal_error;		/* enum verdict_action */
 	long max_header_bytes;
+	long milter_timeout;		/* s; libmilter's I/O timeout, read at
+					 * start only */
 	struct conf_log log;
 	struct conf_dns dns;
 

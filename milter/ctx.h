@@ -28,7 +28,10 @@ struct conf;
 struct hm_header {
 	char *name;
 	char *value;		/* as received from the MTA (folded, CRLF
-				 * or LF line ends as the MTA sends them) */
+				 * or LF line ends as the MTA sends them):
+				 * the text after the colon byte for byte
+				 * when conn->hdr_leadspc, else less the
+				 * one space the MTA removed */
 };
 
 /* a header a module wants added at the top of the message */
@@ -45,6 +48,9 @@ struct hm_conn {
 	char *hostname;			/* from connect; "[addr]" if unresolved */
 	char *helo;			/* last HELO/EHLO argument, or NULL */
 	int internal;			/* client in internal_networks */
+	int hdr_leadspc;		/* SMFIP_HDR_LEADSPC negotiated: header
+					 * values are exact both ways (see
+					 * callbacks.c) */
 	unsigned nmsgs;			/* messages started on this connection */
 	struct hm_msg *msg;		/* current message or NULL */
 	void *mod[HM_MOD_MAX];		/* per-module connection state */

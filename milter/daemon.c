@@ -228,6 +228,10 @@ open_socket(const struct conf *c)
 	 * sends each header in one packet (header_size_limit is 100 KB by
 	 * default) and libmilter drops the connection on a larger one */
 	(void)smfi_setmaxdatasize(1024 * 1024 - 1);
+	/* libmilter's default is 7,210 s: a client stalled in the middle of
+	 * a command holds a worker that long, and the sessions queued
+	 * behind it wait too (README, "Running hallmarkd") */
+	(void)smfi_settimeout((int)c->milter_timeout);
 	if (smfi_opensocket(unix_path(c->socket) != NULL) != MI_SUCCESS) {
 		log_err("socket \"%s\": cannot listen (in use, or no "
 		    "permission?)", c->socket);

@@ -22,6 +22,14 @@
  *	failures are DKIM_DNS_ERROR: libopendkim then reports a key retrieval
  *	failure (temperror), not "no key".
  *
+ *	Key records are handed over as published, with two exceptions: an
+ *	RSA p= published as a PKCS#1 RSAPublicKey is rewritten as the
+ *	SubjectPublicKeyInfo libopendkim reads (dkim_keyrec.c), and a record
+ *	too large for libopendkim's reply buffer is answered as "no record"
+ *	and noted for the message (dkiml_key_oversized), so that the signature gets
+ *	permerror with that reason rather than temperror: a malformed key
+ *	record is a permanent error (RFC 6376 section 6.1.2).
+ *
  *	Thread safety: all functions may be called from any thread.  Errors
  *	are logged; nothing here aborts the process.
  */
@@ -33,6 +41,7 @@
 #include <sys/time.h>
 #include <time.h>
 
+#include "dkim_keyrec.h"
 #include "dkim_lib.h"
 #include "log.h"
 #include "str.h"
@@ -56,6 +65,7 @@ struct dkiml_query {
 struct dkiml_binding {
 	struct dns_resolver *r;
 	struct dns_budget *budget;
+	struct dkiml_keynotes *notes;	/* NULL: not noted */
 	unsigned long queries;
 };
 
@@ -64,12 +74,14 @@ static DKIM_LIB *dkiml_handle;
 static char dkiml_service[] = "hallmark-dns";	/* opaque service handle */
 static __thread struct dkiml_binding dkiml_tls;
 
-/* dkiml_dns_bind - bind resolver and budget to this thread */
+/* dkiml_dns_bind - bind resolver, budget and notes to this thread */
 void
-dkiml_dns_bind(struct dns_resolver *r, struct dns_budget *budget)
+dkiml_dns_bind(struct dns_resolver *r, struct dns_budget *budget,
+    struct dkiml_keynotes *notes)
 {
 	dkiml_tls.r = r;
 	dkiml_tls.budget = budget;
+	dkiml_tls.notes = notes;
 }
 
 /* dkiml_dns_unbind - forget the binding of this thread */
@@ -78,6 +90,7 @@ dkiml_dns_unbind(void)
 {
 	dkiml_tls.r = NULL;
 	dkiml_tls.budget = NULL;
+	dkiml_tls.notes = NULL;
 }
 
 /* dkiml_dns_queries - lookups started by this thread */
@@ -85,6 +98,40 @@ unsigned long
 dkiml_dns_queries(void)
 {
 	return dkiml_tls.queries;
+}
+
+/* dkiml_key_oversized - the key record of qname was noted as too large */
+int
+dkiml_key_oversized(const struct dkiml_keynotes *kn, const char *qname)
+{
+	for (unsigned i = 0; kn != NULL && qname != NULL && i < kn->n; i++)
+		if (str_casecmp(kn->big[i], qname) == 0)
+			return 1;
+	return 0;
+}
+
+/* dkiml_keynotes_free - forget the notes */
+void
+dkiml_keynotes_free(struct dkiml_keynotes *kn)
+{
+	for (unsigned i = 0; kn != NULL && i < kn->n; i++)
+		free(kn->big[i]);
+	if (kn != NULL)
+		kn->n = 0;
+}
+
+/* big_note - note an oversized key record of name (no final dot) */
+static void
+big_note(const char *name)
+{
+	struct dkiml_keynotes *kn = dkiml_tls.notes;
+	size_t n = strlen(name);
+
+	if (kn == NULL || kn->n >= DKIML_NOTES_MAX)
+		return;
+	if (n > 0 && name[n - 1] == '.')
+		n--;
+	kn->big[kn->n++] = xstrndup(name, n);
 }
 
 /* put16 - write a 16-bit value in network order */
@@ -242,6 +289,89 @@ hook_start(void *srv, int type, unsigned char *query, unsigned char *buf,
 	return 0;
 }
 
+/* keys_fixed - a copy of res with PKCS#1 RSA keys as SubjectPublicKeyInfo
+ * (dkim_keyrec.h); NULL when no record needed it */
+static struct dns_result *
+keys_fixed(const struct dns_result *res, const char *name)
+{
+	struct dns_result *c = NULL;
+	char nb[DNS_NAME_MAX + 8];
+
+	for (size_t i = 0; i < res->nrr; i++) {
+		const struct dns_rr *rr = &res->rr[i];
+		unsigned char *fixed;
+		size_t flen;
+
+		if (rr->type != DNS_T_TXT ||
+		    !dkimk_pkcs1_fix(rr->data, rr->len, &fixed, &flen))
+			continue;
+		if (c == NULL) {
+			c = xcalloc(1, sizeof(*c));
+			c->status = res->status;
+			c->secure = res->secure;
+			c->nrr = res->nrr;
+			c->rr = xcalloc(res->nrr, sizeof(*c->rr));
+			for (size_t k = 0; k < res->nrr; k++) {
+				c->rr[k] = res->rr[k];
+				c->rr[k].data = xmalloc(res->rr[k].len + 1);
+				memcpy(c->rr[k].data, res->rr[k].data,
+				    res->rr[k].len);
+			}
+		}
+		free(c->rr[i].data);
+		c->rr[i].data = fixed;
+		c->rr[i].len = flen;
+		log_debug("dkim: key record for %s has a PKCS#1 RSA key: read "
+		    "as SubjectPublicKeyInfo", LOG_P(nb, name));
+	}
+	return c;
+}
+
+/* reply_build - the reply for dq into its buffer; 0 when it does not fit */
+static size_t
+reply_build(struct dkiml_query *dq)
+{
+	struct dns_result *fixed = NULL;
+	size_t n;
+
+	if (dq->type == DNS_T_TXT && dq->res->status == DNS_OK)
+		fixed = keys_fixed(dq->res, dq->name);
+	n = dkiml_reply_build(dq->buf, dq->buflen, dq->name, dq->type,
+	    fixed != NULL ? fixed : dq->res);
+	dns_result_free(fixed);
+	return n;
+}
+
+/* rdata_total - bytes of all records of res (for the log) */
+static size_t
+rdata_total(const struct dns_result *res)
+{
+	size_t t = 0;
+
+	for (size_t i = 0; i < res->nrr; i++)
+		t += res->rr[i].len;
+	return t;
+}
+
+/* reply_oversized - the key record does not fit libopendkim's buffer:
+ * answer "no record", remember why (permerror, dkiml_key_oversized) */
+static size_t
+reply_oversized(struct dkiml_query *dq)
+{
+	struct dns_result none = { .status = DNS_NODATA };
+	char nb[DNS_NAME_MAX + 8];
+	size_t n = dkiml_reply_build(dq->buf, dq->buflen, dq->name, dq->type,
+	    &none);
+
+	if (n == 0)
+		return 0;	/* not a size problem: the name itself */
+	log_warn("dkim: key record for %s is %zu bytes, over the %zu bytes "
+	    "the verifier reads: not a usable key (permerror)",
+	    LOG_P(nb, dq->name), rdata_total(dq->res), dq->buflen);
+	big_note(dq->name);
+	return n;
+}
+
 /* reply_deliver - turn dq->res into libopendkim's answer */
 static int
 reply_deliver(struct dkiml_query *dq, size_t *bytes, int *error, int *dnssec)
@@ -259,8 +389,9 @@ reply_deliver(struct dkiml_query *dq, size_t *bytes, int *error, int *dnssec)
 			*error = (int)dq->res->status;
 		return DKIM_DNS_ERROR;
 	}
-	n = dkiml_reply_build(dq->buf, dq->buflen, dq->name, dq->type,
-	    dq->res);
+	n = reply_build(dq);
+	if (n == 0 && dq->res->status == DNS_OK && dq->type == DNS_T_TXT)
+		n = reply_oversized(dq);
 	if (n == 0) {
 		log_warn("dkim: key record for %s does not fit a reply",
 		    LOG_P(nb, dq->name));

@@ -34,10 +34,29 @@ DKIM_LIB *dkiml_lib(void);
 /* dkiml_shutdown - dkim_close() the handle (at exit; tests) */
 void dkiml_shutdown(void);
 
+#define DKIML_NOTES_MAX 8
+
+/* what the bridge noted about one message's key records (its owner keeps
+ * it across the libopendkim calls of the message, which libmilter may
+ * make from different threads); zero-initialised, freed by
+ * dkiml_keynotes_free */
+struct dkiml_keynotes {
+	unsigned n;
+	char *big[DKIML_NOTES_MAX];	/* names of oversized key records */
+};
+
 /* dkiml_dns_bind - lookups made by this thread use r and budget (may be
- * NULL) until dkiml_dns_unbind() */
-void dkiml_dns_bind(struct dns_resolver *r, struct dns_budget *budget);
+ * NULL) and note to notes (may be NULL) until dkiml_dns_unbind() */
+void dkiml_dns_bind(struct dns_resolver *r, struct dns_budget *budget,
+    struct dkiml_keynotes *notes);
 void dkiml_dns_unbind(void);
+
+/* dkiml_key_oversized - kn notes that the key record for qname
+ * ("s._domainkey.d") was too large for libopendkim (it was answered as
+ * absent) */
+int dkiml_key_oversized(const struct dkiml_keynotes *kn, const char *qname);
+/* dkiml_keynotes_free - free the notes' names; kn may be NULL */
+void dkiml_keynotes_free(struct dkiml_keynotes *kn);
 
 /* dkiml_dns_queries - lookups made through the bridge by this thread since
  * it started (tests) */

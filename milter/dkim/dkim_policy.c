@@ -266,6 +266,15 @@ time_check(const struct dkimpol_facts *f, const struct conf_dkim_verify *cf,
 static enum res_dkim
 crypto_result(const struct dkimpol_facts *f, const char **why)
 {
+	if (f->body_cut) {
+		*why = "body line over 1 MB";
+		return RES_DKIM_PERMERROR;
+	}
+	/* RFC 6376 section 6.1.2: a malformed key record is a PERMFAIL */
+	if (f->key_oversized) {
+		*why = "key record too large";
+		return RES_DKIM_PERMERROR;
+	}
 	/* RFC 6376 section 6.1.2: a key unsuitable for a= is a PERMFAIL
 	 * (libopendkim 2.11 uses p= as the algorithm's key whatever k= says) */
 	if (f->key_k != NULL && str_casecmp(f->key_k,

@@ -37,6 +37,10 @@ struct dkimpol_facts {
 	int dup_tag;		/* a tag name occurs twice: the tag-list is
 				 * invalid (RFC 6376 section 3.2);
 				 * libopendkim keeps the last value */
+	int key_oversized;	/* the key record was too large to read
+				 * (dkiml_key_oversized) */
+	int body_cut;		/* a body line too long to pass on: the
+				 * body was not verified */
 };
 
 /* longest header line ("Name: value", CRLF line ends, no final CRLF) that

@@ -770,6 +770,7 @@ dkims_eom(struct hm_msg *m)
 	o.t = time(NULL);
 	o.expire = c->signature_ttl;
 	o.eol = "\n";			/* the milter protocol's line end */
+	o.values_exact = m->conn->hdr_leadspc;
 	for (i = 0; i < s->nkeys; i++)
 		if (sign_one(m, s, s->keys[i], &o, bh) != HM_OK)
 			return HM_ERROR;

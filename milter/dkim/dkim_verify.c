@@ -80,6 +80,11 @@ const struct conf_opt dkimv_conf_opts[] = {
 #undef OFF
 
 #define DKIMV_HUGE_MAX 8
+/* longest body line (bytes without CR or LF) handed to libopendkim when a
+ * signature canonicalises the body relaxed: libopendkim keeps the current
+ * word of a line in memory, so a body without line breaks would be kept
+ * whole */
+#define DKIMV_LINE_MAX (1024 * 1024)
 #define DKIMV_TRACK_MAX 64	/* the highest max_signatures */
 
 /* per-message state in msg->mod[MOD_DKIMV] */
@@ -107,6 +112,11 @@ struct dkimv_state {
 	 * keeps their order), and which of them repeat a tag */
 	unsigned npassed;
 	unsigned char dup_tag[DKIMV_TRACK_MAX];
+	struct dkiml_keynotes keynotes;	/* key records too large to read */
+	int relaxed_body;	/* a signature canonicalises the body relaxed */
+	size_t linelen;		/* bytes since the last CR or LF */
+	int body_cut;		/* a line over DKIMV_LINE_MAX: the rest of
+				 * the body was not passed on */
 };
 
 static pthread_once_t dkimv_once = PTHREAD_ONCE_INIT;
@@ -288,8 +298,12 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 		st->dup_tag[st->npassed - 1] = (unsigned char)dkimpol_dup_tag(v);
 	str_init(&line);
 	str_add(&line, h->name);
-	/* the MTA may strip the space after the colon: put it back */
-	str_add(&line, (v[0] == ' ' || v[0] == '\t') ? ":" : ": ");
+	/* without SMFIP_HDR_LEADSPC the MTA stripped a space after the
+	 * colon: put it back (a guess); with it, v is exact */
+	if (m->conn->hdr_leadspc)
+		str_addc(&line, ':');
+	else
+		str_add(&line, (v[0] == ' ' || v[0] == '\t') ? ":" : ": ");
 	add_crlf(&line, v);
 	if (line.len > DKIMPOL_LIB_HDR_MAX)
 		huge_note(m, st, h->name, line.len);
@@ -300,6 +314,23 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 	else if (stat != DKIM_STAT_OK)
 		lib_failed(m, st, "header", stat);
 	return HM_OK;
+}
+
+/* relaxed_setup - note whether a signature canonicalises the body relaxed
+ * (the form in which libopendkim keeps a line's current word in memory) */
+static void
+relaxed_setup(struct dkimv_state *st)
+{
+	DKIM_SIGINFO **sigs = NULL;
+	int nsigs = 0;
+	dkim_canon_t hc, bc;
+
+	if (dkim_getsiglist(st->dkim, &sigs, &nsigs) != DKIM_STAT_OK)
+		return;
+	for (int k = 0; k < nsigs; k++)
+		if (dkim_sig_getcanons(sigs[k], &hc, &bc) == DKIM_STAT_OK &&
+		    bc == DKIM_CANON_RELAXED)
+			st->relaxed_body = 1;
 }
 
 /* blen_setup - a signature has l=: count the canonical body length in
@@ -356,7 +387,7 @@ dkimv_eoh(struct hm_msg *m)
 	if (st->dkim == NULL || st->eoh_done)
 		return HM_OK;
 	st->eoh_done = 1;
-	dkiml_dns_bind(m->conf->resolver, &m->budget);
+	dkiml_dns_bind(m->conf->resolver, &m->budget, &st->keynotes);
 	stat = dkim_eoh(st->dkim);
 	dkiml_dns_unbind();
 	if (stat == DKIM_STAT_NOSIG) {
@@ -366,8 +397,25 @@ dkimv_eoh(struct hm_msg *m)
 		lib_failed(m, st, "end of headers", stat);
 	} else {
 		blen_setup(st);
+		relaxed_setup(st);
 	}
 	return HM_OK;
+}
+
+/* line_run - the longest run of bytes without CR or LF that p[0..n)
+ * reaches, counting the run the previous chunks left open */
+static size_t
+line_run(struct dkimv_state *st, const unsigned char *p, size_t n)
+{
+	size_t max = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\r' || p[i] == '\n')
+			st->linelen = 0;
+		else if (++st->linelen > max)
+			max = st->linelen;
+	}
+	return max;
 }
 
 /* dkimv_body - one body chunk, hashed at once (never kept) */
@@ -379,9 +427,18 @@ dkimv_body(struct hm_msg *m, const unsigned char *p, size_t n)
 
 	if (st == NULL || st->dkim == NULL || n == 0)
 		return HM_OK;
-	stat = dkim_body(st->dkim, (u_char *)p, n);
-	if (stat != DKIM_STAT_OK)
-		lib_failed(m, st, "body", stat);
+	if (!st->body_cut && st->relaxed_body &&
+	    line_run(st, p, n) > DKIMV_LINE_MAX) {
+		st->body_cut = 1;
+		log_qid(LOG_LVL_WARN, m->qid, "dkim: body line over %d "
+		    "bytes: signatures not verified (permerror)",
+		    DKIMV_LINE_MAX);
+	}
+	if (!st->body_cut) {
+		stat = dkim_body(st->dkim, (u_char *)p, n);
+		if (stat != DKIM_STAT_OK)
+			lib_failed(m, st, "body", stat);
+	}
 	for (int r = 0; r < 2; r++)
 		if (st->blen[r] != NULL)
 			canon_body_update(st->blen[r], p, n);
@@ -488,6 +545,21 @@ facts_get(const struct dkimv_state *st, DKIM_SIGINFO *sig,
 	}
 }
 
+/* key_oversized - the key record of s= and d= was too large to read */
+static int
+key_oversized(const struct dkimv_state *st, const char *s, const char *d)
+{
+	char *q;
+	int r;
+
+	if (s == NULL || d == NULL)
+		return 0;
+	q = xasprintf("%s._domainkey.%s", s, d);
+	r = dkiml_key_oversized(&st->keynotes, q);
+	free(q);
+	return r;
+}
+
 /* sig_evaluate - result, A-R entry and log line for one signature */
 static void
 sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
@@ -515,6 +587,8 @@ sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
 	f.b = tag_b = b;
 	f.bh = tag_bh = tag_dup(sig, "bh");
 	f.huge_signed = huge_signed(st, f.h);
+	f.key_oversized = key_oversized(st, r->s, r->d);
+	f.body_cut = st->body_cut;
 	r->testing = (f.flags & DKIM_SIGFLAG_TESTKEY) != 0;
 	r->result = dkimpol_decide(&f, &m->conf->dkim_verify, now, why,
 	    sizeof(why));
@@ -607,7 +681,7 @@ dkimv_eom(struct hm_msg *m)
 		add_plain(m, RES_DKIM_PERMERROR, why);
 	}
 	if (st->dkim != NULL) {
-		dkiml_dns_bind(m->conf->resolver, &m->budget);
+		dkiml_dns_bind(m->conf->resolver, &m->budget, &st->keynotes);
 		stat = dkim_eom(st->dkim, &testkey);
 		dkiml_dns_unbind();
 		(void)stat;	/* per-signature results come from the list */
@@ -635,6 +709,7 @@ dkimv_msg_free(struct hm_msg *m)
 		free(st->huge[k]);
 	for (int r = 0; r < 2; r++)
 		canon_body_free(st->blen[r]);
+	dkiml_keynotes_free(&st->keynotes);
 	free(st);
 	m->mod[MOD_DKIMV] = NULL;
 }

@@ -52,7 +52,8 @@ check_pass(const struct dkimpol_facts *f)
 	FUZZ_CHECK(f->bhres == DKIM_SIGBH_MATCH);
 	FUZZ_CHECK(f->sigerror == DKIM_SIGERROR_OK ||
 	    f->sigerror == DKIM_SIGERROR_UNKNOWN);
-	FUZZ_CHECK(!f->huge_signed && !f->dup_tag);
+	FUZZ_CHECK(!f->huge_signed && !f->dup_tag && !f->key_oversized &&
+	    !f->body_cut);
 	FUZZ_CHECK(f->key_k == NULL || str_casecmp(f->key_k,
 	    f->alg == DKIM_SIGN_ED25519SHA256 ? "ed25519" : "rsa") == 0);
 }
@@ -79,6 +80,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	f.msglen = (ssize_t)data[6] * 16 - 1;
 	f.signlen = (ssize_t)data[7] * 16 - 1;
 	f.huge_signed = data[8] & 1;
+	f.key_oversized = (data[8] >> 2) & 1;
+	f.body_cut = (data[8] >> 3) & 1;
 	cf.enable = 1;
 	cf.max_signatures = 8;
 	cf.min_rsa_bits = (data[9] & 1) ? 2048 : 1024;

@@ -10,8 +10,9 @@
 # and the first 8 characters of b=.
 #
 # Then the key lookup faults, with hallmarkd's DNS pointed at tests/dns/faultdns: a SERVFAIL and
-# a timeout give temperror, NXDOMAIN, a TXT record that is not a key and an 8000-byte garbage
-# record (over TCP) permerror; and a key NSD does not have (NXDOMAIN from a real server).
+# a timeout give temperror, NXDOMAIN, a TXT record that is not a key, an 8000-byte garbage
+# record and a 63,750-byte key record (over TCP) permerror; and a key NSD does not have
+# (NXDOMAIN from a real server).
 # Last, streaming: a 50 MB signed message (python3-dkim) passes and grows hallmarkd's peak RSS
 # (VmHWM) by less than 4 MB over what a 5 KB one left (16 MB in the sanitizer build).
 #
@@ -86,7 +87,7 @@ pf_reload
 : > "$M/FAULTS"
 for c in servfail:temperror:'key lookup failed' timeout:temperror:'key lookup failed' \
 	nxdomain:permerror:'key not found' ok:permerror:'bad key record' \
-	hugetxt:permerror:'bad key record'; do
+	hugetxt:permerror:'bad key record' hugekey:permerror:'key record too large'; do
 	IFS=: read -r sel want why <<< "$c"
 	sed "s/s=py-rsa;/s=$sel;/" "$CORPUS/py-rsa-rr.eml" | add_msg "fault-$sel.eml"
 	printf 'fault-%s.eml\t%s:%s:%s\n' "$sel" "$want" "$sel" "$why" >> "$M/FAULTS"
@@ -94,7 +95,7 @@ done
 send_all "$M/FAULTS"
 wait_delivered "$SENT" 60
 check "$M/FAULTS" "key lookup faults: SERVFAIL and timeout temperror, the others permerror"
-for sel in servfail timeout nxdomain ok hugetxt; do
+for sel in servfail timeout nxdomain ok hugetxt hugekey; do
 	grep -q " $sel._domainkey.dkim.example TXT" "$RIG_DIR/fd.log" ||
 		fail "no key lookup for s=$sel reached faultdns" "$RIG_DIR/fd.log"
 done

@@ -4,13 +4,15 @@ version 6) for hallmark's tests; standard library only.
 
 Usage:
   milterc.py SOCKET send [--from A] [--rcpt A] [--helo H] [--ip IP] [--time]
-                        [--pace MS] FILE
+                        [--pace MS] [--no-leadspc] FILE
       one transaction with the message in FILE ("-" = stdin); prints
       "verdict=accept|reject|tempfail|discard|quarantine" and each header
       change as "insheader NAME: VALUE" etc.; with --time last a line
       "ms=N", the time from connecting to the verdict; with --pace the
       body arrives over MS ms (a slow client).  Exit 0 when a verdict
-      came.
+      came.  Header values go as they are in FILE when the milter takes
+      SMFIP_HDR_LEADSPC (offered unless --no-leadspc), else less one
+      leading space, as Postfix and Sendmail send them.
   milterc.py SOCKET faults [--quick]
       the client-fault suite (tests/integration/t_client_faults.sh): a
       connection dropped after every step, abort mid-body, 10,000 headers,
@@ -18,6 +20,13 @@ Usage:
       500 connections at once, a 100 MB body (--quick: smaller);
       after each, a normal message on a new connection must get a verdict.
       Prints "ok: ..." / "FAIL: ..." lines; exit 1 on any FAIL.
+  milterc.py SOCKET stall [--stalled N] [--wait S]
+      N connections (default 2) opened back to back, each stopping in the
+      middle of its first frame, then one complete session on a new
+      connection; prints its
+      "verdict=..." and "ms=N" (connect to verdict) and exit 0 when it got
+      a verdict within S seconds (default 25); the stalled connections
+      stay open until then.
 
 SOCKET is inet:PORT@ADDR or unix:PATH (hallmark's own syntax).
 """
@@ -33,6 +42,7 @@ P_NOBODY, P_NOHDRS, P_NOEOH, P_NR_HDR = 0x10, 0x20, 0x40, 0x80
 P_NOUNKNOWN, P_NODATA, P_SKIP, P_RCPT_REJ = 0x100, 0x200, 0x400, 0x800
 P_NR_CONN, P_NR_HELO, P_NR_MAIL, P_NR_RCPT = 0x1000, 0x2000, 0x4000, 0x8000
 P_NR_DATA, P_NR_UNKN, P_NR_EOH, P_NR_BODY = 0x10000, 0x20000, 0x40000, 0x80000
+P_HDR_LEADSPC = 0x100000
 P_ALL = 0x1FFFFF
 FINAL = {b"a": "accept", b"r": "reject", b"t": "tempfail", b"d": "discard",
          b"y": "reply", b"c": "continue"}
@@ -60,9 +70,10 @@ def open_socket(spec, timeout=30):
 class Milter:
     """one connection to a milter, the MTA side"""
 
-    def __init__(self, spec, timeout=30):
+    def __init__(self, spec, timeout=30, leadspc=True):
         self.s = open_socket(spec, timeout)
         self.pflags = 0
+        self.offer = P_ALL if leadspc else P_ALL & ~P_HDR_LEADSPC
         self.changes = []
 
     def close(self):
@@ -92,7 +103,7 @@ class Milter:
         return buf
 
     def negotiate(self):
-        self.send(b"O", struct.pack(">III", 6, 0x1FF, P_ALL))
+        self.send(b"O", struct.pack(">III", 6, 0x1FF, self.offer))
         cmd, data = self.recv()
         if cmd != b"O" or len(data) < 12:
             raise MilterError("bad OPTNEG reply %r" % cmd)
@@ -143,6 +154,11 @@ class Milter:
         return self.step(b"T", b"", P_NODATA, P_NR_DATA)
 
     def header(self, name, value):
+        """value: the text after the colon as in the message; without
+        SMFIP_HDR_LEADSPC one leading space (not tab) is removed, as
+        Postfix and Sendmail do"""
+        if not self.pflags & P_HDR_LEADSPC and value[:1] == b" ":
+            value = value[1:]
         return self.step(b"L", name + b"\0" + value + b"\0", P_NOHDRS, P_NR_HDR)
 
     def eoh(self):
@@ -168,7 +184,8 @@ class Milter:
 
 
 def split_message(raw):
-    """(headers [(name, value)], body) of an RFC 5322 message (CRLF or LF)"""
+    """(headers [(name, value)], body) of an RFC 5322 message (CRLF or LF);
+    value is the text after the colon, byte for byte"""
     text = raw.replace(b"\r\n", b"\n")
     head, _, body = text.partition(b"\n\n")
     headers = []
@@ -178,7 +195,7 @@ def split_message(raw):
             headers[-1] = (n, v + b"\r\n" + line)
         elif b":" in line:
             n, v = line.split(b":", 1)
-            headers.append((n, v[1:] if v[:1] == b" " else v))
+            headers.append((n, v))
     return headers, body.replace(b"\n", b"\r\n")
 
 
@@ -211,18 +228,20 @@ def transaction(m, headers, body, mfrom=b"sender@example.org",
     return m.eom()
 
 
-SAMPLE_HEADERS = [(b"From", b"Sender <sender@example.org>"),
-                  (b"To", b"rcpt@example.net"),
-                  (b"Subject", b"test"),
-                  (b"Message-ID", b"<1@example.org>")]
+SAMPLE_HEADERS = [(b"From", b" Sender <sender@example.org>"),
+                  (b"To", b" rcpt@example.net"),
+                  (b"Subject", b" test"),
+                  (b"Message-ID", b" <1@example.org>")]
 SAMPLE_BODY = b"Hello.\r\n"
 
 
 def one_message(spec, headers=SAMPLE_HEADERS, body=SAMPLE_BODY, timeout=60,
                 **kw):
-    m = Milter(spec, timeout)
+    m = Milter(spec, timeout, kw.get("leadspc", True))
     try:
         m.negotiate()
+        if kw.get("info") is not None:
+            kw["info"]["pflags"] = m.pflags
         r = m.connect(ip=kw.get("ip", "192.0.2.10"))
         if r not in (None, "continue"):
             return r, m.changes
@@ -237,17 +256,20 @@ def one_message(spec, headers=SAMPLE_HEADERS, body=SAMPLE_BODY, timeout=60,
         m.close()
 
 
-def describe_change(c, d):
-    """one modification action as text: "insheader 0 NAME: VALUE" ..."""
+def describe_change(c, d, leadspc=False):
+    """one modification action as text: "insheader 0 NAME: VALUE" ...;
+    leadspc: values carry their own leading space (SMFIP_HDR_LEADSPC),
+    else the MTA adds one"""
+    sep = ":" if leadspc else ": "
     if c in (b"i", b"m") and len(d) >= 4:
         idx = struct.unpack(">I", d[:4])[0]
         parts = d[4:].split(b"\0")
-        return "%s %d %s: %s" % ("insheader" if c == b"i" else "chgheader", idx,
-                                 parts[0].decode("latin-1"),
+        return "%s %d %s%s%s" % ("insheader" if c == b"i" else "chgheader", idx,
+                                 parts[0].decode("latin-1"), sep,
                                  parts[1].decode("latin-1") if len(parts) > 1 else "")
     if c == b"h":
         parts = d.split(b"\0")
-        return "addheader %s: %s" % (parts[0].decode("latin-1"),
+        return "addheader %s%s%s" % (parts[0].decode("latin-1"), sep,
                                      parts[1].decode("latin-1") if len(parts) > 1 else "")
     if c == b"q":
         return "quarantine " + d.rstrip(b"\0").decode("latin-1")
@@ -262,6 +284,10 @@ def cmd_send(spec, args):
         if args[0] == "--time":
             timed = args.pop(0)
             continue
+        if args[0] == "--no-leadspc":
+            args.pop(0)
+            opts["leadspc"] = False
+            continue
         o, v = args.pop(0), args.pop(0)
         key = {"--from": "mfrom", "--rcpt": "rcpt", "--helo": "helo",
                "--ip": "ip", "--pace": "pace"}.get(o)
@@ -275,12 +301,13 @@ def cmd_send(spec, args):
         return 2
     raw = sys.stdin.buffer.read() if args[0] == "-" else open(args[0], "rb").read()
     headers, body = split_message(raw)
+    info = {}
     t0 = time.monotonic()
-    verdict, changes = one_message(spec, headers, body, **opts)
+    verdict, changes = one_message(spec, headers, body, info=info, **opts)
     ms = int((time.monotonic() - t0) * 1000)
     print("verdict=%s" % verdict)
     for c, d in changes:
-        print(describe_change(c, d))
+        print(describe_change(c, d, info.get("pflags", 0) & P_HDR_LEADSPC))
     if timed:
         print("ms=%d" % ms)
     return 0
@@ -423,6 +450,36 @@ def faults(spec, quick):
     return 0 if all(results) else 1
 
 
+def stall(spec, args):
+    """stalled connections must not hold up a complete session"""
+    nstall, wait = 2, 25.0
+    while len(args) > 1:
+        o, v = args.pop(0), args.pop(0)
+        if o == "--stalled":
+            nstall = int(v)
+        elif o == "--wait":
+            wait = float(v)
+    held = []
+    try:
+        for k in range(nstall):
+            m = Milter(spec, 5)
+            held.append(m)
+            # an OPTNEG frame announced at 13 bytes, 3 of them sent
+            m.s.sendall(struct.pack(">I", 13) + b"O\0\0")
+        t0 = time.monotonic()
+        try:
+            v, _ = one_message(spec, timeout=wait)
+        except (OSError, MilterError) as e:
+            v = "none (%s: %s)" % (type(e).__name__, e)
+        ms = int((time.monotonic() - t0) * 1000)
+    finally:
+        for m in held:
+            m.close()
+    print("verdict=%s" % v)
+    print("ms=%d" % ms)
+    return 0 if v in FINAL.values() or v == "quarantine" else 1
+
+
 def main(argv):
     if len(argv) < 3:
         sys.stderr.write(__doc__)
@@ -432,6 +489,8 @@ def main(argv):
         return cmd_send(spec, args)
     if cmd == "faults":
         return faults(spec, "--quick" in args)
+    if cmd == "stall":
+        return stall(spec, args)
     sys.stderr.write(__doc__)
     return 2
 

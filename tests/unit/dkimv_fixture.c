@@ -86,14 +86,18 @@ feed_header(struct hm_msg *m, const char *p, size_t n)
 	free(h.value);
 }
 
-/* msg_run - a raw CRLF message through the module; body in chunks */
+/* msg_head - the headers of a raw CRLF message through the module, up to
+ * end of headers; *body is the offset of the body in raw */
 struct hm_msg *
-msg_run(struct conf *cf, const char *raw, size_t len)
+msg_head(struct conf *cf, const char *raw, size_t len, size_t *body)
 {
 	struct hm_conn *c = ctx_conn_new(cf);
 	struct hm_msg *m = ctx_msg_new(c);
 	size_t i = 0, start = 0;
 
+	/* feed_header hands each value over as it is after the colon, as
+	 * an MTA does with SMFIP_HDR_LEADSPC */
+	c->hdr_leadspc = 1;
 	snprintf(m->qid, sizeof(m->qid), "TEST%u", (unsigned)getpid());
 	dns_budget_init(&m->budget, cf->resolver, 5000);
 	while (i + 1 < len) {
@@ -113,7 +117,18 @@ msg_run(struct conf *cf, const char *raw, size_t len)
 		i++;
 	}
 	assert_int_equal(dkimv_module.eoh(m), HM_OK);
-	for (i += 2; i < len; i += 4096)
+	*body = i + 2;
+	return m;
+}
+
+/* msg_run - a raw CRLF message through the module; body in chunks */
+struct hm_msg *
+msg_run(struct conf *cf, const char *raw, size_t len)
+{
+	size_t i;
+	struct hm_msg *m = msg_head(cf, raw, len, &i);
+
+	for (; i < len; i += 4096)
 		assert_int_equal(dkimv_module.body(m, (const unsigned char *)
 		    raw + i, len - i > 4096 ? 4096 : len - i), HM_OK);
 	assert_int_equal(dkimv_module.eom(m), HM_OK);

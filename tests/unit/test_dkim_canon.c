@@ -231,6 +231,38 @@ test_parse(void **state)
 	assert_string_equal(canon_name(CANON_RELAXED), "relaxed");
 }
 
+/* test_long_line - 16 MB without a line break, fed in 64 KB chunks: the
+ * digest is that of the bytes and one CRLF, in both algorithms, and the
+ * canonicaliser holds nothing but its fixed-size state */
+static void
+test_long_line(void **state)
+{
+	static unsigned char chunk[65536];
+	const size_t total = 16UL * 1024 * 1024;
+	unsigned char got[CANON_DIGEST_LEN], want[CANON_DIGEST_LEN];
+	unsigned int wl = 0;
+
+	(void)state;
+	memset(chunk, 'z', sizeof(chunk));
+	for (int a = CANON_SIMPLE; a <= CANON_RELAXED; a++) {
+		struct canon_body *cb = canon_body_new((enum canon_alg)a);
+		EVP_MD_CTX *md = EVP_MD_CTX_new();
+
+		assert_int_equal(EVP_DigestInit_ex(md, EVP_sha256(), NULL), 1);
+		for (size_t k = 0; k < total; k += sizeof(chunk)) {
+			canon_body_update(cb, chunk, sizeof(chunk));
+			EVP_DigestUpdate(md, chunk, sizeof(chunk));
+		}
+		EVP_DigestUpdate(md, "\r\n", 2);
+		assert_int_equal(canon_body_final(cb, got), 0);
+		assert_int_equal(EVP_DigestFinal_ex(md, want, &wl), 1);
+		assert_memory_equal(got, want, sizeof(got));
+		assert_int_equal(canon_body_length(cb), total + 2);
+		canon_body_free(cb);
+		EVP_MD_CTX_free(md);
+	}
+}
+
 int
 main(void)
 {
@@ -242,6 +274,7 @@ main(void)
 		cmocka_unit_test(test_trailing_lines),
 		cmocka_unit_test(test_line_ends),
 		cmocka_unit_test(test_large_body),
+		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_parse),
 	};
 

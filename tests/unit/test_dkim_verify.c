@@ -21,6 +21,9 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
 #include "conf_table.h"
 #include "ctx.h"
 #include "dkim_lib.h"
@@ -398,6 +401,117 @@ test_key_split(void **state)
 	free(full);
 }
 
+/* pkcs1_of - p= of a test RSA key as a PKCS#1 RSAPublicKey (base64) */
+static char *
+pkcs1_of(const struct tkey *k)
+{
+	size_t n = strlen(k->p);
+	unsigned char *der = xmalloc(n), *pk1 = NULL;
+	const unsigned char *q = der;
+	int dl = EVP_DecodeBlock(der, (const unsigned char *)k->p, (int)n);
+	EVP_PKEY *pk;
+	char *out;
+
+	while (n > 0 && k->p[n - 1] == '=') {
+		n--;
+		dl--;
+	}
+	pk = d2i_PUBKEY(NULL, &q, dl);
+	assert_non_null(pk);
+	dl = i2d_PublicKey(pk, &pk1);
+	assert_true(dl > 0);
+	out = xmalloc(4 * ((size_t)dl + 2) / 3 + 4);
+	EVP_EncodeBlock((unsigned char *)out, pk1, dl);
+	OPENSSL_free(pk1);
+	EVP_PKEY_free(pk);
+	free(der);
+	return out;
+}
+
+/* test_key_pkcs1 - RSA keys published as PKCS#1 RSAPublicKey (the form
+ * RFC 6376 section 3.6.1 describes) verify like SubjectPublicKeyInfo */
+static void
+test_key_pkcs1(void **state)
+{
+	char *p2048 = pkcs1_of(K_rsa), *p1024 = pkcs1_of(K_1024), *z;
+	char *fws = xasprintf("%.100s\" \"  %s", p2048, p2048 + 100);
+	struct conf *cf, *save = T_conf;
+	struct sign_opts o = OPTS("p1");
+	static const struct { const char *sel; struct tkey **k;
+	    enum res_dkim r; const char *why; } c[] = {
+		{ "p1", &K_rsa, RES_DKIM_PASS, NULL },
+		{ "p1nok", &K_rsa, RES_DKIM_PASS, NULL },
+		{ "p1fws", &K_rsa, RES_DKIM_PASS, NULL },
+		{ "p1k1024", &K_1024, RES_DKIM_PASS, NULL },
+		{ "p1other", &K_1024, RES_DKIM_FAIL, "signature mismatch" },
+		{ "p1ed", &K_rsa, RES_DKIM_PERMERROR, "key type" },
+	};
+
+	assert_memory_equal(p1024, "MIGJAoGB", 8);	/* as seen in DNS */
+	z = xasprintf(
+	    "p1._domainkey.example.org TXT \"v=DKIM1; k=rsa; p=%s\"\n"
+	    "p1nok._domainkey.example.org TXT \"v=DKIM1; p = %s ; t=s\"\n"
+	    "p1fws._domainkey.example.org TXT \"v=DKIM1; k=rsa; p=%s\"\n"
+	    "p1k1024._domainkey.example.org TXT \"v=DKIM1; k=RSA; p=%s\"\n"
+	    "p1other._domainkey.example.org TXT \"v=DKIM1; k=rsa; p=%s\"\n"
+	    "p1ed._domainkey.example.org TXT \"v=DKIM1; k=ed25519; p=%s\"\n",
+	    p2048, p2048, fws, p1024, p2048, p2048);
+	cf = conf_new(z);
+	T_conf = cf;
+	for (size_t k = 0; k < sizeof(c) / sizeof(c[0]); k++) {
+		struct hm_msg *m;
+
+		o.sel = c[k].sel;
+		m = sign_run(NULL, *c[k].k, &o);
+		expect_sig(m, 0, c[k].r, c[k].why);
+		msg_done(m);
+	}
+	T_conf = save;
+	conf_done(cf);
+	free(z);
+	free(fws);
+	free(p2048);
+	free(p1024);
+}
+
+/* test_key_oversized - a 64 KB key record is a malformed key: permerror
+ * with its reason (RFC 6376 section 6.1.2), logged; not temperror */
+static void
+test_key_oversized(void **state)
+{
+	struct conf *cf, *save = T_conf;
+	struct sign_opts o = OPTS("big");
+	struct str rec;
+	struct hm_msg *m;
+	char *z = zone_for(NULL), *log;
+
+	str_init(&rec);
+	str_addf(&rec, "v=DKIM1; k=rsa; p=%s", K_rsa->p);
+	while (rec.len < 65000)
+		str_add(&rec, " AAAA");
+	cf = conf_new(z);
+	assert_int_equal(dns_static_add(cf->resolver,
+	    "big._domainkey.example.org", DNS_T_TXT, 0, rec.s, rec.len), 0);
+	T_conf = cf;
+	log_capture();
+	m = sign_run(NULL, K_rsa, &o);
+	log = log_captured();
+	expect_sig(m, 0, RES_DKIM_PERMERROR, "key record too large");
+	assert_int_equal(count_lines(log, "key record for "
+	    "big._domainkey.example.org is 650"), 1);
+	free(log);
+	msg_done(m);
+	/* the next message, same thread: a normal key is not affected */
+	o.sel = "sel";
+	m = sign_run(NULL, K_rsa, &o);
+	expect_sig(m, 0, RES_DKIM_PASS, NULL);
+	msg_done(m);
+	T_conf = save;
+	conf_done(cf);
+	str_free(&rec);
+	free(z);
+}
+
 /* test_times - expired and future signatures from a real signer */
 static void
 test_times(void **state)
@@ -505,6 +619,8 @@ main(void)
 		cmocka_unit_test(test_algorithms),
 		cmocka_unit_test(test_keys),
 		cmocka_unit_test(test_key_split),
+		cmocka_unit_test(test_key_pkcs1),
+		cmocka_unit_test(test_key_oversized),
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_length),
 		cmocka_unit_test(test_tampered),

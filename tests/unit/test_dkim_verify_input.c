@@ -363,6 +363,72 @@ test_streaming_rss(void **state)
 	assert_true(big - small < 4096);
 }
 
+/* longline_peak - in a child: a relaxed/relaxed signature, then a body
+ * of total bytes with no line break (and no white space), streamed in
+ * 64 KB chunks; the child's peak RSS (KB), or -2 when the result is not
+ * permerror "body line over 1 MB" */
+static long
+longline_peak(size_t total)
+{
+	int fd[2];
+	pid_t pid;
+	long kb = -1;
+
+	assert_int_equal(pipe(fd), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rusage ru;
+		struct sign_opts o = OPTS("sel");
+		static char buf[65536];
+		char *s;
+		size_t body, k, n;
+		struct hm_msg *m;
+		long peak;
+
+		close(fd[0]);
+		o.bc = DKIM_CANON_RELAXED;
+		s = sign_msg(MSG, K_rsa, &o);
+		m = msg_head(T_conf, s, strlen(s), &body);
+		memset(buf, 'q', sizeof(buf));
+		for (k = 0; k < total; k += n) {
+			n = total - k < sizeof(buf) ? total - k : sizeof(buf);
+			dkimv_module.body(m, (unsigned char *)buf, n);
+		}
+		dkimv_module.eom(m);
+		getrusage(RUSAGE_SELF, &ru);
+		peak = ru.ru_maxrss;
+		if (m->ndkim != 1 || m->dkim[0].result != RES_DKIM_PERMERROR ||
+		    m->dkim[0].reason == NULL ||
+		    strstr(m->dkim[0].reason, "body line over 1 MB") == NULL)
+			peak = -2;
+		if (write(fd[1], &peak, sizeof(peak)) != sizeof(peak))
+			_exit(1);
+		_exit(0);
+	}
+	close(fd[1]);
+	if (read(fd[0], &kb, sizeof(kb)) != sizeof(kb))
+		kb = -1;
+	close(fd[0]);
+	waitpid(pid, NULL, 0);
+	return kb;
+}
+
+/* test_long_line_rss - a 40 MB body without a line break: permerror
+ * (body line over 1 MB), in the memory a 2 MB one takes */
+static void
+test_long_line_rss(void **state)
+{
+	long small = longline_peak(2UL * 1024 * 1024);
+	long big = longline_peak(40UL * 1024 * 1024);
+
+	print_message("peak RSS: 2 MB line %ld KB, 40 MB line %ld KB\n",
+	    small, big);
+	assert_true(small > 0);
+	assert_true(big > 0);
+	assert_true(big - small < 4096);
+}
+
 int
 main(void)
 {
@@ -371,6 +437,7 @@ main(void)
 		cmocka_unit_test(test_many_signatures),
 		cmocka_unit_test(test_huge_headers),
 		cmocka_unit_test(test_streaming_rss),
+		cmocka_unit_test(test_long_line_rss),
 	};
 
 	return cmocka_run_group_tests(tests, setup_keys, teardown_keys);
