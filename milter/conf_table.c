@@ -54,6 +54,12 @@ const struct conf_opt conf_opts[] = {
 	  .def = "inet:8891@127.0.0.1",
 	  .doc = "milter socket: inet:PORT@ADDR, inet6:PORT@ADDR or "
 	    "unix:PATH" },
+	{ .name = "socket_mode", .type = CT_STRING,
+	  .off = F(conf, socket_mode), .def = "0660",
+	  .doc = "mode of a unix socket (octal text)" },
+	{ .name = "socket_group", .type = CT_STRING,
+	  .off = F(conf, socket_group),
+	  .doc = "group of a unix socket (default: the user's group)" },
 	{ .name = "pidfile", .type = CT_STRING, .off = F(conf, pidfile),
 	  .doc = "pid file (none by default)" },
 	{ .name = "user", .type = CT_STRING, .off = F(conf, user),
