@@ -50,7 +50,7 @@
 #define DRAIN_SECONDS 30
 
 static int sig_pipe[2] = { -1, -1 };
-static int ready_fd = -1;	/* background start: tells the parent */
+static int ready_fd = -1; /* background start: tells the parent */
 
 /* on_signal - async-signal-safe: hand the number to the main thread */
 static void
@@ -311,7 +311,7 @@ daemon_conf_load(const char *file, int check_only, struct conf_err *e)
 		return conf_load(file, check_only, e);
 	as_user = priv_lookup(user, &pu) == 0;
 	free(user);
-	if (!as_user)	/* start-up stops at the drop: "no such user" */
+	if (!as_user) /* start-up stops at the drop: "no such user" */
 		return conf_load(file, check_only, e);
 	return priv_load_as(&pu, file, check_only, e);
 }
@@ -436,7 +436,9 @@ start(const struct daemon_opts *o, struct conf **cp)
 	}
 	conf_release(c);
 	if (!o->foreground && detach() < 0) {
-		log_err("cannot detach: %s", strerror(errno));
+		char eb[128];
+
+		log_err("cannot detach: %s", strerror_r(errno, eb, sizeof(eb)));
 		return -1;
 	}
 	c = daemon_conf_load(o->conf_file, 0, &e);

@@ -26,8 +26,8 @@
 #include "str.h"
 
 static int log_to_syslog;
-static int log_journal;		/* stderr is the journal: "<N>text" */
-static int log_stderr_copy;	/* syslog, and warnings on stderr too */
+static int log_journal;	    /* stderr is the journal: "<N>text" */
+static int log_stderr_copy; /* syslog, and warnings on stderr too */
 static volatile int log_level = LOG_LVL_INFO;
 static char log_ident[64] = "hallmarkd";
 

@@ -25,6 +25,7 @@
 
 #define DEFAULT_CONF HM_SYSCONFDIR "/hallmark/hallmark.conf"
 
+/* clang-format off */
 static const struct option long_opts[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "foreground", no_argument, NULL, 'f' },
@@ -33,6 +34,7 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 }
 };
+/* clang-format on */
 
 /* usage - the synopsis on f */
 static void
@@ -91,8 +93,8 @@ main(int argc, char **argv)
 	char *file = NULL;
 	int ch, check = 0, rc;
 
-	while ((ch = getopt_long(argc, argv, "c:fnVh", long_opts, NULL))
-	    != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fnVh", long_opts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
 			free(file);

@@ -96,7 +96,8 @@ unbecome(const struct priv_saved *sv)
 {
 	if (seteuid(0) < 0 || setegid(sv->egid) < 0 ||
 	    setgroups((size_t)sv->ngroups, sv->groups) < 0) {
-		log_err("cannot return to root after reading the configuration");
+		log_err(
+		    "cannot return to root after reading the configuration");
 		exit(1);
 	}
 }
@@ -108,6 +109,7 @@ priv_load_as(const struct priv_user *pu, const char *file, int check_only,
 {
 	struct priv_saved sv;
 	struct conf *c;
+	char eb[128];
 	size_t n;
 
 	if (become(pu, &sv) < 0) {
@@ -117,16 +119,19 @@ priv_load_as(const struct priv_user *pu, const char *file, int check_only,
 			unbecome(&sv);
 		memset(e, 0, sizeof(*e));
 		snprintf(e->file, sizeof(e->file), "%s", file);
-		snprintf(e->msg, sizeof(e->msg), "cannot take on user %s's "
-		    "permissions to read the configuration: %s", pu->name,
-		    strerror(err));
+		snprintf(e->msg, sizeof(e->msg),
+		    "cannot take on user %s's permissions to read the "
+		    "configuration: %s",
+		    pu->name, strerror_r(err, eb, sizeof(eb)));
 		return NULL;
 	}
 	c = conf_load(file, check_only, e);
 	unbecome(&sv);
 	if (c == NULL && (n = strlen(e->msg)) + 1 < sizeof(e->msg))
-		snprintf(e->msg + n, sizeof(e->msg) - n, " (hallmarkd reads its "
-		    "configuration and key files as user %s)", pu->name);
+		snprintf(e->msg + n, sizeof(e->msg) - n,
+		    " (hallmarkd reads its configuration and key files as "
+		    "user %s)",
+		    pu->name);
 	return c;
 }
 
@@ -149,19 +154,20 @@ priv_socket_check(const struct conf *c, struct conf_err *e)
 {
 	int bad_mode = socket_mode(c->socket_mode) < 0;
 
-	if (!bad_mode && (c->socket_group == NULL ||
-	    getgrnam(c->socket_group) != NULL))
+	if (!bad_mode &&
+	    (c->socket_group == NULL || getgrnam(c->socket_group) != NULL))
 		return 0;
 	memset(e, 0, sizeof(*e));
-	snprintf(e->file, sizeof(e->file), "%s", c->file ? c->file :
-	    "(config)");
+	snprintf(e->file, sizeof(e->file), "%s",
+	    c->file ? c->file : "(config)");
 	if (bad_mode)
-		snprintf(e->msg, sizeof(e->msg), "socket_mode: \"%s\" is not "
-		    "an octal mode from 0000 to 0777 (e.g. \"0660\")",
+		snprintf(e->msg, sizeof(e->msg),
+		    "socket_mode: \"%s\" is not an octal mode from 0000 to "
+		    "0777 (e.g. \"0660\")",
 		    c->socket_mode ? c->socket_mode : "");
 	else
-		snprintf(e->msg, sizeof(e->msg), "socket_group: no such "
-		    "group \"%s\"", c->socket_group);
+		snprintf(e->msg, sizeof(e->msg),
+		    "socket_group: no such group \"%s\"", c->socket_group);
 	return -1;
 }
 
@@ -198,6 +204,8 @@ int
 priv_socket(const struct conf *c, const char *path)
 {
 	long mode = socket_mode(c->socket_mode);
+	const char *group = "unchanged";
+	char eb[128];
 	uid_t uid;
 	gid_t gid;
 
@@ -205,7 +213,7 @@ priv_socket(const struct conf *c, const char *path)
 		return -1;
 	if (chmod(path, (mode_t)mode) < 0) {
 		log_err("chmod %s to %s: %s", path, c->socket_mode,
-		    strerror(errno));
+		    strerror_r(errno, eb, sizeof(eb)));
 		return -1;
 	}
 	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
@@ -213,12 +221,15 @@ priv_socket(const struct conf *c, const char *path)
 		log_err("chown %s to user %s, group %s: %s", path,
 		    c->user ? c->user : "(unchanged)",
 		    c->socket_group ? c->socket_group : "(the user's)",
-		    strerror(errno));
+		    strerror_r(errno, eb, sizeof(eb)));
 		return -1;
 	}
+	if (c->socket_group != NULL)
+		group = c->socket_group;
+	else if (c->user != NULL && geteuid() == 0)
+		group = "the user's";
 	log_info("unix socket %s: mode %s, group %s", path, c->socket_mode,
-	    c->socket_group ? c->socket_group : c->user ? "the user's" :
-	    "unchanged");
+	    group);
 	return 0;
 }
 
@@ -227,6 +238,7 @@ int
 priv_drop(const struct conf *c)
 {
 	struct priv_user pu;
+	char eb[128];
 
 	if (c->user == NULL || geteuid() != 0)
 		return 0;
@@ -237,7 +249,7 @@ priv_drop(const struct conf *c)
 	if (initgroups(pu.name, pu.gid) < 0 || setgid(pu.gid) < 0 ||
 	    setuid(pu.uid) < 0) {
 		log_err("cannot switch to user \"%s\": %s", c->user,
-		    strerror(errno));
+		    strerror_r(errno, eb, sizeof(eb)));
 		return -1;
 	}
 	log_info("running as user %s", c->user);

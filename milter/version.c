@@ -43,7 +43,8 @@ version_print(FILE *f, const char *prog)
 	fprintf(f, "%s\n", OpenSSL_version(OPENSSL_VERSION));
 #endif
 	fprintf(f, "libunbound %s\n", ub_version());
-	fprintf(f, "libconfig %d.%d.%d (compile-time: libconfig has no "
-	    "run-time version call)\n", LIBCONFIG_VER_MAJOR,
-	    LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION);
+	fprintf(f,
+	    "libconfig %d.%d.%d (compile-time: libconfig has no "
+	    "run-time version call)\n",
+	    LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR, LIBCONFIG_VER_REVISION);
 }
