@@ -4,10 +4,16 @@
 # thread: real, effective, saved and file-system ids, no supplementary
 # groups but the user's, no capabilities) and still serves milter
 # connections; a unix socket is handed to the user; an unknown user stops
-# start-up; a signing key only root can read is loaded, with a start-up
-# warning that a SIGHUP (read as the user) will fail, and it does; and
-# hallmarkd started directly as an unprivileged user (setpriv) serves on a
-# high port.  Milter traffic comes from tests/tools/milterc.py.
+# start-up; configuration and key files are read as the user: a signing
+# key only root can read stops the start and `hallmarkd -n` (the error
+# names the key and the user), a key owned by the user loads and reloads.
+# With the systemd unit's capabilities (setpriv; root without
+# CAP_DAC_OVERRIDE): -n, start, SIGHUP with a rotated key, SIGHUP with a
+# broken key; a unix socket made under UMask=0027 with socket_group =
+# "postfix" is mode 660, user postfix (a member) connects, a user outside
+# the group is refused.  hallmarkd started directly as an unprivileged
+# user (setpriv) serves on a high port.  Milter traffic comes from
+# tests/tools/milterc.py.
 #
 # The root part needs root; without it (and CI not "true") only the
 # unprivileged part runs.  Exit 0 pass, 1 fail, 77 skip (a tool missing
