@@ -1,9 +1,9 @@
 #!/bin/bash
 # tests/integration/t_postfix_socket.sh - the deployment README "Running as
 # a service" and contrib/postfix-main.cf describe, end to end: hallmarkd
-# started as root with the systemd unit's capabilities (setpriv: bounding
-# set CAP_SETUID CAP_SETGID CAP_CHOWN CAP_NET_BIND_SERVICE) and its
-# UMask=0027, user = "nobody", its socket in Postfix's queue directory
+# started as root with the systemd unit's capabilities and umask (its
+# CapabilityBoundingSet= through setpriv, its UMask=), user = "nobody",
+# its socket in Postfix's queue directory
 # (spool/hallmark/, a directory root:postfix 0750) with socket_group =
 # "postfix"; a Postfix whose smtpd runs chrooted in that queue directory
 # (master.cf chroot = y) reaches it as smtpd_milters =
@@ -38,8 +38,15 @@ dns = { forwarders = ["127.0.0.1@9"]; query_timeout_ms = 200; };
 dmarc = { on_temperror = "accept"; };
 EOC
 chmod 644 "$HM_CONF"
-(umask 0027 && exec setpriv --bounding-set=-all,+setuid,+setgid,+chown,+net_bind_service \
-    --inh-caps=-all -- "$HALLMARKD" -f -c "$HM_CONF") >> "$HM_LOG" 2>&1 &
+# the unit's capabilities and umask, read from the unit
+UNIT_IN=$top_srcdir/contrib/hallmarkd.service.in
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT_IN" |
+    tr 'A-Z ' 'a-z\n' | sed -n 's/^cap_\(.*\)/+\1/p' | paste -sd, -)
+mask=$(sed -n 's/^UMask=//p' "$UNIT_IN")
+[ -n "$caps" ] && [ -n "$mask" ] || fail "no CapabilityBoundingSet= or UMask= in $UNIT_IN"
+# shellcheck disable=SC2086
+(umask "$mask" && exec setpriv --bounding-set=-all,$caps --inh-caps=-all -- \
+    "$HALLMARKD" -f -c "$HM_CONF") >> "$HM_LOG" 2>&1 &
 HM_PID=$!
 wait_listening "$HM_LOG" "$HM_PID" || fail "hallmarkd did not start" "$HM_LOG"
 assert_eq "660 nobody postfix" "$(stat -c '%a %U %G' "$SOCK")" \

@@ -120,6 +120,17 @@ signs() {
 	fi
 }
 
+# unit_setpriv - the setpriv command that gives root the capabilities
+# the systemd unit leaves it (its CapabilityBoundingSet=), nothing more
+UNIT_IN=$top_srcdir/contrib/hallmarkd.service.in
+unit_setpriv() {
+	local caps
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT_IN" |
+	    tr 'A-Z ' 'a-z\n' | sed -n 's/^cap_\(.*\)/+\1/p' | paste -sd, -)
+	[ -n "$caps" ] || return 1
+	echo "setpriv --bounding-set=-all,$caps --inh-caps=-all --"
+}
+
 # hup_done LOG N - SIGHUP $HM_PID, wait for the Nth reload outcome in LOG
 hup_done() {
 	kill -HUP "$HM_PID"
@@ -163,6 +174,10 @@ if [ "$(id -u)" = 0 ]; then
 		owner=$(stat -c %U "$WORK/sock/milter" 2>/dev/null)
 		[ "$owner" = "$RUNAS" ] && ok "unix socket owned by $RUNAS" ||
 		    bad "unix socket owned by '${owner:-?}', not $RUNAS"
+		st=$(stat -c '%a %G' "$WORK/sock/milter" 2>/dev/null)
+		[ "$st" = "660 $(id -gn "$RUNAS")" ] &&
+		    ok "unix socket: default socket_mode 660, the user's group" ||
+		    bad "unix socket: '$st', want 660 and group $(id -gn "$RUNAS")"
 		ids_are "$HM_PID" "$UID_RUNAS" "$GID_RUNAS" "unix socket"
 		serves "unix:$WORK/sock/milter" "unix socket"
 		stop "$HM_PID"
@@ -215,15 +230,15 @@ if [ "$(id -u)" = 0 ]; then
 		bad "key owned by $RUNAS: no start: $(tail -3 "$WORK/key.log")"
 	fi
 
-	# 3c. the systemd unit's capabilities (contrib/hallmarkd.service.in:
-	# CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_CHOWN
-	# CAP_NET_BIND_SERVICE, so root without CAP_DAC_OVERRIDE), keys owned
+	# 3c. the systemd unit's capabilities (the CapabilityBoundingSet= of
+	# contrib/hallmarkd.service.in, today CAP_SETUID CAP_SETGID CAP_CHOWN
+	# CAP_NET_BIND_SERVICE: root without CAP_DAC_OVERRIDE), keys owned
 	# by the user, mode 0600: -n, start, SIGHUP with a rotated key (new
 	# selector), SIGHUP with a broken key (refused, the rotated key goes
-	# on signing).  A unix socket under the unit's UMask=0027 gets
+	# on signing).  A unix socket under the unit's UMask= (0027) gets
 	# socket_mode 0660 and socket_group: a non-root member of the group
 	# connects, others are refused.
-	UNITCAPS="setpriv --bounding-set=-all,+setuid,+setgid,+chown,+net_bind_service --inh-caps=-all --"
+	UNITCAPS=$(unit_setpriv) || bad "no CapabilityBoundingSet= in $UNIT_IN"
 	openssl genpkey -algorithm ed25519 -out "$WORK/k2.pem" 2>/dev/null &&
 	    chmod 600 "$WORK/k2.pem" && chown "$RUNAS" "$WORK/k2.pem" ||
 	    bad "openssl genpkey ed25519 (k2)"
@@ -260,7 +275,7 @@ if [ "$(id -u)" = 0 ]; then
 		write_conf sockgrp "unix:$WORK/spool/hallmarkd.sock" "$RUNAS"
 		echo 'socket_group = "postfix";' >>"$WORK/sockgrp.conf"
 		oldmask=$(umask)
-		umask 0027
+		umask "$(sed -n 's/^UMask=//p' "$UNIT_IN")"
 		# shellcheck disable=SC2086
 		start sockgrp $UNITCAPS "$HALLMARKD"
 		rc=$?
