@@ -3,7 +3,7 @@
  *
  * Start-up: check the configuration, detach (unless -f), load the
  * configuration for real (resolver, keys), open the milter socket as
- * root, drop to the configured user, write the pid file, run smfi_main()
+ * root, write the pid file, drop to the configured user, run smfi_main()
  * in a thread of its own.  When started as root with a `user`, the
  * configuration and key files are read with that user's permissions
  * (privs.c), at start as on SIGHUP.
@@ -330,21 +330,47 @@ daemon_conf_check(const char *file, struct conf_err *e)
 	return c;
 }
 
-/* write_pidfile - our pid, or -1 */
+/*
+ * write_pidfile - our pid, or -1.  Written before the privilege drop, so
+ * that a directory only root can write (systemd's /run/hallmark) works;
+ * never through a symbolic link or into anything but a regular file, as
+ * the directory may be one the run-as user can write.
+ */
 static int
 write_pidfile(const char *path)
 {
-	FILE *f;
+	char buf[32], eb[128];
+	struct stat st;
+	int fd, n, ok;
 
 	if (path == NULL)
 		return 0;
-	f = fopen(path, "w");
-	if (f == NULL) {
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_err("pid file %s: cannot write: %s", path, fd < 0 ?
+		    strerror_r(errno, eb, sizeof(eb)) : "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	ok = ftruncate(fd, 0) == 0 && write(fd, buf, (size_t)n) == n;
+	if (close(fd) < 0 || !ok) {
 		log_err("pid file %s: cannot write", path);
 		return -1;
 	}
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f) == 0 ? 0 : -1;
+	return 0;
+}
+
+/* remove_pidfile - at exit; the run-as user may not be allowed to */
+static void
+remove_pidfile(const char *path)
+{
+	char eb[128];
+
+	if (path != NULL && unlink(path) < 0 && errno != ENOENT)
+		log_info("pid file %s: not removed (%s)", path,
+		    strerror_r(errno, eb, sizeof(eb)));
 }
 
 /* milter_thread - libmilter's main loop */
@@ -447,8 +473,12 @@ start(const struct daemon_opts *o, struct conf **cp)
 		return -1;
 	}
 	apply_logging(c, o->foreground);
-	if (open_socket(c) < 0 || priv_drop(c) < 0 ||
-	    write_pidfile(c->pidfile) < 0) {
+	if (open_socket(c) < 0 || write_pidfile(c->pidfile) < 0) {
+		conf_release(c);
+		return -1;
+	}
+	if (priv_drop(c) < 0) {
+		remove_pidfile(c->pidfile);
 		conf_release(c);
 		return -1;
 	}
@@ -482,8 +512,7 @@ daemon_run(const struct daemon_opts *o)
 	stop_milter(tid);
 	pthread_join(tid, NULL);
 	conf_install(NULL);
-	if (pidfile != NULL)
-		unlink(pidfile);
+	remove_pidfile(pidfile);
 	free(pidfile);
 	log_notice("hallmarkd stopped");
 	return mrc == MI_SUCCESS ? 0 : 1;

@@ -4,7 +4,7 @@
 # once the daemon listens (a connection right after it returns is served),
 # and with a non-zero status and the reason on stderr when the start fails
 # after the fork (a port already in use, with log.syslog on or off; a pid
-# file that cannot be written).  A relative -c path is made absolute before
+# file that cannot be written, or that is a symbolic link).  A relative -c path is made absolute before
 # the daemon changes to /: the start succeeds and a SIGHUP rereads the same
 # file.  Milter traffic comes from tests/tools/milterc.py.
 # Exit 0 pass, 1 fail, 77 skip.  Private temp dir and ports; stops what it
@@ -110,6 +110,18 @@ else
 fi
 if ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port2 "; then
 	bad "unwritable pid file: something still listens on $port2"
+fi
+
+# 4. a pid file that is a symbolic link: refused, the target untouched
+ln -s "$WORK/target" "$WORK/link.pid"
+write_conf "$WORK/link.conf" "$(free_port)" mx5.bg.test false "$WORK/link.pid"
+rc=0
+timeout 30 "$HALLMARKD" -c "$WORK/link.conf" 2>"$WORK/link.err" || rc=$?
+if [ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -q "pid file" "$WORK/link.err" &&
+    [ ! -e "$WORK/target" ]; then
+	ok "a pid file that is a symbolic link: refused (exit $rc), nothing written"
+else
+	bad "symbolic link pid file: exit $rc, target $(ls "$WORK/target" 2>&1): $(tail -2 "$WORK/link.err")"
 fi
 
 [ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }

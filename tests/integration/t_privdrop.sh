@@ -8,8 +8,8 @@
 # key only root can read stops the start and `hallmarkd -n` (the error
 # names the key and the user), a key owned by the user loads and reloads.
 # With the systemd unit's capabilities (setpriv; root without
-# CAP_DAC_OVERRIDE): -n, start, SIGHUP with a rotated key, SIGHUP with a
-# broken key; a unix socket made under UMask=0027 with socket_group =
+# CAP_DAC_OVERRIDE): -n, start (its pid file in a directory only root can
+# write), SIGHUP with a rotated key, SIGHUP with a broken key; a unix socket made under UMask=0027 with socket_group =
 # "postfix" is mode 660, user postfix (a member) connects, a user outside
 # the group is refused.  hallmarkd started directly as an unprivileged
 # user (setpriv) serves on a high port.  Milter traffic comes from
@@ -243,7 +243,9 @@ if [ "$(id -u)" = 0 ]; then
 	    chmod 600 "$WORK/k2.pem" && chown "$RUNAS" "$WORK/k2.pem" ||
 	    bad "openssl genpkey ed25519 (k2)"
 	port=$(free_port)
+	mkdir -p "$WORK/run" && chmod 755 "$WORK/run"	# root's, as /run/hallmark
 	write_conf unitcaps "inet:$port@127.0.0.1" "$RUNAS"
+	echo "pidfile = \"$WORK/run/hallmarkd.pid\";" >>"$WORK/unitcaps.conf"
 	sign_conf unitcaps "$WORK/k.pem" s1
 	rc=0; out=$($UNITCAPS "$HALLMARKD" -n -c "$WORK/unitcaps.conf" 2>&1) || rc=$?
 	[ "$rc" -eq 0 ] && ok "unit capabilities: hallmarkd -n accepts keys owned by $RUNAS" ||
@@ -251,8 +253,12 @@ if [ "$(id -u)" = 0 ]; then
 	# shellcheck disable=SC2086
 	if start unitcaps $UNITCAPS "$HALLMARKD"; then
 		ok "unit capabilities: started with a key owned by $RUNAS, mode 0600"
+		[ "$(cat "$WORK/run/hallmarkd.pid" 2>/dev/null)" = "$HM_PID" ] &&
+		    ok "unit capabilities: pid file written in a directory only root can write" ||
+		    bad "unit capabilities: pid file: '$(cat "$WORK/run/hallmarkd.pid" 2>&1)'"
 		signs "inet:$port@127.0.0.1" s1 "unit capabilities, at start"
 		write_conf unitcaps "inet:$port@127.0.0.1" "$RUNAS"
+		echo "pidfile = \"$WORK/run/hallmarkd.pid\";" >>"$WORK/unitcaps.conf"
 		sign_conf unitcaps "$WORK/k2.pem" s2
 		hup_done "$WORK/unitcaps.log" 1
 		grep -q "configuration reloaded" "$WORK/unitcaps.log" &&
