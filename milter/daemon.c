@@ -347,8 +347,9 @@ write_pidfile(const char *path)
 		return 0;
 	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		log_err("pid file %s: cannot write: %s", path, fd < 0 ?
-		    strerror_r(errno, eb, sizeof(eb)) : "not a regular file");
+		log_err("pid file %s: cannot write: %s", path,
+		    fd < 0 ? strerror_r(errno, eb, sizeof(eb)) :
+			     "not a regular file");
 		if (fd >= 0)
 			close(fd);
 		return -1;
