@@ -41,11 +41,13 @@ int
 conf_table_check(const struct conf *c, const config_setting_t *root,
     struct conf_err *e)
 {
-	const char *writer = geteuid() == 0 ? c->user : NULL;
 	char why[400];
 
-	if (c->pidfile == NULL || conf_check_writable_by(c->pidfile, writer,
-	    why, sizeof(why)) == 0)
+	/* the pid file is written once, at start, before the drop to user
+	 * (daemon.c): after the drop (a SIGHUP reload, the start-up reload
+	 * check) there is nothing to write */
+	if (c->pidfile == NULL || (geteuid() != 0 && c->user != NULL) ||
+	    conf_check_writable_by(c->pidfile, NULL, why, sizeof(why)) == 0)
 		return 0;
 	conf_err_set(e, root ? config_setting_get_member(root, "pidfile") :
 	    NULL, "\"%s\": %s", c->pidfile, why);
@@ -101,6 +103,12 @@ const struct conf_opt conf_opts[] = {
 	  .def = "inet:8891@127.0.0.1", .valid = socket_ok,
 	  .doc = "milter socket: inet:PORT@ADDR, inet6:PORT@ADDR or "
 	    "unix:PATH" },
+	{ .name = "socket_mode", .type = CT_STRING,
+	  .off = F(conf, socket_mode), .def = "0660",
+	  .doc = "mode of a unix socket (octal text)" },
+	{ .name = "socket_group", .type = CT_STRING,
+	  .off = F(conf, socket_group),
+	  .doc = "group of a unix socket (default: the user's group)" },
 	{ .name = "pidfile", .type = CT_STRING, .off = F(conf, pidfile),
 	  .valid = conf_check_pidfile,
 	  .doc = "pid file (none by default)" },

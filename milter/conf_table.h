@@ -38,6 +38,8 @@ struct conf {
 	char *file;			/* where it was loaded from, or NULL */
 
 	char *socket;
+	char *socket_mode;		/* octal text, e.g. "0660" */
+	char *socket_group;		/* NULL: the user's group */
 	char *pidfile;
 	char *user;
 	char *authserv_id;		/* never NULL after load */

@@ -3,8 +3,15 @@
  *
  * Start-up: check the configuration, detach (unless -f), load the
  * configuration for real (resolver, keys), open the milter socket as
- * root, drop to the configured user, write the pid file, run smfi_main()
- * in a thread of its own.
+ * root, write the pid file, drop to the configured user, run smfi_main()
+ * in a thread of its own.  When started as root with a `user`, the
+ * configuration and key files are read with that user's permissions
+ * (privs.c), at start as on SIGHUP.
+ *
+ * In the background (no -f) the parent waits until the child listens:
+ * it exits 0 only then, and otherwise with the child's failure, whose
+ * messages went to stderr (and to the log).  The child's stderr stays the
+ * parent's until it is ready.
  *
  * Signals: libmilter treats SIGHUP like SIGTERM and cannot be restarted,
  * so the main thread keeps HUP, TERM and INT for itself: their handlers
@@ -19,15 +26,14 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,11 +44,13 @@
 #include "conf_table.h"
 #include "daemon.h"
 #include "log.h"
+#include "privs.h"
 #include "str.h"
 
 #define DRAIN_SECONDS 30
 
 static int sig_pipe[2] = { -1, -1 };
+static int ready_fd = -1; /* background start: tells the parent */
 
 /* on_signal - async-signal-safe: hand the number to the main thread */
 static void
@@ -173,30 +181,81 @@ apply_logging(const struct conf *c, int foreground)
 		    c->log.facility);
 }
 
-/* detach - become a daemon: fork, setsid, stdio to /dev/null */
+/* wait_child - the parent of a background start: exit 0 once the child
+ * says it is ready, else with the child's status */
+static void
+wait_child(pid_t pid, int fd)
+{
+	unsigned char b = 0;
+	ssize_t n;
+	int st = 0;
+
+	do
+		n = read(fd, &b, 1);
+	while (n < 0 && errno == EINTR);
+	if (n == 1 && b == 'R')
+		_exit(0);
+	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+		;
+	if (WIFEXITED(st) && WEXITSTATUS(st) != 0)
+		_exit(WEXITSTATUS(st));
+	fprintf(stderr, "hallmarkd: the daemon stopped during start-up\n");
+	_exit(1);
+}
+
+/* detach - become a daemon: fork, setsid, stdin/stdout to /dev/null;
+ * the parent waits in wait_child() */
 static int
 detach(void)
 {
-	pid_t pid = fork();
-	int fd;
+	int p[2], fd;
+	pid_t pid;
 
+	if (pipe(p) < 0)
+		return -1;
+	pid = fork();
 	if (pid < 0)
 		return -1;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -1;
-	if (chdir("/") < 0)
+	if (pid > 0) {
+		close(p[1]);
+		wait_child(pid, p[0]);
+	}
+	close(p[0]);
+	fcntl(p[1], F_SETFD, FD_CLOEXEC);
+	ready_fd = p[1];
+	if (setsid() < 0 || chdir("/") < 0)
 		return -1;
 	fd = open("/dev/null", O_RDWR);
 	if (fd >= 0) {
 		dup2(fd, STDIN_FILENO);
 		dup2(fd, STDOUT_FILENO);
+		if (fd > STDERR_FILENO)
+			close(fd);
+	}
+	log_set_stderr_copy(1);
+	return 0;
+}
+
+/* detach_ready - the background child is listening: release the parent,
+ * stderr to /dev/null */
+static void
+detach_ready(void)
+{
+	int fd;
+
+	if (ready_fd < 0)
+		return;
+	log_set_stderr_copy(0);
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
 		dup2(fd, STDERR_FILENO);
 		if (fd > STDERR_FILENO)
 			close(fd);
 	}
-	return 0;
+	if (write(ready_fd, "R", 1) != 1)
+		log_warn("cannot tell the starting process that we run");
+	close(ready_fd);
+	ready_fd = -1;
 }
 
 /* unix_path - the path of a "unix:" / "local:" socket, or NULL */
@@ -212,10 +271,13 @@ unix_path(const char *sock)
 	return NULL;
 }
 
-/* open_socket - register with libmilter and bind the socket now */
+/* open_socket - register with libmilter and bind the socket now; a unix
+ * socket gets its mode, owner and group */
 static int
 open_socket(const struct conf *c)
 {
+	const char *path = unix_path(c->socket);
+
 	if (smfi_setconn(c->socket) != MI_SUCCESS) {
 		log_err("socket \"%s\": not a valid milter socket", c->socket);
 		return -1;
@@ -232,80 +294,88 @@ open_socket(const struct conf *c)
 	 * a command holds a worker that long, and the sessions queued
 	 * behind it wait too (README, "Running hallmarkd") */
 	(void)smfi_settimeout((int)c->milter_timeout);
-	if (smfi_opensocket(unix_path(c->socket) != NULL) != MI_SUCCESS) {
+	if (smfi_opensocket(path != NULL) != MI_SUCCESS) {
 		log_err("socket \"%s\": cannot listen (in use, or no "
 		    "permission?)", c->socket);
 		return -1;
 	}
-	return 0;
+	return path != NULL ? priv_socket(c, path) : 0;
 }
 
-/* drop_privileges - become c->user (when root and a user is set) */
-static int
-drop_privileges(const struct conf *c)
+/* daemon_conf_load - conf_load(), with the run-as user's permissions
+ * when we are root and the file names a user that exists (privs.c) */
+static struct conf *
+daemon_conf_load(const char *file, int check_only, struct conf_err *e)
 {
-	struct passwd *pw;
-	const char *path;
+	struct priv_user pu;
+	char *user;
+	int as_user;
 
-	if (c->user == NULL || geteuid() != 0)
-		return 0;
-	pw = getpwnam(c->user);
-	if (pw == NULL) {
-		log_err("user \"%s\": no such user", c->user);
-		return -1;
-	}
-	path = unix_path(c->socket);
-	if (path != NULL && chown(path, pw->pw_uid, pw->pw_gid) < 0)
-		log_warn("chown %s: cannot give the socket to %s", path,
-		    c->user);
-	if (initgroups(pw->pw_name, pw->pw_gid) < 0 ||
-	    setgid(pw->pw_gid) < 0 || setuid(pw->pw_uid) < 0) {
-		log_err("cannot switch to user \"%s\"", c->user);
-		return -1;
-	}
-	log_info("running as user %s", c->user);
-	return 0;
+	if (geteuid() != 0 || (user = priv_conf_user(file)) == NULL)
+		return conf_load(file, check_only, e);
+	as_user = priv_lookup(user, &pu) == 0;
+	free(user);
+	if (!as_user) /* start-up stops at the drop: "no such user" */
+		return conf_load(file, check_only, e);
+	return priv_load_as(&pu, file, check_only, e);
 }
 
-/* check_reloadable - after the privilege drop, read the configuration
- * (and its tables and key files) as SIGHUP will: warn now, at start-up,
- * when the unprivileged user cannot, rather than at the first reload */
-static void
-check_reloadable(const struct daemon_opts *o, const struct conf *c)
+/* daemon_conf_check - what -n and the start-up check: the configuration
+ * loads (as the run-as user) and the socket options are valid */
+struct conf *
+daemon_conf_check(const char *file, struct conf_err *e)
 {
-	struct conf_err e;
-	struct conf *again;
-	char prefix[300];
+	struct conf *c = daemon_conf_load(file, 1, e);
 
-	if (c->user == NULL || getuid() == 0)
-		return;
-	again = conf_load(o->conf_file, 1, &e);
-	if (again != NULL) {
-		conf_release(again);
-		return;
+	if (c != NULL && priv_socket_check(c, e) < 0) {
+		conf_release(c);
+		return NULL;
 	}
-	snprintf(prefix, sizeof(prefix), "as user %s, ", c->user);
-	report_at(LOG_LVL_WARN, prefix, &e);
-	log_warn("a SIGHUP reload will fail until user %s can read the "
-	    "configuration, its tables and key files (a key file: owned by "
-	    "%s, mode 600)", c->user, c->user);
+	return c;
 }
 
-/* write_pidfile - our pid, or -1 */
+/*
+ * write_pidfile - our pid, or -1.  Written before the privilege drop, so
+ * that a directory only root can write (systemd's /run/hallmark) works;
+ * never through a symbolic link or into anything but a regular file, as
+ * the directory may be one the run-as user can write.
+ */
 static int
 write_pidfile(const char *path)
 {
-	FILE *f;
+	char buf[32], eb[128];
+	struct stat st;
+	int fd, n, ok;
 
 	if (path == NULL)
 		return 0;
-	f = fopen(path, "w");
-	if (f == NULL) {
+	fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		log_err("pid file %s: cannot write: %s", path,
+		    fd < 0 ? strerror_r(errno, eb, sizeof(eb)) :
+			     "not a regular file");
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	ok = ftruncate(fd, 0) == 0 && write(fd, buf, (size_t)n) == n;
+	if (close(fd) < 0 || !ok) {
 		log_err("pid file %s: cannot write", path);
 		return -1;
 	}
-	fprintf(f, "%ld\n", (long)getpid());
-	return fclose(f) == 0 ? 0 : -1;
+	return 0;
+}
+
+/* remove_pidfile - at exit; the run-as user may not be allowed to */
+static void
+remove_pidfile(const char *path)
+{
+	char eb[128];
+
+	if (path != NULL && unlink(path) < 0 && errno != ENOENT)
+		log_info("pid file %s: not removed (%s)", path,
+		    strerror_r(errno, eb, sizeof(eb)));
 }
 
 /* milter_thread - libmilter's main loop */
@@ -404,28 +474,33 @@ start(const struct daemon_opts *o, struct conf **cp)
 	struct conf_err e;
 	struct conf *c;
 
-	c = conf_load(o->conf_file, 1, &e);
+	c = daemon_conf_check(o->conf_file, &e);
 	if (c == NULL) {
 		report(&e);
 		return -1;
 	}
 	conf_release(c);
 	if (!o->foreground && detach() < 0) {
-		log_err("cannot detach");
+		char eb[128];
+
+		log_err("cannot detach: %s", strerror_r(errno, eb, sizeof(eb)));
 		return -1;
 	}
-	c = conf_load(o->conf_file, 0, &e);
+	c = daemon_conf_load(o->conf_file, 0, &e);
 	if (c == NULL) {
 		report(&e);
 		return -1;
 	}
 	apply_logging(c, o->foreground);
-	if (open_socket(c) < 0 || drop_privileges(c) < 0 ||
-	    write_pidfile(c->pidfile) < 0) {
+	if (open_socket(c) < 0 || write_pidfile(c->pidfile) < 0) {
 		conf_release(c);
 		return -1;
 	}
-	check_reloadable(o, c);
+	if (priv_drop(c) < 0) {
+		remove_pidfile(c->pidfile);
+		conf_release(c);
+		return -1;
+	}
 	*cp = c;
 	return 0;
 }
@@ -451,12 +526,12 @@ daemon_run(const struct daemon_opts *o)
 		return 1;
 	}
 	block_signals(SIG_UNBLOCK);
+	detach_ready();
 	main_loop(o);
 	stop_milter(tid);
 	pthread_join(tid, NULL);
 	conf_install(NULL);
-	if (pidfile != NULL)
-		unlink(pidfile);
+	remove_pidfile(pidfile);
 	free(pidfile);
 	log_notice("hallmarkd stopped");
 	return mrc == MI_SUCCESS ? 0 : 1;

@@ -2,6 +2,13 @@
  * log.c - the logging sinks (syslog or stderr) and level filter behind
  * log.h, and log_printable() masking of untrusted text.
  *
+ * On stderr, a line is "TIME IDENT[PID]: LEVEL: text", except when stderr
+ * is systemd's journal (JOURNAL_STREAM names it): then "<N>text", the
+ * syslog level N in front, which journald turns into the line's priority
+ * (it adds the time, the identifier and the pid itself; the facility is
+ * the unit's SyslogFacility=).  While the stderr copy is on (a background
+ * start), warnings and errors sent to syslog are written to stderr too.
+ *
  * Thread-safe: the level is read and set atomically; the sink (syslog or
  * stderr, and the ident) is changed by log_init under a write lock while
  * every line is emitted under the read lock, so a SIGHUP reload never
@@ -12,6 +19,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <time.h>
 #include <unistd.h>
@@ -23,6 +32,8 @@
  * the read lock */
 static pthread_rwlock_t log_sink_lock = PTHREAD_RWLOCK_INITIALIZER;
 static int log_to_syslog;
+static int log_journal;	    /* stderr is the journal: "<N>text" */
+static int log_stderr_copy; /* syslog, and warnings on stderr too */
 static char log_ident[64] = "hallmarkd";
 /* the threshold, read and set with __atomic builtins */
 static int log_level = LOG_LVL_INFO;
@@ -53,6 +64,21 @@ facility_value(const char *name)
 	return -1;
 }
 
+/* journal_stderr - stderr is the journal stream systemd gave us */
+static int
+journal_stderr(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat st;
+
+	if (js == NULL || sscanf(js, "%llu:%llu", &dev, &ino) != 2 ||
+	    fstat(STDERR_FILENO, &st) < 0)
+		return 0;
+	return (unsigned long long)st.st_dev == dev &&
+	    (unsigned long long)st.st_ino == ino;
+}
+
 /* log_init - choose the sink; returns -1 for an unknown facility */
 int
 log_init(const char *ident, int to_syslog, const char *facility,
@@ -67,11 +93,19 @@ log_init(const char *ident, int to_syslog, const char *facility,
 	if (log_to_syslog)
 		closelog();
 	log_to_syslog = to_syslog;
+	log_journal = !to_syslog && journal_stderr();
 	if (to_syslog)
 		openlog(log_ident, LOG_PID | LOG_NDELAY, fac);
 	pthread_rwlock_unlock(&log_sink_lock);
 	log_set_level(level);
 	return 0;
+}
+
+/* log_set_stderr_copy - with syslog, warnings and errors on stderr too */
+void
+log_set_stderr_copy(int on)
+{
+	log_stderr_copy = on;
 }
 
 /* log_set_level - change the threshold */
@@ -107,29 +141,27 @@ log_level_parse(const char *name)
 	return -1;
 }
 
-/* log_emit - one finished line to the sink */
+/* emit_stderr - one line on stderr, with time and identity (or the
+ * journal's "<N>") */
 static void
-log_emit(enum log_level lvl, const char *line)
+emit_stderr(enum log_level lvl, const char *line)
 {
 	char buf[8192];
 	struct timespec ts;
 	struct tm tm;
 	int n;
 
-	pthread_rwlock_rdlock(&log_sink_lock);
-	if (log_to_syslog) {
-		syslog((int)lvl, "%s", line);
-		pthread_rwlock_unlock(&log_sink_lock);
-		return;
+	if (log_journal) {
+		n = snprintf(buf, sizeof(buf), "<%d>%s\n", (int)lvl, line);
+	} else {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		gmtime_r(&ts.tv_sec, &tm);
+		n = snprintf(buf, sizeof(buf),
+		    "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%ld]: %s: %s\n",
+		    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+		    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L, log_ident,
+		    (long)getpid(), level_names[lvl], line);
 	}
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	n = snprintf(buf, sizeof(buf),
-	    "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ %s[%ld]: %s: %s\n",
-	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000L, log_ident,
-	    (long)getpid(), level_names[lvl], line);
-	pthread_rwlock_unlock(&log_sink_lock);
 	if (n < 0)
 		return;
 	if ((size_t)n >= sizeof(buf)) {
@@ -138,6 +170,21 @@ log_emit(enum log_level lvl, const char *line)
 	}
 	if (write(STDERR_FILENO, buf, (size_t)n) < 0)
 		return;
+}
+
+/* log_emit - one finished line to the sink */
+static void
+log_emit(enum log_level lvl, const char *line)
+{
+	pthread_rwlock_rdlock(&log_sink_lock);
+	if (!log_to_syslog) {
+		emit_stderr(lvl, line);
+	} else {
+		syslog((int)lvl, "%s", line);
+		if (log_stderr_copy && lvl <= LOG_LVL_WARN)
+			emit_stderr(lvl, line);
+	}
+	pthread_rwlock_unlock(&log_sink_lock);
 }
 
 /* log_vmsg - format and emit if the level passes */

@@ -6,7 +6,8 @@
  *   log_notice / log_info   normal events (one line per message at info)
  *   log_debug  details for developers
  *
- * Sinks: syslog (facility from configuration) or stderr with a time stamp.
+ * Sinks: syslog (facility from configuration) or stderr with a time stamp
+ * (systemd's journal: "<N>" level prefixes instead).
  * Messages are dropped below the configured level.  Thread-safe.
  *
  * Text that came from outside (HELO, addresses, header values) must go
@@ -31,6 +32,9 @@ int log_facility_ok(const char *name);
 /* log_init - to_syslog 0: stderr; facility is a syslog facility name */
 int log_init(const char *ident, int to_syslog, const char *facility,
     enum log_level level);
+/* log_set_stderr_copy - 1: while logging to syslog, also write warnings
+ * and errors to stderr (a start in the background, until it is done) */
+void log_set_stderr_copy(int on);
 void log_set_level(enum log_level level);
 enum log_level log_get_level(void);
 /* log_level_parse - "error", "warning", "notice", "info", "debug"; -1 if bad */

@@ -1,13 +1,17 @@
 /*
- * main.c - hallmarkd's command line: -c FILE, -f, -n [-v], -V, -h.
- * Everything after argument parsing is daemon.c's.
+ * main.c - hallmarkd's command line: -c FILE, -f, -n [-v], -V (--version),
+ * -h (--help).  Everything after argument parsing is daemon.c's.
  *
  * Without -c, the default file (SYSCONFDIR/hallmark/hallmark.conf) is
  * used when it exists; otherwise the built-in defaults (verify only, on
- * inet:8891@127.0.0.1).
+ * inet:8891@127.0.0.1).  A relative -c path is made absolute here, before
+ * anything changes directory, so that a reload in the background (which
+ * runs from /) reads the same file.
  */
 #include "config.h"
 
+#include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,22 +21,40 @@
 #include "conf_doc.h"
 #include "daemon.h"
 #include "log.h"
+#include "str.h"
+#include "version.h"
 
 #define DEFAULT_CONF HM_SYSCONFDIR "/hallmark/hallmark.conf"
 
-/* usage - the synopsis on stderr */
+/* clang-format off */
+static const struct option long_opts[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "foreground", no_argument, NULL, 'f' },
+	{ "check", no_argument, NULL, 'n' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 }
+};
+/* clang-format on */
+
+/* usage - the synopsis on f */
 static void
-usage(void)
+usage(FILE *f)
 {
-	fprintf(stderr,
+	fprintf(f,
 	    "usage: hallmarkd [-f] [-n [-v]] [-V] [-c config-file]\n"
-	    "  -c FILE  configuration file (default " DEFAULT_CONF
-	    " if it exists, else built-in defaults)\n"
-	    "  -f       stay in the foreground, log to standard error\n"
-	    "  -n       check the configuration and exit\n"
-	    "  -v       with -n: first print every option (path, type,\n"
-	    "           default, bounds, doc)\n"
-	    "  -V       print the version and exit\n");
+	    "  -c, --config FILE  configuration file (default " DEFAULT_CONF
+	    "\n"
+	    "                     if it exists, else built-in defaults)\n"
+	    "  -f, --foreground   stay in the foreground, log to standard "
+	    "error\n"
+	    "  -n, --check        check the configuration and exit\n"
+	    "  -v, --verbose      with -n: first print every option (path,\n"
+	    "                     type, default, bounds, doc)\n"
+	    "  -V, --version      print the version, and those of the "
+	    "libraries linked\n"
+	    "  -h, --help         this text\n");
 }
 
 /* check_only - -n: load without starting anything */
@@ -40,7 +62,7 @@ static int
 check_only(const char *file)
 {
 	struct conf_err e;
-	struct conf *c = conf_load(file, 1, &e);
+	struct conf *c = daemon_conf_check(file, &e);
 
 	if (c == NULL) {
 		if (e.line > 0)
@@ -54,16 +76,33 @@ check_only(const char *file)
 	return 0;
 }
 
+/* absolute - path made absolute against the current directory; allocated
+ * (NULL stays NULL) */
+static char *
+absolute(const char *path)
+{
+	char cwd[PATH_MAX];
+
+	if (path == NULL || path[0] == '/' || path[0] == '\0')
+		return path ? xstrdup(path) : NULL;
+	if (getcwd(cwd, sizeof(cwd)) == NULL)
+		return xstrdup(path);
+	return xasprintf("%s/%s", cwd, path);
+}
+
 int
 main(int argc, char **argv)
 {
 	struct daemon_opts o = { NULL, 0 };
-	int ch, check = 0, verbose = 0;
+	char *file = NULL;
+	int ch, check = 0, verbose = 0, rc;
 
-	while ((ch = getopt(argc, argv, "c:fnvVh")) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:fnvVh", long_opts, NULL)) !=
+	    -1) {
 		switch (ch) {
 		case 'c':
-			o.conf_file = optarg;
+			free(file);
+			file = absolute(optarg);
 			break;
 		case 'f':
 			o.foreground = 1;
@@ -75,23 +114,27 @@ main(int argc, char **argv)
 			verbose = 1;
 			break;
 		case 'V':
-			printf("hallmarkd %s\n", PACKAGE_VERSION);
+			version_print(stdout, "hallmarkd");
+			return fflush(stdout) == 0 ? 0 : 1;
+		case 'h':
+			usage(stdout);
 			return 0;
 		default:
-			usage();
-			return ch == 'h' ? 0 : 2;
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (optind != argc || (verbose && !check)) {
-		usage();
+		usage(stderr);
 		return 2;
 	}
-	if (o.conf_file == NULL && access(DEFAULT_CONF, F_OK) == 0)
-		o.conf_file = DEFAULT_CONF;
+	if (file == NULL && access(DEFAULT_CONF, F_OK) == 0)
+		file = xstrdup(DEFAULT_CONF);
+	o.conf_file = file;
 	log_init("hallmarkd", 0, "mail", LOG_LVL_INFO);
 	if (verbose)
 		conf_doc_print(stdout);
-	if (check)
-		return check_only(o.conf_file);
-	return daemon_run(&o);
+	rc = check ? check_only(file) : daemon_run(&o);
+	free(file);
+	return rc;
 }

@@ -35,6 +35,7 @@
 #include "log.h"
 #include "str.h"
 #include "testkey.h"
+#include "version.h"
 
 #define DEFAULT_CONF HM_SYSCONFDIR "/hallmark/hallmark.conf"
 #define EXIT_USAGE 2
@@ -84,7 +85,8 @@ static const char help_text[] =
 "                             if it exists, else the built-in defaults:\n"
 "                             the resolvers of /etc/resolv.conf)\n"
 "    -h, --help               this text\n"
-"    -V, --version            the version\n"
+"    -V, --version            the version, and those of the libraries\n"
+"                             linked (libconfig: as compiled)\n"
 "\n"
 "EXIT STATUS\n"
 "    0  keygen: key written; testkey: the published key matches\n"
@@ -425,8 +427,8 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(argv[1], "-V") == 0 || strcmp(argv[1], "--version") == 0) {
-		printf("hallmark %s\n", PACKAGE_VERSION);
-		return 0;
+		version_print(stdout, "hallmark");
+		return fflush(stdout) == 0 ? 0 : EXIT_USAGE;
 	}
 	if (strcmp(argv[1], "keygen") == 0)
 		return cmd_keygen(argc - 1, argv + 1);

@@ -75,6 +75,7 @@
 #include "dns_int.h"
 #include "dns_rdata.h"
 #include "dns_ubconf.h"
+#include "ublog.h"
 #include "log.h"
 #include "str.h"
 

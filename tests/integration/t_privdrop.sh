@@ -4,10 +4,16 @@
 # thread: real, effective, saved and file-system ids, no supplementary
 # groups but the user's, no capabilities) and still serves milter
 # connections; a unix socket is handed to the user; an unknown user stops
-# start-up; a signing key only root can read is loaded, with a start-up
-# warning that a SIGHUP (read as the user) will fail, and it does; and
-# hallmarkd started directly as an unprivileged user (setpriv) serves on a
-# high port.  Milter traffic comes from tests/tools/milterc.py.
+# start-up; configuration and key files are read as the user: a signing
+# key only root can read stops the start and `hallmarkd -n` (the error
+# names the key and the user), a key owned by the user loads and reloads.
+# With the systemd unit's capabilities (setpriv; root without
+# CAP_DAC_OVERRIDE): -n, start (its pid file in a directory only root can
+# write), SIGHUP with a rotated key, SIGHUP with a broken key; a unix socket made under UMask=0027 with socket_group =
+# "postfix" is mode 660, user postfix (a member) connects, a user outside
+# the group is refused.  hallmarkd started directly as an unprivileged
+# user (setpriv) serves on a high port.  Milter traffic comes from
+# tests/tools/milterc.py.
 #
 # The root part needs root; without it (and CI not "true") only the
 # unprivileged part runs.  Exit 0 pass, 1 fail, 77 skip (a tool missing
@@ -79,14 +85,60 @@ ids_are() {
 
 # serves SOCKET DESC - a message gets a verdict and our A-R header
 serves() {
+	# shellcheck disable=SC2086
 	_out=$(printf 'From: a@example.org\nSubject: privdrop\n\nbody\n' |
-	    /usr/bin/python3 "$MILTERC" "$1" send - 2>&1)
+	    ${CLIENT:-} /usr/bin/python3 "$MILTERC" "$1" send - 2>&1)
 	if grep -q '^verdict=accept' <<<"$_out" &&
 	    grep -q 'Authentication-Results: mx.privdrop.test' <<<"$_out"; then
 		ok "$2: a message got a verdict and an A-R header"
 	else
 		bad "$2: $_out"
 	fi
+}
+
+# sign_conf NAME KEYFILE SELECTOR - add a signing key for example.org
+sign_conf() {
+	cat >>"$WORK/$1.conf" <<EOC
+dkim_sign = {
+  keys = ( { name = "k"; domain = "example.org"; selector = "$3";
+             key_file = "$2"; } );
+  signing_table = ( { pattern = "example.org"; keys = ["k"]; } );
+};
+EOC
+}
+
+# signs SOCKET SELECTOR DESC - a message from an internal client is signed
+# with s=SELECTOR
+signs() {
+	_out=$(printf 'From: a@example.org\nSubject: privdrop\n\nbody\n' |
+	    /usr/bin/python3 "$MILTERC" "$1" send --ip 127.0.0.1 - 2>&1)
+	if grep -q "DKIM-Signature:" <<<"$_out" &&
+	    grep -Eq "(^|[[:space:];])s=$2;" <<<"$_out"; then
+		ok "$3: signed with s=$2"
+	else
+		bad "$3: not signed with s=$2: $_out"
+	fi
+}
+
+# unit_setpriv - the setpriv command that gives root the capabilities
+# the systemd unit leaves it (its CapabilityBoundingSet=), nothing more
+UNIT_IN=$top_srcdir/contrib/hallmarkd.service.in
+unit_setpriv() {
+	local caps
+	caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$UNIT_IN" |
+	    tr 'A-Z ' 'a-z\n' | sed -n 's/^cap_\(.*\)/+\1/p' | paste -sd, -)
+	[ -n "$caps" ] || return 1
+	echo "setpriv --bounding-set=-all,$caps --inh-caps=-all --"
+}
+
+# hup_done LOG N - SIGHUP $HM_PID, wait for the Nth reload outcome in LOG
+hup_done() {
+	kill -HUP "$HM_PID"
+	for _ in $(seq 50); do
+		[ "$(grep -Ec "reload failed|configuration reloaded" "$1")" -ge "$2" ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 [ -x "$HALLMARKD" ] || missing "hallmarkd (run make first)"
@@ -122,6 +174,10 @@ if [ "$(id -u)" = 0 ]; then
 		owner=$(stat -c %U "$WORK/sock/milter" 2>/dev/null)
 		[ "$owner" = "$RUNAS" ] && ok "unix socket owned by $RUNAS" ||
 		    bad "unix socket owned by '${owner:-?}', not $RUNAS"
+		st=$(stat -c '%a %G' "$WORK/sock/milter" 2>/dev/null)
+		[ "$st" = "660 $(id -gn "$RUNAS")" ] &&
+		    ok "unix socket: default socket_mode 660, the user's group" ||
+		    bad "unix socket: '$st', want 660 and group $(id -gn "$RUNAS")"
 		ids_are "$HM_PID" "$UID_RUNAS" "$GID_RUNAS" "unix socket"
 		serves "unix:$WORK/sock/milter" "unix socket"
 		stop "$HM_PID"
@@ -140,51 +196,119 @@ if [ "$(id -u)" = 0 ]; then
 		bad "unknown user: exit $rc, log: $(tail -2 "$WORK/nouser.log")"
 	fi
 
-	# 3b. a signing key only root can read: it loads at start, but a
-	# SIGHUP (read as the user) cannot; hallmarkd says so at start-up,
-	# and the reload keeps the old configuration.  Given to the user,
-	# no warning and the reload works.
+	# 3b. key files are read as the user, at start as on SIGHUP: a key
+	# only root can read stops the start (the error names the key and
+	# the user); given to the user, it loads and a SIGHUP reloads.
 	command -v openssl >/dev/null || missing openssl
 	openssl genpkey -algorithm ed25519 -out "$WORK/k.pem" 2>/dev/null &&
 	    chmod 600 "$WORK/k.pem" || bad "openssl genpkey ed25519"
 	port=$(free_port)
 	write_conf key "inet:$port@127.0.0.1" "$RUNAS"
-	cat >>"$WORK/key.conf" <<EOC
-dkim_sign = {
-  keys = ( { name = "k"; domain = "example.org"; selector = "s";
-             key_file = "$WORK/k.pem"; } );
-  signing_table = ( { pattern = "example.org"; keys = ["k"]; } );
-};
-EOC
-	for owner in root "$RUNAS"; do
-		chown "$owner" "$WORK/k.pem"
-		: >"$WORK/key.log"
-		if ! start key "$HALLMARKD"; then
-			bad "key owned by $owner: no start: $(tail -3 "$WORK/key.log")"
-			continue
-		fi
-		warned=$(grep -c "SIGHUP reload will fail" "$WORK/key.log")
-		kill -HUP "$HM_PID"
-		for _ in $(seq 50); do
-			grep -Eq "reload failed|configuration reloaded" \
-			    "$WORK/key.log" && break
-			sleep 0.1
-		done
-		if [ "$owner" = root ]; then
-			[ "$warned" -ge 1 ] && grep -q "as user $RUNAS, .*k.pem" "$WORK/key.log" &&
-			    ok "root-only key: start-up warns that a reload will fail" ||
-			    bad "root-only key: no start-up warning: $(tail -3 "$WORK/key.log")"
-			grep -q "reload failed" "$WORK/key.log" &&
-			    ok "root-only key: SIGHUP fails, old configuration kept" ||
-			    bad "root-only key: SIGHUP did not fail: $(tail -3 "$WORK/key.log")"
-		else
-			[ "$warned" -eq 0 ] && grep -q "configuration reloaded" "$WORK/key.log" &&
-			    ok "key owned by $RUNAS: no warning, SIGHUP reloads" ||
-			    bad "key owned by $RUNAS: $(tail -3 "$WORK/key.log")"
-		fi
-		serves "inet:$port@127.0.0.1" "key owned by $owner, after SIGHUP"
+	sign_conf key "$WORK/k.pem" s
+	chown root "$WORK/k.pem"
+	timeout 20 "$HALLMARKD" -f -c "$WORK/key.conf" 2>"$WORK/key-root.log"
+	rc=$?
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] &&
+	    grep -q "k.pem.*as user $RUNAS" "$WORK/key-root.log"; then
+		ok "root-only key: start refused (exit $rc), the error names the key and user $RUNAS"
+	else
+		bad "root-only key: exit $rc: $(tail -2 "$WORK/key-root.log")"
+	fi
+	rc=0; out=$("$HALLMARKD" -n -c "$WORK/key.conf" 2>&1) || rc=$?
+	[ "$rc" -ne 0 ] && grep -q "as user $RUNAS" <<<"$out" &&
+	    ok "root-only key: hallmarkd -n refuses it too" ||
+	    bad "root-only key: hallmarkd -n exit $rc: $out"
+	chown "$RUNAS" "$WORK/k.pem"
+	if start key "$HALLMARKD"; then
+		hup_done "$WORK/key.log" 1
+		grep -q "configuration reloaded" "$WORK/key.log" &&
+		    ok "key owned by $RUNAS: loads, SIGHUP reloads" ||
+		    bad "key owned by $RUNAS: $(tail -3 "$WORK/key.log")"
+		serves "inet:$port@127.0.0.1" "key owned by $RUNAS, after SIGHUP"
 		stop "$HM_PID"
-	done
+	else
+		bad "key owned by $RUNAS: no start: $(tail -3 "$WORK/key.log")"
+	fi
+
+	# 3c. the systemd unit's capabilities (the CapabilityBoundingSet= of
+	# contrib/hallmarkd.service.in, today CAP_SETUID CAP_SETGID CAP_CHOWN
+	# CAP_NET_BIND_SERVICE: root without CAP_DAC_OVERRIDE), keys owned
+	# by the user, mode 0600: -n, start, SIGHUP with a rotated key (new
+	# selector), SIGHUP with a broken key (refused, the rotated key goes
+	# on signing).  A unix socket under the unit's UMask= (0027) gets
+	# socket_mode 0660 and socket_group: a non-root member of the group
+	# connects, others are refused.
+	UNITCAPS=$(unit_setpriv) || bad "no CapabilityBoundingSet= in $UNIT_IN"
+	openssl genpkey -algorithm ed25519 -out "$WORK/k2.pem" 2>/dev/null &&
+	    chmod 600 "$WORK/k2.pem" && chown "$RUNAS" "$WORK/k2.pem" ||
+	    bad "openssl genpkey ed25519 (k2)"
+	port=$(free_port)
+	mkdir -p "$WORK/run" && chmod 755 "$WORK/run"	# root's, as /run/hallmark
+	write_conf unitcaps "inet:$port@127.0.0.1" "$RUNAS"
+	echo "pidfile = \"$WORK/run/hallmarkd.pid\";" >>"$WORK/unitcaps.conf"
+	sign_conf unitcaps "$WORK/k.pem" s1
+	rc=0; out=$($UNITCAPS "$HALLMARKD" -n -c "$WORK/unitcaps.conf" 2>&1) || rc=$?
+	[ "$rc" -eq 0 ] && ok "unit capabilities: hallmarkd -n accepts keys owned by $RUNAS" ||
+	    bad "unit capabilities: hallmarkd -n exit $rc: $out"
+	# shellcheck disable=SC2086
+	if start unitcaps $UNITCAPS "$HALLMARKD"; then
+		ok "unit capabilities: started with a key owned by $RUNAS, mode 0600"
+		[ "$(cat "$WORK/run/hallmarkd.pid" 2>/dev/null)" = "$HM_PID" ] &&
+		    ok "unit capabilities: pid file written in a directory only root can write" ||
+		    bad "unit capabilities: pid file: '$(cat "$WORK/run/hallmarkd.pid" 2>&1)'"
+		signs "inet:$port@127.0.0.1" s1 "unit capabilities, at start"
+		write_conf unitcaps "inet:$port@127.0.0.1" "$RUNAS"
+		echo "pidfile = \"$WORK/run/hallmarkd.pid\";" >>"$WORK/unitcaps.conf"
+		sign_conf unitcaps "$WORK/k2.pem" s2
+		hup_done "$WORK/unitcaps.log" 1
+		grep -q "configuration reloaded" "$WORK/unitcaps.log" &&
+		    ok "unit capabilities: SIGHUP with a rotated key reloads" ||
+		    bad "unit capabilities: rotated key: $(tail -3 "$WORK/unitcaps.log")"
+		signs "inet:$port@127.0.0.1" s2 "unit capabilities, rotated key"
+		echo "not a key" >"$WORK/k2.pem"
+		hup_done "$WORK/unitcaps.log" 2
+		grep -q "reload failed" "$WORK/unitcaps.log" &&
+		    ok "unit capabilities: SIGHUP with a broken key is refused" ||
+		    bad "unit capabilities: broken key: $(tail -3 "$WORK/unitcaps.log")"
+		signs "inet:$port@127.0.0.1" s2 "unit capabilities, after the broken key"
+		stop "$HM_PID"
+	else
+		bad "unit capabilities: no start: $(tail -3 "$WORK/unitcaps.log")"
+	fi
+
+	if getent group postfix >/dev/null && id postfix >/dev/null 2>&1; then
+		mkdir -p "$WORK/spool" && chmod 755 "$WORK/spool"
+		write_conf sockgrp "unix:$WORK/spool/hallmarkd.sock" "$RUNAS"
+		echo 'socket_group = "postfix";' >>"$WORK/sockgrp.conf"
+		oldmask=$(umask)
+		umask "$(sed -n 's/^UMask=//p' "$UNIT_IN")"
+		# shellcheck disable=SC2086
+		start sockgrp $UNITCAPS "$HALLMARKD"
+		rc=$?
+		umask "$oldmask"
+		if [ "$rc" -eq 0 ]; then
+			st=$(stat -c '%a %U %G' "$WORK/spool/hallmarkd.sock")
+			[ "$st" = "660 $RUNAS postfix" ] &&
+			    ok "unix socket under UMask=0027: mode 660, $RUNAS:postfix" ||
+			    bad "unix socket: '$st', want '660 $RUNAS postfix'"
+			cp "$MILTERC" "$WORK/milterc.py" && chmod 644 "$WORK/milterc.py"
+			MILTERC=$WORK/milterc.py
+			CLIENT="setpriv --reuid=postfix --regid=postfix --init-groups --" \
+			    serves "unix:$WORK/spool/hallmarkd.sock" "user postfix (group postfix member)"
+			out=$(printf 'From: a@example.org\n\nx\n' | setpriv --reuid=64999 \
+			    --regid=64999 --clear-groups -- /usr/bin/python3 "$MILTERC" \
+			    "unix:$WORK/spool/hallmarkd.sock" send - 2>&1)
+			grep -q "Permission denied" <<<"$out" &&
+			    ok "a user outside group postfix cannot connect" ||
+			    bad "a user outside group postfix: $out"
+			MILTERC=$top_srcdir/tests/tools/milterc.py
+			stop "$HM_PID"
+		else
+			bad "socket_group: no start: $(tail -3 "$WORK/sockgrp.log")"
+		fi
+	else
+		echo "note: no user/group postfix: the socket_group check is left out"
+	fi
 	UNPRIV="setpriv --reuid=$RUNAS --regid=$GID_RUNAS --clear-groups --"
 else
 	if [ "${CI:-}" = true ]; then

@@ -1,5 +1,11 @@
 #!/bin/bash
-# tests/integration/t_unit.sh - contrib/hallmarkd.service: the sandboxing
+# tests/integration/t_unit.sh - contrib/hallmarkd.service, as make builds
+# it from contrib/hallmarkd.service.in: the real paths (HM_SBINDIR,
+# HM_SYSCONFDIR, HM_DOCDIR from make check; the same configuration file
+# `hallmarkd --help` names as its default), nothing left unsubstituted;
+# logging under it (SyslogIdentifier=hallmarkd, SyslogFacility=mail, and
+# hallmarkd writes "<N>" level prefixes, not its own time stamps, when its
+# stderr is the journal stream JOURNAL_STREAM names); the sandboxing
 # options are all there (NoNewPrivileges, ProtectSystem=strict, PrivateTmp,
 # ProtectHome, PrivateDevices, RestrictAddressFamilies without AF_PACKET /
 # AF_NETLINK, a CapabilityBoundingSet of exactly the four capabilities the
@@ -12,10 +18,42 @@
 set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
-UNIT=$top_srcdir/contrib/hallmarkd.service
+UNIT=$top_builddir/contrib/hallmarkd.service
 BUILD=$(cd "$top_builddir" && pwd)
 fails=0
 . "$top_srcdir/tests/lib/common.sh"	# ok, bad
+[ -f "$UNIT" ] || { echo "FAIL: $UNIT was not made (make builds it)"; exit 1; }
+
+# paths: substituted, and the ones make was given
+if grep -n '@[a-z]*@' "$UNIT"; then bad "unsubstituted @...@ left in the unit"; else ok "no @...@ left"; fi
+SBIN=${HM_SBINDIR:-/usr/local/sbin} ETC=${HM_SYSCONFDIR:-/usr/local/etc}
+DOC=${HM_DOCDIR:-/usr/local/share/doc/hallmark}
+CONF=$ETC/hallmark/hallmark.conf
+for want in "ExecStart=$SBIN/hallmarkd -f -c $CONF" \
+    "ExecStartPre=$SBIN/hallmarkd -n -c $CONF" \
+    "Documentation=file://$DOC/README.md" "ReadOnlyPaths=$ETC/hallmark" \
+    SyslogIdentifier=hallmarkd SyslogFacility=mail; do
+	if grep -qxF -- "$want" "$UNIT"; then ok "$want"; else bad "$want missing"; fi
+done
+help=$("$BUILD/hallmarkd" --help 2>&1)
+grep -qF "(default $CONF" <<<"$help" &&
+    ok "hallmarkd --help names the unit's configuration file as its default" ||
+    bad "hallmarkd --help does not name $CONF: $help"
+
+# logging to the journal: "<N>" level prefixes, no time stamp of our own
+LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/hm-unitlog.XXXXXX") || exit 1
+printf 'no_such_option = 1;\n' >"$LOGDIR/bad.conf"
+: >"$LOGDIR/err"
+js=$(stat -c '%d:%i' "$LOGDIR/err")
+JOURNAL_STREAM=$js "$BUILD/hallmarkd" -f -c "$LOGDIR/bad.conf" 2>>"$LOGDIR/err"
+grep -q '^<3>.*bad.conf:1: .*no_such_option' "$LOGDIR/err" &&
+    ok "journal stream: an error is '<3>text'" ||
+    bad "journal stream: $(cat "$LOGDIR/err")"
+"$BUILD/hallmarkd" -f -c "$LOGDIR/bad.conf" 2>"$LOGDIR/plain"
+grep -q '^[0-9-]*T[0-9:.]*Z hallmarkd\[[0-9]*\]: error: ' "$LOGDIR/plain" &&
+    ok "stderr that is not the journal keeps time stamps" ||
+    bad "plain stderr: $(cat "$LOGDIR/plain")"
+rm -rf "$LOGDIR"
 
 for want in NoNewPrivileges=true ProtectSystem=strict ProtectHome=true \
     PrivateTmp=true PrivateDevices=true ProtectKernelTunables=true \
@@ -37,8 +75,8 @@ fi
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/hm-unit.XXXXXX") || exit 1
 trap 'rm -rf "$WORK"' EXIT
 : >"$WORK/hallmark.conf"
-sed -e "s#/usr/local/sbin/hallmarkd#$BUILD/hallmarkd#g" \
-    -e "s#/etc/hallmark/hallmark.conf#$WORK/hallmark.conf#g" \
+sed -e "s#$SBIN/hallmarkd#$BUILD/hallmarkd#g" \
+    -e "s#$CONF#$WORK/hallmark.conf#g" \
     "$UNIT" >"$WORK/hallmarkd.service"
 if out=$(systemd-analyze verify "$WORK/hallmarkd.service" 2>&1) && [ -z "$out" ]; then
 	ok "systemd-analyze verify: no complaint"
