@@ -17,8 +17,12 @@
  *	for a null path as SPF checked it) and each DKIM signature's d=,
  *	strict or relaxed per aspf/adkim.  Pass if any passing identifier
  *	aligns.  If none does, a temperror of SPF or DKIM whose identifier
- *	would align (or an org-domain lookup that failed for a passing
- *	identifier) makes DMARC temperror, never fail.
+ *	would align (or a failed lookup that leaves open whether a passing
+ *	identifier aligns) makes DMARC temperror, never fail.  A failed
+ *	lookup that cannot change the result does not: an identifier equal
+ *	to the Author Domain aligns under any record, and orgdom_relaxed()
+ *	knows when the Organizational Domains are equal (or differ)
+ *	whatever the failed names hold.
  *	The applicable policy is p (record at the Author Domain) or sp/np
  *	(inherited; np when the Author Domain is NXDOMAIN).  policy.c turns
  *	all this and the overrides into a verdict.
@@ -232,23 +236,31 @@ under_org(const char *id, const char *org)
 	    str_casecmp(id + il - ol, org) == 0;
 }
 
-/* aligned - 1 aligned, 0 not, -1 unknown (org lookup failed) */
+/* tld - the last label of d */
+static const char *
+tld(const char *d)
+{
+	const char *dot = strrchr(d, '.');
+
+	return dot != NULL && dot[1] != '\0' ? dot + 1 : d;
+}
+
+/* aligned - 1 aligned, 0 not, -1 unknown: a failed lookup leaves the
+ * Organizational Domains open and they could be equal or not */
 static int
 aligned(struct eval *ev, const char *id, int strict)
 {
-	char idorg[ORGDOM_NAME_MAX + 1], low[ORGDOM_NAME_MAX + 1];
+	char low[ORGDOM_NAME_MAX + 1];
 
 	if (id == NULL || *id == '\0')
 		return 0;
 	if (strict || str_casecmp(id, ev->author) == 0)
 		return dmarc_align(ev->author, NULL, id, NULL, 1);
-	if (!under_org(id, ev->pol.org))
+	if (!under_org(id, ev->pol.org_open ? tld(ev->author) : ev->pol.org))
 		return 0;
 	snprintf(low, sizeof(low), "%s", id);
 	str_lower(low);
-	if (orgdom_org(&ev->oc, low, idorg, sizeof(idorg)) < 0)
-		return -1;
-	return dmarc_align(ev->author, ev->pol.org, low, idorg, 0);
+	return orgdom_relaxed(&ev->oc, &ev->pol, low);
 }
 
 /* spf_domain - the SPF-authenticated identifier's domain, or NULL */
@@ -259,6 +271,28 @@ spf_domain(const struct hm_msg *m, char *buf, size_t n)
 		return m->spf_mfrom.domain;
 	if (addr_path_domain(m->envfrom, buf, n) == 0)
 		return buf;
+	return NULL;
+}
+
+/* exact_pass - "spf" / "dkim" when a passing identifier is the Author
+ * Domain itself (aligned under any record), else NULL */
+static const char *
+exact_pass(struct eval *ev)
+{
+	char buf[ORGDOM_NAME_MAX + 1];
+	const char *d;
+	size_t i;
+
+	for (i = 0; i < ev->m->ndkim; i++)
+		if (ev->m->dkim[i].result == RES_DKIM_PASS &&
+		    ev->m->dkim[i].d != NULL &&
+		    str_casecmp(ev->m->dkim[i].d, ev->author) == 0)
+			return "dkim";
+	if (ev->m->spf_mfrom.evaluated &&
+	    ev->m->spf_mfrom.result == RES_SPF_PASS &&
+	    (d = spf_domain(ev->m, buf, sizeof(buf))) != NULL &&
+	    str_casecmp(d, ev->author) == 0)
+		return "spf";
 	return NULL;
 }
 
@@ -314,8 +348,14 @@ evaluate(struct eval *ev)
 		ev->aligned_by = dkim == 1 ? "dkim" : "spf";
 	} else if (spf < 0 || dkim < 0) {
 		ev->result = RES_DMARC_TEMPERROR;
-		snprintf(ev->why, sizeof(ev->why), "an aligned %s identifier "
-		    "had a temporary error", dkim < 0 ? "DKIM" : "SPF");
+		if (ev->pol.org_open)
+			snprintf(ev->why, sizeof(ev->why), "whether %s aligns "
+			    "is open: %s", dkim < 0 ? "DKIM" : "SPF",
+			    ev->pol.why);
+		else
+			snprintf(ev->why, sizeof(ev->why), "an aligned %s "
+			    "identifier had a temporary error",
+			    dkim < 0 ? "DKIM" : "SPF");
 	} else {
 		ev->result = RES_DMARC_FAIL;
 	}
@@ -502,6 +542,21 @@ author_domain(struct hm_msg *m, const struct conf_dmarc *cf, char *buf,
 	return buf;
 }
 
+/* temp_policy - the walk failed before the author's own record: some
+ * record applies whatever the failed name holds (record_sure) and the
+ * Author Domain itself passes: pass; else temperror */
+static void
+temp_policy(struct eval *ev)
+{
+	if (ev->pol.record_sure && (ev->aligned_by = exact_pass(ev)) != NULL) {
+		ev->result = RES_DMARC_PASS;
+		ev->note = ev->pol.why;
+		return;
+	}
+	ev->result = RES_DMARC_TEMPERROR;
+	snprintf(ev->why, sizeof(ev->why), "%s", ev->pol.why);
+}
+
 /* dmarc_eom - evaluate, decide, record */
 static int
 dmarc_eom(struct hm_msg *m)
@@ -536,8 +591,7 @@ dmarc_eom(struct hm_msg *m)
 			ev.note = ev.pol.why;
 		break;
 	case ORGDOM_TEMPERROR:
-		ev.result = RES_DMARC_TEMPERROR;
-		snprintf(ev.why, sizeof(ev.why), "%s", ev.pol.why);
+		temp_policy(&ev);
 		break;
 	case ORGDOM_PERMERROR:
 		ev.result = RES_DMARC_PERMERROR;

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -29,7 +30,11 @@ static const char zone[] =
     "_dmarc.pct.example TXT \"v=DMARC1; p=reject; pct=0\"\n"
     "_dmarc.quar.example TXT \"v=DMARC1; p=quarantine\"\n"
     "_dmarc.bad.example TXT \"v=DMARC1; p=reject; garbage\"\n"
-    "_dmarc.tmp.example SERVFAIL\n";
+    "_dmarc.tmp.example SERVFAIL\n"
+    /* a parent whose lookup fails, asked only for the org domain */
+    "_dmarc.univ.sfx TXT \"v=DMARC1; p=reject\"\n"
+    "_dmarc.strict.sfx TXT \"v=DMARC1; p=reject; aspf=s\"\n"
+    "_dmarc.sfx SERVFAIL\n";
 
 struct t {
 	struct conf *conf;
@@ -423,6 +428,68 @@ test_trusted_and_permerror(void **state)
 	done(&t, ar);
 }
 
+/* the parent of the Author Domain (asked only to find the Organizational
+ * Domain) fails: temperror only when it could change the result */
+static const struct org_row {
+	const char *from, *spf, *dkim;	/* passing identifiers (or NULL) */
+	enum res_dmarc want;
+	enum verdict_action act;
+} org_rows[] = {
+	/* identical identifiers: aligned whatever the parent holds */
+	{ "univ.sfx", "univ.sfx", NULL, RES_DMARC_PASS, VERDICT_ACCEPT },
+	{ "univ.sfx", NULL, "univ.sfx", RES_DMARC_PASS, VERDICT_ACCEPT },
+	/* below the author: same org whatever the parent holds */
+	{ "univ.sfx", "mail.univ.sfx", NULL, RES_DMARC_PASS, VERDICT_ACCEPT },
+	/* nothing in common: fails whatever the parent holds */
+	{ "univ.sfx", "other.test", NULL, RES_DMARC_FAIL, VERDICT_REJECT },
+	{ "univ.sfx", NULL, NULL, RES_DMARC_FAIL, VERDICT_REJECT },
+	/* aligned if sfx were the org, not if it were a PSD: open */
+	{ "univ.sfx", "other.sfx", NULL, RES_DMARC_TEMPERROR,
+	  VERDICT_TEMPFAIL },
+	/* ... unless another identifier already aligns */
+	{ "univ.sfx", "other.sfx", "univ.sfx", RES_DMARC_PASS,
+	  VERDICT_ACCEPT },
+	/* strict: only the identical name aligns */
+	{ "strict.sfx", "mail.strict.sfx", NULL, RES_DMARC_FAIL,
+	  VERDICT_REJECT },
+	/* inherited record (univ.sfx or sfx's): the author itself passes */
+	{ "sub.univ.sfx", "sub.univ.sfx", NULL, RES_DMARC_PASS,
+	  VERDICT_ACCEPT },
+	/* ... its aspf and p depend on which record applies: open */
+	{ "sub.univ.sfx", "univ.sfx", NULL, RES_DMARC_TEMPERROR,
+	  VERDICT_TEMPFAIL },
+	/* no record found before the failure: DMARC may not even apply */
+	{ "x.sfx", "x.sfx", NULL, RES_DMARC_TEMPERROR, VERDICT_TEMPFAIL },
+};
+
+static void
+test_org_lookup_failure(void **state)
+{
+	size_t i;
+	char addr[128];
+
+	(void)state;
+	for (i = 0; i < sizeof(org_rows) / sizeof(org_rows[0]); i++) {
+		const struct org_row *r = &org_rows[i];
+		struct t t = start("", "198.51.100.7");
+		char *ar;
+
+		snprintf(addr, sizeof(addr), "a@%s", r->from);
+		from(&t, addr);
+		if (r->spf != NULL)
+			spf(&t, RES_SPF_PASS, r->spf);
+		if (r->dkim != NULL)
+			dkim(&t, RES_DKIM_PASS, r->dkim);
+		ar = eom(&t);
+		if (t.m->dmarc != r->want || t.m->verdict.action != r->act)
+			fail_msg("row %zu (From %s, SPF %s, DKIM %s): got %s "
+			    "action %d: %s", i, r->from, r->spf ? r->spf : "-",
+			    r->dkim ? r->dkim : "-", res_dmarc_name(t.m->dmarc),
+			    (int)t.m->verdict.action, ar);
+		done(&t, ar);
+	}
+}
+
 int
 main(void)
 {
@@ -433,6 +500,7 @@ main(void)
 		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_temperror_alignment),
 		cmocka_unit_test(test_dns_temperror),
+		cmocka_unit_test(test_org_lookup_failure),
 		cmocka_unit_test(test_sp_np),
 		cmocka_unit_test(test_testing_and_pct),
 		cmocka_unit_test(test_quarantine_header_and_report_only),
