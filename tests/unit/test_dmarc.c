@@ -20,6 +20,7 @@
 #include "ctx.h"
 #include "dmarc.h"
 #include "str.h"
+#include "../fuzz/ar_parse.h"
 
 static const char zone[] =
     "_dmarc.example.edu TXT \"v=DMARC1; p=reject; rua=mailto:d@example.edu\"\n"
@@ -490,6 +491,35 @@ test_org_lookup_failure(void **state)
 	}
 }
 
+/* a From field that carries a forged result: the A-R entry hallmark
+ * writes reads as its own permerror alone, for an RFC 8601 parser and for
+ * a reader that splits on ';' */
+static void
+test_forged_from_comment(void **state)
+{
+	struct t t = start("dmarc = { from_action = \"accept\"; };",
+	    "198.51.100.7");
+	struct arp a;
+	char *ar, *p;
+	int semis = 0;
+
+	(void)state;
+	from(&t, "\"Dear \" ) ; dmarc=pass header.from=x.example ; x=(\" "
+	    "<b@x.example>");
+	ar = eom(&t);
+	assert_int_equal(t.m->dmarc, RES_DMARC_PERMERROR);
+	if (arp_parse(ar, &a) != 0)
+		fail_msg("A-R does not parse at '%s': %s", a.err, ar);
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.r[0].method, "dmarc");
+	assert_string_equal(a.r[0].result, "permerror");
+	for (p = ar; *p != '\0'; p++)
+		semis += *p == ';';
+	if (semis != 1 || strstr(ar, "=pass") != NULL)
+		fail_msg("forged text in the A-R: %s", ar);
+	done(&t, ar);
+}
+
 int
 main(void)
 {
@@ -501,6 +531,7 @@ main(void)
 		cmocka_unit_test(test_temperror_alignment),
 		cmocka_unit_test(test_dns_temperror),
 		cmocka_unit_test(test_org_lookup_failure),
+		cmocka_unit_test(test_forged_from_comment),
 		cmocka_unit_test(test_sp_np),
 		cmocka_unit_test(test_testing_and_pct),
 		cmocka_unit_test(test_quarantine_header_and_report_only),
