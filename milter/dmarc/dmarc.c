@@ -395,12 +395,13 @@ add_ar(struct eval *ev, enum dmarcrec_policy req, const struct policy_out *o)
 			str_add(&c, ev->why);
 	} else {
 		str_addf(&c, "p=%s dis=%s", dmarcrec_policy_name(req),
-		    dmarcrec_policy_name(o->dis));
+		    policy_dis_name(o->applied));
 		if (o->overridden)
 			str_addf(&c, " override=%s by %s",
 			    allow_reason_name(o->reason), o->by);
-		if (ev->cf->report_only && o->dis != DMARCREC_P_NONE)
-			str_add(&c, " report-only");
+		if (o->local != NULL)
+			str_addf(&c, " override=%s by %s",
+			    allow_reason_name(ALLOW_R_LOCAL_POLICY), o->local);
 		if (ev->why[0] != '\0')
 			str_addf(&c, " %s", ev->why);
 	}
@@ -470,7 +471,7 @@ decide(struct eval *ev)
 	    ev->pol.policy_domain[0] ? ev->pol.policy_domain : "-",
 	    ev->pol.org[0] ? ev->pol.org : "-",
 	    req == DMARCREC_P_UNSET ? "-" : dmarcrec_policy_name(req),
-	    dmarcrec_policy_name(o.dis), o.overridden ? " override=" : "",
+	    policy_dis_name(o.applied), o.overridden ? " override=" : "",
 	    o.overridden ? allow_reason_name(o.reason) : "",
 	    o.overridden ? " by=" : "", o.overridden ? o.by : "",
 	    verdict_action_name(o.action), ev->why[0] ? " reason=" : "",

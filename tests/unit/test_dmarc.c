@@ -133,7 +133,7 @@ test_spf_aligned_relaxed(void **state)
 	spf(&t, RES_SPF_PASS, "bounce.example.edu");
 	ar = eom(&t);
 	assert_int_equal(t.m->dmarc, RES_DMARC_PASS);
-	has(ar, "dmarc=pass (p=reject dis=none) header.from=surveys.example.edu"
+	has(ar, "dmarc=pass (p=reject dis=pass) header.from=surveys.example.edu"
 	    " policy.dmarc=reject");
 	assert_int_equal(t.m->verdict.action, VERDICT_ACCEPT);
 	assert_string_equal(t.m->from_domain, "surveys.example.edu");
@@ -339,7 +339,7 @@ test_quarantine_header_and_report_only(void **state)
 	t = start("dmarc = { report_only = true; };", "198.51.100.7");
 	from(&t, "a@example.edu");
 	ar = eom(&t);
-	has(ar, "report-only");
+	has(ar, "dis=none override=local_policy by report_only)");
 	assert_int_equal(t.m->verdict.action, VERDICT_ACCEPT);
 	done(&t, ar);
 }
@@ -520,6 +520,65 @@ test_forged_from_comment(void **state)
 	done(&t, ar);
 }
 
+/* dis= says what was done, and a local setting that differs from the
+ * published policy is named */
+static const struct dis_row {
+	const char *conf, *from;
+	const char *ar;			/* expected in the A-R */
+	enum verdict_action act;
+} dis_rows[] = {
+	{ "", "quar.example", "dmarc=fail (p=quarantine dis=quarantine)",
+	  VERDICT_QUARANTINE },
+	{ "", "example.edu", "dmarc=fail (p=reject dis=reject)",
+	  VERDICT_REJECT },
+	{ "on_reject = \"quarantine\";", "example.edu",
+	  "(p=reject dis=quarantine override=local_policy by on_reject)",
+	  VERDICT_QUARANTINE },
+	{ "on_reject = \"accept\";", "example.edu",
+	  "(p=reject dis=none override=local_policy by on_reject)",
+	  VERDICT_ACCEPT },
+	{ "on_quarantine = \"reject\";", "quar.example",
+	  "(p=quarantine dis=reject override=local_policy by on_quarantine)",
+	  VERDICT_REJECT },
+	{ "quarantine_by = \"header\";", "quar.example",
+	  "(p=quarantine dis=quarantine)", VERDICT_ACCEPT },
+	{ "on_reject = \"quarantine\"; quarantine_by = \"header\";",
+	  "example.edu",
+	  "(p=reject dis=quarantine override=local_policy by on_reject)",
+	  VERDICT_ACCEPT },
+	{ "report_only = true;", "quar.example",
+	  "(p=quarantine dis=none override=local_policy by report_only)",
+	  VERDICT_ACCEPT },
+	/* t=y lowers the policy: reported, no local setting involved */
+	{ "", "test.example",
+	  "(p=reject dis=quarantine override=policy_test_mode by t=y)",
+	  VERDICT_QUARANTINE },
+};
+
+static void
+test_dis_applied(void **state)
+{
+	char conf[256], addr[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(dis_rows) / sizeof(dis_rows[0]); i++) {
+		const struct dis_row *r = &dis_rows[i];
+		struct t t;
+		char *ar;
+
+		snprintf(conf, sizeof(conf), "dmarc = { %s };", r->conf);
+		t = start(conf, "198.51.100.7");
+		snprintf(addr, sizeof(addr), "a@%s", r->from);
+		from(&t, addr);
+		ar = eom(&t);
+		if (strstr(ar, r->ar) == NULL || t.m->verdict.action != r->act)
+			fail_msg("row %zu (%s): action %d, want '%s': %s", i,
+			    r->conf, (int)t.m->verdict.action, r->ar, ar);
+		done(&t, ar);
+	}
+}
+
 int
 main(void)
 {
@@ -532,6 +591,7 @@ main(void)
 		cmocka_unit_test(test_dns_temperror),
 		cmocka_unit_test(test_org_lookup_failure),
 		cmocka_unit_test(test_forged_from_comment),
+		cmocka_unit_test(test_dis_applied),
 		cmocka_unit_test(test_sp_np),
 		cmocka_unit_test(test_testing_and_pct),
 		cmocka_unit_test(test_quarantine_header_and_report_only),
