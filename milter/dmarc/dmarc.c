@@ -429,6 +429,27 @@ policy_conf_of(const struct conf_dmarc *cf, struct policy_conf *pc)
 	pc->honour_pct = cf->org_domain == ORGDOM_PSL;
 }
 
+/* log_decision - the details at debug (the summary line has the rest) */
+static void
+log_decision(const struct eval *ev, enum dmarcrec_policy req,
+    const struct policy_out *o)
+{
+	log_qid(LOG_LVL_DEBUG, ev->m->qid, "dmarc=%s header.from=%s "
+	    "policy_domain=%s org=%s p=%s dis=%s%s%s%s%s%s%s action=%s%s%s%s%s",
+	    res_dmarc_name(ev->result), ev->author,
+	    ev->pol.policy_domain[0] ? ev->pol.policy_domain : "-",
+	    ev->pol.org[0] ? ev->pol.org : "-",
+	    req == DMARCREC_P_UNSET ? "-" : dmarcrec_policy_name(req),
+	    policy_dis_name(o->applied), o->overridden ? " override=" : "",
+	    o->overridden ? allow_reason_name(o->reason) : "",
+	    o->overridden ? " by=" : "", o->overridden ? o->by : "",
+	    o->local != NULL ? " override=local_policy by=" : "",
+	    o->local != NULL ? o->local : "",
+	    verdict_action_name(o->action), ev->why[0] ? " reason=" : "",
+	    ev->why, ev->note != NULL ? " note=" : "",
+	    ev->note != NULL ? ev->note : "");
+}
+
 /* decide - verdict, header, A-R and log line for an evaluated message */
 static void
 decide(struct eval *ev)
@@ -465,18 +486,7 @@ decide(struct eval *ev)
 		    o.xcode, o.text);
 	if (o.add_header)
 		ctx_msg_addhdr(m, ev->cf->quarantine_header, o.text);
-	log_qid(LOG_LVL_INFO, m->qid, "dmarc=%s header.from=%s policy_domain=%s "
-	    "org=%s p=%s dis=%s%s%s%s%s action=%s%s%s%s%s",
-	    res_dmarc_name(ev->result), ev->author,
-	    ev->pol.policy_domain[0] ? ev->pol.policy_domain : "-",
-	    ev->pol.org[0] ? ev->pol.org : "-",
-	    req == DMARCREC_P_UNSET ? "-" : dmarcrec_policy_name(req),
-	    policy_dis_name(o.applied), o.overridden ? " override=" : "",
-	    o.overridden ? allow_reason_name(o.reason) : "",
-	    o.overridden ? " by=" : "", o.overridden ? o.by : "",
-	    verdict_action_name(o.action), ev->why[0] ? " reason=" : "",
-	    ev->why, ev->note != NULL ? " note=" : "",
-	    ev->note != NULL ? ev->note : "");
+	log_decision(ev, req, &o);
 }
 
 /* from_problem - none / several / unusable From: log, A-R, from_action */

@@ -422,7 +422,7 @@ act(struct hm_msg *m, const struct spf_request *req,
 	if (v == VERDICT_ACCEPT)
 		return;
 	if (skip != NULL) {
-		log_qid(LOG_LVL_INFO, m->qid, "spf: %s %s", res_spf_name(
+		log_qid(LOG_LVL_DEBUG, m->qid, "spf: %s %s", res_spf_name(
 		    a->result), skip);
 		return;
 	}
@@ -438,7 +438,7 @@ log_result(const struct hm_msg *m, const char *what, const char *id,
 {
 	char p[300], r[300];
 
-	log_qid(LOG_LVL_INFO, m->qid, "spf: %s=%s result=%s (%s)", what,
+	log_qid(LOG_LVL_DEBUG, m->qid, "spf: %s=%s result=%s (%s)", what,
 	    LOG_P(p, id), res_spf_name(a->result), LOG_P(r, a->reason));
 }
 
