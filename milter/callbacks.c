@@ -46,6 +46,7 @@
 #include "ctx.h"
 #include "log.h"
 #include "module.h"
+#include "msglog.h"
 #include "str.h"
 #include "summary.h"
 
@@ -102,14 +103,17 @@ hook_failed(struct hm_msg *m, const char *mod, const char *hook)
 	    hook);
 }
 
-/* update_qid - take the queue id from {i} once the MTA has one */
+/* update_qid - take the queue id from {i} once the MTA has one, and log
+ * the lines kept until then */
 static void
 update_qid(SMFICTX *ctx, struct hm_msg *m)
 {
 	const char *qid = smfi_getsymval(ctx, "i");
 
-	if (m != NULL && qid != NULL && *qid != '\0')
+	if (m != NULL && qid != NULL && *qid != '\0') {
 		log_printable(m->qid, sizeof(m->qid), qid, strlen(qid));
+		msglog_flush(m);	/* lines kept until now */
+	}
 }
 
 /* set_addr - copy the client address and classify it */

@@ -137,7 +137,9 @@ summary_format(const struct hm_msg *m)
 	struct str b;
 
 	str_init(&b);
-	add_masked(&b, "client=", c->hostname ? c->hostname : "unknown", "");
+	/* the MTA gives "[addr]" for a client without a name */
+	add_masked(&b, "client=", c->hostname != NULL &&
+	    c->hostname[0] != '[' ? c->hostname : "unknown", "");
 	str_addf(&b, "[%s]", c->has_addr ? c->addrstr : "unknown");
 	add_masked(&b, " helo=", c->helo ? c->helo : "", "");
 	add_masked(&b, " from=<", m->envfrom, ">");

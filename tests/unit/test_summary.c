@@ -2,7 +2,8 @@
  * test_summary.c - the one log line per message (summary.c): a real
  * message context with the results the modules leave; every result once
  * (duplicates numbered), envelope, signatures added, action and reason,
- * outside text masked.
+ * outside text masked; and lines logged before the MTA gives a queue id
+ * come out under it (msglog.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,8 @@
 #include "authres.h"
 #include "conf_table.h"
 #include "ctx.h"
+#include "logcap.h"
+#include "msglog.h"
 #include "summary.h"
 
 /* msg - a message from 192.0.2.1 on a default configuration */
@@ -85,12 +88,50 @@ test_nothing(void **state)
 	ctx_conn_free(m->conn);
 }
 
+/* a line logged at MAIL FROM waits for the queue id */
+static void
+test_kept_until_qid(void **state)
+{
+	struct hm_msg *m = msg();
+	char *text;
+
+	(void)state;
+	log_set_level(LOG_LVL_DEBUG);
+	log_capture();
+	msglog(m, LOG_LVL_DEBUG, "spf: mailfrom=%s result=pass", "a@b");
+	msglog(m, LOG_LVL_INFO, "second\nline");
+	text = log_captured();
+	assert_string_equal(text, "");
+	free(text);
+	snprintf(m->qid, sizeof(m->qid), "4XbT2k0Qz1");
+	log_capture();
+	msglog_flush(m);
+	msglog(m, LOG_LVL_DEBUG, "later");
+	text = log_captured();
+	assert_non_null(strstr(text, "debug: 4XbT2k0Qz1: spf: mailfrom=a@b "
+	    "result=pass\n"));
+	assert_non_null(strstr(text, "info: 4XbT2k0Qz1: second?line\n"));
+	assert_non_null(strstr(text, "debug: 4XbT2k0Qz1: later\n"));
+	free(text);
+	/* a message that ends without a queue id loses nothing */
+	ctx_conn_free(m->conn);
+	m = msg();
+	msglog(m, LOG_LVL_DEBUG, "never queued");
+	log_capture();
+	ctx_conn_free(m->conn);
+	text = log_captured();
+	assert_non_null(strstr(text, "NOQUEUE: never queued"));
+	free(text);
+	log_set_level(LOG_LVL_INFO);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_line),
 		cmocka_unit_test(test_nothing),
+		cmocka_unit_test(test_kept_until_qid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
