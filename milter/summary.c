@@ -6,7 +6,7 @@
  *	summary_format(), summary_log()
  *
  * DESCRIPTION
- *	"QID: client=HOST[ADDR] helo=H from=<F> rcpts=N size=B [auth=U]
+ *	"QID: client=ADDR [host=NAME] helo=H from=<F> rcpts=N size=B [auth=U]
  *	RESULTS [signed=D/S,...] action=A [by=MODULE reason="TEXT"]".
  *	RESULTS are the Authentication-Results entries in header order,
  *	each once, as "method=result (comment) properties"; a method with
@@ -137,10 +137,10 @@ summary_format(const struct hm_msg *m)
 	struct str b;
 
 	str_init(&b);
+	str_addf(&b, "client=%s", c->has_addr ? c->addrstr : "unknown");
 	/* the MTA gives "[addr]" for a client without a name */
-	add_masked(&b, "client=", c->hostname != NULL &&
-	    c->hostname[0] != '[' ? c->hostname : "unknown", "");
-	str_addf(&b, "[%s]", c->has_addr ? c->addrstr : "unknown");
+	if (c->hostname != NULL && c->hostname[0] != '[')
+		add_masked(&b, " host=", c->hostname, "");
 	add_masked(&b, " helo=", c->helo ? c->helo : "", "");
 	add_masked(&b, " from=<", m->envfrom, ">");
 	str_addf(&b, " rcpts=%u size=%llu", m->nrcpt, m->bodybytes);

@@ -61,7 +61,7 @@ test_line(void **state)
 	verdict_propose(&m->verdict, VERDICT_REJECT, "dmarc", "550", "5.7.1",
 	    "Message rejected: \"DMARC\" failed");
 	s = summary_format(m);
-	assert_string_equal(s, "client=mail.example.net[192.0.2.1] "
+	assert_string_equal(s, "client=192.0.2.1 host=mail.example.net "
 	    "helo=mail.example.net??forged: line from=<a@example.org> "
 	    "rcpts=2 size=1234 spf=pass smtp.mailfrom=a@example.org "
 	    "dkim.1=pass header.d=example.org dkim.2=fail (body hash "
@@ -81,7 +81,7 @@ test_nothing(void **state)
 
 	(void)state;
 	s = summary_format(m);
-	assert_string_equal(s, "client=mail.example.net[192.0.2.1] "
+	assert_string_equal(s, "client=192.0.2.1 host=mail.example.net "
 	    "helo=mail.example.net??forged: line from=<a@example.org> "
 	    "rcpts=2 size=1234 action=accept");
 	free(s);
