@@ -8,10 +8,9 @@
  * the one log line per message (summary.c).  No policy is decided here.
  *
  * Macros: negotiation asks for the queue id {i} at every step from MAIL
- * FROM on (and {auth_authen} at MAIL FROM), so that lines logged before
- * end of message carry the queue id as soon as the MTA has one (Postfix:
- * at MAIL FROM with smtpd_delay_open_until_valid_rcpt = no, else from
- * the second RCPT TO or DATA).
+ * FROM on (and {auth_authen} at MAIL FROM), and takes it as soon as the
+ * MTA has one (Postfix: from RCPT TO or DATA on, never at MAIL FROM);
+ * lines about the message written before are logged then (msglog.c).
  *
  * Every path that ends a message (eom, abort, close, a new MAIL FROM)
  * goes through ctx_msg_free(), and close through ctx_conn_free().
