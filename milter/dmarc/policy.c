@@ -146,8 +146,10 @@ policy_dis_name(enum policy_dis d)
 static enum policy_dis
 as_dis(enum dmarcrec_policy p)
 {
-	return p == DMARCREC_P_REJECT ? POLICY_DIS_REJECT :
-	    p == DMARCREC_P_QUARANTINE ? POLICY_DIS_QUARANTINE : POLICY_DIS_NONE;
+	if (p == DMARCREC_P_REJECT)
+		return POLICY_DIS_REJECT;
+	return p == DMARCREC_P_QUARANTINE ? POLICY_DIS_QUARANTINE :
+	    POLICY_DIS_NONE;
 }
 
 /* applied - the disposition the action carries out, and for a failing

@@ -218,7 +218,7 @@ arp_resinfo(const char *p, struct arp_res *r)
 		if (*q == ';' || *q == '\0')
 			return q;
 		if (q == p)
-			return NULL;	/* properties need white space between */
+			return NULL;	/* white space between properties */
 		if ((p = arp_prop(q, &is_reason)) == NULL)
 			return NULL;
 		if (is_reason && seen_prop)
