@@ -140,6 +140,7 @@ test_overrides(void **state)
 	assert_string_equal(o.by, "survey-vendor");
 	assert_string_equal(allow_reason_name(o.reason), "trusted_forwarder");
 
+	policy_conf_defaults(&c);
 	in = fail_in(DMARCREC_P_REJECT);
 	in.trusted_client = 1;
 	policy_decide(&c, &in, &o);
@@ -272,6 +273,7 @@ test_applied(void **state)
 	assert_null(o.local);
 	assert_string_equal(policy_dis_name(o.applied), "pass");
 	/* an override, not a local action: named by the override alone */
+	policy_conf_defaults(&c);
 	in = fail_in(DMARCREC_P_REJECT);
 	in.trusted_client = 1;
 	policy_decide(&c, &in, &o);
