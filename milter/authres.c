@@ -10,8 +10,11 @@
  * text (callers quote what they did not write: a From field, a record).
  * Words keep printable ASCII but lose ';' (a reader that splits on it
  * would start a new result: ',' instead), parentheses ('[' and ']'
- * instead), backslashes and quotes; the
- * excerpt keeps only what cannot form a result or a property (no ';',
+ * instead), backslashes and quotes, and the '=' of anything that reads
+ * as a result or a property ("dmarc=", "header.from=": a method name of
+ * RFC 8601's registry, or a name with a dot, becomes "dmarc " - words
+ * may carry a name from DNS, e.g. an SPF mechanism); hallmark's own
+ * "p=reject dis=none" stays.  The excerpt keeps only what cannot form a result or a property (no ';',
  * '=', quotes, parentheses, backslashes, control or 8-bit bytes) and at
  * most AR_EXCERPT_MAX characters.  Properties lose ';' and parentheses.
  * Method and result names are hallmark's own.
@@ -24,6 +27,37 @@
 
 #define AR_EXCERPT_MAX	40	/* characters of untrusted text kept */
 #define AR_COMMENT_MAX	200	/* characters of a whole comment */
+
+/* key_char - a character of a method, ptype or property name */
+static int
+key_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
+}
+
+/* reads_as_result - the name before an '=' (at the end of b) is a method
+ * name or a ptype.property: the '=' would make it read as a result */
+static int
+reads_as_result(const struct str *b)
+{
+	static const char *const methods[] = { "arc", "auth", "bimi", "dkim",
+	    "dkim-adsp", "dkim-atps", "dmarc", "dnswl", "domainkeys",
+	    "iprev", "reason", "rrvs", "sender-id", "smime", "spf", "vbr",
+	    NULL };
+	size_t start = b->len, i;
+
+	while (start > 0 && key_char(b->s[start - 1]))
+		start--;
+	if (memchr(b->s + start, '.', b->len - start) != NULL ||
+	    (b->len - start > 2 && str_ncasecmp(b->s + start, "x-", 2) == 0))
+		return 1;
+	for (i = 0; methods[i] != NULL; i++)
+		if (strlen(methods[i]) == b->len - start &&
+		    str_ncasecmp(b->s + start, methods[i], b->len - start) == 0)
+			return 1;
+	return 0;
+}
 
 /* word_char - c as it may stay in hallmark's own words, or 0 to drop */
 static char
@@ -82,9 +116,13 @@ authres_comment(const char *s)
 	if (s == NULL || *s == '\0')
 		return NULL;
 	str_init(&b);
-	for (; *s != '\0' && *s != '"' && b.len < AR_COMMENT_MAX; s++)
-		if ((c = word_char((unsigned char)*s)) != 0)
-			str_addc(&b, c);
+	for (; *s != '\0' && *s != '"' && b.len < AR_COMMENT_MAX; s++) {
+		if ((c = word_char((unsigned char)*s)) == 0)
+			continue;
+		if (c == '=' && reads_as_result(&b))
+			c = ' ';
+		str_addc(&b, c);
+	}
 	if (*s == '"')
 		add_excerpt(&b, s + 1);
 	while (b.len > 0 && b.s[b.len - 1] == ' ')

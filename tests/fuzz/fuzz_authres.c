@@ -9,9 +9,13 @@
  * our authserv-id.  Results with untrusted text in their comments (words
  * and a quoted excerpt) and in a MAIL FROM property read back, with an
  * RFC 8601 parser of the tests' own (ar_parse.h), as exactly the results
- * added, in order; a reader that splits on ';' sees as many; and an
- * excerpt keeps no ';', '=', quote, parenthesis or backslash.
+ * added, in order; a reader that splits on ';' sees as many; an excerpt
+ * keeps no ';', '=', quote, parenthesis or backslash; and no '=' in a
+ * comment follows a method name or a ptype.property.
  */
+#include <ctype.h>
+#include <strings.h>
+
 #include "ar_parse.h"
 #include "authres.h"
 #include "fuzz.h"
@@ -101,6 +105,30 @@ add_one(struct ar_list *l, const uint8_t *sel, const char *seg, size_t k)
 	free(why);
 }
 
+/* no_forged_key - no '=' in comment c follows a method name of RFC
+ * 8601's registry or a ptype.property: nothing in it reads as a result */
+static void
+no_forged_key(const char *c)
+{
+	static const char *const keys[] = { "arc", "auth", "bimi", "dkim",
+	    "dkim-adsp", "dkim-atps", "dmarc", "dnswl", "domainkeys",
+	    "iprev", "reason", "rrvs", "sender-id", "smime", "spf", "vbr",
+	    NULL };
+	const char *eq, *w;
+	size_t i;
+
+	for (eq = c; c != NULL && (eq = strchr(eq, '=')) != NULL; eq++) {
+		for (w = eq; w > c && (isalnum((unsigned char)w[-1]) ||
+		    strchr("-._", w[-1]) != NULL); w--)
+			;
+		FUZZ_CHECK(memchr(w, '.', (size_t)(eq - w)) == NULL);
+		FUZZ_CHECK(eq - w <= 2 || strncasecmp(w, "x-", 2) != 0);
+		for (i = 0; keys[i] != NULL; i++)
+			FUZZ_CHECK(strlen(keys[i]) != (size_t)(eq - w) ||
+			    strncasecmp(w, keys[i], (size_t)(eq - w)) != 0);
+	}
+}
+
 /* check_results - hallmark's results read back as exactly themselves */
 static void
 check_results(const uint8_t *data, size_t size, const char *text)
@@ -130,6 +158,7 @@ check_results(const uint8_t *data, size_t size, const char *text)
 		if (i % 2 == 0 && l.v[i].comment != NULL)
 			FUZZ_CHECK(strpbrk(l.v[i].comment, ";=\"'()\\") ==
 			    NULL);
+		no_forged_key(l.v[i].comment);
 	}
 	for (p = h; *p != '\0'; p++)
 		semis += *p == ';';

@@ -50,6 +50,12 @@ test_comment_excerpt(void **state)
 	c = authres_comment("p=reject dis=quarantine; local policy: x");
 	assert_string_equal(c, "p=reject dis=quarantine, local policy: x");
 	free(c);
+	/* words from DNS (an SPF mechanism) cannot read as a result */
+	c = authres_comment("x.example matched include:dmarc=pass.evil "
+	    "[header.from=x.example] X-Fake=1 a;spf=pass l=10 dis=none");
+	assert_string_equal(c, "x.example matched include:dmarc pass.evil "
+	    "[header.from x.example] X-Fake 1 a,spf pass l=10 dis=none");
+	free(c);
 	assert_null(authres_comment("\"\\\";=\""));
 	assert_null(authres_comment(""));
 	assert_null(authres_comment(NULL));
