@@ -435,10 +435,11 @@ log_decision(const struct eval *ev, enum dmarcrec_policy req,
     const struct policy_out *o)
 {
 	log_qid(LOG_LVL_DEBUG, ev->m->qid, "dmarc=%s header.from=%s "
-	    "policy_domain=%s org=%s p=%s dis=%s%s%s%s%s%s%s action=%s%s%s%s%s",
+	    "policy_domain=%s org=%s%s p=%s dis=%s%s%s%s%s%s%s action=%s%s%s%s%s",
 	    res_dmarc_name(ev->result), ev->author,
 	    ev->pol.policy_domain[0] ? ev->pol.policy_domain : "-",
 	    ev->pol.org[0] ? ev->pol.org : "-",
+	    ev->pol.org_open ? "(open)" : "",
 	    req == DMARCREC_P_UNSET ? "-" : dmarcrec_policy_name(req),
 	    policy_dis_name(o->applied), o->overridden ? " override=" : "",
 	    o->overridden ? allow_reason_name(o->reason) : "",
