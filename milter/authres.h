@@ -23,11 +23,20 @@ struct ar_list {
 };
 
 /* authres_add - append one result; strings copied; NULLs allowed for
- * comment and props.  Comments are sanitised (no parentheses, no
- * control characters) so that untrusted text cannot break the header. */
+ * comment and props.  The comment is hallmark's own words; untrusted
+ * text in it must be put last, in double quotes: from the first quote on
+ * it is reduced to a short excerpt that cannot read as a result
+ * (authres_comment).  Properties are sanitised likewise (authres.c). */
 void authres_add(struct ar_list *l, const char *method, const char *result,
     const char *comment, const char *props);
 void authres_free(struct ar_list *l);
+
+/* authres_comment - the comment text as it goes into the header: words
+ * without ';', parentheses, backslashes or quotes; after the first
+ * double quote an excerpt of at most 40 characters without ';', '=',
+ * quotes, parentheses or control bytes.  NULL when nothing is left;
+ * else the caller frees. */
+char *authres_comment(const char *s);
 
 /* authres_format - the header value (without "Authentication-Results:"),
  * folded for readability; "none" when the list is empty.  Caller frees. */

@@ -5,7 +5,12 @@
  * outcome to SMFIS_*; at end of message it removes forged
  * Authentication-Results headers (last to first), inserts ours at index 0
  * with the headers modules queued below it, applies the verdict and writes
- * the one log line per message.  No policy is decided here.
+ * the one log line per message (summary.c).  No policy is decided here.
+ *
+ * Macros: negotiation asks for the queue id {i} at every step from MAIL
+ * FROM on (and {auth_authen} at MAIL FROM), and takes it as soon as the
+ * MTA has one (Postfix: from RCPT TO or DATA on, never at MAIL FROM);
+ * lines about the message written before are logged then (msglog.c).
  *
  * Every path that ends a message (eom, abort, close, a new MAIL FROM)
  * goes through ctx_msg_free(), and close through ctx_conn_free().
@@ -40,7 +45,9 @@
 #include "ctx.h"
 #include "log.h"
 #include "module.h"
+#include "msglog.h"
 #include "str.h"
+#include "summary.h"
 
 /* steps whose callbacks never decide: the MTA need not wait for them */
 #define NR_STEPS (SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT |	\
@@ -95,14 +102,17 @@ hook_failed(struct hm_msg *m, const char *mod, const char *hook)
 	    hook);
 }
 
-/* update_qid - take the queue id from {i} once the MTA has one */
+/* update_qid - take the queue id from {i} once the MTA has one, and log
+ * the lines kept until then */
 static void
 update_qid(SMFICTX *ctx, struct hm_msg *m)
 {
 	const char *qid = smfi_getsymval(ctx, "i");
 
-	if (m != NULL && qid != NULL && *qid != '\0')
+	if (m != NULL && qid != NULL && *qid != '\0') {
 		log_printable(m->qid, sizeof(m->qid), qid, strlen(qid));
+		msglog_flush(m);	/* lines kept until now */
+	}
 }
 
 /* set_addr - copy the client address and classify it */
@@ -127,6 +137,26 @@ set_addr(struct hm_conn *c, const struct sockaddr *sa)
 	c->internal = cidr_match_sa(&c->conf->internal_networks, sa);
 }
 
+/* ask_macros - the macros read, at each step (where the MTA can be told) */
+static void
+ask_macros(SMFICTX *ctx)
+{
+	static const struct {
+		int stage;
+		char *list;
+	} want[] = {
+		{ SMFIM_ENVFROM, "i {auth_authen}" }, { SMFIM_ENVRCPT, "i" },
+		{ SMFIM_EOH, "i" }, { SMFIM_EOM, "i" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		if (smfi_setsymlist(ctx, want[i].stage, want[i].list) !=
+		    MI_SUCCESS)
+			log_debug("the MTA cannot be asked for macros \"%s\"",
+			    want[i].list);
+}
+
 /* cb_negotiate - our actions; no replies or no commands for the steps
  * above, as far as the MTA offers them (libmilter fakes the NR ones);
  * header values byte for byte when the MTA offers that */
@@ -135,7 +165,6 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     unsigned long f2, unsigned long f3, unsigned long *pf0,
     unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
 {
-	(void)ctx;
 	(void)f0;
 	(void)f2;
 	(void)f3;
@@ -143,6 +172,7 @@ cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	*pf1 = NR_STEPS | (f1 & NO_STEPS);
 	*pf2 = 0;
 	*pf3 = 0;
+	ask_macros(ctx);
 	if ((f1 & SMFIP_HDR_LEADSPC) != 0) {
 		*pf1 |= SMFIP_HDR_LEADSPC;
 		smfi_setpriv(ctx, &leadspc_mark);
@@ -289,8 +319,10 @@ cb_eoh(SMFICTX *ctx)
 {
 	struct hm_conn *c = conn_of(ctx);
 
-	if (c != NULL && c->msg != NULL)
+	if (c != NULL && c->msg != NULL) {
+		update_qid(ctx, c->msg);
 		HOOK_EACH(c->msg, eoh, c->msg);
+	}
 	return SMFIS_NOREPLY;
 }
 
@@ -404,24 +436,6 @@ apply_verdict(SMFICTX *ctx, struct hm_msg *m)
 	}
 }
 
-/* log_summary - the one line per message */
-static void
-log_summary(const struct hm_msg *m)
-{
-	char from[256], res[512];
-	size_t i, o = 0;
-
-	LOG_P(from, m->envfrom);
-	res[0] = '\0';
-	for (i = 0; i < m->ar.n && o < sizeof(res); i++)
-		o += (size_t)snprintf(res + o, sizeof(res) - o, " %s=%s",
-		    m->ar.v[i].method, m->ar.v[i].result);
-	log_qid(LOG_LVL_INFO, m->qid, "client=%s from=<%s> rcpts=%u "
-	    "body=%llu%s action=%s%s%s", m->conn->addrstr, from, m->nrcpt,
-	    m->bodybytes, res, verdict_action_name(m->verdict.action),
-	    m->verdict.by ? " by=" : "", m->verdict.by ? m->verdict.by : "");
-}
-
 /* cb_eom - results, header edits, verdict */
 static sfsistat
 cb_eom(SMFICTX *ctx)
@@ -443,7 +457,7 @@ cb_eom(SMFICTX *ctx)
 		log_qid(LOG_LVL_WARN, m->qid, "header changes failed: the "
 		    "MTA refused them or closed the connection");
 	rc = apply_verdict(ctx, m);
-	log_summary(m);
+	summary_log(m);
 	msg_end(c);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "conf.h"
 #include "conf_table.h"
 #include "ctx.h"
+#include "msglog.h"
 #include "module.h"
 #include "str.h"
 
@@ -115,6 +116,7 @@ ctx_msg_free(struct hm_msg *m)
 
 	if (m == NULL)
 		return;
+	msglog_flush(m);
 	for (i = 0; hm_modules[i] != NULL; i++)
 		if (hm_modules[i]->msg_free != NULL)
 			hm_modules[i]->msg_free(m);

@@ -24,6 +24,7 @@
 #define HM_MOD_MAX 8
 
 struct conf;
+struct str;
 
 struct hm_header {
 	char *name;
@@ -88,6 +89,7 @@ struct hm_msg {
 	struct hm_addhdr *add;		/* headers to insert at the top */
 	size_t nadd;
 	void *mod[HM_MOD_MAX];		/* per-module message state */
+	struct str *logq;		/* lines kept until a queue id (msglog.c) */
 };
 
 struct hm_conn *ctx_conn_new(struct conf *conf);

@@ -719,7 +719,7 @@ sign_one(struct hm_msg *m, struct dkims_msg *s, const struct keytab_key *key,
 	if (strcmp(key->domain, KEYTAB_FROM_DOMAIN) == 0) {
 		kd.domain = strrchr(s->addr, '@') + 1;	/* d= the From domain */
 		if (!keytab_domain_ok(kd.domain)) {
-			log_qid(LOG_LVL_INFO, m->qid, "dkim-sign: key %s: "
+			log_qid(LOG_LVL_DEBUG, m->qid, "dkim-sign: key %s: "
 			    "From domain %s cannot be d=; not signed with it",
 			    key->name, LOG_P(pa, kd.domain));
 			return HM_OK;
@@ -732,12 +732,12 @@ sign_one(struct hm_msg *m, struct dkims_msg *s, const struct keytab_key *key,
 	}
 	ctx_msg_addhdr(m, DKIMS_HDR_NAME, v);
 	free(v);
-	log_qid(LOG_LVL_INFO, m->qid, "dkim-sign: signed with key %s "
+	log_qid(LOG_LVL_DEBUG, m->qid, "dkim-sign: signed with key %s "
 	    "(d=%s s=%s a=%s) for From %s, signing table entry \"%s\"",
 	    k->name, k->domain, k->selector, keytab_alg_name(k->alg),
 	    LOG_P(pa, s->addr), s->rule ? s->rule : "?");
 	if (!aligned(k->domain, s->addr))
-		log_qid(LOG_LVL_INFO, m->qid, "dkim-sign: key %s: d=%s does "
+		log_qid(LOG_LVL_DEBUG, m->qid, "dkim-sign: key %s: d=%s does "
 		    "not align with the From domain (signed anyway)", k->name,
 		    k->domain);
 	return HM_OK;
@@ -754,7 +754,7 @@ dkims_eom(struct hm_msg *m)
 	size_t i;
 
 	if (s != NULL && !s->sign && s->why[0] != '\0')
-		log_qid(LOG_LVL_INFO, m->qid, "dkim-sign: not signed: %s",
+		log_qid(LOG_LVL_DEBUG, m->qid, "dkim-sign: not signed: %s",
 		    s->why);
 	if (s == NULL || !s->sign || s->body == NULL)
 		return HM_OK;

@@ -596,7 +596,7 @@ sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
 	props = sig_props(r);
 	authres_add(&m->ar, "dkim", res_dkim_name(r->result), r->reason,
 	    props);
-	log_qid(LOG_LVL_INFO, m->qid, "dkim=%s %s%s%s%s",
+	log_qid(LOG_LVL_DEBUG, m->qid, "dkim=%s %s%s%s%s",
 	    res_dkim_name(r->result), LOG_P(lb, props), r->reason ? " (" : "",
 	    r->reason ? r->reason : "", r->reason ? ")" : "");
 	if (f.sigerror > 0 && f.liberr != NULL)
@@ -622,7 +622,7 @@ add_plain(struct hm_msg *m, enum res_dkim res, const char *why)
 		r->reason = why != NULL ? xstrdup(why) : NULL;
 	}
 	authres_add(&m->ar, "dkim", res_dkim_name(res), why, NULL);
-	log_qid(LOG_LVL_INFO, m->qid, "dkim=%s%s%s%s", res_dkim_name(res),
+	log_qid(LOG_LVL_DEBUG, m->qid, "dkim=%s%s%s%s", res_dkim_name(res),
 	    why ? " (" : "", why ? why : "", why ? ")" : "");
 }
 

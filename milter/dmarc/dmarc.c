@@ -17,8 +17,12 @@
  *	for a null path as SPF checked it) and each DKIM signature's d=,
  *	strict or relaxed per aspf/adkim.  Pass if any passing identifier
  *	aligns.  If none does, a temperror of SPF or DKIM whose identifier
- *	would align (or an org-domain lookup that failed for a passing
- *	identifier) makes DMARC temperror, never fail.
+ *	would align (or a failed lookup that leaves open whether a passing
+ *	identifier aligns) makes DMARC temperror, never fail.  A failed
+ *	lookup that cannot change the result does not: an identifier equal
+ *	to the Author Domain aligns under any record, and orgdom_relaxed()
+ *	knows when the Organizational Domains are equal (or differ)
+ *	whatever the failed names hold.
  *	The applicable policy is p (record at the Author Domain) or sp/np
  *	(inherited; np when the Author Domain is NXDOMAIN).  policy.c turns
  *	all this and the overrides into a verdict.
@@ -232,23 +236,31 @@ under_org(const char *id, const char *org)
 	    str_casecmp(id + il - ol, org) == 0;
 }
 
-/* aligned - 1 aligned, 0 not, -1 unknown (org lookup failed) */
+/* tld - the last label of d */
+static const char *
+tld(const char *d)
+{
+	const char *dot = strrchr(d, '.');
+
+	return dot != NULL && dot[1] != '\0' ? dot + 1 : d;
+}
+
+/* aligned - 1 aligned, 0 not, -1 unknown: a failed lookup leaves the
+ * Organizational Domains open and they could be equal or not */
 static int
 aligned(struct eval *ev, const char *id, int strict)
 {
-	char idorg[ORGDOM_NAME_MAX + 1], low[ORGDOM_NAME_MAX + 1];
+	char low[ORGDOM_NAME_MAX + 1];
 
 	if (id == NULL || *id == '\0')
 		return 0;
 	if (strict || str_casecmp(id, ev->author) == 0)
 		return dmarc_align(ev->author, NULL, id, NULL, 1);
-	if (!under_org(id, ev->pol.org))
+	if (!under_org(id, ev->pol.org_open ? tld(ev->author) : ev->pol.org))
 		return 0;
 	snprintf(low, sizeof(low), "%s", id);
 	str_lower(low);
-	if (orgdom_org(&ev->oc, low, idorg, sizeof(idorg)) < 0)
-		return -1;
-	return dmarc_align(ev->author, ev->pol.org, low, idorg, 0);
+	return orgdom_relaxed(&ev->oc, &ev->pol, low);
 }
 
 /* spf_domain - the SPF-authenticated identifier's domain, or NULL */
@@ -259,6 +271,28 @@ spf_domain(const struct hm_msg *m, char *buf, size_t n)
 		return m->spf_mfrom.domain;
 	if (addr_path_domain(m->envfrom, buf, n) == 0)
 		return buf;
+	return NULL;
+}
+
+/* exact_pass - "spf" / "dkim" when a passing identifier is the Author
+ * Domain itself (aligned under any record), else NULL */
+static const char *
+exact_pass(struct eval *ev)
+{
+	char buf[ORGDOM_NAME_MAX + 1];
+	const char *d;
+	size_t i;
+
+	for (i = 0; i < ev->m->ndkim; i++)
+		if (ev->m->dkim[i].result == RES_DKIM_PASS &&
+		    ev->m->dkim[i].d != NULL &&
+		    str_casecmp(ev->m->dkim[i].d, ev->author) == 0)
+			return "dkim";
+	if (ev->m->spf_mfrom.evaluated &&
+	    ev->m->spf_mfrom.result == RES_SPF_PASS &&
+	    (d = spf_domain(ev->m, buf, sizeof(buf))) != NULL &&
+	    str_casecmp(d, ev->author) == 0)
+		return "spf";
 	return NULL;
 }
 
@@ -314,8 +348,14 @@ evaluate(struct eval *ev)
 		ev->aligned_by = dkim == 1 ? "dkim" : "spf";
 	} else if (spf < 0 || dkim < 0) {
 		ev->result = RES_DMARC_TEMPERROR;
-		snprintf(ev->why, sizeof(ev->why), "an aligned %s identifier "
-		    "had a temporary error", dkim < 0 ? "DKIM" : "SPF");
+		if (ev->pol.org_open)
+			snprintf(ev->why, sizeof(ev->why), "whether %s aligns "
+			    "is open: %s", dkim < 0 ? "DKIM" : "SPF",
+			    ev->pol.why);
+		else
+			snprintf(ev->why, sizeof(ev->why), "an aligned %s "
+			    "identifier had a temporary error",
+			    dkim < 0 ? "DKIM" : "SPF");
 	} else {
 		ev->result = RES_DMARC_FAIL;
 	}
@@ -355,12 +395,13 @@ add_ar(struct eval *ev, enum dmarcrec_policy req, const struct policy_out *o)
 			str_add(&c, ev->why);
 	} else {
 		str_addf(&c, "p=%s dis=%s", dmarcrec_policy_name(req),
-		    dmarcrec_policy_name(o->dis));
+		    policy_dis_name(o->applied));
 		if (o->overridden)
 			str_addf(&c, " override=%s by %s",
 			    allow_reason_name(o->reason), o->by);
-		if (ev->cf->report_only && o->dis != DMARCREC_P_NONE)
-			str_add(&c, " report-only");
+		if (o->local != NULL)
+			str_addf(&c, " override=%s by %s",
+			    allow_reason_name(ALLOW_R_LOCAL_POLICY), o->local);
 		if (ev->why[0] != '\0')
 			str_addf(&c, " %s", ev->why);
 	}
@@ -386,6 +427,28 @@ policy_conf_of(const struct conf_dmarc *cf, struct policy_conf *pc)
 	pc->quarantine_by = cf->quarantine_by;
 	pc->report_only = cf->report_only;
 	pc->honour_pct = cf->org_domain == ORGDOM_PSL;
+}
+
+/* log_decision - the details at debug (the summary line has the rest) */
+static void
+log_decision(const struct eval *ev, enum dmarcrec_policy req,
+    const struct policy_out *o)
+{
+	log_qid(LOG_LVL_DEBUG, ev->m->qid, "dmarc=%s header.from=%s "
+	    "policy_domain=%s org=%s%s p=%s dis=%s%s%s%s%s%s%s action=%s%s%s%s%s",
+	    res_dmarc_name(ev->result), ev->author,
+	    ev->pol.policy_domain[0] ? ev->pol.policy_domain : "-",
+	    ev->pol.org[0] ? ev->pol.org : "-",
+	    ev->pol.org_open ? "(open)" : "",
+	    req == DMARCREC_P_UNSET ? "-" : dmarcrec_policy_name(req),
+	    policy_dis_name(o->applied), o->overridden ? " override=" : "",
+	    o->overridden ? allow_reason_name(o->reason) : "",
+	    o->overridden ? " by=" : "", o->overridden ? o->by : "",
+	    o->local != NULL ? " override=local_policy by=" : "",
+	    o->local != NULL ? o->local : "",
+	    verdict_action_name(o->action), ev->why[0] ? " reason=" : "",
+	    ev->why, ev->note != NULL ? " note=" : "",
+	    ev->note != NULL ? ev->note : "");
 }
 
 /* decide - verdict, header, A-R and log line for an evaluated message */
@@ -424,18 +487,7 @@ decide(struct eval *ev)
 		    o.xcode, o.text);
 	if (o.add_header)
 		ctx_msg_addhdr(m, ev->cf->quarantine_header, o.text);
-	log_qid(LOG_LVL_INFO, m->qid, "dmarc=%s header.from=%s policy_domain=%s "
-	    "org=%s p=%s dis=%s%s%s%s%s action=%s%s%s%s%s",
-	    res_dmarc_name(ev->result), ev->author,
-	    ev->pol.policy_domain[0] ? ev->pol.policy_domain : "-",
-	    ev->pol.org[0] ? ev->pol.org : "-",
-	    req == DMARCREC_P_UNSET ? "-" : dmarcrec_policy_name(req),
-	    dmarcrec_policy_name(o.dis), o.overridden ? " override=" : "",
-	    o.overridden ? allow_reason_name(o.reason) : "",
-	    o.overridden ? " by=" : "", o.overridden ? o.by : "",
-	    verdict_action_name(o.action), ev->why[0] ? " reason=" : "",
-	    ev->why, ev->note != NULL ? " note=" : "",
-	    ev->note != NULL ? ev->note : "");
+	log_decision(ev, req, &o);
 }
 
 /* from_problem - none / several / unusable From: log, A-R, from_action */
@@ -502,6 +554,21 @@ author_domain(struct hm_msg *m, const struct conf_dmarc *cf, char *buf,
 	return buf;
 }
 
+/* temp_policy - the walk failed before the author's own record: some
+ * record applies whatever the failed name holds (record_sure) and the
+ * Author Domain itself passes: pass; else temperror */
+static void
+temp_policy(struct eval *ev)
+{
+	if (ev->pol.record_sure && (ev->aligned_by = exact_pass(ev)) != NULL) {
+		ev->result = RES_DMARC_PASS;
+		ev->note = ev->pol.why;
+		return;
+	}
+	ev->result = RES_DMARC_TEMPERROR;
+	snprintf(ev->why, sizeof(ev->why), "%s", ev->pol.why);
+}
+
 /* dmarc_eom - evaluate, decide, record */
 static int
 dmarc_eom(struct hm_msg *m)
@@ -536,8 +603,7 @@ dmarc_eom(struct hm_msg *m)
 			ev.note = ev.pol.why;
 		break;
 	case ORGDOM_TEMPERROR:
-		ev.result = RES_DMARC_TEMPERROR;
-		snprintf(ev.why, sizeof(ev.why), "%s", ev.pol.why);
+		temp_policy(&ev);
 		break;
 	case ORGDOM_PERMERROR:
 		ev.result = RES_DMARC_PERMERROR;

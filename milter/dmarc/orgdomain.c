@@ -22,9 +22,14 @@
  *	PSL mode (RFC 7489 6.6.3): _dmarc.<author>, else _dmarc.<org> where
  *	org is the registrable domain from the PSL; psd= is not used.
  *
- *	Errors: SERVFAIL, timeout or a local DNS error at any queried name
+ *	Errors: SERVFAIL, timeout or a local DNS error at a queried name
  *	make the result ORGDOM_TEMPERROR (never "no policy": a DNS hiccup
- *	must not turn a protected domain into an unprotected one).  A DMARC
+ *	must not turn a protected domain into an unprotected one), except
+ *	when the author domain's own record was found before: the policy is
+ *	then known and only the Organizational Domain is open (org_open).
+ *	orgdom_relaxed() then tries every content the failed names could
+ *	have (nothing; a psd=y, psd=n or last record at each of them) and
+ *	answers "unknown" only when the alignment differs between them.  A DMARC
  *	record that is unusable (see dmarc_record.c) where it would apply
  *	gives ORGDOM_PERMERROR; elsewhere in a walk it counts as absent.
  *	Memory: none kept; results are in caller-provided structs.
@@ -36,6 +41,7 @@
 #include <libpsl.h>
 
 #include "orgdomain.h"
+#include "str.h"
 
 enum q_result { Q_NONE, Q_RECORD, Q_INVALID, Q_TEMP };
 
@@ -52,6 +58,7 @@ struct walk {
 	int invalid_seen;		/* an unusable DMARC record was seen */
 	char bad[200];			/* first problem seen (for the log) */
 	char temp[200];			/* temporary failure */
+	const char *failed;		/* the name whose lookup failed */
 };
 
 /* say - format a (possibly truncated) reason or name into dst */
@@ -162,6 +169,7 @@ walk(struct orgdom_ctx *c, const char *d, struct walk *w)
 		switch (query(c, t, &f->rec, why, sizeof(why))) {
 		case Q_TEMP:
 			say(w->temp, sizeof(w->temp), "%s", why);
+			w->failed = t;
 			return -1;
 		case Q_INVALID:
 			w->invalid_seen = 1;
@@ -282,6 +290,16 @@ policy_psl(struct orgdom_ctx *c, const char *author,
 	}
 }
 
+/* info_of - what the walk from start tells about its org */
+static void
+info_of(const char *start, const struct walk *w, struct orgdom_walkinfo *wi)
+{
+	copy(wi->start, sizeof(wi->start), start);
+	wi->failed = w->failed != NULL;
+	wi->failed_labels = w->failed != NULL ? orgdom_nlabels(w->failed) : 0;
+	wi->org_labels = orgdom_nlabels(walk_org(start, w));
+}
+
 /* orgdom_policy - see orgdomain.h */
 enum orgdom_status
 orgdom_policy(struct orgdom_ctx *c, const char *author,
@@ -294,11 +312,14 @@ orgdom_policy(struct orgdom_ctx *c, const char *author,
 		policy_psl(c, author, out);
 		return out->status;
 	}
-	if (walk(c, author, &w) != 0) {
+	if (walk(c, author, &w) != 0 && !w.own && !w.own_invalid) {
 		out->status = ORGDOM_TEMPERROR;
+		out->record_sure = w.n > 0;
 		copy(out->why, sizeof(out->why), w.temp);
 		return out->status;
 	}
+	info_of(author, &w, &out->wi);
+	out->org_open = w.failed != NULL;
 	if (w.own_invalid) {
 		out->status = ORGDOM_PERMERROR;
 		copy(out->policy_domain, sizeof(out->policy_domain), author);
@@ -306,7 +327,7 @@ orgdom_policy(struct orgdom_ctx *c, const char *author,
 	} else {
 		policy_from_walk(author, &w, out);
 	}
-	copy(out->why, sizeof(out->why), w.bad);
+	copy(out->why, sizeof(out->why), w.failed != NULL ? w.temp : w.bad);
 	return out->status;
 }
 
@@ -325,6 +346,84 @@ orgdom_org(struct orgdom_ctx *c, const char *domain, char *out,
 		return -1;
 	copy(out, outlen, walk_org(domain, &w));
 	return 0;
+}
+
+/* nscen - how many contents of the failed names there are to try */
+static size_t
+nscen(const struct orgdom_walkinfo *wi)
+{
+	return wi->failed ? 1 + 2 * wi->failed_labels : 1;
+}
+
+/* scen_org - labels of the org under content s: 0 nothing at or above
+ * the failed name; 2q-1 a psd=y record at the q-label suffix; 2q a psd=n
+ * record there, or the last record of the walk there */
+static size_t
+scen_org(const struct orgdom_walkinfo *wi, size_t s)
+{
+	size_t q = (s + 1) / 2;
+
+	if (s == 0 || !wi->failed)
+		return wi->org_labels;
+	if (s % 2 == 1 && q < orgdom_nlabels(wi->start))
+		return q + 1;		/* one label below the PSD */
+	return q;
+}
+
+/* suffix - the last k labels of d */
+static const char *
+suffix(const char *d, size_t k)
+{
+	size_t n = orgdom_nlabels(d);
+
+	return k >= n ? d : drop_labels(d, n - k);
+}
+
+/* same_org - the orgs of a under content sa and b under sb are equal */
+static int
+same_org(const struct orgdom_walkinfo *a, size_t sa,
+    const struct orgdom_walkinfo *b, size_t sb)
+{
+	size_t ka = scen_org(a, sa), kb = scen_org(b, sb);
+
+	return ka == kb && str_casecmp(suffix(a->start, ka),
+	    suffix(b->start, kb)) == 0;
+}
+
+/* compare - 1 same org whatever the failed names hold, 0 different
+ * whatever, -1 it depends.  Walks that failed at the same name see the
+ * same content there; others are tried in every combination. */
+static int
+compare(const struct orgdom_walkinfo *a, const struct orgdom_walkinfo *b)
+{
+	int joint, seen[2] = { 0, 0 };
+	size_t sa, sb, end;
+
+	joint = a->failed && b->failed &&
+	    a->failed_labels == b->failed_labels &&
+	    str_casecmp(suffix(a->start, a->failed_labels),
+	    suffix(b->start, b->failed_labels)) == 0;
+	for (sa = 0; sa < nscen(a); sa++) {
+		end = joint ? sa + 1 : nscen(b);
+		for (sb = joint ? sa : 0; sb < end; sb++)
+			seen[same_org(a, sa, b, sb)] = 1;
+	}
+	return seen[0] && seen[1] ? -1 : seen[1];
+}
+
+/* orgdom_relaxed - see orgdomain.h */
+int
+orgdom_relaxed(struct orgdom_ctx *c, const struct orgdom_policy *ap,
+    const char *id)
+{
+	struct orgdom_walkinfo iw;
+	struct walk w;
+
+	if (c->mode == ORGDOM_PSL)
+		return str_casecmp(ap->org, psl_org(c, id)) == 0;
+	(void)walk(c, id, &w);
+	info_of(id, &w, &iw);
+	return compare(&ap->wi, &iw);
 }
 
 /* orgdom_psl_load - see orgdomain.h */

@@ -42,6 +42,20 @@ struct orgdom_ctx {
 	unsigned queries;		/* DMARC TXT queries made (counter) */
 };
 
+/*
+ * What a Tree Walk tells about the Organizational Domain of its start.
+ * When a lookup failed part way (failed = 1), the names at and above the
+ * failed one are unknown: the Organizational Domain is one of a few
+ * suffixes of the start, and orgdom_relaxed() tries each.  Every record
+ * found before the failure has psd unset (a psd=y/n record ends a walk).
+ */
+struct orgdom_walkinfo {
+	char start[ORGDOM_NAME_MAX + 1];
+	int failed;		/* stopped at a failed lookup */
+	size_t failed_labels;	/* failed: labels of the name that failed */
+	size_t org_labels;	/* the org (failed: if nothing lies above) */
+};
+
 struct orgdom_policy {
 	enum orgdom_status status;
 	char policy_domain[ORGDOM_NAME_MAX + 1];	/* where it was found */
@@ -49,6 +63,14 @@ struct orgdom_policy {
 	struct dmarcrec rec;		/* OK: the record */
 	int from_author;		/* published at the author domain */
 	int from_psd;			/* a Public Suffix Domain's record */
+	/* OK with org_open: the record is the author's own but a lookup
+	 * above it failed, so the Organizational Domain is not known (org
+	 * holds its value if nothing lies above).  TEMPERROR with
+	 * record_sure: a record was found before the failure, so some
+	 * record applies whatever the failed name holds. */
+	int org_open;
+	int record_sure;
+	struct orgdom_walkinfo wi;	/* the author's walk (tree walk) */
 	char why[224];			/* reason when not OK; a note when OK */
 };
 
@@ -62,6 +84,14 @@ enum orgdom_status orgdom_policy(struct orgdom_ctx *c, const char *author,
  * Returns 0, or -1 on a temporary DNS failure (out undefined). */
 int orgdom_org(struct orgdom_ctx *c, const char *domain, char *out,
     size_t outlen);
+
+/* orgdom_relaxed - relaxed alignment of id (lower case) with the author
+ * of a policy found by orgdom_policy (status OK): 1 the Organizational
+ * Domains are the same, 0 they differ, -1 a failed lookup leaves it open
+ * (for some content of the failed names they would be the same, for some
+ * not).  Walks from id when needed. */
+int orgdom_relaxed(struct orgdom_ctx *c, const struct orgdom_policy *ap,
+    const char *id);
 
 /* orgdom_nlabels - number of labels of a domain name (pure) */
 size_t orgdom_nlabels(const char *d);

@@ -16,7 +16,10 @@
  *	configured action (on_reject, on_quarantine, on_none); temperror
  *	and permerror to on_temperror / on_permerror (a trusted client or
  *	vendor is never tempfailed).  Report-only mode turns every action
- *	into accept and keeps the disposition it would have applied.
+ *	into accept.  The disposition applied (none, pass, quarantine,
+ *	reject: RFC 9990's words) follows from the action taken; when a
+ *	local setting (on_reject, on_quarantine, on_none, report_only) makes
+ *	it differ from the policy's, that setting is named as the reason.
  *
  *	Replies: reject 550 5.7.1 and tempfail 451 4.7.1 with a text naming
  *	the domain and DMARC; quarantine gets a reason text.
@@ -129,6 +132,49 @@ action_for(const struct policy_conf *c, enum dmarcrec_policy dis)
 	return c->on_none;
 }
 
+/* policy_dis_name - see policy.h */
+const char *
+policy_dis_name(enum policy_dis d)
+{
+	static const char *const n[] = { "none", "pass", "quarantine",
+	    "reject" };
+
+	return (unsigned)d < 4 ? n[d] : "none";
+}
+
+/* as_dis - the disposition a policy asks for */
+static enum policy_dis
+as_dis(enum dmarcrec_policy p)
+{
+	if (p == DMARCREC_P_REJECT)
+		return POLICY_DIS_REJECT;
+	return p == DMARCREC_P_QUARANTINE ? POLICY_DIS_QUARANTINE :
+	    POLICY_DIS_NONE;
+}
+
+/* applied - the disposition the action carries out, and for a failing
+ * message the local setting that made it differ from the policy's */
+static void
+applied(const struct policy_conf *c, const struct policy_input *in,
+    struct policy_out *o)
+{
+	if (o->action == VERDICT_REJECT || o->action == VERDICT_TEMPFAIL)
+		o->applied = POLICY_DIS_REJECT;
+	else if (o->action == VERDICT_QUARANTINE || o->add_header)
+		o->applied = POLICY_DIS_QUARANTINE;
+	else
+		o->applied = in->result == RES_DMARC_PASS ? POLICY_DIS_PASS :
+		    POLICY_DIS_NONE;
+	if (in->result != RES_DMARC_FAIL || o->applied == as_dis(o->dis))
+		return;
+	if (c->report_only && action_for(c, o->dis) != VERDICT_ACCEPT)
+		o->local = "report_only";
+	else
+		o->local = o->dis == DMARCREC_P_REJECT ? "on_reject" :
+		    o->dis == DMARCREC_P_QUARANTINE ? "on_quarantine" :
+		    "on_none";
+}
+
 /* policy_decide - see policy.h */
 void
 policy_decide(const struct policy_conf *c, const struct policy_input *in,
@@ -161,7 +207,8 @@ policy_decide(const struct policy_conf *c, const struct policy_input *in,
 		snprintf(o->text, sizeof(o->text), "DMARC authentication "
 		    "failed for %s (policy quarantine)",
 		    in->domain != NULL ? in->domain : "(unknown)");
-		return;
+	} else {
+		texts(in, o);
 	}
-	texts(in, o);
+	applied(c, in, o);
 }

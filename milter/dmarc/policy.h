@@ -19,6 +19,14 @@ enum policy_quarantine {
 	POLICY_Q_HEADER		/* accept, add a header */
 };
 
+/* the disposition actually applied (RFC 9990 report vocabulary) */
+enum policy_dis {
+	POLICY_DIS_NONE = 0,	/* delivered, no policy applied */
+	POLICY_DIS_PASS,	/* DMARC pass: delivered */
+	POLICY_DIS_QUARANTINE,	/* held, or delivered marked (a header) */
+	POLICY_DIS_REJECT	/* refused (reject, or tempfail) */
+};
+
 struct policy_conf {
 	enum verdict_action on_reject;		/* fail under p=reject */
 	enum verdict_action on_quarantine;	/* fail under p=quarantine */
@@ -45,7 +53,11 @@ struct policy_input {
 
 struct policy_out {
 	enum verdict_action action;
-	enum dmarcrec_policy dis;	/* disposition applied (A-R dis=) */
+	enum dmarcrec_policy dis;	/* the policy after the overrides */
+	enum policy_dis applied;	/* what was done (A-R dis=, log) */
+	/* a local setting made applied differ from dis: "on_reject",
+	 * "on_quarantine", "on_none" or "report_only"; else NULL */
+	const char *local;
 	int overridden;			/* an override changed the policy */
 	enum allow_reason reason;	/* when overridden */
 	const char *by;			/* vendor name or override source */
@@ -57,6 +69,9 @@ struct policy_out {
 /* policy_decide - the verdict for one message; always fills *out */
 void policy_decide(const struct policy_conf *c, const struct policy_input *in,
     struct policy_out *out);
+
+/* policy_dis_name - "none", "pass", "quarantine", "reject" */
+const char *policy_dis_name(enum policy_dis d);
 
 /* policy_conf_defaults - reject, quarantine (held), accept, tempfail,
  * accept; enforcing; pct ignored */

@@ -23,6 +23,7 @@
 #include "allowlist.h"
 #include "conf_table.h"
 #include "log.h"
+#include "msglog.h"
 #include "spf.h"
 #include "spf_eval.h"
 #include "spf_macro.h"
@@ -422,7 +423,7 @@ act(struct hm_msg *m, const struct spf_request *req,
 	if (v == VERDICT_ACCEPT)
 		return;
 	if (skip != NULL) {
-		log_qid(LOG_LVL_INFO, m->qid, "spf: %s %s", res_spf_name(
+		msglog(m, LOG_LVL_DEBUG, "spf: %s %s", res_spf_name(
 		    a->result), skip);
 		return;
 	}
@@ -433,12 +434,12 @@ act(struct hm_msg *m, const struct spf_request *req,
 
 /* log_result - one line per check */
 static void
-log_result(const struct hm_msg *m, const char *what, const char *id,
+log_result(struct hm_msg *m, const char *what, const char *id,
     const struct spf_answer *a)
 {
 	char p[300], r[300];
 
-	log_qid(LOG_LVL_INFO, m->qid, "spf: %s=%s result=%s (%s)", what,
+	msglog(m, LOG_LVL_DEBUG, "spf: %s=%s result=%s (%s)", what,
 	    LOG_P(p, id), res_spf_name(a->result), LOG_P(r, a->reason));
 }
 

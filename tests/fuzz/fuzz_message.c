@@ -22,7 +22,9 @@
  *
  * Invariants: no module hook fails (internal_error would tempfail real
  * mail); every completed message gets an explicit verdict: CONTINUE with
- * our A-R header inserted once (it parses back to our authserv-id), or
+ * our A-R header inserted once (it parses back to our authserv-id, and,
+ * read by an RFC 8601 parser of the tests' own, to exactly the message's
+ * results: no text of the message or of DNS forges one), or
  * REJECT/TEMPFAIL with a 4xx/5xx reply; forged A-R headers are removed
  * last to first, by indexes the MTA knows; after close nothing is left.
  */
@@ -32,6 +34,7 @@
 
 #include <libmilter/mfapi.h>
 
+#include "ar_parse.h"
 #include "authres.h"
 #include "callbacks.h"
 #include "conf.h"
@@ -109,6 +112,43 @@ smfi_getsymval(SMFICTX *ctx, char *name)
 	return NULL;
 }
 
+/* smfi_setsymlist - only in negotiation: a known stage, a list that has
+ * the queue id (every macro hallmark reads must be asked for) */
+int
+smfi_setsymlist(SMFICTX *ctx, int stage, char *list)
+{
+	FUZZ_CHECK(ctx != NULL && ctx->priv == NULL && list != NULL);
+	FUZZ_CHECK(stage >= SMFIM_CONNECT && stage <= SMFIM_EOH);
+	FUZZ_CHECK(strncmp(list, "i", 1) == 0);
+	if (stage == SMFIM_ENVFROM)
+		FUZZ_CHECK(strstr(list, "{auth_authen}") != NULL);
+	return MI_SUCCESS;
+}
+
+/* ar_reads_back - our A-R header reads (ar_parse.h, a parser of the
+ * tests' own) as exactly the message's results, in order, and a reader
+ * that splits on ';' finds as many */
+static void
+ar_reads_back(SMFICTX *ctx, const char *value)
+{
+	const struct ar_list *l = &((struct hm_conn *)ctx->priv)->msg->ar;
+	struct arp a;
+	size_t i, semis = 0;
+
+	if (arp_parse(value, &a) != 0) {
+		fprintf(stderr, "A-R unparsable at '%s': %s\n", a.err, value);
+		FUZZ_CHECK(0);
+	}
+	FUZZ_CHECK(a.n == l->n && a.none == (l->n == 0));
+	for (i = 0; i < l->n; i++) {
+		FUZZ_CHECK(strcmp(a.r[i].method, l->v[i].method) == 0);
+		FUZZ_CHECK(strcmp(a.r[i].result, l->v[i].result) == 0);
+	}
+	for (; *value != '\0'; value++)
+		semis += *value == ';';
+	FUZZ_CHECK(semis == (l->n > 0 ? l->n : 1));
+}
+
 /* no_hook_failed - the invariant checked while the message is alive */
 static void
 no_hook_failed(SMFICTX *ctx)
@@ -153,6 +193,7 @@ smfi_insheader(SMFICTX *ctx, int idx, char *name, char *value)
 	if (strcmp(name, "Authentication-Results") == 0) {
 		FUZZ_CHECK(authres_authserv_id(value, id, sizeof(id)) == 0);
 		FUZZ_CHECK(strcmp(id, AUTHSERV) == 0);
+		ar_reads_back(ctx, value);
 		ctx->ar_inserted++;
 	}
 	return MI_SUCCESS;

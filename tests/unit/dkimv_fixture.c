@@ -28,6 +28,7 @@
 #include "dns.h"
 #include "str.h"
 #include "dkimv_fixture.h"
+#include "log.h"
 
 struct conf *T_conf;
 struct tkey *K_rsa, *K_ed, *K_small, *K_1024;
@@ -345,6 +346,7 @@ setup_keys(void **state)
 {
 	char *z;
 
+	log_set_level(LOG_LVL_DEBUG);	/* the module's lines are details */
 	K_rsa = key_new(2048, DKIM_SIGN_RSASHA256);
 	K_ed = key_new(0, DKIM_SIGN_ED25519SHA256);
 	K_small = key_new(512, DKIM_SIGN_RSASHA256);

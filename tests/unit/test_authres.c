@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -25,10 +26,39 @@ test_format(void **state)
 	authres_add(&l, "dkim", "fail", NULL, "header.d=example.org");
 	v = authres_format("mx.example.org", &l);
 	assert_string_equal(v, "mx.example.org;\n\tspf=pass "
-	    "(192.0.2.1 is [allowed]  ) smtp.mailfrom=a@example.org;\n\t"
+	    "(192.0.2.1 is [allowed]) smtp.mailfrom=a@example.org;\n\t"
 	    "dkim=fail header.d=example.org");
 	free(v);
 	authres_free(&l);
+}
+
+/* a comment is our words, then an excerpt of the quoted untrusted text
+ * that cannot read as a result: the forged From of issue 11 */
+static void
+test_comment_excerpt(void **state)
+{
+	static const char from[] = "\"Dear \\\" ) ; dmarc=pass "
+	    "header.from=x.example ; x=(\" <b@x.example>";
+	char why[300], *c;
+
+	(void)state;
+	snprintf(why, sizeof(why), "unparseable: bad quoting: \"%s\"", from);
+	c = authres_comment(why);
+	assert_string_equal(c, "unparseable: bad quoting: Dear dmarc pass "
+	    "header.from x.example x...");
+	free(c);
+	c = authres_comment("p=reject dis=quarantine; local policy: x");
+	assert_string_equal(c, "p=reject dis=quarantine, local policy: x");
+	free(c);
+	/* words from DNS (an SPF mechanism) cannot read as a result */
+	c = authres_comment("x.example matched include:dmarc=pass.evil "
+	    "[header.from=x.example] X-Fake=1 a;spf=pass l=10 dis=none");
+	assert_string_equal(c, "x.example matched include:dmarc pass.evil "
+	    "[header.from x.example] X-Fake 1 a,spf pass l=10 dis=none");
+	free(c);
+	assert_null(authres_comment("\"\\\";=\""));
+	assert_null(authres_comment(""));
+	assert_null(authres_comment(NULL));
 }
 
 static void
@@ -74,6 +104,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_comment_excerpt),
 		cmocka_unit_test(test_authserv_id),
 		cmocka_unit_test(test_long_id),
 	};

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -19,6 +20,7 @@
 #include "ctx.h"
 #include "dmarc.h"
 #include "str.h"
+#include "../fuzz/ar_parse.h"
 
 static const char zone[] =
     "_dmarc.example.edu TXT \"v=DMARC1; p=reject; rua=mailto:d@example.edu\"\n"
@@ -29,7 +31,11 @@ static const char zone[] =
     "_dmarc.pct.example TXT \"v=DMARC1; p=reject; pct=0\"\n"
     "_dmarc.quar.example TXT \"v=DMARC1; p=quarantine\"\n"
     "_dmarc.bad.example TXT \"v=DMARC1; p=reject; garbage\"\n"
-    "_dmarc.tmp.example SERVFAIL\n";
+    "_dmarc.tmp.example SERVFAIL\n"
+    /* a parent whose lookup fails, asked only for the org domain */
+    "_dmarc.univ.sfx TXT \"v=DMARC1; p=reject\"\n"
+    "_dmarc.strict.sfx TXT \"v=DMARC1; p=reject; aspf=s\"\n"
+    "_dmarc.sfx SERVFAIL\n";
 
 struct t {
 	struct conf *conf;
@@ -127,7 +133,7 @@ test_spf_aligned_relaxed(void **state)
 	spf(&t, RES_SPF_PASS, "bounce.example.edu");
 	ar = eom(&t);
 	assert_int_equal(t.m->dmarc, RES_DMARC_PASS);
-	has(ar, "dmarc=pass (p=reject dis=none) header.from=surveys.example.edu"
+	has(ar, "dmarc=pass (p=reject dis=pass) header.from=surveys.example.edu"
 	    " policy.dmarc=reject");
 	assert_int_equal(t.m->verdict.action, VERDICT_ACCEPT);
 	assert_string_equal(t.m->from_domain, "surveys.example.edu");
@@ -333,7 +339,7 @@ test_quarantine_header_and_report_only(void **state)
 	t = start("dmarc = { report_only = true; };", "198.51.100.7");
 	from(&t, "a@example.edu");
 	ar = eom(&t);
-	has(ar, "report-only");
+	has(ar, "dis=none override=local_policy by report_only)");
 	assert_int_equal(t.m->verdict.action, VERDICT_ACCEPT);
 	done(&t, ar);
 }
@@ -423,6 +429,156 @@ test_trusted_and_permerror(void **state)
 	done(&t, ar);
 }
 
+/* the parent of the Author Domain (asked only to find the Organizational
+ * Domain) fails: temperror only when it could change the result */
+static const struct org_row {
+	const char *from, *spf, *dkim;	/* passing identifiers (or NULL) */
+	enum res_dmarc want;
+	enum verdict_action act;
+} org_rows[] = {
+	/* identical identifiers: aligned whatever the parent holds */
+	{ "univ.sfx", "univ.sfx", NULL, RES_DMARC_PASS, VERDICT_ACCEPT },
+	{ "univ.sfx", NULL, "univ.sfx", RES_DMARC_PASS, VERDICT_ACCEPT },
+	/* below the author: same org whatever the parent holds */
+	{ "univ.sfx", "mail.univ.sfx", NULL, RES_DMARC_PASS, VERDICT_ACCEPT },
+	/* nothing in common: fails whatever the parent holds */
+	{ "univ.sfx", "other.test", NULL, RES_DMARC_FAIL, VERDICT_REJECT },
+	{ "univ.sfx", NULL, NULL, RES_DMARC_FAIL, VERDICT_REJECT },
+	/* aligned if sfx were the org, not if it were a PSD: open */
+	{ "univ.sfx", "other.sfx", NULL, RES_DMARC_TEMPERROR,
+	  VERDICT_TEMPFAIL },
+	/* ... unless another identifier already aligns */
+	{ "univ.sfx", "other.sfx", "univ.sfx", RES_DMARC_PASS,
+	  VERDICT_ACCEPT },
+	/* strict: only the identical name aligns */
+	{ "strict.sfx", "mail.strict.sfx", NULL, RES_DMARC_FAIL,
+	  VERDICT_REJECT },
+	/* inherited record (univ.sfx or sfx's): the author itself passes */
+	{ "sub.univ.sfx", "sub.univ.sfx", NULL, RES_DMARC_PASS,
+	  VERDICT_ACCEPT },
+	/* ... its aspf and p depend on which record applies: open */
+	{ "sub.univ.sfx", "univ.sfx", NULL, RES_DMARC_TEMPERROR,
+	  VERDICT_TEMPFAIL },
+	/* no record found before the failure: DMARC may not even apply */
+	{ "x.sfx", "x.sfx", NULL, RES_DMARC_TEMPERROR, VERDICT_TEMPFAIL },
+};
+
+static void
+test_org_lookup_failure(void **state)
+{
+	size_t i;
+	char addr[128];
+
+	(void)state;
+	for (i = 0; i < sizeof(org_rows) / sizeof(org_rows[0]); i++) {
+		const struct org_row *r = &org_rows[i];
+		struct t t = start("", "198.51.100.7");
+		char *ar;
+
+		snprintf(addr, sizeof(addr), "a@%s", r->from);
+		from(&t, addr);
+		if (r->spf != NULL)
+			spf(&t, RES_SPF_PASS, r->spf);
+		if (r->dkim != NULL)
+			dkim(&t, RES_DKIM_PASS, r->dkim);
+		ar = eom(&t);
+		if (t.m->dmarc != r->want || t.m->verdict.action != r->act)
+			fail_msg("row %zu (From %s, SPF %s, DKIM %s): got %s "
+			    "action %d: %s", i, r->from, r->spf ? r->spf : "-",
+			    r->dkim ? r->dkim : "-", res_dmarc_name(t.m->dmarc),
+			    (int)t.m->verdict.action, ar);
+		done(&t, ar);
+	}
+}
+
+/* a From field that carries a forged result: the A-R entry hallmark
+ * writes reads as its own permerror alone, for an RFC 8601 parser and for
+ * a reader that splits on ';' */
+static void
+test_forged_from_comment(void **state)
+{
+	struct t t = start("dmarc = { from_action = \"accept\"; };",
+	    "198.51.100.7");
+	struct arp a;
+	char *ar, *p;
+	int semis = 0;
+
+	(void)state;
+	from(&t, "\"Dear \" ) ; dmarc=pass header.from=x.example ; x=(\" "
+	    "<b@x.example>");
+	ar = eom(&t);
+	assert_int_equal(t.m->dmarc, RES_DMARC_PERMERROR);
+	if (arp_parse(ar, &a) != 0)
+		fail_msg("A-R does not parse at '%s': %s", a.err, ar);
+	assert_int_equal(a.n, 1);
+	assert_string_equal(a.r[0].method, "dmarc");
+	assert_string_equal(a.r[0].result, "permerror");
+	for (p = ar; *p != '\0'; p++)
+		semis += *p == ';';
+	if (semis != 1 || strstr(ar, "=pass") != NULL)
+		fail_msg("forged text in the A-R: %s", ar);
+	done(&t, ar);
+}
+
+/* dis= says what was done, and a local setting that differs from the
+ * published policy is named */
+static const struct dis_row {
+	const char *conf, *from;
+	const char *ar;			/* expected in the A-R */
+	enum verdict_action act;
+} dis_rows[] = {
+	{ "", "quar.example", "dmarc=fail (p=quarantine dis=quarantine)",
+	  VERDICT_QUARANTINE },
+	{ "", "example.edu", "dmarc=fail (p=reject dis=reject)",
+	  VERDICT_REJECT },
+	{ "on_reject = \"quarantine\";", "example.edu",
+	  "(p=reject dis=quarantine override=local_policy by on_reject)",
+	  VERDICT_QUARANTINE },
+	{ "on_reject = \"accept\";", "example.edu",
+	  "(p=reject dis=none override=local_policy by on_reject)",
+	  VERDICT_ACCEPT },
+	{ "on_quarantine = \"reject\";", "quar.example",
+	  "(p=quarantine dis=reject override=local_policy by on_quarantine)",
+	  VERDICT_REJECT },
+	{ "quarantine_by = \"header\";", "quar.example",
+	  "(p=quarantine dis=quarantine)", VERDICT_ACCEPT },
+	{ "on_reject = \"quarantine\"; quarantine_by = \"header\";",
+	  "example.edu",
+	  "(p=reject dis=quarantine override=local_policy by on_reject)",
+	  VERDICT_ACCEPT },
+	{ "report_only = true;", "quar.example",
+	  "(p=quarantine dis=none override=local_policy by report_only)",
+	  VERDICT_ACCEPT },
+	/* t=y lowers the policy: reported, no local setting involved */
+	{ "", "test.example",
+	  "(p=reject dis=quarantine override=policy_test_mode by t=y)",
+	  VERDICT_QUARANTINE },
+};
+
+static void
+test_dis_applied(void **state)
+{
+	char conf[256], addr[128];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(dis_rows) / sizeof(dis_rows[0]); i++) {
+		const struct dis_row *r = &dis_rows[i];
+		struct t t;
+		char *ar;
+
+		snprintf(conf, sizeof(conf), "dmarc = { %s };", r->conf);
+		t = start(conf, "198.51.100.7");
+		snprintf(addr, sizeof(addr), "a@%s", r->from);
+		from(&t, addr);
+		ar = eom(&t);
+		if (strstr(ar, r->ar) == NULL || t.m->verdict.action != r->act)
+			fail_msg("row %zu (%s): action %d, want '%s': %s", i,
+			    r->conf, (int)t.m->verdict.action, r->ar, ar);
+		done(&t, ar);
+	}
+}
+
 int
 main(void)
 {
@@ -433,6 +589,9 @@ main(void)
 		cmocka_unit_test(test_strict),
 		cmocka_unit_test(test_temperror_alignment),
 		cmocka_unit_test(test_dns_temperror),
+		cmocka_unit_test(test_org_lookup_failure),
+		cmocka_unit_test(test_forged_from_comment),
+		cmocka_unit_test(test_dis_applied),
 		cmocka_unit_test(test_sp_np),
 		cmocka_unit_test(test_testing_and_pct),
 		cmocka_unit_test(test_quarantine_header_and_report_only),

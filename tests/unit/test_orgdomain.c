@@ -30,6 +30,8 @@ static const char zone[] =
     "_dmarc.co.uk TXT \"v=DMARC1; p=reject; psd=y\"\n"
     "_dmarc.github.io TXT \"v=DMARC1; p=reject\"\n"
     "_dmarc.l.example TXT \"v=DMARC1; p=reject\"\n"
+    "_dmarc.u.sfx TXT \"v=DMARC1; p=reject\"\n"
+    "_dmarc.sfx SERVFAIL\n"
     "_dmarc.a.b.c.d.e.f.g.h.i.j.k.l.example TXT \"v=DMARC1; p=none\"\n";
 
 struct fixture {
@@ -270,6 +272,37 @@ test_temperror(void **state)
 	f->c.mode = ORGDOM_TREEWALK;
 }
 
+/* the parent fails after the author's own record: policy known, org open */
+static void
+test_parent_fails(void **state)
+{
+	struct fixture *f = *state;
+	struct orgdom_policy p, sub;
+
+	assert_int_equal(orgdom_policy(&f->c, "u.sfx", &p), ORGDOM_OK);
+	assert_true(p.from_author);
+	assert_true(p.org_open);
+	assert_non_null(strstr(p.why, "servfail"));
+	assert_int_equal(orgdom_relaxed(&f->c, &p, "u.sfx"), 1);
+	assert_int_equal(orgdom_relaxed(&f->c, &p, "mail.u.sfx"), 1);
+	assert_int_equal(orgdom_relaxed(&f->c, &p, "a.b.mail.u.sfx"), 1);
+	assert_int_equal(orgdom_relaxed(&f->c, &p, "other.sfx"), -1);
+	assert_int_equal(orgdom_relaxed(&f->c, &p, "sfx"), -1);
+	assert_int_equal(orgdom_relaxed(&f->c, &p, "example.org"), 0);
+	/* a record was found, but not the author's own */
+	assert_int_equal(orgdom_policy(&f->c, "x.u.sfx", &sub),
+	    ORGDOM_TEMPERROR);
+	assert_true(sub.record_sure);
+	assert_int_equal(orgdom_policy(&f->c, "y.sfx", &sub),
+	    ORGDOM_TEMPERROR);
+	assert_false(sub.record_sure);
+	/* a walk that succeeds: the org is known */
+	assert_int_equal(orgdom_policy(&f->c, "example.org", &p), ORGDOM_OK);
+	assert_false(p.org_open);
+	assert_int_equal(orgdom_relaxed(&f->c, &p, "mail.example.org"), 1);
+	assert_int_equal(orgdom_relaxed(&f->c, &p, "other.org"), 0);
+}
+
 static void
 test_label_limit(void **state)
 {
@@ -306,6 +339,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_temperror, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_label_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_parent_fails, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -140,6 +140,7 @@ test_overrides(void **state)
 	assert_string_equal(o.by, "survey-vendor");
 	assert_string_equal(allow_reason_name(o.reason), "trusted_forwarder");
 
+	policy_conf_defaults(&c);
 	in = fail_in(DMARCREC_P_REJECT);
 	in.trusted_client = 1;
 	policy_decide(&c, &in, &o);
@@ -232,6 +233,55 @@ test_report_only(void **state)
 	assert_int_equal(o.action, VERDICT_ACCEPT);
 }
 
+/* the disposition applied follows the action; a local setting that
+ * makes it differ from the policy's is named */
+static void
+test_applied(void **state)
+{
+	struct policy_conf c;
+	struct policy_input in = fail_in(DMARCREC_P_REJECT);
+	struct policy_out o;
+
+	(void)state;
+	policy_conf_defaults(&c);
+	policy_decide(&c, &in, &o);
+	assert_int_equal(o.applied, POLICY_DIS_REJECT);
+	assert_null(o.local);
+	c.on_reject = VERDICT_TEMPFAIL;		/* refused: reject */
+	policy_decide(&c, &in, &o);
+	assert_int_equal(o.applied, POLICY_DIS_REJECT);
+	assert_null(o.local);
+	c.on_reject = VERDICT_QUARANTINE;
+	policy_decide(&c, &in, &o);
+	assert_int_equal(o.applied, POLICY_DIS_QUARANTINE);
+	assert_string_equal(o.local, "on_reject");
+	c.on_reject = VERDICT_REJECT;
+	c.report_only = 1;
+	policy_decide(&c, &in, &o);
+	assert_int_equal(o.applied, POLICY_DIS_NONE);
+	assert_string_equal(o.local, "report_only");
+	assert_string_equal(policy_dis_name(o.applied), "none");
+	c.report_only = 0;
+	in = fail_in(DMARCREC_P_NONE);
+	c.on_none = VERDICT_QUARANTINE;
+	policy_decide(&c, &in, &o);
+	assert_int_equal(o.applied, POLICY_DIS_QUARANTINE);
+	assert_string_equal(o.local, "on_none");
+	in.result = RES_DMARC_PASS;
+	policy_decide(&c, &in, &o);
+	assert_int_equal(o.applied, POLICY_DIS_PASS);
+	assert_null(o.local);
+	assert_string_equal(policy_dis_name(o.applied), "pass");
+	/* an override, not a local action: named by the override alone */
+	policy_conf_defaults(&c);
+	in = fail_in(DMARCREC_P_REJECT);
+	in.trusted_client = 1;
+	policy_decide(&c, &in, &o);
+	assert_int_equal(o.applied, POLICY_DIS_NONE);
+	assert_true(o.overridden);
+	assert_null(o.local);
+}
+
 int
 main(void)
 {
@@ -244,6 +294,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_config_actions),
 		cmocka_unit_test(test_report_only),
+		cmocka_unit_test(test_applied),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
