@@ -320,18 +320,12 @@ daemon_conf_load(const char *file, int check_only, struct conf_err *e)
 	return priv_load_as(&pu, file, check_only, e);
 }
 
-/* daemon_conf_check - what -n and the start-up check: the configuration
- * loads (as the run-as user) and the socket options are valid */
+/* daemon_conf_check - what -n and the start-up check load: the
+ * configuration, as the run-as user when root */
 struct conf *
 daemon_conf_check(const char *file, struct conf_err *e)
 {
-	struct conf *c = daemon_conf_load(file, 1, e);
-
-	if (c != NULL && priv_socket_check(c, e) < 0) {
-		conf_release(c);
-		return NULL;
-	}
-	return c;
+	return daemon_conf_load(file, 1, e);
 }
 
 /*

@@ -6,7 +6,8 @@
 # after the fork (a port already in use, with log.syslog on or off; a pid
 # file that cannot be written, or that is a symbolic link).  A relative -c path is made absolute before
 # the daemon changes to /: the start succeeds and a SIGHUP rereads the same
-# file.  Milter traffic comes from tests/tools/milterc.py.
+# file.  (The configuration check before the fork now refuses the two pid
+# files itself; the port in use is the failure only the child can meet.)  Milter traffic comes from tests/tools/milterc.py.
 # Exit 0 pass, 1 fail, 77 skip.  Private temp dir and ports; stops what it
 # starts.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
@@ -103,7 +104,7 @@ port2=$(free_port)
 write_conf "$WORK/nopid.conf" "$port2" mx4.bg.test false "$WORK/no/such/dir/hm.pid"
 rc=0
 timeout 30 "$HALLMARKD" -c "$WORK/nopid.conf" 2>"$WORK/nopid.err" || rc=$?
-if [ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -q "pid file" "$WORK/nopid.err"; then
+if [ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -Eq "pid ?file" "$WORK/nopid.err"; then
 	ok "unwritable pid file: exit $rc, stderr says so"
 else
 	bad "unwritable pid file: exit $rc, stderr: $(tail -2 "$WORK/nopid.err")"
@@ -117,7 +118,7 @@ ln -s "$WORK/target" "$WORK/link.pid"
 write_conf "$WORK/link.conf" "$(free_port)" mx5.bg.test false "$WORK/link.pid"
 rc=0
 timeout 30 "$HALLMARKD" -c "$WORK/link.conf" 2>"$WORK/link.err" || rc=$?
-if [ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -q "pid file" "$WORK/link.err" &&
+if [ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -Eq "pid ?file" "$WORK/link.err" &&
     [ ! -e "$WORK/target" ]; then
 	ok "a pid file that is a symbolic link: refused (exit $rc), nothing written"
 else
