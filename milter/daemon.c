@@ -41,6 +41,7 @@
 
 #include "callbacks.h"
 #include "conf.h"
+#include "conf_check.h"
 #include "conf_table.h"
 #include "daemon.h"
 #include "log.h"
@@ -258,25 +259,12 @@ detach_ready(void)
 	ready_fd = -1;
 }
 
-/* unix_path - the path of a "unix:" / "local:" socket, or NULL */
-static const char *
-unix_path(const char *sock)
-{
-	if (strncmp(sock, "unix:", 5) == 0)
-		return sock + 5;
-	if (strncmp(sock, "local:", 6) == 0)
-		return sock + 6;
-	if (sock[0] == '/')
-		return sock;
-	return NULL;
-}
-
 /* open_socket - register with libmilter and bind the socket now; a unix
  * socket gets its mode, owner and group */
 static int
 open_socket(const struct conf *c)
 {
-	const char *path = unix_path(c->socket);
+	const char *path = conf_check_unix_path(c->socket);
 
 	if (smfi_setconn(c->socket) != MI_SUCCESS) {
 		log_err("socket \"%s\": not a valid milter socket", c->socket);
