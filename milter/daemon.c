@@ -41,6 +41,7 @@
 
 #include "callbacks.h"
 #include "conf.h"
+#include "conf_check.h"
 #include "conf_table.h"
 #include "daemon.h"
 #include "log.h"
@@ -258,25 +259,12 @@ detach_ready(void)
 	ready_fd = -1;
 }
 
-/* unix_path - the path of a "unix:" / "local:" socket, or NULL */
-static const char *
-unix_path(const char *sock)
-{
-	if (strncmp(sock, "unix:", 5) == 0)
-		return sock + 5;
-	if (strncmp(sock, "local:", 6) == 0)
-		return sock + 6;
-	if (sock[0] == '/')
-		return sock;
-	return NULL;
-}
-
 /* open_socket - register with libmilter and bind the socket now; a unix
  * socket gets its mode, owner and group */
 static int
 open_socket(const struct conf *c)
 {
-	const char *path = unix_path(c->socket);
+	const char *path = conf_check_unix_path(c->socket);
 
 	if (smfi_setconn(c->socket) != MI_SUCCESS) {
 		log_err("socket \"%s\": not a valid milter socket", c->socket);
@@ -320,18 +308,12 @@ daemon_conf_load(const char *file, int check_only, struct conf_err *e)
 	return priv_load_as(&pu, file, check_only, e);
 }
 
-/* daemon_conf_check - what -n and the start-up check: the configuration
- * loads (as the run-as user) and the socket options are valid */
+/* daemon_conf_check - what -n and the start-up check load: the
+ * configuration, as the run-as user when root */
 struct conf *
 daemon_conf_check(const char *file, struct conf_err *e)
 {
-	struct conf *c = daemon_conf_load(file, 1, e);
-
-	if (c != NULL && priv_socket_check(c, e) < 0) {
-		conf_release(c);
-		return NULL;
-	}
-	return c;
+	return daemon_conf_load(file, 1, e);
 }
 
 /*

@@ -13,8 +13,7 @@ struct daemon_opts {
 };
 
 /* daemon_conf_check - load file as `hallmarkd -n` and the start-up check
- * do (as the run-as user when root; privs.c) and check the socket
- * options; NULL and *e on error */
+ * do (as the run-as user when root; privs.c); NULL and *e on error */
 struct conf *daemon_conf_check(const char *file, struct conf_err *e);
 
 /* daemon_run - run until SIGTERM/SIGINT; returns the exit status */

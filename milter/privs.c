@@ -148,29 +148,6 @@ socket_mode(const char *s)
 	return m >= 0 && m <= 0777 ? m : -1;
 }
 
-/* priv_socket_check - socket_mode and socket_group are valid */
-int
-priv_socket_check(const struct conf *c, struct conf_err *e)
-{
-	int bad_mode = socket_mode(c->socket_mode) < 0;
-
-	if (!bad_mode &&
-	    (c->socket_group == NULL || getgrnam(c->socket_group) != NULL))
-		return 0;
-	memset(e, 0, sizeof(*e));
-	snprintf(e->file, sizeof(e->file), "%s",
-	    c->file ? c->file : "(config)");
-	if (bad_mode)
-		snprintf(e->msg, sizeof(e->msg),
-		    "socket_mode: \"%s\" is not an octal mode from 0000 to "
-		    "0777 (e.g. \"0660\")",
-		    c->socket_mode ? c->socket_mode : "");
-	else
-		snprintf(e->msg, sizeof(e->msg),
-		    "socket_group: no such group \"%s\"", c->socket_group);
-	return -1;
-}
-
 /* socket_ids - the owner and group a unix socket gets (-1: unchanged) */
 static int
 socket_ids(const struct conf *c, uid_t *uid, gid_t *gid)
@@ -209,7 +186,11 @@ priv_socket(const struct conf *c, const char *path)
 	uid_t uid;
 	gid_t gid;
 
-	if (mode < 0 || socket_ids(c, &uid, &gid) < 0)
+	if (mode < 0) {	/* the configuration check refuses it first */
+		log_err("socket_mode \"%s\": not an octal mode", c->socket_mode);
+		return -1;
+	}
+	if (socket_ids(c, &uid, &gid) < 0)
 		return -1;
 	if (chmod(path, (mode_t)mode) < 0) {
 		log_err("chmod %s to %s: %s", path, c->socket_mode,

@@ -32,9 +32,6 @@ int priv_lookup(const char *name, struct priv_user *pu);
 struct conf *priv_load_as(const struct priv_user *pu, const char *file,
     int check_only, struct conf_err *e);
 
-/* priv_socket_check - socket_mode and socket_group are valid; -1 and e */
-int priv_socket_check(const struct conf *c, struct conf_err *e);
-
 /* priv_socket - a unix socket at path gets socket_mode, then the run-as
  * user (when root) and socket_group; 0, or -1 logged */
 int priv_socket(const struct conf *c, const char *path);

@@ -6,7 +6,8 @@
 # after the fork (a port already in use, with log.syslog on or off; a pid
 # file that cannot be written, or that is a symbolic link).  A relative -c path is made absolute before
 # the daemon changes to /: the start succeeds and a SIGHUP rereads the same
-# file.  Milter traffic comes from tests/tools/milterc.py.
+# file.  (The configuration check before the fork now refuses the two pid
+# files itself; the port in use is the failure only the child can meet.)  Milter traffic comes from tests/tools/milterc.py.
 # Exit 0 pass, 1 fail, 77 skip.  Private temp dir and ports; stops what it
 # starts.
 [ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"

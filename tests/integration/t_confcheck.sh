@@ -40,6 +40,11 @@ refuse socket_nodir 1 'socket: "unix:/nonexistent-hm/milter": directory /nonexis
 : > "$T/plain-file"	# libmilter cannot bind over a file that is not a socket
 refuse socket_notsock 1 "socket: \"unix:$T/plain-file\": exists and is not a socket" \
 	"socket = \"unix:$T/plain-file\";"
+refuse socket_mode 2 'socket_mode: "0999": not a mode' 'socket = "unix:/tmp/hm.sock";
+socket_mode = "0999";
+'
+refuse socket_group 1 'socket_group: "hm-no-such-group-4711": no such group' \
+	'socket_group = "hm-no-such-group-4711";'
 mkdir -p "$T/piddir"
 refuse pidfile_dir 1 "pidfile: \"$T/piddir\": exists and is not a regular file" "pidfile = \"$T/piddir\";"
 # user, pid file, trust anchor, facility
