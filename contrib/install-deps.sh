@@ -16,7 +16,7 @@ BUILD_PKGS="build-essential autoconf automake pkg-config
 TEST_PKGS="postfix nsd swaks python3 python3-dkim python3-spf python3-yaml
   libmail-dkim-perl opendkim opendkim-tools opendmarc
   clang libclang-rt-14-dev clang-format valgrind dnsutils ldnsutils procps iproute2
-  libcap2-bin sasl2-bin python3-authres"
+  libcap2-bin sasl2-bin python3-authres mandoc"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do
