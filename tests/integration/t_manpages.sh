@@ -11,6 +11,8 @@
 #     "Range: MIN to MAX." for an int, "Values: a, b." for an enum, and a
 #     "Reload:" line; each group is a ".Ss GROUP"; the options listed as
 #     read at start only are those whose entry says "Reload: not applied";
+#   - the examples of hallmark.conf(5) pass `hallmarkd -n` (its keygen
+#     commands make the keys they use);
 #   - every option of `hallmarkd --help` and `hallmark --help` ("-x,
 #     --long") is an item of its page (".It Fl x ..., Fl -long").
 # The checks are fed doctored copies to show they catch each fault.
@@ -230,6 +232,43 @@ so=$(start_only "$WORK/reload.5")
 [ "$(sed -n 1p <<< "$so")" != "$(sed -n 2p <<< "$so")" ] &&
     ok "a Reload line against the list is caught" ||
     bad "a Reload line against the list is not caught"
+
+# the EXAMPLES of hallmark.conf(5) are configurations hallmarkd -n accepts:
+# blocks 1, 2 and 4 are hallmark.conf files, 3 the keygen commands, 5 and 6
+# the OpenDKIM KeyTable and SigningTable.  The user, the socket directory,
+# the group and /etc/opendkim are replaced by what exists here; the keys
+# are made by the commands of block 3.
+awk -v dir="$WORK/ex" '/^\.Sh EXAMPLES/ { e = 1 }
+    e && /^\.Sh / && !/EXAMPLES/ { e = 0 }
+    e && /^\.Bd -literal/ { n++; f = 1; next }
+    e && /^\.Ed/ { f = 0 }
+    f { gsub(/\\e/, "\\"); print > (dir n) }' "$C5"
+mkdir -p "$WORK/keys" "$WORK/od/keys"
+sed -e "s|^hallmark keygen|'$TOOL' keygen|; s|[^ ]*/hallmark/keys|$WORK/keys|g" \
+    -e '/^chown/d' "$WORK/ex3" > "$WORK/keygen.sh"
+if grep -q "keygen -d example.org -s s2026" "$WORK/keygen.sh" &&
+    bash -e "$WORK/keygen.sh" > "$WORK/keygen.out" 2>&1; then
+	ok "the keygen example makes its keys"
+else
+	bad "the keygen example fails: $(cat "$WORK/keygen.out" "$WORK/keygen.sh")"
+fi
+for k in cust.rsa:rsa cust.ed:ed25519; do
+	"$TOOL" keygen -d customer.example -s x -t "${k#*:}" \
+	    -o "$WORK/od/keys/${k%%:*}" > /dev/null
+done
+sed "s|/etc/opendkim|$WORK/od|g" "$WORK/ex5" > "$WORK/od/KeyTable"
+cp "$WORK/ex6" "$WORK/od/SigningTable"
+for i in 1 2 4; do
+	sed -e 's/^user = "hallmark";/user = "root";/' \
+	    -e "s|/var/spool/postfix/hallmark/|$WORK/|" \
+	    -e "s|\"postfix\"|\"$(id -gn 0)\"|" \
+	    -e "s|/etc/opendkim|$WORK/od|g" "$WORK/ex$i" > "$WORK/ex$i.conf"
+	if "$HM" -n -c "$WORK/ex$i.conf" > "$WORK/n.out" 2>&1; then
+		ok "example $i: hallmarkd -n accepts it"
+	else
+		bad "example $i: $(cat "$WORK/n.out")"
+	fi
+done
 
 # cmdline_compare HELP PAGE - every "-x, --long" of the help text is an
 # .It item of the page naming both; prints what is missing
