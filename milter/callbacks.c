@@ -57,11 +57,12 @@
 #define ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
 
 #define HOOK_EACH(m, hook, ...) do {					\
+	const struct hm_module *const *o_ = module_order();		\
 	size_t i_;							\
-	for (i_ = 0; hm_modules[i_] != NULL; i_++)			\
-		if (hm_modules[i_]->hook != NULL &&			\
-		    hm_modules[i_]->hook(__VA_ARGS__) != HM_OK)		\
-			hook_failed((m), hm_modules[i_]->name, #hook);	\
+	for (i_ = 0; o_[i_] != NULL; i_++)				\
+		if (o_[i_]->hook != NULL &&				\
+		    o_[i_]->hook(__VA_ARGS__) != HM_OK)			\
+			hook_failed((m), o_[i_]->name, #hook);		\
 } while (0)
 
 static unsigned inflight;
@@ -91,12 +92,11 @@ conn_of(SMFICTX *ctx)
 	return p == &leadspc_mark ? NULL : p;
 }
 
-/* hook_failed - a module failed on this message: remember and log */
+/* hook_failed - a module failed on this message: remember and log
+ * (connection-level hooks: module_conn_hooks) */
 static void
 hook_failed(struct hm_msg *m, const char *mod, const char *hook)
 {
-	if (m == NULL)
-		return;
 	m->internal_error = 1;
 	log_qid(LOG_LVL_WARN, m->qid, "%s: internal error in %s hook", mod,
 	    hook);
@@ -199,7 +199,7 @@ cb_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 	c->hostname = xstrdup(hostname ? hostname : "unknown");
 	set_addr(c, (const struct sockaddr *)hostaddr);
 	smfi_setpriv(ctx, c);
-	HOOK_EACH(c->msg, conn, c);
+	module_conn_hooks(module_order(), c, 0);
 	return SMFIS_CONTINUE;
 }
 
@@ -213,7 +213,7 @@ cb_helo(SMFICTX *ctx, char *helohost)
 		return SMFIS_NOREPLY;
 	free(c->helo);
 	c->helo = xstrdup(helohost ? helohost : "");
-	HOOK_EACH(c->msg, helo, c);
+	module_conn_hooks(module_order(), c, 1);
 	return SMFIS_NOREPLY;
 }
 

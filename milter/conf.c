@@ -8,7 +8,11 @@
  * table entry, so the defaults exist in one place only.  An empty file
  * (or none) is a valid, verify-only configuration.
  *
- * Thread safety: conf_load is called by the main thread only (start-up
+ * The loader is pure configuration: it builds no run-time resource (the
+ * resolver, module set-up: runtime.c does that to a loaded snapshot) and
+ * knows no module beyond the option tables they declare.
+ *
+ * Thread safety: conf_read is called by the main thread only (start-up
  * and SIGHUP) and builds a private snapshot; conf_current and
  * conf_install swap the shared pointer under a mutex; reference counts
  * are atomic.  A snapshot is immutable once installed.
@@ -476,19 +480,19 @@ conf_free(struct conf *c)
 {
 	if (c == NULL)
 		return;
+	if (c->rt_stop != NULL)
+		c->rt_stop(c);
 	dns_resolver_free(c->resolver);
 	free_table(conf_opts, c);
 	free(c->file);
 	free(c);
 }
 
-/* finish - derived values and run-time resources */
+/* finish - derived values */
 static int
-finish(struct conf *c, int check_only, struct conf_err *e)
+finish(struct conf *c, struct conf_err *e)
 {
-	char host[256];
-	struct dns_config dc;
-	char err[256];
+	char host[256], err[256];
 
 	if (c->authserv_id == NULL) {
 		if (gethostname(host, sizeof(host)) < 0)
@@ -501,27 +505,12 @@ finish(struct conf *c, int check_only, struct conf_err *e)
 		}
 		c->authserv_id = xstrdup(host);
 	}
-	if (check_only)
-		return 0;
-	memset(&dc, 0, sizeof(dc));
-	dc.forwarders = c->dns.forwarders;
-	dc.use_resolv_conf = c->dns.use_resolv_conf;
-	dc.trust_anchor_file = c->dns.trust_anchor_file;
-	dc.query_timeout_ms = (unsigned)c->dns.query_timeout_ms;
-	dc.message_budget_ms = (unsigned)c->dns.message_budget_ms;
-	dc.cache_size_kb = (unsigned)c->dns.cache_size_kb;
-	dc.tcp_only = c->dns.tcp_only;
-	c->resolver = dns_unbound_new(&dc, err, sizeof(err));
-	if (c->resolver == NULL) {
-		conf_err_set(e, NULL, "%s", err);	/* err says "dns: " */
-		return -1;
-	}
 	return 0;
 }
 
 /* load_cfg - a parsed libconfig tree into a new snapshot */
 static struct conf *
-load_cfg(config_t *cfg, const char *file, int check_only, struct conf_err *e)
+load_cfg(config_t *cfg, const char *file, struct conf_err *e)
 {
 	struct conf *c = xcalloc(1, sizeof(*c));
 
@@ -530,7 +519,7 @@ load_cfg(config_t *cfg, const char *file, int check_only, struct conf_err *e)
 	conf_cur_file = file;
 	if (load_table(config_root_setting(cfg), conf_opts, c, e) < 0 ||
 	    conf_table_check(c, config_root_setting(cfg), e) < 0 ||
-	    finish(c, check_only, e) < 0) {
+	    finish(c, e) < 0) {
 		conf_cur_file = NULL;
 		conf_free(c);
 		return NULL;
@@ -561,21 +550,21 @@ parse_error(const config_t *cfg, const char *file, struct conf_err *e)
  * syntax error (what names the text in it); cfg is destroyed either way */
 static struct conf *
 load_read(config_t *cfg, int read_ok, const char *what, const char *file,
-    int check_only, struct conf_err *e)
+    struct conf_err *e)
 {
 	struct conf *c = NULL;
 
 	if (!read_ok)
 		parse_error(cfg, what, e);
 	else
-		c = load_cfg(cfg, file, check_only, e);
+		c = load_cfg(cfg, file, e);
 	config_destroy(cfg);
 	return c;
 }
 
-/* conf_load - a snapshot from a file (NULL/"": defaults) */
+/* conf_read - a snapshot from a file (NULL/"": defaults) */
 struct conf *
-conf_load(const char *file, int check_only, struct conf_err *e)
+conf_read(const char *file, struct conf_err *e)
 {
 	int named = file != NULL && *file != '\0', read_ok = 1;
 	config_t cfg;
@@ -584,20 +573,19 @@ conf_load(const char *file, int check_only, struct conf_err *e)
 	config_init(&cfg);
 	if (named)
 		read_ok = config_read_file(&cfg, file) == CONFIG_TRUE;
-	return load_read(&cfg, read_ok, file, named ? file : NULL, check_only,
-	    e);
+	return load_read(&cfg, read_ok, file, named ? file : NULL, e);
 }
 
-/* conf_load_string - a snapshot from text */
+/* conf_read_string - a snapshot from text */
 struct conf *
-conf_load_string(const char *text, int check_only, struct conf_err *e)
+conf_read_string(const char *text, struct conf_err *e)
 {
 	config_t cfg;
 
 	memset(e, 0, sizeof(*e));
 	config_init(&cfg);
 	return load_read(&cfg, config_read_string(&cfg, text) == CONFIG_TRUE,
-	    "(string)", NULL, check_only, e);
+	    "(string)", NULL, e);
 }
 
 /* conf_hold - one more reference */

@@ -82,11 +82,17 @@ extern const struct conf_opt conf_opts[];
 
 struct conf;	/* conf_table.h defines it */
 
-/* conf_load - parse file (NULL or "" = the built-in defaults, an empty
- * configuration); check_only: validate without starting resources that
- * need the network.  NULL and *e on error. */
+/* conf_read - parse file (NULL or "" = the built-in defaults, an empty
+ * configuration) into a snapshot: options, tables, key files, no run-time
+ * resource (no resolver).  NULL and *e on error. */
+struct conf *conf_read(const char *file, struct conf_err *e);
+/* conf_read_string - same, from memory */
+struct conf *conf_read_string(const char *text, struct conf_err *e);
+
+/* conf_load - conf_read, then, unless check_only, the run-time resources
+ * (the resolver, each module's init): defined in runtime.c, which builds
+ * them; conf_load_string - same from memory (tests, fuzzers) */
 struct conf *conf_load(const char *file, int check_only, struct conf_err *e);
-/* conf_load_string - same, from memory (tests, fuzzers) */
 struct conf *conf_load_string(const char *text, int check_only,
     struct conf_err *e);
 

@@ -57,8 +57,10 @@ struct conf {
 	struct conf_dmarc dmarc;
 	struct dkims_conf dkim_sign;
 
-	/* run-time resources built from the above (NULL in check mode) */
+	/* run-time resources built from the above by runtime.c (NULL in
+	 * check mode), freed with the snapshot: rt_stop first */
 	struct dns_resolver *resolver;
+	void (*rt_stop)(struct conf *c);
 };
 
 /* conf_table_check - checks across options, after the table is loaded

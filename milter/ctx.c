@@ -2,7 +2,9 @@
  * ctx.c - lifecycles of the per-connection and per-message contexts
  * (ctx.h).  ctx_msg_free() and ctx_conn_free() are the only places their
  * memory is released; they call every module's free hook exactly once, so
- * an abort or a disconnect at any callback leaks nothing.
+ * an abort or a disconnect at any callback leaks nothing.  Module state is
+ * allocated and freed here by the sizes the modules declare (module.h):
+ * nothing here knows what a module keeps.
  *
  * Thread safety: a context is used by the one libmilter thread serving
  * its connection at a time.
@@ -18,6 +20,31 @@
 #include "module.h"
 #include "str.h"
 
+/* states_new - zeroed blocks of the sizes the modules ask for */
+static void
+states_new(void **mod, int per_msg)
+{
+	size_t i, n;
+
+	for (i = 0; i < MOD_SLOTS; i++) {
+		n = per_msg ? hm_modules[i]->msg_size :
+		    hm_modules[i]->conn_size;
+		mod[i] = n > 0 ? xcalloc(1, n) : NULL;
+	}
+}
+
+/* states_free - the blocks states_new made */
+static void
+states_free(void **mod)
+{
+	size_t i;
+
+	for (i = 0; i < MOD_SLOTS; i++) {
+		free(mod[i]);
+		mod[i] = NULL;
+	}
+}
+
 /* ctx_conn_new - a connection holding a reference to conf */
 struct hm_conn *
 ctx_conn_new(struct conf *conf)
@@ -26,6 +53,7 @@ ctx_conn_new(struct conf *conf)
 
 	c->conf = conf_hold(conf);
 	snprintf(c->addrstr, sizeof(c->addrstr), "unknown");
+	states_new(c->mod, 0);
 	return c;
 }
 
@@ -38,9 +66,10 @@ ctx_conn_free(struct hm_conn *c)
 	if (c == NULL)
 		return;
 	ctx_msg_free(c->msg);
-	for (i = 0; hm_modules[i] != NULL; i++)
+	for (i = 0; i < MOD_SLOTS; i++)
 		if (hm_modules[i]->conn_free != NULL)
 			hm_modules[i]->conn_free(c);
+	states_free(c->mod);
 	free(c->hostname);
 	free(c->helo);
 	conf_release(c->conf);
@@ -58,36 +87,11 @@ ctx_msg_new(struct hm_conn *c)
 	m->conf = c->conf;
 	snprintf(m->qid, sizeof(m->qid), "NOQUEUE");
 	dns_budget_init(&m->budget, c->conf->resolver, 0);
+	m->internal_error = c->hook_error;
+	states_new(m->mod, 1);
 	c->msg = m;
 	c->nmsgs++;
 	return m;
-}
-
-/* ctx_spf_clear - free an SPF result's strings */
-void
-ctx_spf_clear(struct res_spf_check *r)
-{
-	free(r->identity);
-	free(r->domain);
-	free(r->reason);
-	free(r->explanation);
-	memset(r, 0, sizeof(*r));
-}
-
-/* dkim_free - free the DKIM results */
-static void
-dkim_free(struct hm_msg *m)
-{
-	size_t i;
-
-	for (i = 0; i < m->ndkim; i++) {
-		free(m->dkim[i].d);
-		free(m->dkim[i].s);
-		free(m->dkim[i].i);
-		free(m->dkim[i].a);
-		free(m->dkim[i].reason);
-	}
-	free(m->dkim);
 }
 
 /* headers_free - the stored and the queued headers */
@@ -117,17 +121,15 @@ ctx_msg_free(struct hm_msg *m)
 	if (m == NULL)
 		return;
 	msglog_flush(m);
-	for (i = 0; hm_modules[i] != NULL; i++)
+	for (i = 0; i < MOD_SLOTS; i++)
 		if (hm_modules[i]->msg_free != NULL)
 			hm_modules[i]->msg_free(m);
+	states_free(m->mod);
 	free(m->envfrom);
 	free(m->auth_authen);
 	free(m->forged);
 	headers_free(m);
-	ctx_spf_clear(&m->spf_helo);
-	ctx_spf_clear(&m->spf_mfrom);
-	dkim_free(m);
-	free(m->from_domain);
+	free(m->from.value);
 	authres_free(&m->ar);
 	verdict_free(&m->verdict);
 	if (m->conn != NULL && m->conn->msg == m)
@@ -141,6 +143,8 @@ ctx_msg_header(struct hm_msg *m, const char *name, const char *value)
 {
 	size_t n = strlen(name) + strlen(value) + 4;
 
+	if (str_casecmp(name, "From") == 0 && m->from.nfield++ == 0)
+		m->from.value = xstrdup(value);
 	if (m->hdrbytes + n > (size_t)m->conf->max_header_bytes)
 		return -1;
 	m->hdrbytes += n;
@@ -164,22 +168,41 @@ ctx_msg_addhdr(struct hm_msg *m, const char *name, const char *value)
 	m->nadd++;
 }
 
-/* ctx_msg_trusted - internal client or SMTP-authenticated sender */
+/* ctx_msg_trusted_by - the one trusted-client rule: internal network or
+ * SMTP-authenticated sender */
+const char *
+ctx_msg_trusted_by(const struct hm_msg *m)
+{
+	if (m->conn->internal)
+		return "internal network";
+	if (m->auth_authen != NULL && *m->auth_authen != '\0')
+		return "authenticated client";
+	return NULL;
+}
+
+/* ctx_msg_trusted - see ctx.h */
 int
 ctx_msg_trusted(const struct hm_msg *m)
 {
-	return m->conn->internal ||
-	    (m->auth_authen != NULL && *m->auth_authen != '\0');
+	return ctx_msg_trusted_by(m) != NULL;
 }
 
-/* ctx_dkim_add - a new, zeroed DKIM result slot */
+/* ctx_msg_from - the From field, parsed on the first call */
+const struct hm_from *
+ctx_msg_from(struct hm_msg *m)
+{
+	struct hm_from *f = &m->from;
+
+	if (!f->parsed && f->value != NULL) {
+		addr_from_parse(f->value, strlen(f->value), &f->a);
+		f->parsed = 1;
+	}
+	return f;
+}
+
+/* ctx_dkim_add - a new, zeroed DKIM result slot (results.c) */
 struct res_dkim_sig *
 ctx_dkim_add(struct hm_msg *m)
 {
-	struct res_dkim_sig *r;
-
-	m->dkim = xrealloc(m->dkim, (m->ndkim + 1) * sizeof(*m->dkim));
-	r = &m->dkim[m->ndkim++];
-	memset(r, 0, sizeof(*r));
-	return r;
+	return res_dkim_add(&m->dkim, &m->ndkim);
 }

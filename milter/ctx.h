@@ -7,8 +7,13 @@
  * ctx_msg_free() is the one place its memory is released, whichever way
  * the transaction ends, so no path leaks.
  *
- * Modules keep their own state in conn->mod[] / msg->mod[] (index from
- * module.h) and free it in their conn_free / msg_free hooks.
+ * Module state: conn->mod[] / msg->mod[] (slot from module.h) are
+ * allocated here with the size each module declares and freed here, after
+ * the module's conn_free / msg_free hook released what they point to.
+ * This file knows no module.
+ *
+ * The From header is parsed here, once per message (lib/mailaddr.c), and
+ * every module reads that one result (ctx_msg_from).
  */
 #ifndef HALLMARK_CTX_H
 #define HALLMARK_CTX_H
@@ -18,6 +23,7 @@
 
 #include "authres.h"
 #include "dns.h"
+#include "mailaddr.h"
 #include "results.h"
 #include "verdict.h"
 
@@ -52,9 +58,20 @@ struct hm_conn {
 	int hdr_leadspc;		/* SMFIP_HDR_LEADSPC negotiated: header
 					 * values are exact both ways (see
 					 * callbacks.c) */
+	int hook_error;			/* a conn/helo hook failed: every
+					 * message gets on_internal_error */
 	unsigned nmsgs;			/* messages started on this connection */
 	struct hm_msg *msg;		/* current message or NULL */
 	void *mod[HM_MOD_MAX];		/* per-module connection state */
+};
+
+/* the RFC5322.From field, parsed once per message */
+struct hm_from {
+	unsigned nfield;		/* From fields seen */
+	char *value;			/* the first one's value, or NULL */
+	int parsed;			/* a is filled */
+	struct addr_from a;		/* addr_from_parse(value): status,
+					 * domain, local part */
 };
 
 struct hm_msg {
@@ -82,7 +99,7 @@ struct hm_msg {
 	struct res_dkim_sig *dkim;
 	size_t ndkim;
 	enum res_dmarc dmarc;
-	char *from_domain;		/* RFC5322.From domain, when one */
+	struct hm_from from;		/* use ctx_msg_from() */
 
 	struct ar_list ar;		/* Authentication-Results entries */
 	struct verdict verdict;
@@ -104,11 +121,17 @@ void ctx_msg_free(struct hm_msg *m);
 int ctx_msg_header(struct hm_msg *m, const char *name, const char *value);
 /* ctx_msg_addhdr - queue a header to insert at the top (after A-R) */
 void ctx_msg_addhdr(struct hm_msg *m, const char *name, const char *value);
-/* ctx_msg_trusted - client is internal or SMTP-authenticated */
+/* ctx_msg_trusted - client is internal or SMTP-authenticated: the one
+ * "trusted client" rule (outbound mail) */
 int ctx_msg_trusted(const struct hm_msg *m);
+/* ctx_msg_trusted_by - why: "internal network", "authenticated client",
+ * or NULL when the client is not trusted */
+const char *ctx_msg_trusted_by(const struct hm_msg *m);
+/* ctx_msg_from - the From field(s), the first one parsed (once, on the
+ * first call: call it after the headers) */
+const struct hm_from *ctx_msg_from(struct hm_msg *m);
 
 /* ctx_dkim_add - append a DKIM signature result; returns it (zeroed) */
 struct res_dkim_sig *ctx_dkim_add(struct hm_msg *m);
-void ctx_spf_clear(struct res_spf_check *r);
 
 #endif

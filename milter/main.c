@@ -21,6 +21,7 @@
 #include "conf_doc.h"
 #include "daemon.h"
 #include "log.h"
+#include "module.h"
 #include "str.h"
 #include "version.h"
 
@@ -94,7 +95,7 @@ int
 main(int argc, char **argv)
 {
 	struct daemon_opts o = { NULL, 0 };
-	char *file = NULL;
+	char *file = NULL, err[256];
 	int ch, check = 0, verbose = 0, rc;
 
 	while ((ch = getopt_long(argc, argv, "c:fnvVh", long_opts, NULL)) !=
@@ -132,6 +133,11 @@ main(int argc, char **argv)
 		file = xstrdup(DEFAULT_CONF);
 	o.conf_file = file;
 	log_init("hallmarkd", 0, "mail", LOG_LVL_INFO);
+	if (module_start(err, sizeof(err)) < 0) {
+		fprintf(stderr, "hallmarkd: %s\n", err);
+		free(file);
+		return 1;
+	}
 	if (verbose)
 		conf_doc_print(stdout);
 	rc = check ? check_only(file) : daemon_run(&o);

@@ -1,8 +1,10 @@
 /*
  * results.h - the authentication results one module hands to the next
  * (SPF and DKIM to DMARC, all of them to the Authentication-Results
- * header and the verdict).  Plain data; owned by the message (struct
- * hm_msg) and freed by ctx_msg_free().
+ * header and the verdict).  Plain data, kept in the message (struct
+ * hm_msg) and released by the module that records it (SPF results by the
+ * SPF module's msg_free hook, DKIM results by DKIM verify's) with the
+ * helpers below.
  */
 #ifndef HALLMARK_RESULTS_H
 #define HALLMARK_RESULTS_H
@@ -59,6 +61,13 @@ enum res_dmarc {
 	RES_DMARC_TEMPERROR,
 	RES_DMARC_PERMERROR
 };
+
+/* res_spf_clear - free an SPF result's strings, zero it */
+void res_spf_clear(struct res_spf_check *r);
+/* res_dkim_add - append a zeroed DKIM result to *v (*n of them) */
+struct res_dkim_sig *res_dkim_add(struct res_dkim_sig **v, size_t *n);
+/* res_dkim_free - free the *n DKIM results of *v; *v = NULL, *n = 0 */
+void res_dkim_free(struct res_dkim_sig **v, size_t *n);
 
 const char *res_spf_name(enum res_spf r);
 const char *res_dkim_name(enum res_dkim r);

@@ -5,8 +5,8 @@
  * stream the body into the canonicaliser and queue the DKIM-Signature
  * fields at end of message.
  *
- * Owns: struct dkims_msg in msg->mod[MOD_DKIMS] (freed by the msg_free
- * hook), the section's struct keytab (freed with the configuration).
+ * Owns: struct dkims_msg in msg->mod[MOD_DKIMS] (the block allocated and
+ * freed by ctx.c, the body hash it points to freed by the msg_free hook), the section's struct keytab (freed with the configuration).
  * Thread safety: the configuration and its keys are read-only; message
  * state belongs to one message.  Errors: a configuration error fails the
  * load with file:line; a signing failure at end of message is an internal
@@ -24,6 +24,7 @@
 #include "dkim_sigbuild.h"
 #include "dkim_sign.h"
 #include "log.h"
+#include "mailaddr.h"
 #include "str.h"
 
 #define DKIMS_MAX_KEYS 16
@@ -473,104 +474,9 @@ dkims_conf_check(void *section, const char *conf_file,
 	return 0;
 }
 
-/* ---- the From address ---------------------------------------------- */
-
-/* strip_comments - copy v without comments and line breaks; sets *many
- * when a comma separates mailboxes (outside quotes and angle brackets) */
-static void
-strip_comments(const char *v, struct str *o, int *many)
-{
-	int depth = 0, inq = 0, ang = 0;
-
-	*many = 0;
-	for (; *v != '\0'; v++) {
-		if (*v == '\r' || *v == '\n')
-			continue;
-		if (*v == '\\' && (inq || depth) && v[1] != '\0') {
-			if (!depth) {
-				str_addc(o, *v);
-				str_addc(o, v[1]);
-			}
-			v++;
-			continue;
-		}
-		if (!inq && *v == '(') {
-			depth++;
-			continue;
-		}
-		if (depth) {
-			if (*v == ')')
-				depth--;
-			continue;
-		}
-		if (*v == '"')
-			inq = !inq;
-		else if (!inq && *v == '<')
-			ang = 1;
-		else if (!inq && *v == '>')
-			ang = 0;
-		else if (!inq && !ang && (*v == ',' || *v == ';' || *v == ':'))
-			*many = 1;	/* several mailboxes, or a group */
-		str_addc(o, *v);
-	}
-}
-
-/* angle_part - the text inside the first <...> outside quotes, or all */
-static const char *
-angle_part(char *s)
-{
-	int inq = 0;
-	char *p, *lt = NULL;
-
-	for (p = s; *p != '\0'; p++) {
-		if (*p == '"')
-			inq = !inq;
-		else if (!inq && *p == '<' && lt == NULL)
-			lt = p + 1;
-		else if (!inq && *p == '>' && lt != NULL) {
-			*p = '\0';
-			return lt;
-		}
-	}
-	return lt != NULL ? NULL : s;	/* "<" without ">" is no address */
-}
-
-/* dkims_from_address - the one address of a From value */
-int
-dkims_from_address(const char *value, char *out, size_t outlen)
-{
-	struct str b, a;
-	const char *p, *at;
-	int many, inq = 0, rc = -1;
-
-	str_init(&b);
-	str_init(&a);
-	strip_comments(value ? value : "", &b, &many);
-	p = many ? NULL : angle_part(b.s);
-	for (; p != NULL && *p != '\0'; p++) {	/* drop FWS outside quotes */
-		if (*p == '"')
-			inq = !inq;
-		if (!inq && (*p == ' ' || *p == '\t'))
-			continue;
-		str_addc(&a, *p);
-	}
-	at = strrchr(a.s, '@');
-	if (p != NULL && at != NULL && at != a.s && at[1] != '\0' &&
-	    strchr(at + 1, '"') == NULL && a.len < outlen) {
-		memcpy(out, a.s, a.len + 1);
-		str_lower(out + (at - a.s) + 1);
-		rc = 0;
-	}
-	str_free(&a);
-	str_free(&b);
-	return rc;
-}
-
 /* ---- the module ---------------------------------------------------- */
 
 struct dkims_msg {
-	unsigned nfrom;
-	char *from;			/* first From value */
 	int sign;			/* decided at eoh */
 	const struct keytab_key *keys[DKIMS_MAX_KEYS];
 	size_t nkeys;
@@ -589,12 +495,10 @@ conf_of(const struct hm_msg *m)
 	return &m->conf->dkim_sign;
 }
 
-/* state - the message state, created on first use */
+/* state - the message state (ctx.c allocates it) */
 static struct dkims_msg *
 state(struct hm_msg *m)
 {
-	if (m->mod[MOD_DKIMS] == NULL)
-		m->mod[MOD_DKIMS] = xcalloc(1, sizeof(struct dkims_msg));
 	return m->mod[MOD_DKIMS];
 }
 
@@ -605,20 +509,6 @@ active(const struct hm_msg *m)
 	const struct dkims_conf *c = conf_of(m);
 
 	return c->enable && keytab_nrules(c->keys) > 0;
-}
-
-/* dkims_header - count From fields, keep the first */
-static int
-dkims_header(struct hm_msg *m, const struct hm_header *h)
-{
-	struct dkims_msg *s;
-
-	if (!active(m) || str_casecmp(h->name, "From") != 0)
-		return HM_OK;
-	s = state(m);
-	if (s->nfrom++ == 0)
-		s->from = xstrdup(h->value);
-	return HM_OK;
 }
 
 /* not_signed - keep why a message is not signed, for the eom log line */
@@ -634,18 +524,22 @@ static int
 pick_keys(struct hm_msg *m, struct dkims_msg *s, int trusted)
 {
 	const struct dkims_conf *c = conf_of(m);
+	const struct hm_from *f = ctx_msg_from(m);
 	char pa[128], why[300];
 
-	if (s->nfrom != 1) {
+	if (f->nfield != 1) {
 		snprintf(why, sizeof(why), "message has %u From fields",
-		    s->nfrom);
+		    f->nfield);
 		return not_signed(m, why);
 	}
-	if (dkims_from_address(s->from, s->addr, sizeof(s->addr)) < 0) {
-		snprintf(why, sizeof(why), "no single address in From: %s",
-		    log_printable(pa, sizeof(pa), s->from, strlen(s->from)));
+	if (f->a.status != ADDR_OK || f->a.local[0] == '\0') {
+		snprintf(why, sizeof(why), "no single usable address in From "
+		    "(%s): %s", f->a.status != ADDR_OK ?
+		    addr_status_name(f->a.status) : "local part too long",
+		    log_printable(pa, sizeof(pa), f->value, strlen(f->value)));
 		return not_signed(m, why);
 	}
+	snprintf(s->addr, sizeof(s->addr), "%s@%s", f->a.local, f->a.domain);
 	s->nkeys = keytab_lookup(c->keys, s->addr, s->keys, DKIMS_MAX_KEYS,
 	    &s->rule);
 	if (s->nkeys == 0 && trusted) {
@@ -689,7 +583,7 @@ dkims_body(struct hm_msg *m, const unsigned char *p, size_t n)
 {
 	struct dkims_msg *s = m->mod[MOD_DKIMS];
 
-	if (s != NULL && s->body != NULL)
+	if (s->body != NULL)
 		canon_body_update(s->body, p, n);
 	return HM_OK;
 }
@@ -753,10 +647,10 @@ dkims_eom(struct hm_msg *m)
 	struct dkims_opts o;
 	size_t i;
 
-	if (s != NULL && !s->sign && s->why[0] != '\0')
+	if (!s->sign && s->why[0] != '\0')
 		log_qid(LOG_LVL_DEBUG, m->qid, "dkim-sign: not signed: %s",
 		    s->why);
-	if (s == NULL || !s->sign || s->body == NULL)
+	if (!s->sign || s->body == NULL)
 		return HM_OK;
 	if (canon_body_final(s->body, bh) < 0) {
 		log_qid(LOG_LVL_WARN, m->qid, "dkim-sign: body hash failed");
@@ -777,7 +671,7 @@ dkims_eom(struct hm_msg *m)
 	return HM_OK;
 }
 
-/* dkims_msg_free - release the message state */
+/* dkims_msg_free - release what the message state points to */
 static void
 dkims_msg_free(struct hm_msg *m)
 {
@@ -786,14 +680,12 @@ dkims_msg_free(struct hm_msg *m)
 	if (s == NULL)
 		return;
 	canon_body_free(s->body);
-	free(s->from);
-	free(s);
-	m->mod[MOD_DKIMS] = NULL;
+	s->body = NULL;
 }
 
 const struct hm_module dkims_module = {
 	.name = "dkim-sign",
-	.header = dkims_header,
+	.msg_size = sizeof(struct dkims_msg),
 	.eoh = dkims_eoh,
 	.body = dkims_body,
 	.eom = dkims_eom,

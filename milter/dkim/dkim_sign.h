@@ -7,7 +7,9 @@
  * SMTP-authenticated one.  With trust_signing_table = true, a match in the
  * signing table is enough (for MTAs that already restrict who may use
  * those sender addresses).  Everything else is verified, not signed.  A
- * message with no From or several From fields is never signed.  Every
+ * message with no From or several From fields is never signed, nor one
+ * whose From lib/mailaddr.c does not read as exactly one address: the
+ * author is the one DMARC sees (ctx_msg_from).  Every
  * decision, and each key used (name, d=, s=, a=; never key material), is
  * logged per message.
  *
@@ -47,11 +49,5 @@ int dkims_conf_check(void *section, const char *conf_file,
     const config_setting_t *s, struct conf_err *e);
 
 extern const struct hm_module dkims_module;
-
-/*
- * dkims_from_address - the single address of a From field value into out
- * (lower-case domain), or -1 when there is none or more than one.  Pure.
- */
-int dkims_from_address(const char *value, char *out, size_t outlen);
 
 #endif

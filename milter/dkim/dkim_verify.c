@@ -8,9 +8,12 @@
  *	extern const struct conf_opt dkimv_conf_opts[];
  *
  * DESCRIPTION
- *	Owns struct dkimv_state in msg->mod[MOD_DKIMV]: the DKIM handle and
- *	counters; created at the first header, freed by dkimv_msg_free (the
- *	one place, however the transaction ended).  Headers are passed to
+ *	Owns struct dkimv_state in msg->mod[MOD_DKIMV] (the block is
+ *	allocated and freed by ctx.c): the DKIM handle and counters, started
+ *	at the first header; dkimv_msg_free releases what it points to and
+ *	the DKIM results (msg->dkim) this module recorded, however the
+ *	transaction ended.  init (each configuration load) refuses to start
+ *	when libopendkim cannot.  Headers are passed to
  *	libopendkim one by one and the body chunk by chunk (libopendkim hashes
  *	as it goes), so memory does not grow with the body.
  *
@@ -89,6 +92,7 @@ const struct conf_opt dkimv_conf_opts[] = {
 
 /* per-message state in msg->mod[MOD_DKIMV] */
 struct dkimv_state {
+	int started;		/* state_get ran */
 	DKIM *dkim;		/* NULL: nothing (more) to verify */
 	long cap;		/* max_signatures of the message's config */
 	int eoh_done;		/* dkim_eoh was called */
@@ -158,13 +162,12 @@ state_get(struct hm_msg *m)
 	DKIM_LIB *lib;
 	DKIM_STAT stat = DKIM_STAT_OK;
 
-	if (st != NULL)
+	if (st->started)
 		return st;
 	(void)pthread_once(&dkimv_once, module_init);
-	st = xcalloc(1, sizeof(*st));
+	st->started = 1;
 	st->cap = m->conf->dkim_verify.max_signatures;
 	st->blen_total[0] = st->blen_total[1] = -1;
-	m->mod[MOD_DKIMV] = st;
 	lib = dkiml_lib();
 	if (lib != NULL)
 		st->dkim = dkim_verify(lib, (const unsigned char *)m->qid,
@@ -425,7 +428,7 @@ dkimv_body(struct hm_msg *m, const unsigned char *p, size_t n)
 	struct dkimv_state *st = m->mod[MOD_DKIMV];
 	DKIM_STAT stat;
 
-	if (st == NULL || st->dkim == NULL || n == 0)
+	if (st->dkim == NULL || n == 0)
 		return HM_OK;
 	if (!st->body_cut && st->relaxed_body &&
 	    line_run(st, p, n) > DKIMV_LINE_MAX) {
@@ -696,26 +699,45 @@ dkimv_eom(struct hm_msg *m)
 	return HM_OK;
 }
 
-/* dkimv_msg_free - free the handle and the state, however the message ended */
+/* dkimv_msg_free - the handle, what the state points to, the results;
+ * however the message ended (safe to call twice) */
 static void
 dkimv_msg_free(struct hm_msg *m)
 {
 	struct dkimv_state *st = m->mod[MOD_DKIMV];
 
+	res_dkim_free(&m->dkim, &m->ndkim);
 	if (st == NULL)
 		return;
 	state_drop(st);
 	for (size_t k = 0; k < st->nhuge; k++)
 		free(st->huge[k]);
-	for (int r = 0; r < 2; r++)
+	st->nhuge = 0;
+	for (int r = 0; r < 2; r++) {
 		canon_body_free(st->blen[r]);
+		st->blen[r] = NULL;
+	}
 	dkiml_keynotes_free(&st->keynotes);
-	free(st);
-	m->mod[MOD_DKIMV] = NULL;
+}
+
+/* dkimv_init - a configuration is loaded: libopendkim must start */
+static int
+dkimv_init(struct conf *c, struct conf_err *e)
+{
+	if (!c->dkim_verify.enable)
+		return 0;
+	(void)pthread_once(&dkimv_once, module_init);
+	if (dkiml_lib() == NULL) {
+		conf_err_set(e, NULL, "dkim_verify: libopendkim cannot start");
+		return -1;
+	}
+	return 0;
 }
 
 const struct hm_module dkimv_module = {
 	.name = "dkimv",
+	.msg_size = sizeof(struct dkimv_state),
+	.init = dkimv_init,
 	.header = dkimv_header,
 	.eoh = dkimv_eoh,
 	.body = dkimv_body,

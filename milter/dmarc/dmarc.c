@@ -3,12 +3,13 @@
  * identifier alignment, verdict and Authentication-Results entry.
  *
  * SYNOPSIS
- *	dmarc_module (hooks: header, eom, msg_free), dmarc_conf_opts[],
+ *	dmarc_module (hook: eom; requires spf, dkimv), dmarc_conf_opts[],
  *	dmarc_conf_check(), dmarc_align()
  *
  * DESCRIPTION
- *	header: counts From fields and keeps the first one's value.
- *	eom: exactly one From field with exactly one address is evaluated;
+ *	eom: the From field as ctx.c parsed it once for every module
+ *	(ctx_msg_from, lib/mailaddr.c): exactly one field with exactly one
+ *	address is evaluated;
  *	anything else (none, several fields, several addresses, no domain,
  *	unparseable) gets dmarc=permerror, a log line and from_action
  *	(default reject, RFC 7489 6.6.1).  Then policy discovery
@@ -27,7 +28,8 @@
  *	(inherited; np when the Author Domain is NXDOMAIN).  policy.c turns
  *	all this and the overrides into a verdict.
  *
- *	Memory: per-message state in msg->mod[MOD_DMARC], freed by msg_free.
+ *	Memory: no per-message state; results go to the message (msg->dmarc,
+ *	the A-R list, the verdict).
  *	Thread safety: state is per message; configuration is read-only.
  *	Errors: DNS failures are DMARC temperror; nothing here returns
  *	HM_ERROR except on a broken invariant.
@@ -47,11 +49,6 @@
 #include "str.h"
 
 #define DEFAULT_PSL "/usr/share/publicsuffix/public_suffix_list.dat"
-
-struct dmarc_msg {
-	unsigned nfrom;
-	char *from;			/* first From field's value */
-};
 
 /* what eom works with */
 struct eval {
@@ -173,42 +170,6 @@ dmarc_conf_check(void *section, const char *conf_file,
 }
 
 /* ---- hooks -------------------------------------------------------- */
-
-/* state - the message's DMARC state, created on first use */
-static struct dmarc_msg *
-state(struct hm_msg *m)
-{
-	if (m->mod[MOD_DMARC] == NULL)
-		m->mod[MOD_DMARC] = xcalloc(1, sizeof(struct dmarc_msg));
-	return m->mod[MOD_DMARC];
-}
-
-/* dmarc_header - count From fields, keep the first */
-static int
-dmarc_header(struct hm_msg *m, const struct hm_header *h)
-{
-	struct dmarc_msg *d;
-
-	if (str_casecmp(h->name, "From") != 0)
-		return HM_OK;
-	d = state(m);
-	if (d->nfrom++ == 0)
-		d->from = xstrdup(h->value);
-	return HM_OK;
-}
-
-/* dmarc_msg_free - release the state */
-static void
-dmarc_msg_free(struct hm_msg *m)
-{
-	struct dmarc_msg *d = m->mod[MOD_DMARC];
-
-	if (d != NULL) {
-		free(d->from);
-		free(d);
-		m->mod[MOD_DMARC] = NULL;
-	}
-}
 
 /* dmarc_align - see dmarc.h */
 int
@@ -470,9 +431,8 @@ decide(struct eval *ev)
 	    ev->pol.rec.testing;
 	in.pct = ev->pol.rec.pct;
 	in.rnd = arc4random_uniform(100);
-	in.trusted_client = ctx_msg_trusted(m);
-	in.trusted_by = m->conn->internal ? "internal network" :
-	    "authenticated client";
+	in.trusted_by = ctx_msg_trusted_by(m);
+	in.trusted_client = in.trusted_by != NULL;
 	in.monitor_only = allow_domain_match(ev->cf->monitor_domains,
 	    ev->author) || allow_domain_match(ev->cf->monitor_domains,
 	    ev->pol.policy_domain);
@@ -497,11 +457,13 @@ from_problem(struct hm_msg *m, const struct conf_dmarc *cf, const char *why)
 	char t[256];
 	const char *note = "";
 	enum verdict_action act = (enum verdict_action)cf->from_action;
+	const char *trusted = ctx_msg_trusted_by(m);
+	char tnote[64];
 
-	if (ctx_msg_trusted(m)) {
+	if (trusted != NULL) {
 		act = VERDICT_ACCEPT;
-		note = m->conn->internal ? " (internal network, not enforced)" :
-		    " (authenticated client, not enforced)";
+		snprintf(tnote, sizeof(tnote), " (%s, not enforced)", trusted);
+		note = tnote;
 	} else if (cf->report_only && act != VERDICT_ACCEPT) {
 		act = VERDICT_ACCEPT;
 		note = " (report-only)";
@@ -529,28 +491,27 @@ static const char *
 author_domain(struct hm_msg *m, const struct conf_dmarc *cf, char *buf,
     size_t n)
 {
-	struct dmarc_msg *d = state(m);
-	struct addr_from a;
+	const struct hm_from *f = ctx_msg_from(m);
 	char why[160], pv[128];
 
-	if (d->nfrom == 0) {
+	if (f->nfield == 0) {
 		from_problem(m, cf, "no From header");
 		return NULL;
 	}
-	if (d->nfrom > 1) {
-		snprintf(why, sizeof(why), "%u From headers", d->nfrom);
+	if (f->nfield > 1) {
+		snprintf(why, sizeof(why), "%u From headers", f->nfield);
 		from_problem(m, cf, why);
 		return NULL;
 	}
-	addr_from_parse(d->from, strlen(d->from), &a);
-	if (a.status != ADDR_OK) {
-		LOG_P(pv, d->from);
+	if (f->a.status != ADDR_OK) {
+		LOG_P(pv, f->value);
 		snprintf(why, sizeof(why), "%s: %s: \"%s\"",
-		    addr_status_name(a.status), a.why ? a.why : "", pv);
+		    addr_status_name(f->a.status), f->a.why ? f->a.why : "",
+		    pv);
 		from_problem(m, cf, why);
 		return NULL;
 	}
-	snprintf(buf, n, "%s", a.domain);
+	snprintf(buf, n, "%s", f->a.domain);
 	return buf;
 }
 
@@ -589,8 +550,6 @@ dmarc_eom(struct hm_msg *m)
 	ev.oc.psl = cf->psl.ctx;
 	ev.oc.resolver = m->conf->resolver;
 	ev.oc.budget = &m->budget;
-	free(m->from_domain);
-	m->from_domain = xstrdup(author);
 	switch (orgdom_policy(&ev.oc, author, &ev.pol)) {
 	case ORGDOM_OK:
 		evaluate(&ev);
@@ -615,9 +574,10 @@ dmarc_eom(struct hm_msg *m)
 	return HM_OK;
 }
 
+static const char *const dmarc_requires[] = { "spf", "dkimv", NULL };
+
 const struct hm_module dmarc_module = {
 	.name = "dmarc",
-	.header = dmarc_header,
+	.requires = dmarc_requires,
 	.eom = dmarc_eom,
-	.msg_free = dmarc_msg_free,
 };

@@ -229,11 +229,32 @@ record(struct parser *p, const char *dom, size_t dlen, const char *why)
 	}
 }
 
+/* keep_local - the first mailbox's local part: tokens [from, to) */
+static void
+keep_local(struct parser *p, size_t from, size_t to)
+{
+	struct addr_from *o = p->out;
+	size_t i, n = 0;
+
+	if (o->nmailbox != 0)
+		return;
+	for (i = from; i < to; i++) {
+		if (n + p->t[i].len > ADDR_LOCAL_MAX) {
+			o->local[0] = '\0';
+			return;
+		}
+		memcpy(o->local + n, p->v + p->t[i].off, p->t[i].len);
+		n += p->t[i].len;
+	}
+	o->local[n] = '\0';
+}
+
 /* parse_addr_spec - local-part ["@" domain] */
 static void
 parse_addr_spec(struct parser *p)
 {
 	const struct tok *d;
+	size_t start = p->pos;
 
 	if (!is_word(p, p->pos)) {
 		fail(p, "missing local part");
@@ -241,6 +262,7 @@ parse_addr_spec(struct parser *p)
 	}
 	while (is_word(p, p->pos))
 		p->pos++;
+	keep_local(p, start, p->pos);
 	if (!at(p, '@')) {
 		record(p, NULL, 0, "address without a domain");
 		return;
@@ -370,6 +392,7 @@ addr_from_parse(const char *value, size_t len, struct addr_from *out)
 		out->status = ADDR_UNPARSEABLE;
 		out->why = p.why;
 		out->domain[0] = '\0';
+		out->local[0] = '\0';
 	} else if (out->nmailbox == 0) {
 		out->status = ADDR_NONE;
 		out->why = "no address";

@@ -12,6 +12,7 @@
 #include <stddef.h>
 
 #define ADDR_DOMAIN_MAX 253
+#define ADDR_LOCAL_MAX 256	/* longer local parts are not kept */
 
 enum addr_status {
 	ADDR_OK = 0,		/* exactly one mailbox with a domain */
@@ -28,6 +29,10 @@ struct addr_from {
 	/* OK (and SEVERAL: the first one's): lower case, A-labels, no
 	 * trailing dot */
 	char domain[ADDR_DOMAIN_MAX + 1];
+	/* OK: the local part as written (its words joined, quoted strings
+	 * with their quotes, comments and folding dropped); "" when longer
+	 * than ADDR_LOCAL_MAX */
+	char local[ADDR_LOCAL_MAX + 1];
 	const char *why;	/* static text when status != OK */
 };
 

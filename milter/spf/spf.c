@@ -6,8 +6,9 @@
  * for DMARC (msg->spf_helo, msg->spf_mfrom), adds the A-R entry and the
  * optional Received-SPF header, and proposes the configured action.
  *
- * Owns: struct spf_conn in conn->mod[MOD_SPF] (freed in spf_conn_free).
- * Results in msg->spf_* are freed by ctx_msg_free().
+ * Owns: struct spf_conn in conn->mod[MOD_SPF] (allocated by ctx.c; what
+ * it points to is freed in spf_conn_free), the results in msg->spf_*
+ * (freed in spf_msg_free).
  * Rejection is skipped for internal clients, authenticated senders and
  * relays in the allow-list's networks (spf_skip_allowlist); the A-R
  * comment says so.  Bad input of any kind ends in an SPF result and a log line.
@@ -211,12 +212,10 @@ make_req(struct hm_msg *m, struct spf_request *req)
 	return 0;
 }
 
-/* conn_state - this connection's SPF state, created on first use */
+/* conn_state - this connection's SPF state (ctx.c allocates it) */
 static struct spf_conn *
 conn_state(struct hm_conn *c)
 {
-	if (c->mod[MOD_SPF] == NULL)
-		c->mod[MOD_SPF] = xcalloc(1, sizeof(struct spf_conn));
 	return c->mod[MOD_SPF];
 }
 
@@ -230,8 +229,15 @@ spf_conn_free(struct hm_conn *c)
 		return;
 	spf_answer_free(&st->ans);
 	free(st->helo);
-	free(st);
-	c->mod[MOD_SPF] = NULL;
+	st->helo = NULL;
+}
+
+/* spf_msg_free - the results this module recorded */
+static void
+spf_msg_free(struct hm_msg *m)
+{
+	res_spf_clear(&m->spf_helo);
+	res_spf_clear(&m->spf_mfrom);
 }
 
 /* spf_helo - a new HELO/EHLO: forget the answer for the old one */
@@ -271,7 +277,7 @@ static void
 record(struct res_spf_check *r, const struct spf_answer *a,
     const char *identity)
 {
-	ctx_spf_clear(r);
+	res_spf_clear(r);
 	r->evaluated = 1;
 	r->result = a->result;
 	r->identity = xstrdup(identity);
@@ -487,7 +493,9 @@ spf_envfrom(struct hm_msg *m)
 
 const struct hm_module spf_module = {
 	.name = "spf",
+	.conn_size = sizeof(struct spf_conn),
 	.helo = spf_helo,
 	.conn_free = spf_conn_free,
 	.envfrom = spf_envfrom,
+	.msg_free = spf_msg_free,
 };

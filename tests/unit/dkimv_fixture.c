@@ -142,7 +142,6 @@ msg_done(struct hm_msg *m)
 {
 	struct hm_conn *c = m->conn;
 
-	dkimv_module.msg_free(m);
 	ctx_msg_free(m);
 	ctx_conn_free(c);
 }

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,37 @@ test_huge_and_deep(void **state)
 	    "a123456789a123.example", ADDR_NODOMAIN);	/* label > 63 */
 }
 
+/* the local part as written (the signer's signing-table key) */
+static void
+test_local_part(void **state)
+{
+	static const char *const v[][2] = {
+		{ "User@Example.ORG", "User" },
+		{ "Joe <j.doe@example.org>", "j.doe" },
+		{ "\"john doe\"@example.org", "\"john doe\"" },
+		{ "(c) joe (x) @example.org", "joe" },
+		{ "<@route.example:joe@example.org>", "joe" },
+	};
+	struct addr_from a;
+	char big[600];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		a = from(v[i][0]);
+		assert_int_equal(a.status, ADDR_OK);
+		assert_string_equal(a.local, v[i][1]);
+	}
+	memset(big, 'a', 300);
+	snprintf(big + 300, sizeof(big) - 300, "@example.org");
+	a = from(big);
+	assert_int_equal(a.status, ADDR_OK);	/* DMARC still reads it */
+	assert_string_equal(a.local, "");	/* too long to keep */
+	a = from("a@x.example, b@y.example");
+	assert_int_equal(a.status, ADDR_SEVERAL);
+	assert_string_equal(a.local, "a");
+}
+
 static void
 test_path_domain(void **state)
 {
@@ -226,6 +258,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_simple_forms),
+		cmocka_unit_test(test_local_part),
 		cmocka_unit_test(test_comments_and_folding),
 		cmocka_unit_test(test_encoded_words),
 		cmocka_unit_test(test_groups),
