@@ -60,8 +60,6 @@ conf_table_check(const struct conf *c, const config_setting_t *root,
 /* clang-format off */
 static const char *const level_names[] = { "error", "warning", "notice",
     "info", "debug", NULL };
-static const char *const action_names[] = { "accept", "quarantine",
-    "tempfail", "reject", NULL };
 
 static const struct conf_opt log_opts[] = {
 	{ .name = "syslog", .type = CT_BOOL, .off = F(conf_log, to_syslog),
@@ -125,7 +123,7 @@ const struct conf_opt conf_opts[] = {
 	  .doc = "clients whose mail is signed, not judged" },
 	{ .name = "on_internal_error", .type = CT_ENUM,
 	  .off = F(conf, on_internal_error), .def = "tempfail",
-	  .enums = action_names,
+	  .enums = verdict_action_names,
 	  .doc = "verdict when hallmark itself fails on a message" },
 	{ .name = "max_header_bytes", .type = CT_INT,
 	  .off = F(conf, max_header_bytes), .def = "1048576", .min = 65536,
@@ -141,7 +139,7 @@ const struct conf_opt conf_opts[] = {
 	{ .name = "dns", .type = CT_SECTION, .off = F(conf, dns),
 	  .sub = dns_opts, .doc = "the DNS layer" },
 	{ .name = "spf", .type = CT_SECTION, .off = F(conf, spf),
-	  .sub = spf_conf_opts, .doc = "SPF checks (RFC 7208)" },
+	  .sub = spf_conf_opts, .check = spf_conf_check, .doc = "SPF checks (RFC 7208)" },
 	{ .name = "dkim_verify", .type = CT_SECTION,
 	  .off = F(conf, dkim_verify), .sub = dkimv_conf_opts,
 	  .doc = "DKIM verification" },

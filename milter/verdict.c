@@ -9,7 +9,8 @@
 #include "str.h"
 #include "verdict.h"
 
-static const char *const action_names[] = { "accept", "quarantine",
+/* the one list of action names, indexed by enum verdict_action */
+const char *const verdict_action_names[] = { "accept", "quarantine",
     "tempfail", "reject", NULL };
 
 /* dup_or_null - copy a string that may be NULL */
@@ -50,7 +51,7 @@ verdict_free(struct verdict *v)
 const char *
 verdict_action_name(enum verdict_action a)
 {
-	return (unsigned)a <= VERDICT_REJECT ? action_names[a] : "accept";
+	return (unsigned)a <= VERDICT_REJECT ? verdict_action_names[a] : "accept";
 }
 
 /* verdict_action_parse - name to action; -1 if unknown */
@@ -59,8 +60,8 @@ verdict_action_parse(const char *s, enum verdict_action *out)
 {
 	int i;
 
-	for (i = 0; action_names[i] != NULL; i++) {
-		if (str_casecmp(s, action_names[i]) == 0) {
+	for (i = 0; verdict_action_names[i] != NULL; i++) {
+		if (str_casecmp(s, verdict_action_names[i]) == 0) {
 			*out = (enum verdict_action)i;
 			return 0;
 		}

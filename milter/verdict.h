@@ -27,6 +27,9 @@ void verdict_propose(struct verdict *v, enum verdict_action action,
     const char *by, const char *rcode, const char *xcode, const char *text);
 void verdict_free(struct verdict *v);
 const char *verdict_action_name(enum verdict_action a);
+/* verdict_action_names - "accept", "quarantine", "tempfail", "reject",
+ * NULL: indexed by enum verdict_action, the one list option tables use */
+extern const char *const verdict_action_names[];
 /* verdict_action_parse - "accept", "quarantine", "tempfail", "reject" */
 int verdict_action_parse(const char *s, enum verdict_action *out);
 

@@ -66,8 +66,6 @@ struct eval {
 /* ---- configuration ------------------------------------------------ */
 
 static const char *const mode_names[] = { "treewalk", "psl", NULL };
-static const char *const action_names[] = { "accept", "quarantine",
-    "tempfail", "reject", NULL };
 static const char *const qby_names[] = { "hold", "header", NULL };
 
 /* psl_parse - CT_CUSTOM psl_file: the path (loaded by the check) */
@@ -103,7 +101,7 @@ psl_free_field(void *field)
 /* clang-format off */
 #define ACT(n, member, d, text) \
 	{ .name = n, .type = CT_ENUM, .off = D(member), .def = d, \
-	  .enums = action_names, .doc = text }
+	  .enums = verdict_action_names, .doc = text }
 
 const struct conf_opt dmarc_conf_opts[] = {
 	{ .name = "enable", .type = CT_BOOL, .off = D(enable), .def = "true",

@@ -33,8 +33,6 @@
 /* longest reply text we hand to the MTA */
 #define SPF_REPLY_MAX 400
 
-static const char *const spf_actions[] = { "accept", "reject", "tempfail",
-    NULL };
 
 /* option table rows stay as written (see .clang-format) */
 /* clang-format off */
@@ -43,7 +41,7 @@ static const char *const spf_actions[] = { "accept", "reject", "tempfail",
 	  .def = d, .doc = text }
 #define ACT(n, f, text) \
 	{ .name = n, .type = CT_ENUM, .off = offsetof(struct conf_spf, f), \
-	  .def = "accept", .enums = spf_actions, .doc = text }
+	  .def = "accept", .enums = verdict_action_names, .doc = text }
 
 /* explanation_ok - an explain-string (a bad one would be dropped from
  * every reply, silently) */
@@ -87,6 +85,30 @@ struct spf_conn {
 	struct spf_answer ans;
 };
 
+/* spf_conf_check - see spf.h */
+int
+spf_conf_check(void *section, const char *conf_file,
+    const config_setting_t *s, struct conf_err *e)
+{
+	static const char *const names[] = { "on_fail", "on_softfail",
+	    "on_temperror", "on_permerror" };
+	const struct conf_spf *cs = section;
+	const int v[] = { cs->on_fail, cs->on_softfail, cs->on_temperror,
+	    cs->on_permerror };
+	size_t i;
+
+	(void)conf_file;
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		if (v[i] != VERDICT_QUARANTINE)
+			continue;
+		conf_err_set(e, s ? config_setting_get_member(s, names[i]) :
+		    NULL, "spf.%s: SPF has no quarantine: use accept, reject "
+		    "or tempfail", names[i]);
+		return -1;
+	}
+	return 0;
+}
+
 /* spf_decide - configured reaction to a result */
 enum verdict_action
 spf_decide(const struct conf_spf *cs, enum res_spf r, const char **rcode,
@@ -99,15 +121,15 @@ spf_decide(const struct conf_spf *cs, enum res_spf r, const char **rcode,
 	case RES_SPF_SOFTFAIL: act = cs->on_softfail; break;
 	case RES_SPF_TEMPERROR: act = cs->on_temperror; break;
 	case RES_SPF_PERMERROR: act = cs->on_permerror; break;
-	default: act = SPF_ACT_ACCEPT; break;
+	default: act = VERDICT_ACCEPT; break;
 	}
 	/* RFC 7372: X.7.23 SPF validation failed, X.7.24 SPF error */
-	if (act == SPF_ACT_REJECT) {
+	if (act == VERDICT_REJECT) {
 		*rcode = "550";
 		*xcode = err ? "5.7.24" : "5.7.23";
 		return VERDICT_REJECT;
 	}
-	if (act == SPF_ACT_TEMPFAIL) {
+	if (act == VERDICT_TEMPFAIL) {
 		*rcode = "451";
 		*xcode = err ? "4.7.24" : "4.7.23";
 		return VERDICT_TEMPFAIL;
@@ -309,17 +331,18 @@ spf_skip_allowlist(const struct hm_msg *m, const char **name)
 	return 0;
 }
 
-/* skip_reason - why this message is exempt from SPF rejection, or NULL;
- * buf holds the text when it names an allow-listed relay */
+/* skip_reason - why this message is exempt from SPF rejection (a
+ * trusted client, ctx_msg_trusted_by, or an allow-listed relay), or NULL;
+ * the text is in buf */
 static const char *
 skip_reason(const struct hm_msg *m, char *buf, size_t len)
 {
-	const char *name = NULL;
+	const char *name = NULL, *trusted = ctx_msg_trusted_by(m);
 
-	if (m->conn->internal)
-		return "not enforced: internal network";
-	if (m->auth_authen != NULL)
-		return "not enforced: authenticated sender";
+	if (trusted != NULL) {
+		snprintf(buf, len, "not enforced: %s", trusted);
+		return buf;
+	}
 	if (spf_skip_allowlist(m, &name)) {
 		snprintf(buf, len, "not enforced: allow-listed relay %s",
 		    name ? name : "");
