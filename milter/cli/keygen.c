@@ -21,6 +21,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "b64.h"
 #include "keygen.h"
 #include "keytable.h"
 #include "str.h"
@@ -147,16 +148,6 @@ keygen_public_raw(EVP_PKEY *pk, size_t *len, char *err, size_t errlen)
 	return buf;
 }
 
-/* keygen_b64 - base64 without line breaks */
-char *
-keygen_b64(const unsigned char *p, size_t n)
-{
-	char *out = xmalloc(4 * ((n + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)out, p, (int)n);
-	return out;
-}
-
 /* keygen_record - "v=DKIM1; k=rsa; p=..." */
 char *
 keygen_record(EVP_PKEY *pk, char *err, size_t errlen)
@@ -171,7 +162,7 @@ keygen_record(EVP_PKEY *pk, char *err, size_t errlen)
 		free(raw);
 		return NULL;
 	}
-	b64 = keygen_b64(raw, n);
+	b64 = b64_encode(raw, n);
 	free(raw);
 	rec = xasprintf("v=DKIM1; k=%s; p=%s", keygen_k_tag(t), b64);
 	free(b64);

@@ -50,8 +50,6 @@ EVP_PKEY *keygen_generate(enum keygen_type t, int bits, char *err,
  * length in *len */
 unsigned char *keygen_public_raw(EVP_PKEY *pk, size_t *len, char *err,
     size_t errlen);
-/* keygen_b64 - base64 (no line breaks) of n bytes; allocated */
-char *keygen_b64(const unsigned char *p, size_t n);
 /* keygen_record - the record text "v=DKIM1; k=...; p=..." for the key */
 char *keygen_record(EVP_PKEY *pk, char *err, size_t errlen);
 

@@ -20,6 +20,7 @@
 #include "keyfile.h"
 #include "keygen.h"
 #include "str.h"
+#include "b64.h"
 #include "testkey.h"
 
 /* is_wsp - folding white space inside a tag list */
@@ -58,40 +59,7 @@ valid_tag_name(const char *b, const char *e)
 static int
 b64_value(const char *b, const char *e, unsigned char **out, size_t *outlen)
 {
-	char *clean = xmalloc((size_t)(e - b) + 1);
-	size_t n = 0, pad = 0;
-	int len;
-
-	for (; b < e; b++) {
-		if (is_wsp(*b))
-			continue;
-		if (*b == '=')
-			pad++;
-		else if (pad > 0 || !((*b >= 'A' && *b <= 'Z') ||
-		    (*b >= 'a' && *b <= 'z') || (*b >= '0' && *b <= '9') ||
-		    *b == '+' || *b == '/'))
-			break;
-		clean[n++] = *b;
-	}
-	*out = NULL;
-	*outlen = 0;
-	if (b < e || pad > 2 || n % 4 != 0) {
-		free(clean);
-		return -1;
-	}
-	if (n > 0) {
-		*out = xmalloc(n / 4 * 3 + 1);
-		len = EVP_DecodeBlock(*out, (unsigned char *)clean, (int)n);
-		if (len < 0 || (size_t)len < pad) {
-			free(clean);
-			free(*out);
-			*out = NULL;
-			return -1;
-		}
-		*outlen = (size_t)len - pad;
-	}
-	free(clean);
-	return 0;
+	return b64_decode(b, (size_t)(e - b), out, outlen);
 }
 
 /* tag_slot - where a known tag's value goes; NULL for others (ignored) */

@@ -21,6 +21,7 @@
 
 #include <opendkim/dkim.h>
 
+#include "b64.h"
 #include "dkim_policy.h"
 #include "str.h"
 
@@ -139,20 +140,7 @@ parse_time(const char *v, uint64_t *out)
 static int
 is_base64(const char *v)
 {
-	size_t pad = 0;
-
-	for (const char *p = v; p != NULL && *p != '\0'; p++) {
-		if (isspace((unsigned char)*p))
-			continue;
-		if (*p == '=') {
-			pad++;
-			continue;
-		}
-		if (pad > 0 || !(isalnum((unsigned char)*p) || *p == '+' ||
-		    *p == '/'))
-			return 0;
-	}
-	return pad <= 2;
+	return v == NULL || b64_valid(v, strlen(v));
 }
 
 /* tag_name - the name of the tag-spec at p (up to ';' or the end): start

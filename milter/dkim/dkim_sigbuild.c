@@ -16,6 +16,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
+#include "b64.h"
 #include "dkim_sigbuild.h"
 #include "str.h"
 
@@ -168,22 +169,12 @@ fold_b(struct fold *f, const char *b64)
 	}
 }
 
-/* b64 - base64 of n bytes, allocated */
-static char *
-b64(const unsigned char *p, size_t n)
-{
-	char *o = xmalloc(4 * ((n + 2) / 3) + 1);
-
-	EVP_EncodeBlock((unsigned char *)o, p, (int)n);
-	return o;
-}
-
 /* tags - the folded header value up to and including "b=" (no value) */
 static void
 tags(struct fold *f, const struct keytab_key *k, const struct dkims_opts *o,
     const char *hlist, const unsigned char *bh)
 {
-	char buf[512], *bhs = b64(bh, CANON_DIGEST_LEN), *h;
+	char buf[512], *bhs = b64_encode(bh, CANON_DIGEST_LEN), *h;
 
 	fold_tag(f, "v=1;");
 	snprintf(buf, sizeof(buf), "a=%s;", keytab_alg_name(k->alg));
@@ -313,7 +304,7 @@ dkims_sign(const struct keytab_key *k, const struct dkims_opts *o,
 		    ERR_reason_error_string(ERR_peek_last_error()) : "?");
 		ERR_clear_error();
 	} else {
-		sigb64 = b64(sig, siglen);
+		sigb64 = b64_encode(sig, siglen);
 		str_reset(&val);
 		f.col = INITIAL;
 		f.first = 1;

@@ -21,6 +21,7 @@
 #include <openssl/x509.h>
 
 #include "dns.h"
+#include "b64.h"
 #include "keygen.h"
 #include "str.h"
 #include "testkey.h"
@@ -198,7 +199,7 @@ test_rsa_pkcs1(void **state)
 	char why[256], *b64, *rec;
 
 	assert_true(n > 0);
-	b64 = keygen_b64(der, (size_t)n);
+	b64 = b64_encode(der, (size_t)n);
 	rec = xasprintf("v=DKIM1; k=rsa; p=%s", b64);
 	assert_int_equal(match(rsa, rec, why, sizeof(why)), TESTKEY_MATCH);
 	/* truncated DER is no key */
