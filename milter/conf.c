@@ -415,29 +415,45 @@ free_field(const struct conf_opt *o, void *field)
 	}
 }
 
+/* conf_group_check - see conf.h */
+int
+conf_group_check(const config_setting_t *g, const char *const *names,
+    const char *hint, struct conf_err *e)
+{
+	int i, n = config_setting_length(g);
+	size_t k;
+
+	for (i = 0; i < n; i++) {
+		const config_setting_t *m = config_setting_get_elem(g,
+		    (unsigned)i);
+		const char *nm = config_setting_name(m);
+
+		for (k = 0; names[k] != NULL; k++)
+			if (nm != NULL && strcmp(nm, names[k]) == 0)
+				break;
+		if (names[k] == NULL) {
+			conf_err_set(e, m, "unknown option '%s'%s%s%s",
+			    nm ? nm : "(unnamed)", hint ? " (" : "",
+			    hint ? hint : "", hint ? ")" : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* check_known - every member of group names an option of tab */
 static int
 check_known(const config_setting_t *group, const struct conf_opt *tab,
     struct conf_err *e)
 {
-	int i, n = config_setting_length(group);
+	const char *names[128];
+	size_t n = 0;
 
-	for (i = 0; i < n; i++) {
-		const config_setting_t *m = config_setting_get_elem(group,
-		    (unsigned)i);
-		const char *name = config_setting_name(m);
-		const struct conf_opt *o;
-
-		for (o = tab; o->name != NULL; o++)
-			if (name != NULL && strcmp(o->name, name) == 0)
-				break;
-		if (o->name == NULL) {
-			conf_err_set(e, m, "unknown option '%s'",
-			    name ? name : "(unnamed)");
-			return -1;
-		}
-	}
-	return 0;
+	for (; tab[n].name != NULL && n + 1 < sizeof(names) / sizeof(*names);
+	    n++)
+		names[n] = tab[n].name;
+	names[n] = NULL;
+	return conf_group_check(group, names, NULL, e);
 }
 
 /* load_table - defaults, then present settings, then the section check */

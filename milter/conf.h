@@ -107,6 +107,12 @@ void conf_install(struct conf *c);		/* takes over the reference */
 void conf_err_set(struct conf_err *e, const config_setting_t *s,
     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* conf_group_check - every member of group g is one of names (NULL-
+ * ended); else -1 and "unknown option 'x'" at its line, followed by
+ * " (HINT)" when hint is not NULL */
+int conf_group_check(const config_setting_t *g, const char *const *names,
+    const char *hint, struct conf_err *e);
+
 /* conf_walk - call fn for every option with its dotted name (docs check) */
 void conf_walk(void (*fn)(const char *dotted, const struct conf_opt *o,
     void *arg), void *arg);

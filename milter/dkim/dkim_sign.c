@@ -95,31 +95,6 @@ member_string(const config_setting_t *g, const char *name, const char **out,
 	return 0;
 }
 
-/* only_members - every member of g is one of names */
-static int
-only_members(const config_setting_t *g, const char *const *names,
-    struct conf_err *e)
-{
-	int i, n = config_setting_length(g);
-	size_t j;
-
-	for (i = 0; i < n; i++) {
-		const config_setting_t *m = config_setting_get_elem(g,
-		    (unsigned)i);
-		const char *nm = config_setting_name(m);
-
-		for (j = 0; names[j] != NULL; j++)
-			if (nm != NULL && strcmp(nm, names[j]) == 0)
-				break;
-		if (names[j] == NULL) {
-			conf_err_set(e, m, "unknown option '%s'",
-			    nm ? nm : "(unnamed)");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* parse_one_key - { name; domain; selector; algorithm; key_file; } */
 static int
 parse_one_key(struct keytab *t, const config_setting_t *g,
@@ -136,7 +111,7 @@ parse_one_key(struct keytab *t, const config_setting_t *g,
 		    "domain = ...; selector = ...; key_file = ...; }");
 		return -1;
 	}
-	if (only_members(g, names, e) < 0 ||
+	if (conf_group_check(g, names, NULL, e) < 0 ||
 	    member_string(g, "name", &nm, e) < 0 ||
 	    member_string(g, "domain", &dom, e) < 0 ||
 	    member_string(g, "selector", &sel, e) < 0 ||
@@ -250,7 +225,7 @@ parse_rules(const config_setting_t *s, void *field, struct conf_err *e)
 			    "keys = [...]; }");
 			return -1;
 		}
-		if (only_members(g, names, e) < 0 ||
+		if (conf_group_check(g, names, NULL, e) < 0 ||
 		    member_string(g, "pattern", &pat, e) < 0)
 			return -1;
 		if (pat == NULL) {

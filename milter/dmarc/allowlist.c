@@ -140,31 +140,6 @@ member_strings(const config_setting_t *g, const char *name, const char *v,
 	return 0;
 }
 
-/* check_members - only the known members in a vendor group */
-static int
-check_members(const config_setting_t *g, struct conf_err *e)
-{
-	static const char *const known[] = { "name", "networks", "domains",
-	    "reason", NULL };
-	int i, n = config_setting_length(g);
-	size_t k;
-
-	for (i = 0; i < n; i++) {
-		const config_setting_t *m = config_setting_get_elem(g,
-		    (unsigned)i);
-		const char *nm = config_setting_name(m);
-		for (k = 0; known[k] != NULL; k++)
-			if (nm != NULL && strcmp(nm, known[k]) == 0)
-				break;
-		if (known[k] == NULL) {
-			conf_err_set(e, m, "unknown option (name, networks, "
-			    "domains, reason)");
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* vendor_network - one networks element: a prefix without host bits */
 static int
 vendor_network(struct allow_vendor *v, const config_setting_t *el,
@@ -204,6 +179,8 @@ static int
 one_vendor(struct allow_list *l, const config_setting_t *g,
     struct conf_err *e)
 {
+	static const char *const known[] = { "name", "networks", "domains",
+	    "reason", NULL };
 	const char *name = NULL, *reason = NULL;
 	const config_setting_t *nets, *doms;
 	struct allow_vendor *v;
@@ -213,7 +190,8 @@ one_vendor(struct allow_list *l, const config_setting_t *g,
 		conf_err_set(e, g, "expected a group { name = ...; }");
 		return -1;
 	}
-	if (check_members(g, e) < 0)
+	if (conf_group_check(g, known, "name, networks, domains, reason",
+	    e) < 0)
 		return -1;
 	if (!config_setting_lookup_string(g, "name", &name) || *name == '\0') {
 		conf_err_set(e, g, "each vendor needs a name");
