@@ -4,8 +4,9 @@
  * (ctx.h), calls the modules' hooks in order (module.h), and maps the
  * outcome to SMFIS_*; at end of message it removes forged
  * Authentication-Results headers (last to first), inserts ours at index 0
- * with the headers modules queued below it, applies the verdict and writes
- * the one log line per message (summary.c).  No policy is decided here.
+ * (none on outbound mail, ctx_msg_outbound) with the headers modules
+ * queued below it, applies the verdict and writes the one log line per
+ * message (summary.c).  No policy is decided here.
  *
  * Macros: negotiation asks for the queue id {i} at every step from MAIL
  * FROM on (and {auth_authen} at MAIL FROM), and takes it as soon as the
@@ -60,7 +61,7 @@
 	const struct hm_module *const *o_ = module_order();		\
 	size_t i_;							\
 	for (i_ = 0; o_[i_] != NULL; i_++)				\
-		if (o_[i_]->hook != NULL &&				\
+		if (o_[i_]->hook != NULL && module_applies(o_[i_], m) &&\
 		    o_[i_]->hook(__VA_ARGS__) != HM_OK)			\
 			hook_failed((m), o_[i_]->name, #hook);		\
 } while (0)
@@ -371,6 +372,8 @@ edit_headers(SMFICTX *ctx, struct hm_msg *m)
 		    m->add[i - 1].value) < 0)
 			rc = -1;
 	}
+	if (ctx_msg_outbound(m))
+		return rc;		/* outbound: no A-R (ctx.h) */
 	ar = authres_format(m->conf->authserv_id, &m->ar);
 	if (ins_top(ctx, m, "Authentication-Results", ar) < 0)
 		rc = -1;

@@ -121,6 +121,10 @@ const struct conf_opt conf_opts[] = {
 	{ .name = "internal_networks", .type = CT_CIDRS,
 	  .off = F(conf, internal_networks), .def = "127.0.0.0/8,::1",
 	  .doc = "clients whose mail is signed, not judged" },
+	{ .name = "authres_outbound", .type = CT_BOOL,
+	  .off = F(conf, authres_outbound), .def = "false",
+	  .doc = "also verify (SPF, DKIM, DMARC) the mail of internal and "
+	    "authenticated clients and add Authentication-Results to it" },
 	{ .name = "on_internal_error", .type = CT_ENUM,
 	  .off = F(conf, on_internal_error), .def = "tempfail",
 	  .enums = verdict_action_names,

@@ -45,6 +45,8 @@ struct conf {
 	char *authserv_id;		/* never NULL after load */
 	struct cidr_set internal_networks;
 	int on_internal_error;		/* enum verdict_action */
+	int authres_outbound;		/* verify and add A-R to trusted
+					 * clients' mail too */
 	long max_header_bytes;
 	long milter_timeout;		/* s; libmilter's I/O timeout, read at
 					 * start only */

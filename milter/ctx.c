@@ -187,6 +187,13 @@ ctx_msg_trusted(const struct hm_msg *m)
 	return ctx_msg_trusted_by(m) != NULL;
 }
 
+/* ctx_msg_outbound - see ctx.h */
+int
+ctx_msg_outbound(const struct hm_msg *m)
+{
+	return !m->conf->authres_outbound && ctx_msg_trusted(m);
+}
+
 /* ctx_msg_from - the From field, parsed on the first call */
 const struct hm_from *
 ctx_msg_from(struct hm_msg *m)

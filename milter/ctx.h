@@ -127,6 +127,11 @@ int ctx_msg_trusted(const struct hm_msg *m);
 /* ctx_msg_trusted_by - why: "internal network", "authenticated client",
  * or NULL when the client is not trusted */
 const char *ctx_msg_trusted_by(const struct hm_msg *m);
+/* ctx_msg_outbound - a trusted client's message handled as outbound mail
+ * (authres_outbound = false, the default): signed when the signing table
+ * says so, not verified (no SPF, DKIM verify or DMARC: no lookups) and
+ * given no Authentication-Results header */
+int ctx_msg_outbound(const struct hm_msg *m);
 /* ctx_msg_from - the From field(s), the first one parsed (once, on the
  * first call: call it after the headers) */
 const struct hm_from *ctx_msg_from(struct hm_msg *m);

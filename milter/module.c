@@ -142,6 +142,13 @@ module_order(void)
 	return order;
 }
 
+/* module_applies - see module.h */
+int
+module_applies(const struct hm_module *mod, const struct hm_msg *m)
+{
+	return !mod->inbound_only || !ctx_msg_outbound(m);
+}
+
 /* module_conn_hooks - see module.h */
 void
 module_conn_hooks(const struct hm_module *const *list, struct hm_conn *c,

@@ -26,6 +26,10 @@
  * each reload, runtime.c) after the resolver is built; fini when the
  * snapshot is released.  init returns 0 or -1 with *e set.
  *
+ * Outbound mail (a trusted client, authres_outbound = false: see
+ * ctx_msg_outbound) skips the message hooks of inbound_only modules (SPF,
+ * DKIM verify, DMARC): no lookups, no results, no A-R header.
+ *
  * Hooks return HM_OK, or HM_ERROR for an internal failure: the message
  * gets the configured on_internal_error action and a log line.  A
  * connection-level hook (conn, helo) that fails is logged at once and
@@ -58,6 +62,9 @@ struct hm_module {
 	const char *const *requires;	/* NULL-terminated names, or NULL */
 	size_t conn_size;		/* bytes of conn->mod[slot], or 0 */
 	size_t msg_size;		/* bytes of msg->mod[slot], or 0 */
+	int inbound_only;		/* a check of received mail: its
+					 * message hooks are skipped for
+					 * outbound mail (ctx_msg_outbound) */
 	int (*init)(struct conf *c, struct conf_err *e);
 	void (*fini)(struct conf *c);
 	int (*conn)(struct hm_conn *c);		/* client address known */
@@ -87,6 +94,9 @@ int module_sort(const struct hm_module *const *reg, size_t n,
 int module_start(char *err, size_t errlen);
 /* module_order - the calling order, NULL-terminated (module_start first) */
 const struct hm_module *const *module_order(void);
+
+/* module_applies - mod's message hooks run on m (see inbound_only) */
+int module_applies(const struct hm_module *mod, const struct hm_msg *m);
 
 /* module_conn_hooks - run the conn (helo == 0) or helo hooks of list
  * (NULL-terminated) on c; a failure is logged and remembered in c */

@@ -736,6 +736,7 @@ dkimv_init(struct conf *c, struct conf_err *e)
 
 const struct hm_module dkimv_module = {
 	.name = "dkimv",
+	.inbound_only = 1,
 	.msg_size = sizeof(struct dkimv_state),
 	.init = dkimv_init,
 	.header = dkimv_header,

@@ -576,6 +576,7 @@ static const char *const dmarc_requires[] = { "spf", "dkimv", NULL };
 
 const struct hm_module dmarc_module = {
 	.name = "dmarc",
+	.inbound_only = 1,
 	.requires = dmarc_requires,
 	.eom = dmarc_eom,
 };

@@ -516,6 +516,7 @@ spf_envfrom(struct hm_msg *m)
 
 const struct hm_module spf_module = {
 	.name = "spf",
+	.inbound_only = 1,
 	.conn_size = sizeof(struct spf_conn),
 	.helo = spf_helo,
 	.conn_free = spf_conn_free,

@@ -58,7 +58,11 @@ rig_dns "$Z"
 VENDORS='dmarc = { vendors = ( { name = "survey-vendor"; networks = ["198.51.100.0/25", "2001:db8:5::/48"];
   domains = ["surveys.example.edu"]; reason = "trusted_forwarder"; } );
   monitor_domains = ["watch.example.edu"];'
-hm_start "$VENDORS };"
+# authres_outbound = true: steps 14 and 17 check DMARC's local_policy override for an internal and
+# an authenticated client in the A-R header, which outbound mail only gets with it (t_outbound.sh
+# has the default: no verification, no A-R)
+hm_start "authres_outbound = true;
+$VENDORS };"
 # SMTP AUTH on, so that XCLIENT LOGIN= makes an authenticated client ({auth_authen})
 # Header rewriting off: Postfix would otherwise fill in a missing From: from the envelope
 pf_postconf 'smtpd_sasl_auth_enable = yes' 'local_header_rewrite_clients =' \
