@@ -23,6 +23,7 @@
 
 #include "authres.h"
 #include "dns.h"
+#include "hdr.h"
 #include "mailaddr.h"
 #include "results.h"
 #include "verdict.h"
@@ -31,15 +32,6 @@
 
 struct conf;
 struct str;
-
-struct hm_header {
-	char *name;
-	char *value;		/* as received from the MTA (folded, CRLF
-				 * or LF line ends as the MTA sends them):
-				 * the text after the colon byte for byte
-				 * when conn->hdr_leadspc, else less the
-				 * one space the MTA removed */
-};
 
 /* a header a module wants added at the top of the message */
 struct hm_addhdr {

@@ -14,8 +14,23 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "dkim_verify.h"
 #include "results.h"
+
+enum dkimv_sha1 { DKIMV_SHA1_FAIL = 0, DKIMV_SHA1_NEUTRAL };
+enum dkimv_blen { DKIMV_L_ACCEPT = 0, DKIMV_L_POLICY };
+
+/* the dkim_verify { } section (conf/hallmark.conf documents it; the
+ * option table is the module's, dkim_verify.c): plain data, the policy's
+ * input */
+struct conf_dkim_verify {
+	int enable;
+	long max_signatures;	/* evaluated per message; more: neutral */
+	long min_rsa_bits;	/* smaller RSA keys fail */
+	int rsa_sha1;		/* enum dkimv_sha1 */
+	int body_length;	/* enum dkimv_blen */
+	long clock_drift;	/* seconds of tolerance for t= and x= */
+	long max_signature_bytes; /* longer DKIM-Signature: permerror */
+};
 
 /* what libopendkim found out about one signature: the input of the policy */
 struct dkimpol_facts {

@@ -22,8 +22,8 @@
 #include <stddef.h>
 #include <time.h>
 
-#include "ctx.h"
 #include "dkim_canon.h"
+#include "hdr.h"
 #include "keytable.h"
 
 #define DKIMS_HDR_NAME "DKIM-Signature"

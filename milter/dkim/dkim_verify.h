@@ -20,22 +20,9 @@
 #include <time.h>
 
 #include "conf.h"
+#include "dkim_policy.h"	/* struct conf_dkim_verify */
 #include "module.h"
 #include "results.h"
-
-enum dkimv_sha1 { DKIMV_SHA1_FAIL = 0, DKIMV_SHA1_NEUTRAL };
-enum dkimv_blen { DKIMV_L_ACCEPT = 0, DKIMV_L_POLICY };
-
-/* the dkim_verify { } section (conf/hallmark.conf documents it) */
-struct conf_dkim_verify {
-	int enable;
-	long max_signatures;	/* evaluated per message; more: neutral */
-	long min_rsa_bits;	/* smaller RSA keys fail */
-	int rsa_sha1;		/* enum dkimv_sha1 */
-	int body_length;	/* enum dkimv_blen */
-	long clock_drift;	/* seconds of tolerance for t= and x= */
-	long max_signature_bytes; /* longer DKIM-Signature: permerror */
-};
 
 extern const struct conf_opt dkimv_conf_opts[];
 extern const struct hm_module dkimv_module;

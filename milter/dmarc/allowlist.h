@@ -3,8 +3,8 @@
  * lists (networks + From domains), and the override reasons of the DMARC
  * report vocabulary.
  *
- * A list is built from the configuration (vendors = ( { ... } )) and is
- * immutable afterwards: read by every thread without locks.  Matching is
+ * A list is built from the configuration (vendors = ( { ... } ),
+ * allowlist_conf.c) and is immutable afterwards: read by every thread without locks.  Matching is
  * pure (no I/O, no logging).
  */
 #ifndef HALLMARK_ALLOWLIST_H
@@ -14,7 +14,6 @@
 #include <sys/socket.h>
 
 #include "cidr.h"
-#include "conf.h"
 
 /* PolicyOverrideType of DMARC aggregate reports */
 enum allow_reason {
@@ -54,16 +53,6 @@ int allow_domain_match(char *const *list, const char *domain);
  * and whose domains hold the From domain; NULL when none */
 const struct allow_vendor *allow_match(const struct allow_list *l,
     const struct sockaddr *client, const char *from_domain);
-
-/*
- * allow_conf_parse / allow_conf_free - CT_CUSTOM option holding a struct
- * allow_list: a list of groups { name = "x"; networks = [...];
- * domains = [...]; reason = "local_policy"; } (reason optional; name,
- * networks and domains required).  s == NULL: an empty list.
- */
-int allow_conf_parse(const config_setting_t *s, void *field,
-    struct conf_err *e);
-void allow_conf_free(void *field);
 
 const char *allow_reason_name(enum allow_reason r);
 /* allow_reason_parse - 0, or -1 for an unknown name */

@@ -42,6 +42,17 @@ struct conf_dmarc {
 extern const struct conf_opt dmarc_conf_opts[];
 extern const struct hm_module dmarc_module;
 
+/*
+ * allow_conf_parse / allow_conf_free (allowlist_conf.c) - CT_CUSTOM option
+ * vendors, holding a struct allow_list: a list of groups { name = "x";
+ * networks = [...]; domains = [...]; reason = "local_policy"; } (reason
+ * optional; name, networks and domains required).  s == NULL: an empty
+ * list.
+ */
+int allow_conf_parse(const config_setting_t *s, void *field,
+    struct conf_err *e);
+void allow_conf_free(void *field);
+
 /* dmarc_conf_check - section check: load the PSL in "psl" mode */
 int dmarc_conf_check(void *section, const char *conf_file,
     const config_setting_t *s, struct conf_err *e);
