@@ -10,7 +10,8 @@
  * [MOD_DKIMV]), feeds it headers and body as the milter receives them (the
  * body is streamed, never buffered), and at eom evaluates every signature
  * up to max_signatures: one ctx_dkim_add() result and one A-R entry each.
- * Everything is freed in the msg_free hook.
+ * The msg_free hook frees the handle and the DKIM results; ctx.c frees the
+ * state block (module.h).
  */
 #ifndef HALLMARK_DKIM_VERIFY_H
 #define HALLMARK_DKIM_VERIFY_H

@@ -2,8 +2,9 @@
  * dmarc.h - the DMARC check module (hm_module "dmarc") and its
  * configuration section dmarc { ... }.
  *
- * Per message: track the From header fields, then at end of message find
- * the Author Domain (mailaddr.c), the DMARC Policy Record and the
+ * Per message, at end of message: the Author Domain from the From field
+ * as ctx.c parsed it once (ctx_msg_from, mailaddr.c), the DMARC Policy
+ * Record and the
  * Organizational Domain (orgdomain.c), check SPF and DKIM identifier
  * alignment on the results in struct hm_msg, decide the verdict
  * (policy.c, with allowlist.c overrides), and add the A-R entry.
