@@ -113,6 +113,7 @@ assert_match 'dmarc=pass' "$ar" "inbound: dmarc=pass (aligned DKIM)"
 assert_match 'TXT' "$(printf '%s\n' "$FD_NEW" | grep -F ' ok.example TXT')" "inbound: SPF TXT query made"
 assert_match '_dmarc\.ok\.example TXT' "$FD_NEW" "inbound: DMARC query made"
 assert_match 's1\._domainkey\.ok\.example TXT' "$FD_NEW" "inbound: DKIM key query made"
+rig_log "inbound: $(printf '%s\n' "$FD_NEW" | grep -c .) DNS queries; each outbound message: 0"
 
 # ---- 3. authres_outbound = true: the old behaviour ---------------------------------------------
 hm_reload "$(conf 'authres_outbound = true;')" || fail "reload (authres_outbound = true)" "$HM_LOG"
