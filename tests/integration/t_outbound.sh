@@ -7,6 +7,7 @@
 #      signing table), get no Authentication-Results header, and cost no DNS query at all: no
 #      SPF TXT, no _dmarc, no _domainkey lookup reaches faultdns.  The zone would have made
 #      them fail (SPF "-all", DMARC p=reject: the old "dmarc=fail (... by internal network)").
+#      A forged A-R header claiming hallmarkd's authserv-id is still removed from it.
 #   2. inbound mail still gets its A-R: the signed message sent again from outside
 #      (198.51.100.7) is verified (dkim=pass, spf=fail, dmarc=pass) and the lookups show in
 #      faultdns's log.
@@ -101,6 +102,12 @@ send auth "$M/auth" --addr 198.51.100.7 --from bounce@ok.example \
 grep -q 'sasl_username=alice@test.example' "$PF_DIR/maillog" ||
 	fail "Postfix did not log the SASL login" "$PF_DIR/maillog"
 outbound auth
+
+# a forged A-R claiming our authserv-id is still removed from outbound mail
+{ printf 'Authentication-Results: mx.test.example; dmarc=pass header.from=ok.example\r\n'
+  cat "$M/internal"; } | sed 's/^X-Test-Id: internal/X-Test-Id: forged/' > "$M/forged"
+send forged "$M/forged" --addr 127.0.0.9 --from bounce@ok.example
+outbound forged
 
 # ---- 2. inbound: the signed message again, from outside ---------------------------------------
 { printf 'X-Test-Id: inbound\r\n'; grep -v '^X-Test-Id:' "$M/internal.out"; } > "$M/inbound"
