@@ -23,8 +23,10 @@
  * required module that is missing or a cycle.
  *
  * Configuration: init runs for every loaded snapshot (at start and at
- * each reload, runtime.c) after the resolver is built; fini when the
- * snapshot is released.  init returns 0 or -1 with *e set.
+ * each reload, runtime.c) after the resolver is built, in the main
+ * thread; fini when the snapshot is released, in whichever thread drops
+ * its last reference (a milter thread closing the last connection that
+ * held it).  init returns 0 or -1 with *e set.
  *
  * Outbound mail (a trusted client, authres_outbound = false: see
  * ctx_msg_outbound) skips the message hooks of inbound_only modules (SPF,
