@@ -25,6 +25,8 @@ const struct hm_module *const hm_modules[MOD_SLOTS] = {
 	[MOD_DKIMS] = &dkims_module,
 };
 
+_Static_assert(MOD_SLOTS <= HM_MOD_MAX, "ctx.h: HM_MOD_MAX < MOD_SLOTS");
+
 static const struct hm_module *order[MOD_SLOTS + 1];
 static pthread_once_t order_once = PTHREAD_ONCE_INIT;
 static int order_rc;
