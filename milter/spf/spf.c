@@ -36,12 +36,16 @@
 
 /* option table rows stay as written (see .clang-format) */
 /* clang-format off */
+/* SPF's actions: no quarantine (the names are verdict.c's words) */
+static const char *const spf_actions[] = { "accept", "reject", "tempfail",
+    NULL };
+
 #define OPT(n, t, f, d, text) \
 	{ .name = n, .type = t, .off = offsetof(struct conf_spf, f), \
 	  .def = d, .doc = text }
 #define ACT(n, f, text) \
 	{ .name = n, .type = CT_ENUM, .off = offsetof(struct conf_spf, f), \
-	  .def = "accept", .enums = verdict_action_names, .doc = text }
+	  .def = "accept", .enums = spf_actions, .doc = text }
 
 /* explanation_ok - an explain-string (a bad one would be dropped from
  * every reply, silently) */
@@ -85,30 +89,6 @@ struct spf_conn {
 	struct spf_answer ans;
 };
 
-/* spf_conf_check - see spf.h */
-int
-spf_conf_check(void *section, const char *conf_file,
-    const config_setting_t *s, struct conf_err *e)
-{
-	static const char *const names[] = { "on_fail", "on_softfail",
-	    "on_temperror", "on_permerror" };
-	const struct conf_spf *cs = section;
-	const int v[] = { cs->on_fail, cs->on_softfail, cs->on_temperror,
-	    cs->on_permerror };
-	size_t i;
-
-	(void)conf_file;
-	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
-		if (v[i] != VERDICT_QUARANTINE)
-			continue;
-		conf_err_set(e, s ? config_setting_get_member(s, names[i]) :
-		    NULL, "spf.%s: SPF has no quarantine: use accept, reject "
-		    "or tempfail", names[i]);
-		return -1;
-	}
-	return 0;
-}
-
 /* spf_decide - configured reaction to a result */
 enum verdict_action
 spf_decide(const struct conf_spf *cs, enum res_spf r, const char **rcode,
@@ -121,15 +101,15 @@ spf_decide(const struct conf_spf *cs, enum res_spf r, const char **rcode,
 	case RES_SPF_SOFTFAIL: act = cs->on_softfail; break;
 	case RES_SPF_TEMPERROR: act = cs->on_temperror; break;
 	case RES_SPF_PERMERROR: act = cs->on_permerror; break;
-	default: act = VERDICT_ACCEPT; break;
+	default: act = SPF_ACT_ACCEPT; break;
 	}
 	/* RFC 7372: X.7.23 SPF validation failed, X.7.24 SPF error */
-	if (act == VERDICT_REJECT) {
+	if (act == SPF_ACT_REJECT) {
 		*rcode = "550";
 		*xcode = err ? "5.7.24" : "5.7.23";
 		return VERDICT_REJECT;
 	}
-	if (act == VERDICT_TEMPFAIL) {
+	if (act == SPF_ACT_TEMPFAIL) {
 		*rcode = "451";
 		*xcode = err ? "4.7.24" : "4.7.23";
 		return VERDICT_TEMPFAIL;

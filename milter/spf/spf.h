@@ -19,12 +19,18 @@
 #include "results.h"
 #include "verdict.h"
 
+/* what to do with a result; index into spf_actions (spf.c) */
+enum spf_action {
+	SPF_ACT_ACCEPT = 0,
+	SPF_ACT_REJECT,
+	SPF_ACT_TEMPFAIL
+};
+
 struct conf_spf {
 	int enable;
 	int helo;			/* check the HELO identity */
 	int received_spf_header;	/* add Received-SPF: */
-	int on_fail;			/* enum verdict_action, never
-					 * quarantine (spf_conf_check) */
+	int on_fail;			/* enum spf_action */
 	int on_softfail;
 	int on_temperror;
 	int on_permerror;
@@ -33,10 +39,6 @@ struct conf_spf {
 };
 
 extern const struct conf_opt spf_conf_opts[];
-/* spf_conf_check - section check: an SPF action is accept, reject or
- * tempfail (SPF has no quarantine) */
-int spf_conf_check(void *section, const char *conf_file,
-    const config_setting_t *s, struct conf_err *e);
 extern const struct hm_module spf_module;
 
 /*
