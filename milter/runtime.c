@@ -7,6 +7,8 @@
  *
  * Thread safety: called by the main thread (start-up, SIGHUP) on a
  * snapshot no other thread sees yet.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <string.h>
 

@@ -2,6 +2,8 @@
  * runtime.h - what a running milter builds from a loaded configuration
  * snapshot: the resolver and each module's set-up (module init hooks).
  * The configuration loader (conf.c) builds none of it.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_RUNTIME_H
 #define HALLMARK_RUNTIME_H

@@ -4,6 +4,8 @@
  * allow_list (allowlist.c), every mistake an error with its line.  A
  * CT_CUSTOM option of the DMARC section (allow_conf_parse and
  * allow_conf_free, declared in dmarc.h).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <string.h>

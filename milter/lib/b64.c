@@ -2,6 +2,8 @@
  * b64.c - base64 encoding and decoding (b64.h).  White space is skipped
  * on input because DKIM folds b=, bh= and p= values; nothing else is
  * tolerated.  Pure.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

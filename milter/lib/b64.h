@@ -5,6 +5,8 @@
  *
  * Pure: no I/O, no logging; thread-safe.  Allocation failures abort
  * (str.h).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_B64_H
 #define HALLMARK_B64_H

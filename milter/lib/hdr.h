@@ -2,6 +2,8 @@
  * hdr.h - one header field as the MTA handed it over: the vocabulary the
  * contexts (ctx.h) and the pure DKIM code (dkim_sigbuild.h) share, so
  * that the signer needs no spine header.  Plain data.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_HDR_H
 #define HALLMARK_HDR_H
