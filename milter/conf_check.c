@@ -276,19 +276,19 @@ conf_check_abs_path(const char *path, char *err, size_t errlen)
 	    "runs in /)");
 }
 
-/* conf_check_mode - octal, at most 0777 */
+/* conf_check_mode - octal digits, at most 0777 */
 int
 conf_check_mode(const char *mode, char *err, size_t errlen)
 {
 	size_t n = strlen(mode), i;
 	unsigned v = 0;
 
-	for (i = 0; i < n && n <= 4; i++) {
+	for (i = 0; i < n && v <= 0777; i++) {
 		if (mode[i] < '0' || mode[i] > '7')
 			break;
 		v = v * 8 + (unsigned)(mode[i] - '0');
 	}
-	if (n == 0 || n > 4 || i < n || v > 0777)
+	if (n == 0 || i < n || v > 0777)
 		return str_seterr(err, errlen, "not a mode: octal digits from "
 		    "0 to 0777, e.g. \"0660\"");
 	return 0;

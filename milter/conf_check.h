@@ -56,8 +56,8 @@ int conf_check_header_name(const char *name, char *err, size_t errlen);
 /* conf_check_abs_path - an absolute path (the daemon runs in "/") */
 int conf_check_abs_path(const char *path, char *err, size_t errlen);
 
-/* conf_check_mode - a file mode as octal text, "0660" or "660": 1 to 4
- * digits 0-7, at most 0777 */
+/* conf_check_mode - a file mode as octal text, "0660" or "660": digits
+ * 0-7, at most 0777 */
 int conf_check_mode(const char *mode, char *err, size_t errlen);
 
 /* environment: conf_check_user - a user of this host (getpwnam) */

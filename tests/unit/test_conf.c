@@ -133,6 +133,10 @@ test_start_failures_refused(void **state)
 	refused("pidfile = \"/nonexistent-dir/hallmarkd.pid\";\n", 1,
 	    "pidfile: \"/nonexistent-dir/hallmarkd.pid\": directory");
 	refused("pidfile = \"hallmarkd.pid\";\n", 1, "absolute");
+	refused("\nsocket_mode = \"0668\";\n", 2,
+	    "socket_mode: \"0668\": not a mode");
+	refused("socket_group = \"hm-no-such-group-4711\";\n", 1,
+	    "socket_group: \"hm-no-such-group-4711\": no such group");
 	refused("log = {\n facility = \"mial\";\n};\n", 2,
 	    "log.facility: \"mial\": unknown syslog facility");
 	refused("authserv_id = \"mx univ;example\";\n", 1,

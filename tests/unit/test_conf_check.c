@@ -190,7 +190,8 @@ test_small_checks(void **state)
 	bad(conf_check_mode, "", "not a mode");
 	bad(conf_check_mode, "0668", "not a mode");
 	bad(conf_check_mode, "1777", "not a mode");
-	bad(conf_check_mode, "00660", "not a mode");
+	ok(conf_check_mode, "00660");
+	bad(conf_check_mode, "77777777777777777777777", "not a mode");
 	bad(conf_check_mode, "rw-rw----", "not a mode");
 	ok(conf_check_abs_path, "/run/x.pid");
 	bad(conf_check_abs_path, "x.pid", "absolute");
