@@ -9,14 +9,16 @@
 # opendkim, opendmarc): the tests start their own private instances.
 set -eu
 
-# libspf2-dev is optional (only make spf-compare links it)
+# libspf2-dev is optional (only make spf-compare links it); debhelper,
+# dpkg-dev and fakeroot build the Debian package (make deb, t_deb.sh)
 BUILD_PKGS="build-essential autoconf automake pkg-config
   libmilter-dev libopendkim-dev libspf2-dev libssl-dev libconfig-dev
   libunbound-dev libpsl-dev publicsuffix libcmocka-dev openssl"
 TEST_PKGS="postfix nsd swaks python3 python3-dkim python3-spf python3-yaml
   libmail-dkim-perl opendkim opendkim-tools opendmarc
   clang libclang-rt-14-dev clang-format valgrind dnsutils ldnsutils procps iproute2
-  libcap2-bin sasl2-bin python3-authres mandoc"
+  libcap2-bin sasl2-bin python3-authres mandoc
+  debhelper dpkg-dev fakeroot"
 
 missing=""
 for p in $BUILD_PKGS $TEST_PKGS; do
