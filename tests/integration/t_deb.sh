@@ -9,7 +9,8 @@
 # which it owns), the unit /lib/systemd/system/hallmarkd.service with
 # ExecStart=/usr/sbin/hallmarkd, enabled but not started; then dpkg --purge
 # and that nothing is left (binaries, man pages, unit, its enablement
-# link, /etc/hallmark, /var/lib/hallmark with a state file in it).  The
+# link, /etc/hallmark, /var/lib/hallmark with a state file in it); before
+# that, a reinstall keeps an edited conffile and the user.  The
 # user stays after purge (Debian policy); this test removes it when the
 # test created it.  A hallmark installed by `make install` under
 # /usr/local is left untouched (checked).  The EXIT trap purges the
@@ -142,6 +143,19 @@ fi
 [ -L "$WANTS" ] && ok "unit enabled ($WANTS)" || bad "unit not enabled"
 pgrep -f '^/usr/sbin/hallmarkd' >/dev/null && bad "hallmarkd was started" ||
     ok "hallmarkd not started"
+
+# ---- reinstall: the admin's edit of the conffile stays, the user too -----
+uid=$(id -u hallmark 2>/dev/null)
+echo '# local edit' >>"$CONF"
+if dpkg -i "$DEB" >"$WORK/reinstall.log" 2>&1 </dev/null; then
+	ok "dpkg -i again (reinstall)"
+else
+	cat "$WORK/reinstall.log"; bad "dpkg -i again"
+fi
+grep -qx '# local edit' "$CONF" && ok "reinstall keeps the edited $CONF" ||
+    bad "reinstall replaced the edited $CONF"
+[ "$(id -u hallmark 2>/dev/null)" = "$uid" ] && ok "reinstall keeps user hallmark" ||
+    bad "user hallmark changed on reinstall"
 
 # ---- purge --------------------------------------------------------------
 echo state >/var/lib/hallmark/state-file
