@@ -115,6 +115,8 @@ zcat /usr/share/man/man8/hallmarkd.8.gz 2>/dev/null | grep -qF "$CONF" &&
 [ -f /usr/share/doc/hallmark/README.md.gz ] || [ -f /usr/share/doc/hallmark/README.md ] &&
     ok "README in /usr/share/doc/hallmark" || bad "README not installed"
 [ -f /usr/share/doc/hallmark/copyright ] && ok "copyright" || bad "no copyright file"
+[ -f /usr/share/doc/hallmark/examples/postfix-main.cf ] && ok "examples" ||
+    bad "no examples in /usr/share/doc/hallmark/examples"
 
 pw=$(getent passwd hallmark)
 if [ -n "$pw" ]; then
