@@ -4,7 +4,7 @@
  * (ctx.h), calls the modules' hooks in order (module.h), and maps the
  * outcome to SMFIS_*; at end of message it removes forged
  * Authentication-Results headers (last to first), inserts ours at index 0
- * (none on outbound mail, ctx_msg_outbound) with the headers modules
+ * (none on outbound, mode "sign" or skipped mail: ctx_msg_verify) with the headers modules
  * queued below it, applies the verdict and writes the one log line per
  * message (summary.c).  No policy is decided here.
  *
@@ -12,6 +12,10 @@
  * FROM on (and {auth_authen} at MAIL FROM), and takes it as soon as the
  * MTA has one (Postfix: from RCPT TO or DATA on, never at MAIL FROM);
  * lines about the message written before are logged then (msglog.c).
+ *
+ * The modules' envfrom hooks run once the recipients are known (msg_begin,
+ * at the first header), after the skip lists decided: all replies wait
+ * for end of message anyway.
  *
  * Every path that ends a message (eom, abort, close, a new MAIL FROM)
  * goes through ctx_msg_free(), and close through ctx_conn_free().
@@ -136,6 +140,7 @@ set_addr(struct hm_conn *c, const struct sockaddr *sa)
 	c->has_addr = 1;
 	inet_ntop(sa->sa_family, a, c->addrstr, sizeof(c->addrstr));
 	c->internal = cidr_match_sa(&c->conf->internal_networks, sa);
+	c->skip_net = cidr_match_sa(&c->conf->skip_networks, sa);
 }
 
 /* ask_macros - the macros read, at each step (where the MTA can be told) */
@@ -260,18 +265,33 @@ cb_envfrom(SMFICTX *ctx, char **argv)
 	if (auth != NULL && *auth != '\0')
 		m->auth_authen = xstrdup(auth);
 	update_qid(ctx, m);
-	HOOK_EACH(m, envfrom, m);
 	return SMFIS_NOREPLY;
 }
 
-/* cb_envrcpt - count recipients; the queue id may be known now */
+/* msg_begin - once the recipients are known (the first header, or end
+ * of headers): the skip lists decide (ctx_msg_decide), then the modules'
+ * envfrom hooks run; SPF's lookups wait until here, so a message a skip
+ * list matches costs none */
+static void
+msg_begin(struct hm_msg *m)
+{
+	if (m->decided)
+		return;
+	(void)ctx_msg_decide(m);
+	HOOK_EACH(m, envfrom, m);
+}
+
+/* cb_envrcpt - count and match recipients; the queue id may be known */
 static sfsistat
 cb_envrcpt(SMFICTX *ctx, char **argv)
 {
 	struct hm_conn *c = conn_of(ctx);
+	char *rcpt;
 
 	if (c != NULL && c->msg != NULL) {
-		c->msg->nrcpt++;
+		rcpt = strip_path(argv ? argv[0] : NULL);
+		ctx_msg_rcpt(c->msg, rcpt);
+		free(rcpt);
 		update_qid(ctx, c->msg);
 	}
 	return SMFIS_NOREPLY;
@@ -301,6 +321,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	if (c == NULL || (m = c->msg) == NULL || name == NULL)
 		return SMFIS_NOREPLY;
 	value = value ? value : "";
+	msg_begin(m);
 	note_authres(m, name, value);
 	if (ctx_msg_header(m, name, value) < 0 && !m->hdr_truncated) {
 		m->hdr_truncated = 1;
@@ -322,6 +343,7 @@ cb_eoh(SMFICTX *ctx)
 
 	if (c != NULL && c->msg != NULL) {
 		update_qid(ctx, c->msg);
+		msg_begin(c->msg);
 		HOOK_EACH(c->msg, eoh, c->msg);
 	}
 	return SMFIS_NOREPLY;
@@ -336,6 +358,7 @@ cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
 	if (c == NULL || c->msg == NULL)
 		return SMFIS_NOREPLY;
 	c->msg->bodybytes += n;
+	msg_begin(c->msg);
 	HOOK_EACH(c->msg, body, c->msg, p, n);
 	return SMFIS_NOREPLY;
 }
@@ -372,8 +395,8 @@ edit_headers(SMFICTX *ctx, struct hm_msg *m)
 		    m->add[i - 1].value) < 0)
 			rc = -1;
 	}
-	if (ctx_msg_outbound(m))
-		return rc;		/* outbound: no A-R (ctx.h) */
+	if (!ctx_msg_verify(m))
+		return rc;	/* outbound, mode sign or skipped: no A-R */
 	ar = authres_format(m->conf->authserv_id, &m->ar);
 	if (ins_top(ctx, m, "Authentication-Results", ar) < 0)
 		rc = -1;
@@ -450,6 +473,7 @@ cb_eom(SMFICTX *ctx)
 	if (c == NULL || (m = c->msg) == NULL)
 		return SMFIS_CONTINUE;
 	update_qid(ctx, m);
+	msg_begin(m);
 	HOOK_EACH(m, eom, m);
 	if (m->internal_error)
 		verdict_propose(&m->verdict, m->conf->on_internal_error,

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "addrpat.h"
 #include "cidr.h"
 #include "conf_check.h"
 #include "log.h"
@@ -210,6 +211,13 @@ conf_check_domain_pattern(const char *p, char *err, size_t errlen)
 	return str_seterr(err, errlen, "not a domain pattern: use "
 	    "\"example.org\" (that domain) or \"*.example.org\" (its "
 	    "subdomains)");
+}
+
+/* conf_check_addr_pattern - see conf_check.h */
+int
+conf_check_addr_pattern(const char *p, char *err, size_t errlen)
+{
+	return addrpat_check(p, err, errlen);
 }
 
 /* conf_check_cidr - a prefix without host bits */

@@ -42,6 +42,10 @@ int conf_check_domain(const char *d, char *err, size_t errlen);
 /* conf_check_domain_pattern - a domain, or "*.domain" (its subdomains) */
 int conf_check_domain_pattern(const char *p, char *err, size_t errlen);
 
+/* conf_check_addr_pattern - an envelope address pattern: "user@domain",
+ * "domain" or "*.domain" (addrpat.h) */
+int conf_check_addr_pattern(const char *p, char *err, size_t errlen);
+
 /* conf_check_cidr - "ADDR" or "ADDR/LEN" with no bit set after LEN
  * ("10.0.0.1/8" is refused; the reason names 10.0.0.0/8) */
 int conf_check_cidr(const char *s, char *err, size_t errlen);

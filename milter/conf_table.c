@@ -61,6 +61,8 @@ conf_table_check(const struct conf *c, const config_setting_t *root,
 static const char *const level_names[] = { "error", "warning", "notice",
     "info", "debug", NULL };
 
+static const char *const mode_names[] = { "both", "sign", "verify", NULL };
+
 static const struct conf_opt log_opts[] = {
 	{ .name = "syslog", .type = CT_BOOL, .off = F(conf_log, to_syslog),
 	  .def = "true", .doc = "log to syslog (false: to standard error)" },
@@ -125,6 +127,23 @@ const struct conf_opt conf_opts[] = {
 	  .off = F(conf, authres_outbound), .def = "false",
 	  .doc = "also verify (SPF, DKIM, DMARC) the mail of internal and "
 	    "authenticated clients and add Authentication-Results to it" },
+	{ .name = "mode", .type = CT_ENUM, .off = F(conf, mode),
+	  .def = "both", .enums = mode_names,
+	  .doc = "the site's role: both (verify inbound, sign outbound), "
+	    "sign (a signing relay: no verification, no A-R, no DNS) or "
+	    "verify (never sign)" },
+	{ .name = "skip_networks", .type = CT_CIDRS,
+	  .off = F(conf, skip_networks),
+	  .doc = "clients whose mail is neither checked nor signed" },
+	{ .name = "skip_senders", .type = CT_STRLIST,
+	  .off = F(conf, skip_senders), .valid = conf_check_addr_pattern,
+	  .doc = "envelope senders (user@domain, domain, *.domain) whose "
+	    "mail is neither checked nor signed" },
+	{ .name = "skip_recipients", .type = CT_STRLIST,
+	  .off = F(conf, skip_recipients), .valid = conf_check_addr_pattern,
+	  .doc = "envelope recipients (user@domain, domain, *.domain): a "
+	    "message all of whose recipients match is neither checked nor "
+	    "signed" },
 	{ .name = "on_internal_error", .type = CT_ENUM,
 	  .off = F(conf, on_internal_error), .def = "tempfail",
 	  .enums = verdict_action_names,

@@ -33,6 +33,13 @@ struct conf_dns {
 	int tcp_only;
 };
 
+/* mode: the site's role (values of option "mode") */
+enum conf_mode {
+	CONF_MODE_BOTH = 0,		/* verify inbound, sign outbound */
+	CONF_MODE_SIGN,			/* sign only: never verify */
+	CONF_MODE_VERIFY		/* verify only: never sign */
+};
+
 struct conf {
 	int refcnt;			/* conf.c only */
 	char *file;			/* where it was loaded from, or NULL */
@@ -47,6 +54,10 @@ struct conf {
 	int on_internal_error;		/* enum verdict_action */
 	int authres_outbound;		/* verify and add A-R to trusted
 					 * clients' mail too */
+	int mode;			/* enum conf_mode */
+	struct cidr_set skip_networks;	/* clients whose mail is ignored */
+	char **skip_senders;		/* addrpat.h patterns, or NULL */
+	char **skip_recipients;		/* idem; all recipients must match */
 	long max_header_bytes;
 	long milter_timeout;		/* s; libmilter's I/O timeout, read at
 					 * start only */

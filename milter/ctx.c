@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addrpat.h"
 #include "conf.h"
 #include "conf_table.h"
 #include "ctx.h"
+#include "log.h"
 #include "msglog.h"
 #include "module.h"
 #include "str.h"
@@ -192,6 +194,54 @@ int
 ctx_msg_outbound(const struct hm_msg *m)
 {
 	return !m->conf->authres_outbound && ctx_msg_trusted(m);
+}
+
+/* ctx_msg_rcpt - see ctx.h */
+void
+ctx_msg_rcpt(struct hm_msg *m, const char *rcpt)
+{
+	m->nrcpt++;
+	if (addrpat_list_match(m->conf->skip_recipients, rcpt) != NULL)
+		m->nrcpt_skip++;
+}
+
+/* ctx_msg_decide - see ctx.h */
+const char *
+ctx_msg_decide(struct hm_msg *m)
+{
+	const char *pat;
+	char buf[260];
+
+	if (m->decided)
+		return m->skip;
+	m->decided = 1;
+	if (m->conn->skip_net)
+		snprintf(m->skipbuf, sizeof(m->skipbuf), "skip_networks");
+	else if ((pat = addrpat_list_match(m->conf->skip_senders,
+	    m->envfrom)) != NULL)
+		snprintf(m->skipbuf, sizeof(m->skipbuf),
+		    "skip_senders \"%s\"", LOG_P(buf, pat));
+	else if (m->nrcpt > 0 && m->nrcpt_skip == m->nrcpt)
+		snprintf(m->skipbuf, sizeof(m->skipbuf), "skip_recipients");
+	else
+		return NULL;
+	m->skip = m->skipbuf;
+	return m->skip;
+}
+
+/* ctx_msg_verify - see ctx.h */
+int
+ctx_msg_verify(const struct hm_msg *m)
+{
+	return m->skip == NULL && m->conf->mode != CONF_MODE_SIGN &&
+	    !ctx_msg_outbound(m);
+}
+
+/* ctx_msg_may_sign - see ctx.h */
+int
+ctx_msg_may_sign(const struct hm_msg *m)
+{
+	return m->skip == NULL && m->conf->mode != CONF_MODE_VERIFY;
 }
 
 /* ctx_msg_from - the From field, parsed on the first call */

@@ -47,6 +47,7 @@ struct hm_conn {
 	char *hostname;			/* from connect; "[addr]" if unresolved */
 	char *helo;			/* last HELO/EHLO argument, or NULL */
 	int internal;			/* client in internal_networks */
+	int skip_net;			/* client in skip_networks */
 	int hdr_leadspc;		/* SMFIP_HDR_LEADSPC negotiated: header
 					 * values are exact both ways (see
 					 * callbacks.c) */
@@ -73,6 +74,11 @@ struct hm_msg {
 	char *envfrom;			/* MAIL FROM address, no <>; "" for <> */
 	char *auth_authen;		/* {auth_authen}, or NULL */
 	unsigned nrcpt;
+	unsigned nrcpt_skip;		/* recipients in skip_recipients */
+	int decided;			/* ctx_msg_decide ran */
+	const char *skip;		/* why the message is ignored, or NULL
+					 * (ctx_msg_decide; points to skipbuf) */
+	char skipbuf[320];
 	struct hm_header *hdr;		/* headers in order received */
 	size_t nhdr, hdrcap;
 	size_t hdrbytes;
@@ -124,6 +130,21 @@ const char *ctx_msg_trusted_by(const struct hm_msg *m);
  * says so, not verified (no SPF, DKIM verify or DMARC: no lookups) and
  * given no Authentication-Results header */
 int ctx_msg_outbound(const struct hm_msg *m);
+/* ctx_msg_rcpt - one recipient (an envelope address, no <>): counted,
+ * and matched against skip_recipients */
+void ctx_msg_rcpt(struct hm_msg *m, const char *rcpt);
+/* ctx_msg_decide - once the recipients are known: is the message ignored
+ * (skip_networks, skip_senders, or every recipient in skip_recipients)?
+ * Sets and returns m->skip (the list that matched, for the log), or NULL.
+ * An ignored message runs no module hook and gets no header. */
+const char *ctx_msg_decide(struct hm_msg *m);
+/* ctx_msg_verify - the inbound checks (SPF, DKIM verify, DMARC) run and
+ * an Authentication-Results header is added: not ignored, mode is not
+ * "sign", and not outbound (ctx_msg_outbound) */
+int ctx_msg_verify(const struct hm_msg *m);
+/* ctx_msg_may_sign - signing may run: not ignored, mode is not "verify"
+ * (whether it signs is the signing table's business) */
+int ctx_msg_may_sign(const struct hm_msg *m);
 /* ctx_msg_from - the From field(s), the first one parsed (once, on the
  * first call: call it after the headers) */
 const struct hm_from *ctx_msg_from(struct hm_msg *m);

@@ -148,7 +148,13 @@ module_order(void)
 int
 module_applies(const struct hm_module *mod, const struct hm_msg *m)
 {
-	return !mod->inbound_only || !ctx_msg_outbound(m);
+	if (m->skip != NULL)
+		return 0;
+	if (mod->inbound_only)
+		return ctx_msg_verify(m);
+	if (mod->signer)
+		return ctx_msg_may_sign(m);
+	return 1;
 }
 
 /* module_conn_hooks - see module.h */

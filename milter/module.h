@@ -29,8 +29,11 @@
  * held it).  init returns 0 or -1 with *e set.
  *
  * Outbound mail (a trusted client, authres_outbound = false: see
- * ctx_msg_outbound) skips the message hooks of inbound_only modules (SPF,
- * DKIM verify, DMARC): no lookups, no results, no A-R header.
+ * ctx_msg_outbound) and every message when mode = "sign" skip the
+ * message hooks of inbound_only modules (SPF, DKIM verify, DMARC): no
+ * lookups, no results, no A-R header (ctx_msg_verify).  mode = "verify"
+ * skips the signer modules (ctx_msg_may_sign).  A message a skip list
+ * matches (ctx_msg_decide) runs no message hook at all.
  *
  * Hooks return HM_OK, or HM_ERROR for an internal failure: the message
  * gets the configured on_internal_error action and a log line.  A
@@ -67,6 +70,8 @@ struct hm_module {
 	int inbound_only;		/* a check of received mail: its
 					 * message hooks are skipped for
 					 * outbound mail (ctx_msg_outbound) */
+	int signer;			/* adds signatures: skipped when mode
+					 * is "verify" (ctx_msg_may_sign) */
 	int (*init)(struct conf *c, struct conf_err *e);
 	void (*fini)(struct conf *c);
 	int (*conn)(struct hm_conn *c);		/* client address known */

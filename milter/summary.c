@@ -7,11 +7,12 @@
  *
  * DESCRIPTION
  *	"QID: client=ADDR [host=NAME] helo=H from=<F> rcpts=N size=B [auth=U]
- *	RESULTS [signed=D/S,...] action=A [by=MODULE reason="TEXT"]".
+ *	[skipped=LIST | mode=sign] RESULTS [signed=D/S,...] action=A [by=MODULE reason="TEXT"]".
  *	RESULTS are the Authentication-Results entries in header order,
  *	each once, as "method=result (comment) properties"; a method with
  *	several entries is numbered (dkim.1=pass ... dkim.2=fail ...).
- *	signed= lists the DKIM signatures added (d=/s= of each).  The reason
+ *	skipped= names the skip list that matched (nothing was checked or
+ *	signed); mode=sign says no message is verified.  signed= lists the DKIM signatures added (d=/s= of each).  The reason
  *	is the reply text or quarantine reason of the verdict.  The modules
  *	log their details at debug level; warnings stay warnings.
  *
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf_table.h"
 #include "log.h"
 #include "str.h"
 #include "summary.h"
@@ -146,6 +148,10 @@ summary_format(const struct hm_msg *m)
 	str_addf(&b, " rcpts=%u size=%llu", m->nrcpt, m->bodybytes);
 	if (m->auth_authen != NULL)
 		add_masked(&b, " auth=", m->auth_authen, "");
+	if (m->skip != NULL)
+		str_addf(&b, " skipped=%s", m->skip);
+	else if (m->conf != NULL && m->conf->mode == CONF_MODE_SIGN)
+		str_add(&b, " mode=sign");
 	add_results(&b, &m->ar);
 	add_signed(&b, m);
 	add_action(&b, &m->verdict);

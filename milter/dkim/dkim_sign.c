@@ -660,6 +660,7 @@ dkims_msg_free(struct hm_msg *m)
 
 const struct hm_module dkims_module = {
 	.name = "dkim-sign",
+	.signer = 1,
 	.msg_size = sizeof(struct dkims_msg),
 	.eoh = dkims_eoh,
 	.body = dkims_body,
