@@ -99,6 +99,27 @@ test_defaults_reject_nothing(void **state)
 	conf_release(conf);
 }
 
+/* a client without an address (local submission, the MTA sent none): SPF
+ * is not evaluated at all, never against a made-up address */
+static void
+test_no_client_address(void **state)
+{
+	struct conf *conf = conf_with("spf = { on_fail = \"reject\"; };");
+	struct hm_conn *c = conn_from(conf, "203.0.113.9", "mx.example.org");
+	struct hm_msg *m;
+
+	(void)state;
+	memset(&c->addr, 0, sizeof(c->addr));
+	c->has_addr = 0;
+	m = message(c, "user@example.org");
+	assert_int_equal(m->spf_mfrom.evaluated, 0);
+	assert_int_equal(m->spf_helo.evaluated, 0);
+	assert_int_equal(m->ar.n, 0);
+	assert_int_equal(m->verdict.action, VERDICT_ACCEPT);
+	ctx_conn_free(c);
+	conf_release(conf);
+}
+
 static void
 test_fail_reject(void **state)
 {
@@ -273,6 +294,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults_reject_nothing),
+		cmocka_unit_test(test_no_client_address),
 		cmocka_unit_test(test_fail_reject),
 		cmocka_unit_test(test_allowlisted_relay),
 		cmocka_unit_test(test_softfail_default_explanation),
