@@ -77,7 +77,9 @@ struct hm_module {
 	int (*conn)(struct hm_conn *c);		/* client address known */
 	int (*helo)(struct hm_conn *c);		/* c->helo set */
 	void (*conn_free)(struct hm_conn *c);
-	int (*envfrom)(struct hm_msg *m);	/* m->envfrom set */
+	int (*envfrom)(struct hm_msg *m);	/* m->envfrom and the recipients
+						 * known: runs at the first
+						 * header (callbacks.c) */
 	int (*header)(struct hm_msg *m, const struct hm_header *h);
 	int (*eoh)(struct hm_msg *m);
 	int (*body)(struct hm_msg *m, const unsigned char *p, size_t n);

@@ -290,8 +290,8 @@ record(struct res_spf_check *r, const struct spf_answer *a,
 
 /*
  * spf_skip_allowlist - is the client one of the configured relay
- * allow-list's networks (dmarc.vendors, allowlist.c)?  SPF runs at MAIL
- * FROM, before the From domain is known, so only the networks are
+ * allow-list's networks (dmarc.vendors, allowlist.c)?  SPF runs at the
+ * envfrom hook, before the From header is read, so only the networks are
  * matched here; the vendor's From domains are DMARC's business.
  */
 static int
