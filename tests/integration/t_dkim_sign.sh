@@ -66,6 +66,9 @@ mkkey() {
 	chmod 600 "$K/$1.pem"
 	zone_add "$3" "$4" "$K/$1.pem"
 }
+# a root zone: names no other zone serves (the DMARC tree walk's _dmarc.example) get an
+# authoritative NXDOMAIN, as on the internet, not a refusal (a DNS failure: DMARC temperror)
+zone_head > "$Z/root.zone"
 mkkey cust-rsa rsa customer.example r2026
 mkkey cust-ed ed25519 customer.example e2026
 mkkey vendor rsa vendor.example v1

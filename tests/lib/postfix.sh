@@ -158,8 +158,8 @@ wait_pid_gone() {
 # Defaults, each left out when SNIPPET sets it itself: authserv_id = "mx.test.example";
 # log = { syslog = false; level = "debug"; } (stderr, into HM_LOG); dns = { forwarders =
 # ["127.0.0.1@$NSD_PORT"]; } when NSD runs (a SNIPPET with its own dns group must name it).
-# dmarc = { on_temperror = "accept"; } unless SNIPPET mentions dmarc (the test NSD refuses
-# the domains it does not serve: a DNS failure, which DMARC would tempfail by default).
+# Nothing else: every other option has the product's default, and a test that wants another
+# value says so in SNIPPET.
 hm_config() {
 	local snippet=${1:-}
 	printf 'socket = "inet:%s@127.0.0.1";\n' "$HM_PORT"
@@ -171,8 +171,6 @@ hm_config() {
 	if [ -n "${NSD_PORT:-}" ] && ! [[ $snippet =~ (^|[^_a-z])dns[[:space:]]*[=:] ]]; then
 		printf 'dns = { forwarders = ["127.0.0.1@%s"]; };\n' "$NSD_PORT"
 	fi
-	[[ $snippet =~ (^|[^_a-z])dmarc[[:space:]]*[=:] ]] ||
-		printf 'dmarc = { on_temperror = "accept"; };\n'
 	[ -n "$snippet" ] && printf '%s\n' "$snippet"
 	return 0
 }
