@@ -67,7 +67,7 @@ got=$(ar_id "$port")
 if [ "$rc" = 0 ] && [ "$got" = mx1.bg.test ]; then
 	ok "relative -c: exit 0, and a connection right after is served"
 else
-	bad "relative -c: exit $rc, A-R by '$got': $(tail -2 "$WORK/rel.err")"
+	fail "relative -c: exit $rc, A-R by '$got': $(tail -2 "$WORK/rel.err")"
 fi
 pid=$(cat "$WORK/hm.pid" 2>/dev/null)
 write_conf "$WORK/etc/rel.conf" "$port" mx2.bg.test
@@ -78,7 +78,7 @@ for _ in $(seq 50); do
 done
 got=$(ar_id "$port")
 [ "$got" = mx2.bg.test ] && ok "relative -c: SIGHUP rereads the same file" ||
-    bad "relative -c: after SIGHUP the A-R is by '$got', not mx2.bg.test"
+    fail "relative -c: after SIGHUP the A-R is by '$got', not mx2.bg.test"
 
 # 2. the port is in use: the second start fails, on stderr, non-zero
 for syslog in false true; do
@@ -92,12 +92,12 @@ for syslog in false true; do
 	    grep -q "$port" "$WORK/inuse-$syslog.err"; then
 		ok "port in use (log.syslog = $syslog): exit $rc, stderr names the port"
 	else
-		bad "port in use (log.syslog = $syslog): exit $rc, stderr: $(tail -2 "$WORK/inuse-$syslog.err")"
+		fail "port in use (log.syslog = $syslog): exit $rc, stderr: $(tail -2 "$WORK/inuse-$syslog.err")"
 	fi
-	[ ! -s "$WORK/inuse-$syslog.pid" ] || bad "port in use: a pid file was written"
+	[ ! -s "$WORK/inuse-$syslog.pid" ] || fail "port in use: a pid file was written"
 done
 [ "$(ar_id "$port")" = mx2.bg.test ] && ok "the first daemon still serves" ||
-    bad "the first daemon stopped serving"
+    fail "the first daemon stopped serving"
 
 # 3. a pid file in a directory that does not exist: fails after the fork
 port2=$(free_port)
@@ -107,10 +107,10 @@ timeout 30 "$HALLMARKD" -c "$WORK/nopid.conf" 2>"$WORK/nopid.err" || rc=$?
 if [ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -Eq "pid ?file" "$WORK/nopid.err"; then
 	ok "unwritable pid file: exit $rc, stderr says so"
 else
-	bad "unwritable pid file: exit $rc, stderr: $(tail -2 "$WORK/nopid.err")"
+	fail "unwritable pid file: exit $rc, stderr: $(tail -2 "$WORK/nopid.err")"
 fi
 if ss -ltn 2>/dev/null | grep -q "127.0.0.1:$port2 "; then
-	bad "unwritable pid file: something still listens on $port2"
+	fail "unwritable pid file: something still listens on $port2"
 fi
 
 # 4. a pid file that is a symbolic link: refused, the target untouched
@@ -122,7 +122,7 @@ if [ "$rc" != 0 ] && [ "$rc" != 124 ] && grep -Eq "pid ?file" "$WORK/link.err" &
     [ ! -e "$WORK/target" ]; then
 	ok "a pid file that is a symbolic link: refused (exit $rc), nothing written"
 else
-	bad "symbolic link pid file: exit $rc, target $(ls "$WORK/target" 2>&1): $(tail -2 "$WORK/link.err")"
+	fail "symbolic link pid file: exit $rc, target $(ls "$WORK/target" 2>&1): $(tail -2 "$WORK/link.err")"
 fi
 
 [ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }

@@ -81,7 +81,7 @@ t0=$(date +%s)
 frc=$?
 cat "$WORK/faults.out"
 [ "$frc" -eq 0 ] && ok "every fault case, $(grep -c '^ok:' "$WORK/faults.out") cases in $(($(date +%s) - t0)) s" ||
-    bad "fault cases: $(grep -c '^FAIL' "$WORK/faults.out") failed"
+    fail "fault cases: $(grep -c '^FAIL' "$WORK/faults.out") failed"
 peak=$(awk '/^VmHWM:/ {print $2}' "/proc/$HM_PID/status")
 
 # the steady client finishes the message it is sending, then stops:
@@ -95,13 +95,13 @@ other=$(grep -v -e '^sent$' -e '^verdict=' "$WORK/steady.log" | head -3)
 if [ "$sent" -ge 5 ] && [ "$got" -eq "$sent" ] && [ -z "$other" ]; then
 	ok "steady client: $got of $sent messages got a verdict during the faults"
 else
-	bad "steady client: $got verdicts for $sent messages; $other"
+	fail "steady client: $got verdicts for $sent messages; $other"
 fi
 
 if kill -0 "$HM_PID" 2>/dev/null; then
 	ok "hallmarkd still running"
 else
-	bad "hallmarkd died"; tail -20 "$WORK/hallmarkd.log"
+	fail "hallmarkd died"; tail -20 "$WORK/hallmarkd.log"
 fi
 
 # memory back near the baseline once the connections are gone
@@ -117,12 +117,12 @@ if grep -qE "__asan_init|__tsan_init" "$HALLMARKD" 2>/dev/null; then
 elif [ -n "$after" ] && [ "$after" -le $((base + RSS_SLACK_KB)) ]; then
 	ok "VmRSS ${after} kB after the faults (baseline ${base} kB, peak ${peak} kB)"
 else
-	bad "VmRSS ${after:-?} kB after the faults, baseline ${base} kB + ${RSS_SLACK_KB} (peak ${peak} kB)"
+	fail "VmRSS ${after:-?} kB after the faults, baseline ${base} kB + ${RSS_SLACK_KB} (peak ${peak} kB)"
 fi
 v=$(send_one)
-[ "$v" = verdict=accept ] && ok "a last message: $v" || bad "a last message: $v"
+[ "$v" = verdict=accept ] && ok "a last message: $v" || fail "a last message: $v"
 grep -Eq "AddressSanitizer|ThreadSanitizer|runtime error|assert" "$WORK/hallmarkd.log" &&
-    bad "sanitizer report in the log: $(grep -Em3 'AddressSanitizer|ThreadSanitizer|runtime error' "$WORK/hallmarkd.log")"
+    fail "sanitizer report in the log: $(grep -Em3 'AddressSanitizer|ThreadSanitizer|runtime error' "$WORK/hallmarkd.log")"
 
 [ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
 echo "all client-fault checks passed"

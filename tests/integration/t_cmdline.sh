@@ -27,7 +27,7 @@ run_ok() {
 	if [ "$rc" = "$want" ] && grep -Eq -- "$ere" <<<"$out"; then
 		ok "$desc"
 	else
-		bad "$desc: exit $rc, output: $(head -3 <<<"$out")"
+		fail "$desc: exit $rc, output: $(head -3 <<<"$out")"
 	fi
 }
 
@@ -59,29 +59,29 @@ for prog in hallmarkd hallmark; do
 	want=$(readlink -f "$so" | sed -n 's/.*libmilter\.so\.\([0-9.]*\)$/\1/p')
 	grep -qx "libmilter $want" <<<"$out" &&
 	    ok "$prog -V: libmilter $want (the API version of $(basename "$(readlink -f "$so")"))" ||
-	    bad "$prog -V: no 'libmilter $want' line: $out"
+	    fail "$prog -V: no 'libmilter $want' line: $out"
 	for lib in 'libopendkim:^libopendkim\.so' 'OpenSSL:^libcrypto\.so' \
 	    'libunbound:^libunbound\.so'; do
 		name=${lib%%:*}
-		want=$(lib_version "$P" "${lib#*:}") || { bad "$prog: no package for $name"; continue; }
+		want=$(lib_version "$P" "${lib#*:}") || { fail "$prog: no package for $name"; continue; }
 		grep -Eq "^$name ${want//./\\.}( |$)" <<<"$out" &&
 		    ok "$prog -V: $name $want, the package's version" ||
-		    bad "$prog -V: no '$name $want' line: $out"
+		    fail "$prog -V: no '$name $want' line: $out"
 	done
 	want=$(lib_version "$P" '^libconfig\.so')
 	grep -Eq "^libconfig ${want//./\\.}[.0-9]* \(compile-time" <<<"$out" &&
 	    ok "$prog -V: libconfig $want, marked compile-time" ||
-	    bad "$prog -V: libconfig line: $out"
+	    fail "$prog -V: libconfig line: $out"
 done
 rc=0; "$BUILD/hallmarkd" --no-such-option >/dev/null 2>&1 || rc=$?
-[ "$rc" = 2 ] && ok "hallmarkd --no-such-option: exit 2" || bad "hallmarkd --no-such-option: exit $rc"
+[ "$rc" = 2 ] && ok "hallmarkd --no-such-option: exit 2" || fail "hallmarkd --no-such-option: exit $rc"
 
 grep -qF '$(sysconfdir)/hallmark/hallmark.conf' "$top_srcdir/README.md" &&
     ok "README names \$(sysconfdir)/hallmark/hallmark.conf" ||
-    bad "README does not name \$(sysconfdir)/hallmark/hallmark.conf"
+    fail "README does not name \$(sysconfdir)/hallmark/hallmark.conf"
 grep -qF '$(bindir)/hallmark' "$top_srcdir/README.md" &&
     ok "README says where hallmark is installed (\$(bindir))" ||
-    bad "README does not say where hallmark is installed"
+    fail "README does not say where hallmark is installed"
 
 [ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
 echo "command line checks passed"

@@ -19,14 +19,14 @@ fails=0
 . "$top_srcdir/tests/lib/common.sh"	# ok, bad, work_dir
 work_dir conf-doc
 
-[ -x "$HM" ] || { bad "no $HM"; exit 1; }
+[ -x "$HM" ] || { fail "no $HM"; exit 1; }
 if ! "$HM" -n -v -c "$CONF" > "$WORK/opts" 2> "$WORK/err"; then
-	bad "hallmarkd -n -v -c conf/hallmark.conf failed: $(cat "$WORK/err")"
+	fail "hallmarkd -n -v -c conf/hallmark.conf failed: $(cat "$WORK/err")"
 	exit 1
 fi
 n=$(awk -F '\t' '!/^#/ && NF == 5' "$WORK/opts" | wc -l)
 grep -q 'configuration OK' "$WORK/opts" && ok "-n -v prints $n options and checks the file" ||
-    bad "-n -v did not check the file"
+    fail "-n -v did not check the file"
 
 # compare OPTS CONFFILE - print one line per disagreement
 compare() {
@@ -114,7 +114,7 @@ out=$(compare "$WORK/opts" "$CONF")
 if [ -z "$out" ]; then
 	ok "conf/hallmark.conf shows all $n options with the tables' defaults"
 else
-	bad "conf/hallmark.conf and the option tables disagree:"
+	fail "conf/hallmark.conf and the option tables disagree:"
 	printf '%s\n' "$out"
 fi
 
@@ -122,24 +122,24 @@ fi
 sed 's/^# max_header_bytes = 1048576;/# max_header_bytes = 1048577;/' "$CONF" \
     > "$WORK/wrong.conf"
 compare "$WORK/opts" "$WORK/wrong.conf" | grep -q "max_header_bytes: default 1048576" &&
-    ok "a wrong default is caught" || bad "a wrong default is not caught"
+    ok "a wrong default is caught" || fail "a wrong default is not caught"
 grep -v 'tcp_only = ' "$CONF" > "$WORK/missing.conf"
 compare "$WORK/opts" "$WORK/missing.conf" | grep -q "lacks dns.tcp_only" &&
-    ok "a missing option is caught" || bad "a missing option is not caught"
+    ok "a missing option is caught" || fail "a missing option is not caught"
 printf '# no_such_option = 1;\n' | cat "$CONF" - > "$WORK/unknown.conf"
 compare "$WORK/opts" "$WORK/unknown.conf" | grep -q "no_such_option is not an option" &&
-    ok "an unknown option is caught" || bad "an unknown option is not caught"
+    ok "an unknown option is caught" || fail "an unknown option is not caught"
 
 # every line has five fields; ints have bounds, enums their names
 awk -F '\t' '!/^#/ && NF == 5 && $2 == "int" && $4 !~ /^-?[0-9]+\.\.[0-9]+$/ { print }
     !/^#/ && NF == 5 && $2 == "enum" && $4 !~ /\|/ { print }
     !/^#/ && !/configuration OK/ && NF != 5 { print }' "$WORK/opts" > "$WORK/badlines"
-[ -s "$WORK/badlines" ] && bad "malformed lines: $(cat "$WORK/badlines")" ||
+[ -s "$WORK/badlines" ] && fail "malformed lines: $(cat "$WORK/badlines")" ||
     ok "every line: path, type, default, bounds, doc"
 grep -q "^dns.query_timeout_ms	int	5000	50..60000	" "$WORK/opts" &&
-    ok "dns.query_timeout_ms int 5000 50..60000" || bad "dns.query_timeout_ms line"
+    ok "dns.query_timeout_ms int 5000 50..60000" || fail "dns.query_timeout_ms line"
 
 "$HM" -v > /dev/null 2>&1
-[ $? -eq 2 ] && ok "-v without -n: usage error" || bad "-v without -n accepted"
+[ $? -eq 2 ] && ok "-v without -n: usage error" || fail "-v without -n accepted"
 
 [ "$fails" -eq 0 ]

@@ -116,7 +116,7 @@ ncheck() {	# ncheck WHAT KEYFILE ERE - hallmarkd -n on a config whose cust-rsa k
 	hm_config "$(sign_conf | sed "s|$K/cust-rsa.pem|$2|")" > "$conf"
 	out=$("$HALLMARKD" -n -c "$conf" 2>&1) || rc=$?
 	[ "$rc" != 0 ] || fail "$1: hallmarkd -n accepted it: $out"
-	rig_grep "$3" "$out" || fail "$1: hallmarkd -n said '$out', wanted /$3/"
+	text_match "$3" "$out" || fail "$1: hallmarkd -n said '$out', wanted /$3/"
 	ok "$1: hallmarkd -n refuses it (rc $rc): $out"
 }
 cp "$K/cust-rsa.pem" "$K/open.pem"
@@ -395,7 +395,7 @@ for id in $KEEP_FOR_VERIFY; do
 	delivered_by "X-Again-Id: again-$id" > "$M/again-$id.out"
 	ar=$(hdr_get Authentication-Results "$M/again-$id.out")
 	while read -r d s a; do
-		rig_grep "dkim=pass header\.d=$d header\.s=$s( header\.i=[^ ;]*)? header\.a=$a" "$ar" ||
+		text_match "dkim=pass header\.d=$d header\.s=$s( header\.i=[^ ;]*)? header\.a=$a" "$ar" ||
 			fail "$id: hallmarkd's verifier: no dkim=pass for d=$d s=$s: $ar" "$M/again-$id.out"
 		nsig=$(( nsig + 1 ))
 	done < <(sigs "$M/$id.out")

@@ -56,8 +56,8 @@ send_all() {
 # add_msg NAME - $M/NAME from stdin, with the X-Test-Id header on top
 add_msg() { { printf 'X-Test-Id: t-%s\r\n' "$1"; cat; } > "$M/$1"; }
 
-# check MANIFEST WHAT - check-ar over everything delivered so far
-check() {
+# check_manifest MANIFEST WHAT - check-ar over everything delivered so far
+check_manifest() {
 	/usr/bin/python3 "$CHECK_AR" --authserv-id "$ID" --manifest "$1" --msgs "$M" \
 		$(sink_files) > "$M/check.out" 2>&1 || fail "$2" "$M/check.out"
 	ok "$2: $(tail -n 1 "$M/check.out")"
@@ -75,7 +75,7 @@ printf 'nsd-nxdomain.eml\tpermerror:nosuchkey:key not found\n' >> "$M/MANIFEST"
 send_all "$M/MANIFEST"
 rig_log "sent $SENT messages"
 wait_delivered "$SENT" 120
-check "$M/MANIFEST" "every corpus message and tampered copy: result, reason, header.d/s/i/a/b"
+check_manifest "$M/MANIFEST" "every corpus message and tampered copy: result, reason, header.d/s/i/a/b"
 
 # ---- 2. key lookup faults: hallmarkd's DNS goes to faultdns ----------------------------------
 faultdns_start "$RIG_DIR" --log "$RIG_DIR/fd.log" || fail "faultdns did not start"
@@ -94,7 +94,7 @@ for c in servfail:temperror:'key lookup failed' timeout:temperror:'key lookup fa
 done
 send_all "$M/FAULTS"
 wait_delivered "$SENT" 60
-check "$M/FAULTS" "key lookup faults: SERVFAIL and timeout temperror, the others permerror"
+check_manifest "$M/FAULTS" "key lookup faults: SERVFAIL and timeout temperror, the others permerror"
 for sel in servfail timeout nxdomain ok hugetxt hugekey; do
 	grep -q " $sel._domainkey.dkim.example TXT" "$RIG_DIR/fd.log" ||
 		fail "no key lookup for s=$sel reached faultdns" "$RIG_DIR/fd.log"
@@ -134,8 +134,8 @@ hwm1=$(hwm)
 send_all "$M/STREAM2"
 wait_delivered "$SENT" 120
 hwm2=$(hwm)
-check "$M/STREAM1" "5 KB message verified"
-check "$M/STREAM2" "50 MB message verified"
+check_manifest "$M/STREAM1" "5 KB message verified"
+check_manifest "$M/STREAM2" "50 MB message verified"
 for f in $(grep -l 'X-Test-Id: t-stream-50m' $(sink_files)); do : > "$f"; done
 rm -f "$M/stream-50m.eml"
 rig_log "hallmarkd peak RSS: $hwm1 KB after the 5 KB message, $hwm2 KB after the 50 MB one"

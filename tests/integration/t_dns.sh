@@ -48,7 +48,7 @@ expect() {
 	if [ "$_got" = "$_want" ] && [ $_rc -eq 0 ]; then
 		ok "$_desc"
 	else
-		bad "$_desc (exit $_rc)"
+		fail "$_desc (exit $_rc)"
 		printf 'want:\n%s\ngot:\n%s\n' "$_want" "$_got"
 		cat "$WORK/why.log"
 	fi
@@ -143,7 +143,7 @@ A 192.0.2.50" $_a a.sec.example A
 A 192.0.2.99" bad.sec.example A
 	if "$DNSQ" -s 127.0.0.1 -a "$WORK/nonexistent" x.$Z A \
 	    >/dev/null 2>&1; then
-		bad "unreadable trust anchor refused at start"
+		fail "unreadable trust anchor refused at start"
 	else
 		ok "unreadable trust anchor refused at start"
 	fi
@@ -169,7 +169,7 @@ while True:
 	_qms=$(echo "$_out" | sed -n 's/.* ms=\([0-9]*\).*/\1/p')
 	case $_out in
 	timeout*) ok "TIMEOUT from a forwarder that drops queries" ;;
-	*) bad "TIMEOUT from a forwarder that drops queries (got: $_out)" ;;
+	*) fail "TIMEOUT from a forwarder that drops queries (got: $_out)" ;;
 	esac
 	# _qms is measured by hm-dnsq itself (slack for scheduling on a
 	# loaded machine); the whole process (start-up is slow under the
@@ -177,7 +177,7 @@ while True:
 	if [ "${_qms:-0}" -ge 780 ] && [ "${_qms:-0}" -le 1400 ]; then
 		ok "timeout after ${_qms} ms (configured 800), process ${_ms} ms"
 	else
-		bad "timeout after ${_qms:-?} ms (configured 800), process ${_ms} ms"
+		fail "timeout after ${_qms:-?} ms (configured 800), process ${_ms} ms"
 	fi
 	kill "$DROP_PID" 2>/dev/null
 	DROP_PID=
@@ -192,7 +192,7 @@ t_stress() {
 	    grep -q "baseline nope.$Z A: nxdomain" "$WORK/stress.out"; then
 		ok "$(grep '^stress:' "$WORK/stress.out")"
 	else
-		bad "16 threads x 200 queries"
+		fail "16 threads x 200 queries"
 		tail -20 "$WORK/stress.out"
 	fi
 }
@@ -209,17 +209,17 @@ t_cache() {
 	if wait "$_pid"; then
 		ok "hm-dnsq -i exits cleanly"
 	else
-		bad "hm-dnsq -i exit status $?"
+		fail "hm-dnsq -i exit status $?"
 	fi
 	case $_first in ok*) ok "answer before NSD stops" ;;
-	*) bad "answer before NSD stops: $_first" ;; esac
+	*) fail "answer before NSD stops: $_first" ;; esac
 	if [ "$_cached" = "$_first" ]; then
 		ok "cached answer after NSD stopped"
 	else
-		bad "cached answer after NSD stopped: $_cached"
+		fail "cached answer after NSD stopped: $_cached"
 	fi
 	case $_uncached in servfail*|timeout*) ok "uncached name fails: NSD is down" ;;
-	*) bad "uncached name after NSD stopped: $_uncached" ;; esac
+	*) fail "uncached name after NSD stopped: $_uncached" ;; esac
 }
 
 # ask_coproc "NAME TYPE" - one -i query; the result without time and "end"

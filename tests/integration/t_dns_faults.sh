@@ -58,9 +58,9 @@ expect() {
 		if [ -n "$_ms" ] && [ "$_ms" -ge "$_min" ] && [ "$_ms" -le "$_max" ]; then
 			ok "$_desc: $_want in ${_ms} ms"
 		else
-			bad "$_desc: $_want but in ${_ms:-?} ms, not $_min..$_max"
+			fail "$_desc: $_want but in ${_ms:-?} ms, not $_min..$_max"
 		fi ;;
-	*)	bad "$_desc: want $_want, got: $_out" ;;
+	*)	fail "$_desc: want $_want, got: $_out" ;;
 	esac
 	LAST=$_out
 }
@@ -91,10 +91,10 @@ expect "TC=1 and no TCP answer: SERVFAIL" servfail 0 $HI tc-notcp.$D TXT
 expect "TC=1 then TCP answer: OK" ok 0 $T tc-tcp.$D TXT
 grep -q "^tcp tc-tcp.$D TXT" "$WORK/queries.log" &&
     ok "the truncated answer was retried over TCP" ||
-    bad "no TCP retry seen for tc-tcp"
+    fail "no TCP retry seen for tc-tcp"
 expect "huge TXT (8000 bytes via TCP)" ok 0 $T hugetxt.$D TXT
 grep -q "^TXT len=8000 00x" <<<"$LAST" && ok "huge TXT complete, 8000 bytes" ||
-    bad "huge TXT content: $(cut -c1-80 <<<"$LAST")"
+    fail "huge TXT content: $(cut -c1-80 <<<"$LAST")"
 expect "huge TXT, TCP only" ok 0 $T -T hugetxt.t2.$D TXT
 expect "TC=1 and no TCP answer, TCP only: SERVFAIL" servfail 0 $HI -T \
     tc-notcp.t2.$D TXT
@@ -114,13 +114,13 @@ st=$(grep -E '^(ok|timeout|servfail|nodata|nxdomain|error) ' <<<"$out" | cut -d'
 if [ "$st" = "ok ok timeout " ]; then
 	ok "budget: two answers then TIMEOUT ($st)"
 else
-	bad "budget: want 'ok ok timeout', got '$st'"
+	fail "budget: want 'ok ok timeout', got '$st'"
 fi
 third=$(ms_of "$(grep '^timeout ' <<<"$out" | head -1)")
 if [ -n "$third" ] && [ "$third" -le 1000 ]; then	# own timeout: 1500
 	ok "budget: the third lookup got only the rest of the budget (${third} ms)"
 else
-	bad "budget: the third lookup took ${third:-?} ms (budget rest ~400)"
+	fail "budget: the third lookup took ${third:-?} ms (budget rest ~400)"
 fi
 
 # a spent budget still gets answers that are in the cache (they cost no
@@ -131,7 +131,7 @@ st=$(grep -E '^(ok|timeout|servfail|nodata|nxdomain|error) ' <<<"$out" | cut -d'
 if [ "$st" = "ok timeout ok " ]; then
 	ok "budget spent: a cached answer is still given ($st)"
 else
-	bad "budget spent: want 'ok timeout ok', got '$st'"
+	fail "budget spent: want 'ok timeout ok', got '$st'"
 fi
 
 # four unanswered queries under a 2500 ms budget: all TIMEOUT, 2.5 s in
@@ -149,7 +149,7 @@ done < <(grep '^timeout ' <<<"$out")
 if [ "$n" = 4 ] && [ "$sum" -ge 2400 ] && [ "$sum" -le 2900 ]; then
 	ok "budget: 4 timeouts in ${sum} ms (budget 2500, query timeout $T; process ${el} ms)"
 else
-	bad "budget: $n timeouts in ${sum} ms, process ${el} ms (want 4 in 2400..2900)"
+	fail "budget: $n timeouts in ${sum} ms, process ${el} ms (want 4 in 2400..2900)"
 fi
 
 # the dispatcher fails (the result pipe of libunbound breaks for real:
@@ -162,13 +162,13 @@ out=$(printf '%s\n' "ok.d1.$D TXT" '!break' "ok.d2.$D TXT" "ok.d3.$D TXT" \
 if [ "$out" = "ok break ok servfail ok break ok servfail ok ok " ]; then
 	ok "dispatcher failure: the query in flight fails, then lookups work ($out)"
 else
-	bad "dispatcher failure: want 'ok break ok servfail ok break ok servfail ok ok', got '$out'"
+	fail "dispatcher failure: want 'ok break ok servfail ok break ok servfail ok ok', got '$out'"
 fi
 if grep -q 'dispatcher failed (ub_process: .*restart 1; 1 pending' "$WORK/why.log" &&
     grep -q 'dispatcher failed (ub_process: .*restart 2; 1 pending' "$WORK/why.log"; then
 	ok "dispatcher restarts logged and counted"
 else
-	bad "dispatcher restarts not logged: $(cat "$WORK/why.log")"
+	fail "dispatcher restarts not logged: $(cat "$WORK/why.log")"
 fi
 
 if [ "$fails" -ne 0 ]; then

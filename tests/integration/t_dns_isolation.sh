@@ -60,9 +60,9 @@ check_burst() {
 	if [ "$_n" -ge $((_s * 10 / 4)) ] && [ "$_bad" = 0 ]; then
 		ok "$1: all $_n healthy lookups answered ($_sum)"
 	elif [ "$_bad" = 0 ]; then
-		bad "$1: only $_n healthy lookups in $_s s, slowest: $(grep '^probe ' "$2" | sort -t= -k2 -n | tail -1)"
+		fail "$1: only $_n healthy lookups in $_s s, slowest: $(grep '^probe ' "$2" | sort -t= -k2 -n | tail -1)"
 	else
-		bad "$1: $_bad of $_n healthy lookups failed ($_sum)"
+		fail "$1: $_bad of $_n healthy lookups failed ($_sum)"
 		grep '^probe ' "$2" | grep -v ' ok ' | head -5
 	fi
 }
@@ -89,7 +89,7 @@ out=$({ for i in 1 2 3 4; do echo "timeout.$i.r.$D TXT"; done
 if [ "$out" = "timeout timeout timeout timeout ok ok ok " ]; then
 	ok "4 dead lookups in a row, then healthy ones answered ($out)"
 else
-	bad "4 dead lookups in a row, then: want 4 timeout and 3 ok, got '$out'"
+	fail "4 dead lookups in a row, then: want 4 timeout and 3 ok, got '$out'"
 fi
 
 # ---- messages through hallmarkd ------------------------------------------
@@ -137,14 +137,14 @@ for i in $(seq $n); do
 	if grep -q 'verdict=reject' "$WORK/out.g$i"; then
 		good=$((good + 1))
 	else
-		bad "healthy message $i during the dead ones: $(cat "$WORK/out.g$i")"
+		fail "healthy message $i during the dead ones: $(cat "$WORK/out.g$i")"
 	fi
 done
 [ "$good" = "$n" ] &&
     ok "all $n healthy messages got their DMARC reject while 40 messages from dead domains ran"
 dead=$(cat "$WORK"/out.d* | grep -c 'verdict=')
 [ "$dead" = 40 ] && ok "the 40 messages from dead domains got a verdict too" ||
-    bad "only $dead of the 40 messages from dead domains got a verdict"
+    fail "only $dead of the 40 messages from dead domains got a verdict"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails check(s) failed"

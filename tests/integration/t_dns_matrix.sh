@@ -130,13 +130,13 @@ row() {
 	echo "$mfrom" >"$WORK/from.$i"
 }
 
-# check I LOOKUP FAULT WANT VERDICT - row I gave LOOKUP=WANT and VERDICT
-check() {
+# check_row I LOOKUP FAULT WANT VERDICT - row I gave LOOKUP=WANT and VERDICT
+check_row() {
 	local got
 	got=$(results "$1" "$(<"$WORK/from.$1")")
 	case " $got " in
 	*" $2=$4 "*"verdict=$5 ") ok "$2 $3: $got ($(sed -n 's/^ms=//p' "$WORK/out.$1") ms)" ;;
-	*) bad "$2 $3: want $2=$4 verdict=$5, got: $got; $(cat "$WORK/out.$1")"
+	*) fail "$2 $3: want $2=$4 verdict=$5, got: $got; $(cat "$WORK/out.$1")"
 	   echo "  its log lines and DNS queries:"
 	   grep -E "[.][a-z]$1[.]$D" "$WORK/hallmarkd.log" "$WORK/queries.log" |
 	       sed 's/^/  /' ;;
@@ -210,7 +210,7 @@ done <"$WORK/table"
 N=0
 while read -r look fault want verdict; do
 	N=$((N + 1))
-	check "$N" "$look" "$fault" "$want" "$verdict"
+	check_row "$N" "$look" "$fault" "$want" "$verdict"
 done <"$WORK/table"
 
 # the budget: all three lookups of one message time out; the verdict must
@@ -227,7 +227,7 @@ if [ "$got" = "spf=temperror dkim=temperror dmarc=temperror verdict=tempfail" ] 
     [ $((4 * QT)) -gt $((BUDGET + SLACK)) ]; then
 	ok "every lookup times out: $got in ${el} ms (budget $BUDGET ms, 4 queries x $QT ms)"
 else
-	bad "every lookup times out: got '$got' in ${el} ms (budget $BUDGET ms); $(cat "$WORK/out.$i")"
+	fail "every lookup times out: got '$got' in ${el} ms (budget $BUDGET ms); $(cat "$WORK/out.$i")"
 fi
 
 # a slow client: the body arrives over twice the budget.  The budget
@@ -242,7 +242,7 @@ if [ "$got" = "spf=none dkim=pass dmarc=pass verdict=accept" ] &&
     [ "${el:-0}" -ge $((2 * BUDGET)) ]; then
 	ok "body over $((2 * BUDGET)) ms (budget $BUDGET ms): $got in ${el} ms"
 else
-	bad "body over $((2 * BUDGET)) ms (budget $BUDGET ms): want spf=none dkim=pass dmarc=pass verdict=accept, got '$got' in ${el:-?} ms; $(cat "$WORK/out.$i")"
+	fail "body over $((2 * BUDGET)) ms (budget $BUDGET ms): want spf=none dkim=pass dmarc=pass verdict=accept, got '$got' in ${el:-?} ms; $(cat "$WORK/out.$i")"
 fi
 
 # an SPF record of 5.6 KB (23 strings; over TCP) is evaluated like any
@@ -254,17 +254,17 @@ got=$(results "$i" "s@bigspf.s$i.$D")
 if [ "$got" = "spf=pass dkim=none dmarc=none verdict=accept" ]; then
 	ok "SPF record of 5.6 KB: $got"
 else
-	bad "SPF record of 5.6 KB: want spf=pass dkim=none dmarc=none verdict=accept, got '$got'"
+	fail "SPF record of 5.6 KB: want spf=pass dkim=none dmarc=none verdict=accept, got '$got'"
 	grep -E "bigspf[.]s$i[.]" "$WORK/hallmarkd.log" | sed 's/^/  /'
 fi
 
 if kill -0 "$HM_PID" 2>/dev/null; then
 	ok "hallmarkd still running"
 else
-	bad "hallmarkd died"
+	fail "hallmarkd died"
 fi
 grep -Eq "AddressSanitizer|runtime error" "$WORK/hallmarkd.log" &&
-    bad "sanitizer report: $(grep -Em3 'AddressSanitizer|runtime error' "$WORK/hallmarkd.log")"
+    fail "sanitizer report: $(grep -Em3 'AddressSanitizer|runtime error' "$WORK/hallmarkd.log")"
 
 if [ "$fails" -ne 0 ]; then
 	echo "$fails check(s) failed; hallmarkd log (last 40 lines):"

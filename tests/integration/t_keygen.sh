@@ -70,7 +70,7 @@ expect() {
 	"$@" >"$W/out" 2>&1
 	_rc=$?
 	if [ "$_rc" -eq "$_want" ]; then ok "exit $_rc: ${*//$W\//}"
-	else bad "exit $_rc (want $_want): $*"; sed 's/^/    /' "$W/out"; fi
+	else fail "exit $_rc (want $_want): $*"; sed 's/^/    /' "$W/out"; fi
 }
 
 # ---- 1. keygen -------------------------------------------------------
@@ -78,47 +78,47 @@ zone=$W/zones/$D.zone
 zone_head >"$zone"
 umask 022	# keygen must not depend on the caller's umask
 "$HALLMARK" keygen --domain "$D" --selector rsa1 --type rsa --bits 2048 \
-    --output "$W/keys/rsa.pem" >"$W/rsa.out" || bad "keygen rsa"
+    --output "$W/keys/rsa.pem" >"$W/rsa.out" || fail "keygen rsa"
 "$HALLMARK" keygen -d "$D" -s ed1 -t ed25519 -D "$W/keys" >"$W/ed.out" ||
-    bad "keygen ed25519"
+    fail "keygen ed25519"
 ED=$W/keys/ed1._domainkey.$D.pem
 for f in "$W/keys/rsa.pem" "$ED"; do
 	m=$(stat -c %a "$f" 2>/dev/null)
-	[ "$m" = 600 ] && ok "mode 0600: ${f##*/}" || bad "mode $m: $f"
+	[ "$m" = 600 ] && ok "mode 0600: ${f##*/}" || fail "mode $m: $f"
 done
 openssl pkey -in "$W/keys/rsa.pem" -noout -text 2>/dev/null |
-    grep -q 'Private-Key: (2048 bit' && ok "rsa-2048 key" || bad "not rsa-2048"
-grep -q 'k=ed25519; p=' "$W/ed.out" && ok "ed25519 record" || bad "ed record"
+    grep -q 'Private-Key: (2048 bit' && ok "rsa-2048 key" || fail "not rsa-2048"
+grep -q 'k=ed25519; p=' "$W/ed.out" && ok "ed25519 record" || fail "ed record"
 # the raw 32-byte key (RFC 8463) is the tail of the SubjectPublicKeyInfo
 raw=$(openssl pkey -in "$ED" -pubout -outform DER | tail -c 32 | base64 -w0)
 grep -qF "p=$raw\"" "$W/ed.out" && ok "ed25519 p= is the raw key" ||
-    bad "ed25519 p= is not the raw public key"
+    fail "ed25519 p= is not the raw public key"
 grep -q "key_file = \"$W/keys/rsa.pem\"" "$W/rsa.out" &&
-    ok "key-table entry" || bad "no key-table entry in the output"
+    ok "key-table entry" || fail "no key-table entry in the output"
 # no quoted string longer than 255 bytes, and at least two for rsa-2048
 sed -n '/ IN TXT (/,/)/p' "$W/rsa.out" | grep -o '"[^"]*"' >"$W/strings"
 n=$(wc -l <"$W/strings")
 long=$(awk 'length($0) > 257' "$W/strings" | wc -l)
 [ "$(tr -d '"\n' <"$W/strings" | head -c 18)" = "v=DKIM1; k=rsa; p=" ] ||
-    bad "rsa record does not start with v=DKIM1; k=rsa; p="
+    fail "rsa record does not start with v=DKIM1; k=rsa; p="
 [ "$(awk 'length($0) == 257' "$W/strings" | wc -l)" -eq $((n - 1)) ] ||
-    bad "every string but the last should be 255 bytes long"
+    fail "every string but the last should be 255 bytes long"
 [ "$n" -ge 2 ] && [ "$long" -eq 0 ] && ok "rsa record split in $n strings" ||
-    bad "rsa record strings: $n, $long too long"
+    fail "rsa record strings: $n, $long too long"
 cat "$W/rsa.out" "$W/ed.out" >>"$zone"
 # a key whose record is revoked, a key never published, a third key type mix
 "$HALLMARK" keygen -d "$D" -s gone -t ed25519 -o "$W/keys/gone.pem" \
-    >/dev/null || bad "keygen gone"
+    >/dev/null || fail "keygen gone"
 echo "gone._domainkey IN TXT \"v=DKIM1; k=ed25519; p=\"" >>"$zone"
 "$HALLMARK" keygen -d "$D" -s rsa1 -o "$W/keys/other.pem" >/dev/null ||
-    bad "keygen other"
+    fail "keygen other"
 sum=$(sha256sum <"$W/keys/rsa.pem")
 expect 2 "$HALLMARK" keygen -d "$D" -s rsa1 -o "$W/keys/rsa.pem"
-grep -q 'not overwritten' "$W/out" || bad "no refusal message"
+grep -q 'not overwritten' "$W/out" || fail "no refusal message"
 [ "$(sha256sum <"$W/keys/rsa.pem")" = "$sum" ] && ok "rsa.pem unchanged" ||
-    bad "rsa.pem was overwritten"
+    fail "rsa.pem was overwritten"
 expect 2 "$HALLMARK" keygen -d "$D" -s x -t rsa --bits 512 -o "$W/keys/x.pem"
-[ ! -e "$W/keys/x.pem" ] || bad "512-bit key written"
+[ ! -e "$W/keys/x.pem" ] || fail "512-bit key written"
 expect 2 "$HALLMARK" keygen -d "$D" -s x -t dsa
 expect 2 "$HALLMARK" keygen -d "bad domain" -s x
 expect 2 "$HALLMARK" keygen -s x
@@ -126,7 +126,7 @@ expect 2 "$HALLMARK" testkey -d "$D" -s rsa1
 if "$(nsd_bin nsd-checkzone)" "$D" "$zone" >"$W/out" 2>&1; then
 	ok "nsd-checkzone accepts the keygen output"
 else
-	bad "nsd-checkzone"; cat "$W/out"; cat "$zone"
+	fail "nsd-checkzone"; cat "$W/out"; cat "$zone"
 fi
 
 # ---- 2. hallmark testkey through NSD ----------------------------------
@@ -135,21 +135,21 @@ conf=$W/hallmark.conf
 printf 'dns = { forwarders = ["127.0.0.1@%s"]; query_timeout_ms = 2000; };\n' \
     "$NSD_PORT" >"$conf"
 expect 0 "$HALLMARK" testkey -d "$D" -s rsa1 -k "$W/keys/rsa.pem" -c "$conf"
-grep -q 'key OK' "$W/out" || bad "no 'key OK'"
+grep -q 'key OK' "$W/out" || fail "no 'key OK'"
 expect 0 "$HALLMARK" testkey --domain "$D" --selector ed1 --key "$ED" \
     --config "$conf"
 expect 1 "$HALLMARK" testkey -d "$D" -s rsa1 -k "$W/keys/other.pem" -c "$conf"
-grep -q 'not the one of this private key' "$W/out" || bad "mismatch reason"
+grep -q 'not the one of this private key' "$W/out" || fail "mismatch reason"
 expect 1 "$HALLMARK" testkey -d "$D" -s ed1 -k "$W/keys/rsa.pem" -c "$conf"
-grep -q 'k=ed25519, but the private key is RSA' "$W/out" || bad "type reason"
+grep -q 'k=ed25519, but the private key is RSA' "$W/out" || fail "type reason"
 expect 1 "$HALLMARK" testkey -d "$D" -s gone -k "$W/keys/gone.pem" -c "$conf"
-grep -q 'revoked' "$W/out" || bad "revoked reason"
+grep -q 'revoked' "$W/out" || fail "revoked reason"
 expect 1 "$HALLMARK" testkey -d "$D" -s nosuch -k "$ED" -c "$conf"
-grep -q 'no key published' "$W/out" || bad "not-found reason"
+grep -q 'no key published' "$W/out" || fail "not-found reason"
 cp "$ED" "$W/keys/open.pem" && chmod 644 "$W/keys/open.pem"
 expect 0 "$HALLMARK" testkey -d "$D" -s ed1 -k "$W/keys/open.pem" -c "$conf"
 grep -q 'warning: .*open.pem has mode 0644' "$W/out" && ok "mode warning" ||
-    bad "no warning for a mode-0644 key"
+    fail "no warning for a mode-0644 key"
 # a forwarder that does not answer: a temporary failure
 dead=$(nsd_free_port)
 printf 'dns = { forwarders = ["127.0.0.1@%s"]; query_timeout_ms = 300; };\n' \
@@ -163,7 +163,7 @@ printf 'server:\n\tdo-not-query-localhost: no\nforward-zone:\n\tname: "."\n\tfor
 echo "ResolverConfiguration $W/unbound.conf" >"$W/opendkim.conf"
 OT="opendkim-testkey -x $W/opendkim.conf -vvv -d $D"
 expect 0 $OT -s rsa1 -k "$W/keys/rsa.pem"
-grep -q 'key OK' "$W/out" || bad "opendkim-testkey did not say key OK (rsa)"
+grep -q 'key OK' "$W/out" || fail "opendkim-testkey did not say key OK (rsa)"
 # libopendkim 2.11's dkim_test_key() reads every private key as RSA
 # (EVP_PKEY_get1_RSA: "expecting an rsa key"), so it cannot compare an
 # Ed25519 pair; without -k it still fetches and parses the ed25519 record
@@ -172,13 +172,13 @@ $OT -s ed1 -k "$ED" >"$W/out" 2>&1
 if grep -q 'key OK' "$W/out"; then ok "opendkim-testkey: ed25519 key OK"
 elif grep -q 'expecting an rsa key' "$W/out"; then
 	echo "note opendkim-testkey cannot compare Ed25519 private keys"
-else bad "opendkim-testkey ed25519"; cat "$W/out"; fi
+else fail "opendkim-testkey ed25519"; cat "$W/out"; fi
 expect 0 $OT -s ed1
-grep -q 'key OK' "$W/out" || bad "opendkim-testkey: ed25519 record not OK"
+grep -q 'key OK' "$W/out" || fail "opendkim-testkey: ed25519 record not OK"
 expect 69 $OT -s gone	# revoked: EX_UNAVAILABLE
 expect 65 $OT -s rsa1 -k "$W/keys/other.pem"	# EX_DATAERR
 grep -q 'keys do not match' "$W/out" ||
-    { bad "opendkim-testkey: no mismatch message"; cat "$W/out"; }
+    { fail "opendkim-testkey: no mismatch message"; cat "$W/out"; }
 nsd_stop
 
 # ---- 4. signed messages verified by dkimverify -------------------------
@@ -186,13 +186,13 @@ msg=$top_srcdir/tests/dkim/msgs/01-plain.eml
 "$HM_SIGN" -k "$W/keys/rsa.pem" -d "$D" -s rsa1 "$msg" >"$W/signed/rsa.eml" &&
 "$HM_SIGN" -k "$ED" -d "$D" -s ed1 "$msg" >"$W/signed/ed.eml" &&
 "$HM_SIGN" -k "$W/keys/other.pem" -d "$D" -s rsa1 "$msg" \
-    >"$W/signed/mismatch.eml" || bad "hm-sign"
+    >"$W/signed/mismatch.eml" || fail "hm-sign"
 unshare -rmn "$0" --inner "$W" >"$W/verify.out" 2>&1 ||
-    { bad "namespace run"; cat "$W/verify.out"; }
+    { fail "namespace run"; cat "$W/verify.out"; }
 for v in dkimverify opendkim-testmsg; do
 	for r in "rsa.eml pass" "ed.eml pass" "mismatch.eml fail"; do
 		grep -qx "$v $r" "$W/verify.out" && ok "$v $r" ||
-		    { bad "want: $v $r"; cat "$W/verify.out"; }
+		    { fail "want: $v $r"; cat "$W/verify.out"; }
 	done
 done
 

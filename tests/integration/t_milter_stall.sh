@@ -54,7 +54,7 @@ for run in 1 2 3; do
 	if [ "$v" = accept ]; then
 		ok "run $run: complete session behind 2 stalled ones: $v in $ms ms"
 	else
-		bad "run $run: complete session behind 2 stalled ones: $v after $ms ms"
+		fail "run $run: complete session behind 2 stalled ones: $v after $ms ms"
 	fi
 done
 
@@ -72,12 +72,12 @@ m.quit(), m.close()
 EOP
 )
 [ "$v" = accept ] && ok "5 s pause after HELO (milter_timeout 3 s): $v" ||
-    bad "5 s pause after HELO (milter_timeout 3 s): $v"
+    fail "5 s pause after HELO (milter_timeout 3 s): $v"
 
 kill -0 "$HM_PID" 2>/dev/null && ok "hallmarkd still running" ||
-    bad "hallmarkd died"
+    fail "hallmarkd died"
 grep -Eq "AddressSanitizer|runtime error" "$WORK/hallmarkd.log" &&
-    bad "sanitizer report in the log: $(grep -Em3 'AddressSanitizer|runtime error' "$WORK/hallmarkd.log")"
+    fail "sanitizer report in the log: $(grep -Em3 'AddressSanitizer|runtime error' "$WORK/hallmarkd.log")"
 
 [ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
 echo "all milter stall checks passed"

@@ -17,13 +17,13 @@ set -u
 
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib/common.sh"	# ok, fail
 MG=$top_builddir/tests/bench/miltergen
 fails=0
 WORK=
 PIDS=
 
 say() { printf 't_miltergen: %s\n' "$*"; }
-fail() { say "FAIL: $*"; fails=$((fails + 1)); }
 
 cleanup() {
 	local p

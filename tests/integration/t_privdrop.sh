@@ -79,7 +79,7 @@ ids_are() {
 	if [ -z "$_bad" ]; then
 		ok "$_desc: $n threads run as uid $_uid gid $_gid, no capabilities"
 	else
-		bad "$_desc:$_bad"
+		fail "$_desc:$_bad"
 	fi
 }
 
@@ -92,7 +92,7 @@ serves() {
 	    grep -q 'Authentication-Results: mx.privdrop.test' <<<"$_out"; then
 		ok "$2: a message got a verdict and an A-R header"
 	else
-		bad "$2: $_out"
+		fail "$2: $_out"
 	fi
 }
 
@@ -116,7 +116,7 @@ signs() {
 	    grep -Eq "(^|[[:space:];])s=$2;" <<<"$_out"; then
 		ok "$3: signed with s=$2"
 	else
-		bad "$3: not signed with s=$2: $_out"
+		fail "$3: not signed with s=$2: $_out"
 	fi
 }
 
@@ -158,13 +158,13 @@ if [ "$(id -u)" = 0 ]; then
 	if start root "$HALLMARKD"; then
 		ok "started as root with user = \"$RUNAS\""
 		grep -q "running as user $RUNAS" "$WORK/root.log" &&
-		    ok "it logs the switch to $RUNAS" || bad "no 'running as user' log line"
+		    ok "it logs the switch to $RUNAS" || fail "no 'running as user' log line"
 		ids_are "$HM_PID" "$UID_RUNAS" "$GID_RUNAS" "root -> $RUNAS"
 		serves "inet:$port@127.0.0.1" "after the drop"
 		ids_are "$HM_PID" "$UID_RUNAS" "$GID_RUNAS" "after a message"
 		stop "$HM_PID"
 	else
-		bad "hallmarkd did not start as root: $(tail -3 "$WORK/root.log")"
+		fail "hallmarkd did not start as root: $(tail -3 "$WORK/root.log")"
 	fi
 
 	# 2. root -> nobody on a unix socket: the socket is given to the user
@@ -173,16 +173,16 @@ if [ "$(id -u)" = 0 ]; then
 	if start unix "$HALLMARKD"; then
 		owner=$(stat -c %U "$WORK/sock/milter" 2>/dev/null)
 		[ "$owner" = "$RUNAS" ] && ok "unix socket owned by $RUNAS" ||
-		    bad "unix socket owned by '${owner:-?}', not $RUNAS"
+		    fail "unix socket owned by '${owner:-?}', not $RUNAS"
 		st=$(stat -c '%a %G' "$WORK/sock/milter" 2>/dev/null)
 		[ "$st" = "660 $(id -gn "$RUNAS")" ] &&
 		    ok "unix socket: default socket_mode 660, the user's group" ||
-		    bad "unix socket: '$st', want 660 and group $(id -gn "$RUNAS")"
+		    fail "unix socket: '$st', want 660 and group $(id -gn "$RUNAS")"
 		ids_are "$HM_PID" "$UID_RUNAS" "$GID_RUNAS" "unix socket"
 		serves "unix:$WORK/sock/milter" "unix socket"
 		stop "$HM_PID"
 	else
-		bad "hallmarkd did not start on a unix socket: $(tail -3 "$WORK/unix.log")"
+		fail "hallmarkd did not start on a unix socket: $(tail -3 "$WORK/unix.log")"
 	fi
 
 	# 3. an unknown user: start-up fails, nothing keeps running as root
@@ -193,7 +193,7 @@ if [ "$(id -u)" = 0 ]; then
 	    grep -q "no such user" "$WORK/nouser.log"; then
 		ok "unknown user: start-up refused (exit $rc)"
 	else
-		bad "unknown user: exit $rc, log: $(tail -2 "$WORK/nouser.log")"
+		fail "unknown user: exit $rc, log: $(tail -2 "$WORK/nouser.log")"
 	fi
 
 	# 3b. key files are read as the user, at start as on SIGHUP: a key
@@ -201,7 +201,7 @@ if [ "$(id -u)" = 0 ]; then
 	# the user); given to the user, it loads and a SIGHUP reloads.
 	command -v openssl >/dev/null || missing openssl
 	openssl genpkey -algorithm ed25519 -out "$WORK/k.pem" 2>/dev/null &&
-	    chmod 600 "$WORK/k.pem" || bad "openssl genpkey ed25519"
+	    chmod 600 "$WORK/k.pem" || fail "openssl genpkey ed25519"
 	port=$(free_port)
 	write_conf key "inet:$port@127.0.0.1" "$RUNAS"
 	sign_conf key "$WORK/k.pem" s
@@ -212,22 +212,22 @@ if [ "$(id -u)" = 0 ]; then
 	    grep -q "k.pem.*as user $RUNAS" "$WORK/key-root.log"; then
 		ok "root-only key: start refused (exit $rc), the error names the key and user $RUNAS"
 	else
-		bad "root-only key: exit $rc: $(tail -2 "$WORK/key-root.log")"
+		fail "root-only key: exit $rc: $(tail -2 "$WORK/key-root.log")"
 	fi
 	rc=0; out=$("$HALLMARKD" -n -c "$WORK/key.conf" 2>&1) || rc=$?
 	[ "$rc" -ne 0 ] && grep -q "as user $RUNAS" <<<"$out" &&
 	    ok "root-only key: hallmarkd -n refuses it too" ||
-	    bad "root-only key: hallmarkd -n exit $rc: $out"
+	    fail "root-only key: hallmarkd -n exit $rc: $out"
 	chown "$RUNAS" "$WORK/k.pem"
 	if start key "$HALLMARKD"; then
 		hup_done "$WORK/key.log" 1
 		grep -q "configuration reloaded" "$WORK/key.log" &&
 		    ok "key owned by $RUNAS: loads, SIGHUP reloads" ||
-		    bad "key owned by $RUNAS: $(tail -3 "$WORK/key.log")"
+		    fail "key owned by $RUNAS: $(tail -3 "$WORK/key.log")"
 		serves "inet:$port@127.0.0.1" "key owned by $RUNAS, after SIGHUP"
 		stop "$HM_PID"
 	else
-		bad "key owned by $RUNAS: no start: $(tail -3 "$WORK/key.log")"
+		fail "key owned by $RUNAS: no start: $(tail -3 "$WORK/key.log")"
 	fi
 
 	# 3c. the systemd unit's capabilities (the CapabilityBoundingSet= of
@@ -238,10 +238,10 @@ if [ "$(id -u)" = 0 ]; then
 	# on signing).  A unix socket under the unit's UMask= (0027) gets
 	# socket_mode 0660 and socket_group: a non-root member of the group
 	# connects, others are refused.
-	UNITCAPS=$(unit_setpriv) || bad "no CapabilityBoundingSet= in $UNIT_IN"
+	UNITCAPS=$(unit_setpriv) || fail "no CapabilityBoundingSet= in $UNIT_IN"
 	openssl genpkey -algorithm ed25519 -out "$WORK/k2.pem" 2>/dev/null &&
 	    chmod 600 "$WORK/k2.pem" && chown "$RUNAS" "$WORK/k2.pem" ||
-	    bad "openssl genpkey ed25519 (k2)"
+	    fail "openssl genpkey ed25519 (k2)"
 	port=$(free_port)
 	mkdir -p "$WORK/run" && chmod 755 "$WORK/run"	# root's, as /run/hallmark
 	write_conf unitcaps "inet:$port@127.0.0.1" "$RUNAS"
@@ -249,13 +249,13 @@ if [ "$(id -u)" = 0 ]; then
 	sign_conf unitcaps "$WORK/k.pem" s1
 	rc=0; out=$($UNITCAPS "$HALLMARKD" -n -c "$WORK/unitcaps.conf" 2>&1) || rc=$?
 	[ "$rc" -eq 0 ] && ok "unit capabilities: hallmarkd -n accepts keys owned by $RUNAS" ||
-	    bad "unit capabilities: hallmarkd -n exit $rc: $out"
+	    fail "unit capabilities: hallmarkd -n exit $rc: $out"
 	# shellcheck disable=SC2086
 	if start unitcaps $UNITCAPS "$HALLMARKD"; then
 		ok "unit capabilities: started with a key owned by $RUNAS, mode 0600"
 		[ "$(cat "$WORK/run/hallmarkd.pid" 2>/dev/null)" = "$HM_PID" ] &&
 		    ok "unit capabilities: pid file written in a directory only root can write" ||
-		    bad "unit capabilities: pid file: '$(cat "$WORK/run/hallmarkd.pid" 2>&1)'"
+		    fail "unit capabilities: pid file: '$(cat "$WORK/run/hallmarkd.pid" 2>&1)'"
 		signs "inet:$port@127.0.0.1" s1 "unit capabilities, at start"
 		write_conf unitcaps "inet:$port@127.0.0.1" "$RUNAS"
 		echo "pidfile = \"$WORK/run/hallmarkd.pid\";" >>"$WORK/unitcaps.conf"
@@ -263,17 +263,17 @@ if [ "$(id -u)" = 0 ]; then
 		hup_done "$WORK/unitcaps.log" 1
 		grep -q "configuration reloaded" "$WORK/unitcaps.log" &&
 		    ok "unit capabilities: SIGHUP with a rotated key reloads" ||
-		    bad "unit capabilities: rotated key: $(tail -3 "$WORK/unitcaps.log")"
+		    fail "unit capabilities: rotated key: $(tail -3 "$WORK/unitcaps.log")"
 		signs "inet:$port@127.0.0.1" s2 "unit capabilities, rotated key"
 		echo "not a key" >"$WORK/k2.pem"
 		hup_done "$WORK/unitcaps.log" 2
 		grep -q "reload failed" "$WORK/unitcaps.log" &&
 		    ok "unit capabilities: SIGHUP with a broken key is refused" ||
-		    bad "unit capabilities: broken key: $(tail -3 "$WORK/unitcaps.log")"
+		    fail "unit capabilities: broken key: $(tail -3 "$WORK/unitcaps.log")"
 		signs "inet:$port@127.0.0.1" s2 "unit capabilities, after the broken key"
 		stop "$HM_PID"
 	else
-		bad "unit capabilities: no start: $(tail -3 "$WORK/unitcaps.log")"
+		fail "unit capabilities: no start: $(tail -3 "$WORK/unitcaps.log")"
 	fi
 
 	if getent group postfix >/dev/null && id postfix >/dev/null 2>&1; then
@@ -290,7 +290,7 @@ if [ "$(id -u)" = 0 ]; then
 			st=$(stat -c '%a %U %G' "$WORK/spool/hallmarkd.sock")
 			[ "$st" = "660 $RUNAS postfix" ] &&
 			    ok "unix socket under UMask=0027: mode 660, $RUNAS:postfix" ||
-			    bad "unix socket: '$st', want '660 $RUNAS postfix'"
+			    fail "unix socket: '$st', want '660 $RUNAS postfix'"
 			cp "$MILTERC" "$WORK/milterc.py" && chmod 644 "$WORK/milterc.py"
 			MILTERC=$WORK/milterc.py
 			CLIENT="setpriv --reuid=postfix --regid=postfix --init-groups --" \
@@ -300,11 +300,11 @@ if [ "$(id -u)" = 0 ]; then
 			    "unix:$WORK/spool/hallmarkd.sock" send - 2>&1)
 			grep -q "Permission denied" <<<"$out" &&
 			    ok "a user outside group postfix cannot connect" ||
-			    bad "a user outside group postfix: $out"
+			    fail "a user outside group postfix: $out"
 			MILTERC=$top_srcdir/tests/tools/milterc.py
 			stop "$HM_PID"
 		else
-			bad "socket_group: no start: $(tail -3 "$WORK/sockgrp.log")"
+			fail "socket_group: no start: $(tail -3 "$WORK/sockgrp.log")"
 		fi
 	else
 		echo "note: no user/group postfix: the socket_group check is left out"
@@ -334,7 +334,7 @@ if start unpriv $UNPRIV "$HALLMARKD"; then
 	serves "inet:$port@127.0.0.1" "unprivileged"
 	stop "$HM_PID"
 else
-	bad "hallmarkd did not start unprivileged: $(tail -3 "$WORK/unpriv.log")"
+	fail "hallmarkd did not start unprivileged: $(tail -3 "$WORK/unpriv.log")"
 fi
 
 [ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }

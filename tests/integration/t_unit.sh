@@ -21,11 +21,11 @@ set -u
 UNIT=$top_builddir/contrib/hallmarkd.service
 BUILD=$(cd "$top_builddir" && pwd)
 fails=0
-. "$top_srcdir/tests/lib/common.sh"	# ok, bad
+. "$top_srcdir/tests/lib/common.sh"	# ok, fail
 [ -f "$UNIT" ] || { echo "FAIL: $UNIT was not made (make builds it)"; exit 1; }
 
 # paths: substituted, and the ones make was given
-if grep -n '@[a-z]*@' "$UNIT"; then bad "unsubstituted @...@ left in the unit"; else ok "no @...@ left"; fi
+if grep -n '@[a-z]*@' "$UNIT"; then fail "unsubstituted @...@ left in the unit"; else ok "no @...@ left"; fi
 SBIN=${HM_SBINDIR:-/usr/local/sbin} ETC=${HM_SYSCONFDIR:-/usr/local/etc}
 DOC=${HM_DOCDIR:-/usr/local/share/doc/hallmark}
 CONF=$ETC/hallmark/hallmark.conf
@@ -33,12 +33,12 @@ for want in "ExecStart=$SBIN/hallmarkd -f -c $CONF" \
     "ExecStartPre=$SBIN/hallmarkd -n -c $CONF" \
     "Documentation=file://$DOC/README.md" "ReadOnlyPaths=$ETC/hallmark" \
     SyslogIdentifier=hallmarkd SyslogFacility=mail; do
-	if grep -qxF -- "$want" "$UNIT"; then ok "$want"; else bad "$want missing"; fi
+	if grep -qxF -- "$want" "$UNIT"; then ok "$want"; else fail "$want missing"; fi
 done
 help=$("$BUILD/hallmarkd" --help 2>&1)
 grep -qF "(default $CONF" <<<"$help" &&
     ok "hallmarkd --help names the unit's configuration file as its default" ||
-    bad "hallmarkd --help does not name $CONF: $help"
+    fail "hallmarkd --help does not name $CONF: $help"
 
 # logging to the journal: "<N>" level prefixes, no time stamp of our own
 LOGDIR=$(mktemp -d "${TMPDIR:-/tmp}/hm-unitlog.XXXXXX") || exit 1
@@ -48,11 +48,11 @@ js=$(stat -c '%d:%i' "$LOGDIR/err")
 JOURNAL_STREAM=$js "$BUILD/hallmarkd" -f -c "$LOGDIR/bad.conf" 2>>"$LOGDIR/err"
 grep -q '^<3>.*bad.conf:1: .*no_such_option' "$LOGDIR/err" &&
     ok "journal stream: an error is '<3>text'" ||
-    bad "journal stream: $(cat "$LOGDIR/err")"
+    fail "journal stream: $(cat "$LOGDIR/err")"
 "$BUILD/hallmarkd" -f -c "$LOGDIR/bad.conf" 2>"$LOGDIR/plain"
 grep -q '^[0-9-]*T[0-9:.]*Z hallmarkd\[[0-9]*\]: error: ' "$LOGDIR/plain" &&
     ok "stderr that is not the journal keeps time stamps" ||
-    bad "plain stderr: $(cat "$LOGDIR/plain")"
+    fail "plain stderr: $(cat "$LOGDIR/plain")"
 rm -rf "$LOGDIR"
 
 for want in NoNewPrivileges=true ProtectSystem=strict ProtectHome=true \
@@ -64,7 +64,7 @@ for want in NoNewPrivileges=true ProtectSystem=strict ProtectHome=true \
     'RestrictAddressFamilies=AF_INET AF_INET6 AF_UNIX' \
     'CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_CHOWN CAP_NET_BIND_SERVICE' \
     UMask=0027 'ExecReload=/bin/kill -HUP $MAINPID'; do
-	if grep -qxF -- "$want" "$UNIT"; then ok "$want"; else bad "$want missing"; fi
+	if grep -qxF -- "$want" "$UNIT"; then ok "$want"; else fail "$want missing"; fi
 done
 
 if ! command -v systemd-analyze >/dev/null; then
@@ -81,14 +81,14 @@ sed -e "s#$SBIN/hallmarkd#$BUILD/hallmarkd#g" \
 if out=$(systemd-analyze verify "$WORK/hallmarkd.service" 2>&1) && [ -z "$out" ]; then
 	ok "systemd-analyze verify: no complaint"
 else
-	bad "systemd-analyze verify: $out"
+	fail "systemd-analyze verify: $out"
 fi
 exp=$(systemd-analyze security --offline=yes "$WORK/hallmarkd.service" 2>&1 |
     sed -n 's/.*Overall exposure level for hallmarkd.service: \([0-9.]*\).*/\1/p')
 if [ -n "$exp" ] && awk -v e="$exp" 'BEGIN { exit !(e <= 4.5) }'; then
 	ok "systemd-analyze security: exposure $exp (at most 4.5)"
 else
-	bad "systemd-analyze security: exposure '${exp:-?}', want at most 4.5"
+	fail "systemd-analyze security: exposure '${exp:-?}', want at most 4.5"
 fi
 [ "$fails" -eq 0 ] || { echo "$fails check(s) failed"; exit 1; }
 echo "unit checks passed"

@@ -3,16 +3,28 @@
 # Sourced (bash), not run: by the standalone scripts in tests/integration/ and
 # tests/dkim/, and by tests/lib/postfix.sh (so by every rig test). Sourcing it
 # starts nothing and installs no trap (work_dir does, when called). It reads
-# CI and top_srcdir; it sets fails (bad), WORK (work_dir), FD_PID and
+# CI, top_srcdir and CHECK_STOP; it sets fails (fail), WORK (work_dir), FD_PID and
 # FD_PORT (faultdns_start).
 #
 #   skip_test REASON      a prerequisite is missing: exit 77 (skip), or exit 1
 #                         when CI=true (there a missing tool is a failure)
 #   missing WHAT          skip_test "WHAT is missing"
-#   ok MSG / bad MSG      report one check on stdout ("ok: MSG" / "FAIL: MSG");
-#                         bad adds 1 to $fails (the caller sets fails=0 and
-#                         decides the exit status from it).  postfix.sh
-#                         replaces ok with its own (to stderr, via rig_log).
+#   The one assertion vocabulary of the shell tests (the rig's too):
+#   ok MSG                report a passed check ("ok: MSG")
+#   fail MSG [FILE]       report a failed check ("FAIL: MSG", then FILE's
+#                         content when given), add 1 to $fails; then exit 1
+#                         when CHECK_STOP=1 (the rig sets it: a rig test ends
+#                         at its first failure), else go on (the script sets
+#                         fails=0 and decides its exit status from it)
+#   check WHAT CMD...     run CMD: ok WHAT when it succeeds, fail WHAT if not
+#   assert_eq WANT GOT WHAT [FILE]
+#   assert_match ERE TEXT WHAT [FILE]     a line of TEXT matches ERE
+#   assert_no_match ERE TEXT WHAT [FILE]
+#   assert_file_match ERE FILE WHAT       a line of FILE matches ERE
+#   text_match ERE TEXT   true when a line of TEXT matches ERE (no fork for
+#                         one-line TEXT)
+#   report LINE           where ok and fail write: stdout (postfix.sh sends
+#                         it to stderr, prefixed, via rig_log)
 #   free_port             print a loopback TCP port that is free right now
 #                         (the kernel picks it; tests/lib/postfix.sh has its
 #                         own, rig_free_port, for the rig's servers)
@@ -52,11 +64,59 @@ skip_test() {
 # missing WHAT - a tool or file WHAT is missing: skip_test
 missing() { skip_test "$1 is missing"; }
 
-# ok MSG - report a passed check
-ok() { echo "ok: $1"; }
+# report LINE - one line of a test's findings (postfix.sh redefines it)
+report() { echo "$*"; }
 
-# bad MSG - report a failed check and count it in $fails
-bad() { echo "FAIL: $1"; fails=$((fails + 1)); }
+# ok MSG - report a passed check
+ok() { report "ok: $*"; }
+
+# fail MSG [FILE] - report a failed check (with FILE's content), count it in
+# $fails; exit 1 when CHECK_STOP=1
+fail() {
+	report "FAIL: $1"
+	if [ -n "${2:-}" ] && [ -f "$2" ]; then
+		printf -- '----- %s -----\n' "$2" >&2
+		sed 's/^/    /' "$2" >&2
+	fi
+	fails=$(( ${fails:-0} + 1 ))
+	[ "${CHECK_STOP:-0}" = 1 ] && exit 1
+	return 0
+}
+
+# check WHAT CMD... - ok WHAT when CMD succeeds, else fail WHAT
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else fail "$what"; fi
+}
+
+# text_match ERE TEXT - does a line of TEXT match ERE (no fork for one-line TEXT)
+text_match() {
+	case $2 in
+	*$'\n'*) printf '%s\n' "$2" | grep -Eq -- "$1" ;;
+	*) [[ $2 =~ $1 ]] ;;
+	esac
+}
+
+# assert_eq WANT GOT WHAT [FILE]
+assert_eq() {
+	if [ "$1" = "$2" ]; then ok "$3"; else fail "$3: wanted '$1', got '$2'" "${4:-}"; fi
+}
+
+# assert_match ERE TEXT WHAT [FILE] - a line of TEXT matches the extended regex ERE
+assert_match() {
+	if text_match "$1" "$2"; then ok "$3"; else fail "$3: '$2' does not match /$1/" "${4:-}"; fi
+}
+
+# assert_no_match ERE TEXT WHAT [FILE]
+assert_no_match() {
+	if text_match "$1" "$2"; then fail "$3: '$2' matches /$1/" "${4:-}"; else ok "$3"; fi
+}
+
+# assert_file_match ERE FILE WHAT - some line of FILE matches ERE
+assert_file_match() {
+	if grep -Eq -- "$1" "$2"; then ok "$3"; else fail "$3: no line matches /$1/" "$2"; fi
+}
 
 # free_port - print a loopback TCP port free right now
 free_port() {

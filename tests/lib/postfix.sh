@@ -18,8 +18,9 @@
 # (rig_dns before hm_start starts tests/lib/nsd.sh's NSD and points hallmarkd's DNS at it.)
 # Needs: root, postfix, smtp-sink, swaks, ss, and for hm_start the built hallmarkd. When one is
 # missing the test is skipped (exit 77), unless CI=true: then it fails (exit 1).
-# It sources tests/lib/common.sh (faultdns_start, stop, zone_txt, ...): the rig's own ok (to
-# stderr, via rig_log) replaces common.sh's; a rig test ends at its first failed check (fail).
+# It sources tests/lib/common.sh (faultdns_start, stop, zone_txt, and the assertions ok, fail,
+# check, assert_*): they report through rig_log, and a rig test ends at its first failed check
+# (CHECK_STOP=1).
 
 : "${top_srcdir:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${top_builddir:=$top_srcdir}"
@@ -621,61 +622,17 @@ hdr_at() {
 	awk -v i="$1" "$RIG_UNFOLD"' END { v = h[i]; sub(/:.*/, "", v); print v }' "$2"
 }
 
-# ---- assertions (print what differed; the EXIT trap then shows the logs) ------
+# ---- assertions: common.sh's (ok, fail, check, assert_*), ended at the first failure ----------
+CHECK_STOP=1
 
-# fail MSG [FILE] - report a failure (with FILE's content when given) and exit 1
-fail() {
-	rig_log "FAIL: $1"
-	if [ -n "${2:-}" ] && [ -f "$2" ]; then
-		printf -- '----- %s -----\n' "$2" >&2
-		sed 's/^/    /' "$2" >&2
-	fi
-	exit 1
-}
-
-# ok MSG - report a passed check
-ok() { rig_log "ok: $*"; }
-
-# assert_eq WANT GOT WHAT [FILE]
-assert_eq() {
-	[ "$1" = "$2" ] || fail "$3: wanted '$1', got '$2'" "${4:-}"
-	ok "$3"
-}
-
-# assert_match ERE TEXT WHAT [FILE] - TEXT matches the extended regex ERE
-assert_match() {
-	rig_grep "$1" "$2" || fail "$3: '$2' does not match /$1/" "${4:-}"
-	ok "$3"
-}
-
-# rig_grep ERE TEXT - does a line of TEXT match ERE (no fork for one-line TEXT)
-rig_grep() {
-	case $2 in
-	*$'\n'*) printf '%s\n' "$2" | grep -Eq -- "$1" ;;
-	*) [[ $2 =~ $1 ]] ;;
-	esac
-}
-
-# assert_no_match ERE TEXT WHAT [FILE]
-assert_no_match() {
-	if rig_grep "$1" "$2"; then
-		fail "$3: '$2' matches /$1/" "${4:-}"
-	fi
-	ok "$3"
-}
-
-# assert_file_match ERE FILE WHAT - some line of FILE matches ERE
-assert_file_match() {
-	grep -Eq -- "$1" "$2" || fail "$3: no line matches /$1/" "$2"
-	ok "$3"
-}
+# report LINE - common.sh's ok and fail write through rig_log (stderr, prefixed)
+report() { rig_log "$*"; }
 
 # assert_hdr_count NAME N FILE
 assert_hdr_count() {
 	local got
 	got=$(hdr_count "$1" "$3")
-	[ "$got" = "$2" ] || fail "$1: headers: wanted $2, got $got" "$3"
-	ok "$2 $1 header(s)"
+	if [ "$got" = "$2" ]; then ok "$2 $1 header(s)"; else fail "$1: headers: wanted $2, got $got" "$3"; fi
 }
 
 # delivered_by TEXT - print the (newest) delivered message that contains TEXT (e.g. a unique id)

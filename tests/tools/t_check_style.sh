@@ -14,14 +14,14 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 CHECK=$top_srcdir/tests/tools/check-style
 fails=0
-. "$top_srcdir/tests/lib/common.sh"	# ok, bad, work_dir
+. "$top_srcdir/tests/lib/common.sh"	# ok, fail, work_dir
 work_dir check-style
 
 # the real tree
 if out=$("$CHECK" "$top_srcdir" 2>&1); then
 	ok "milter/ passes check-style"
 else
-	bad "milter/ fails check-style:"
+	fail "milter/ fails check-style:"
 	printf '%s\n' "$out"
 fi
 
@@ -53,11 +53,11 @@ printf '/*\n * dkim_policy.h - a test pure header: owns a decision.\n */\n#inclu
 expect_fail() {
 	local out
 	if out=$("$CHECK" -a "${ALLOW:-$WORK/empty}" "$R" 2>&1); then
-		bad "$1: check-style passed"
+		fail "$1: check-style passed"
 	elif grep -q -- "$2" <<<"$out"; then
 		ok "$1: $(grep -m1 -- "$2" <<<"$out")"
 	else
-		bad "$1: check-style failed without \"$2\": $out"
+		fail "$1: check-style failed without \"$2\": $out"
 	fi
 }
 expect_pass() {
@@ -65,7 +65,7 @@ expect_pass() {
 	if out=$("$CHECK" -a "${ALLOW:-$WORK/empty}" "$R" 2>&1); then
 		ok "$1"
 	else
-		bad "$1: $out"
+		fail "$1: $out"
 	fi
 }
 
@@ -126,7 +126,7 @@ if out=$("$CHECK" -a "$WORK/allow" "$R" 2>&1) &&
     grep -q "stale allow-list entry" <<<"$out"; then
 	ok "an unused entry is reported as stale"
 else
-	bad "stale entry: $out"
+	fail "stale entry: $out"
 fi
 
 [ "$fails" -eq 0 ]
