@@ -62,7 +62,8 @@ struct smfi_str {
 	int quarantined;		/* smfi_quarantine called */
 	char reply[1024];		/* "550 5.7.1 text" */
 	char reason[512];		/* the quarantine reason */
-	struct str added;		/* inserted headers, "Name: value\n" */
+	struct str added;		/* inserted headers, "Name: value\n",
+					 * each value unfolded */
 };
 
 /* ---- libmilter, as the MTA would answer ------------------------------ */
@@ -162,6 +163,29 @@ smfi_chgheader(SMFICTX *ctx, char *name, int idx, char *value)
 	return MI_SUCCESS;
 }
 
+/* mta_add_unfolded - "name: value\n" to out, the value unfolded (each
+ * line break and the white space after it become one space) */
+static void
+mta_add_unfolded(struct str *out, const char *name, const char *value)
+{
+	const char *p;
+
+	str_add(out, name);
+	str_add(out, ": ");
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '\r')
+			continue;
+		if (*p != '\n') {
+			str_addc(out, *p);
+			continue;
+		}
+		while (p[1] == ' ' || p[1] == '\t')
+			p++;
+		str_addc(out, ' ');
+	}
+	str_addc(out, '\n');
+}
+
 int
 smfi_insheader(SMFICTX *ctx, int idx, char *name, char *value)
 {
@@ -177,10 +201,7 @@ smfi_insheader(SMFICTX *ctx, int idx, char *name, char *value)
 		mta_ar_reads_back(ctx, value);
 		ctx->ar_inserted++;
 	}
-	str_add(&ctx->added, name);
-	str_add(&ctx->added, ": ");
-	str_add(&ctx->added, value);
-	str_addc(&ctx->added, '\n');
+	mta_add_unfolded(&ctx->added, name, value);
 	return MI_SUCCESS;
 }
 
