@@ -352,12 +352,17 @@ check_one(const struct tcase *t, const struct expect *x,
 	    strcmp(x->key, "ar") == 0 ? ar :
 	    strcmp(x->key, "header") == 0 ? o->ctx.added.s : o->log;
 	int rc = lines_match(x->re, text ? text : "");
+	size_t n;
 
 	if (rc == 1)
 		return 0;
-	printf("FAIL: %s: %s /%s/ %s: '%s'\n", t->name, x->key, x->re,
-	    rc < 0 ? "is not a valid ERE" : "does not match",
-	    strcmp(x->key, "log") == 0 ? "(the log follows)" : text);
+	if (strcmp(x->key, "log") == 0 || text == NULL)
+		text = "(the log follows)";
+	n = strlen(text);
+	while (n > 0 && text[n - 1] == '\n')
+		n--;
+	printf("FAIL: %s: %s /%s/ %s: '%.*s'\n", t->name, x->key, x->re,
+	    rc < 0 ? "is not a valid ERE" : "does not match", (int)n, text);
 	return -1;
 }
 

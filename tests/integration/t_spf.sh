@@ -60,7 +60,7 @@ PROXY_PORT=$(head -n 1 "$RIG_DIR/proxy.port")
 
 # hallmarkd asks the proxy (not NSD directly); a short query timeout keeps the test quick.
 # DMARC is off: this test is about SPF (the From domains here have no DMARC zones; DMARC's use of
-# the SPF result is t_dmarc.sh's business)
+# the SPF result is the dmarc-* cases' business, tests/cases)
 SPF_CONF="dns = { forwarders = [\"127.0.0.1@$PROXY_PORT\"]; query_timeout_ms = 1500; };
 dmarc = { enable = false; };"
 NSD_PORT= hm_start "$SPF_CONF"
