@@ -30,9 +30,20 @@ mkdir -p "$W"
 
 # ---- reading cases ------------------------------------------------------------------------------
 
-# case_path VAL - a path of the case file, relative to the case directory (or absolute)
+# case_path VAL - REPLY = a path of the case file (relative to the case directory, or
+# absolute), without . and .. components (no fork: it runs for every line of every case)
 case_path() {
-	case $1 in /*) realpath -m "$1" ;; *) realpath -m "$C_DIR/$1" ;; esac
+	local IFS=/ p
+	local -a out=()
+	case $1 in /*) set -- "$1" ;; *) set -- "$C_DIR/$1" ;; esac
+	for p in $1; do
+		case $p in
+		''|.) ;;
+		..) [ "${#out[@]}" = 0 ] || unset 'out[${#out[@]}-1]' ;;
+		*) out+=("$p") ;;
+		esac
+	done
+	REPLY="/${out[*]}"
 }
 
 # case_read DIR - the C_* variables from DIR/case; false (reported) on a line not understood
@@ -45,8 +56,8 @@ case_read() {
 		case $line in ''|'#'*) continue ;; esac
 		key=${line%% *} val=${line#* }
 		case $key in
-		conf) C_CONF=$(case_path "$val") ;;
-		zone) C_ZONES+=("$(case_path "$val")") ;;
+		conf) case_path "$val"; C_CONF=$REPLY ;;
+		zone) case_path "$val"; C_ZONES+=("$REPLY") ;;
 		client) C_CLIENT=$val ;;
 		helo) C_HELO=$val ;;
 		from) C_FROM=$val ;;
@@ -97,7 +108,8 @@ case_send() {
 		fail "$C_NAME: verdict: wanted $C_VERDICT, got the reply '$SEND_REPLY'"
 	tail -n "+$((mark + 1))" "$HM_LOG" > "$W/$C_NAME.log"
 	printf '%s\n' "$SEND_REPLY" > "$W/$C_NAME.reply"
-	qid=$(sed -n 's/.*queued as \([0-9A-Za-z]*\).*/\1/p' <<< "$SEND_REPLY")
+	qid=""
+	[[ $SEND_REPLY =~ queued\ as\ ([0-9A-Za-z]+) ]] && qid=${BASH_REMATCH[1]}
 	printf '%s\n' "$qid" > "$W/$C_NAME.qid"
 	[ "$C_VERDICT" != accept ] || [ -z "$qid" ] || NACCEPT=$((NACCEPT + 1))
 }
@@ -167,7 +179,7 @@ if [ $# -gt 0 ]; then
 	for d in "$@"; do DIRS+=("$(realpath -m "$d")"); done
 else
 	for d in "$top_srcdir"/tests/cases/*/; do
-		[ -f "$d/case" ] && DIRS+=("$(realpath -m "$d")")
+		[ -f "$d/case" ] && DIRS+=("${d%/}")
 	done
 fi
 [ "${#DIRS[@]}" -gt 0 ] || fail "no cases found"
@@ -212,6 +224,7 @@ while IFS=$'\t' read -r conf d <&4; do
 	case_send
 done 4< "$ORDER"
 
+rig_log "${#DIRS[@]} case(s) sent, $NACCEPT to be delivered"
 wait_delivered "$NACCEPT" || fail "not every accepted message was delivered"
 while IFS=$'\t' read -r conf d <&4; do
 	case_read "$d"
