@@ -29,11 +29,11 @@
 #include "str.h"
 
 #define AUTHSERV_DEFAULT "authserv_id = \"mx.test.example\";\n"
-#define NEXPECT 64
-
-/* one expectation: the case file's key (reply, ar, header, log) and ERE */
+/* one expectation: the case file's key (reply, ar, header, log), its ERE,
+ * and whether no line may match it ("!key") */
 struct expect {
 	char key[8];
+	int negated;
 	char *re;
 };
 
@@ -41,7 +41,7 @@ struct tcase {
 	char *dir, *name;
 	struct str conf, zone;		/* snippet, zone data (texts) */
 	char *client, *helo, *from, *rcpt, *auth, *verdict;
-	struct expect exp[NEXPECT];
+	struct expect *exp;
 	size_t nexp;
 };
 
@@ -104,17 +104,22 @@ set_field(struct tcase *t, const char *key, const char *val)
 	return 0;
 }
 
-/* add_expect - a reply, ar, header or log line; 1 when key is one */
+/* add_expect - a [!]reply, ar, header or log line; 1 when key is one */
 static int
 add_expect(struct tcase *t, const char *key, const char *val)
 {
+	int neg = key[0] == '!';
+	struct expect *x;
+
+	key += neg;
 	if (strcmp(key, "reply") != 0 && strcmp(key, "ar") != 0 &&
 	    strcmp(key, "header") != 0 && strcmp(key, "log") != 0)
 		return 0;
-	if (t->nexp == NEXPECT)
-		return 0;
-	snprintf(t->exp[t->nexp].key, sizeof(t->exp[0].key), "%s", key);
-	t->exp[t->nexp++].re = xstrdup(val);
+	t->exp = xrealloc(t->exp, (t->nexp + 1) * sizeof(*t->exp));
+	x = &t->exp[t->nexp++];
+	snprintf(x->key, sizeof(x->key), "%s", key);
+	x->negated = neg;
+	x->re = xstrdup(val);
 	return 1;
 }
 
@@ -184,6 +189,7 @@ case_free(struct tcase *t)
 
 	for (i = 0; i < t->nexp; i++)
 		free(t->exp[i].re);
+	free(t->exp);
 	str_free(&t->conf);
 	str_free(&t->zone);
 	free(t->dir);
@@ -354,15 +360,17 @@ check_one(const struct tcase *t, const struct expect *x,
 	int rc = lines_match(x->re, text ? text : "");
 	size_t n;
 
-	if (rc == 1)
+	if (rc >= 0 && rc != x->negated)
 		return 0;
 	if (strcmp(x->key, "log") == 0 || text == NULL)
 		text = "(the log follows)";
 	n = strlen(text);
 	while (n > 0 && text[n - 1] == '\n')
 		n--;
-	printf("FAIL: %s: %s /%s/ %s: '%.*s'\n", t->name, x->key, x->re,
-	    rc < 0 ? "is not a valid ERE" : "does not match", (int)n, text);
+	printf("FAIL: %s: %s%s /%s/ %s: '%.*s'\n", t->name,
+	    x->negated ? "!" : "", x->key, x->re, rc < 0 ?
+	    "is not a valid ERE" : rc ? "matches" : "does not match", (int)n,
+	    text);
 	return -1;
 }
 

@@ -64,7 +64,7 @@ case_read() {
 		rcpt) C_RCPT=$val ;;
 		auth) C_AUTH=$val ;;
 		verdict) C_VERDICT=$val ;;
-		reply|ar|header|log) C_EXPECT+=("$line") ;;
+		reply|ar|header|log|'!reply'|'!ar'|'!header'|'!log') C_EXPECT+=("$line") ;;
 		*) fail "$C_NAME: case: line '$key ...' is not understood"; return 1 ;;
 		esac
 	done < "$1/case"
@@ -142,18 +142,22 @@ case_message() {
 	sink_strip < "$f" > "$W/$C_NAME.msg"
 }
 
-# case_expect LINE - one reply/ar/header/log expectation of the case; false when it does not hold
+# case_expect LINE - one [!]reply/ar/header/log expectation of the case (!: no line may match);
+# false when it does not hold
 case_expect() {
-	local key=${1%% *} re=${1#* } text
+	local key=${1%% *} re=${1#* } text neg=0 got=0 how="does not match"
+	case $key in '!'*) neg=1 key=${key#!} how=matches ;; esac
 	case $key in
 	reply) text=$(cat "$W/$C_NAME.reply") ;;
 	ar) text=$(hdr_get Authentication-Results "$W/$C_NAME.msg" 2>/dev/null) ;;
 	header) text=$(msg_headers < "$W/$C_NAME.msg" 2>/dev/null) ;;
-	log) grep -Eq -- "$re" "$W/$C_NAME.log" && return 0
-	     fail "$C_NAME: log /$re/ does not match" "$W/$C_NAME.log"; return 1 ;;
+	log) grep -Eq -- "$re" "$W/$C_NAME.log" && got=1
+	     [ "$got" != "$neg" ] && return 0
+	     fail "$C_NAME: $1: $how" "$W/$C_NAME.log"; return 1 ;;
 	esac
-	text_match "$re" "$text" && return 0
-	fail "$C_NAME: $key /$re/ does not match: '$text'"
+	text_match "$re" "$text" && got=1
+	[ "$got" != "$neg" ] && return 0
+	fail "$C_NAME: $1: $how: '$text'"
 	return 1
 }
 
