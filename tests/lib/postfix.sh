@@ -632,7 +632,11 @@ report() { rig_log "$*"; }
 assert_hdr_count() {
 	local got
 	got=$(hdr_count "$1" "$3")
-	if [ "$got" = "$2" ]; then ok "$2 $1 header(s)"; else fail "$1: headers: wanted $2, got $got" "$3"; fi
+	if [ "$got" = "$2" ]; then
+		ok "$2 $1 header(s)"
+	else
+		fail "$1: headers: wanted $2, got $got" "$3"
+	fi
 }
 
 # delivered_by TEXT - print the (newest) delivered message that contains TEXT (e.g. a unique id)
