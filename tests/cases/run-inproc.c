@@ -28,7 +28,29 @@
 #include "milter_mta.h"
 #include "str.h"
 
-#define AUTHSERV_DEFAULT "authserv_id = \"mx.test.example\";\n"
+/* lines_match - does a line of text match the ERE re (1), or not (0);
+ * -1 when re does not compile */
+static int
+lines_match(const char *re, const char *text)
+{
+	regex_t rx;
+	int rc;
+
+	if (regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE | REG_NOSUB) != 0)
+		return -1;
+	rc = regexec(&rx, text, 0, NULL, 0) == 0;
+	regfree(&rx);
+	return rc;
+}
+
+/* what tests/lib/postfix.sh's hm_config adds to a snippet that does not set
+ * it, and how it tells (the same EREs) */
+static const struct {
+	const char *re, *text;
+} rig_defaults[] = {
+	{ "(^|[^_a-z])log[[:space:]]*[=:]", "log = { level = \"debug\"; };\n" },
+	{ "authserv_id[[:space:]]*[=:]", "authserv_id = \"mx.test.example\";\n" },
+};
 /* one expectation: the case file's key (reply, ar, header, log), its ERE,
  * and whether no line may match it ("!key") */
 struct expect {
@@ -203,20 +225,27 @@ case_free(struct tcase *t)
 }
 
 /* case_conf - the configuration as the rig writes it (tests/lib/postfix.sh
- * hm_config: authserv_id unless the snippet sets it), served by the case's
- * zone; NULL (reported) when it does not load */
+ * hm_config: log level and authserv_id unless the snippet sets them),
+ * served by the case's zone, its log level applied; NULL (reported) when
+ * it does not load */
 static struct conf *
 case_conf(const struct tcase *t)
 {
 	struct conf_err e;
 	struct conf *c;
+	struct str text;
 	char err[256];
-	char *text;
+	size_t i;
 
-	text = xasprintf("%s%s", strstr(t->conf.s, "authserv_id") ? "" :
-	    AUTHSERV_DEFAULT, t->conf.s);
-	c = conf_load_string(text, 1, &e);
-	free(text);
+	str_init(&text);
+	for (i = 0; i < sizeof(rig_defaults) / sizeof(rig_defaults[0]); i++)
+		if (lines_match(rig_defaults[i].re, t->conf.s) == 0)
+			str_add(&text, rig_defaults[i].text);
+	str_add(&text, t->conf.s);
+	c = conf_load_string(text.s, 1, &e);
+	str_free(&text);
+	if (c != NULL)
+		log_set_level((enum log_level)(c->log.level + LOG_LVL_ERR));
 	if (c == NULL) {
 		fprintf(stderr, "%s: conf line %d: %s\n", t->name, e.line,
 		    e.msg);
@@ -313,21 +342,6 @@ replay(const struct tcase *t, const char *message, struct outcome *o)
 	o->verdict = verdict_name(rc, &o->ctx);
 	str_free(&body);
 	free(headers);
-}
-
-/* lines_match - does a line of text match the ERE re (1), or not (0);
- * -1 when re does not compile */
-static int
-lines_match(const char *re, const char *text)
-{
-	regex_t rx;
-	int rc;
-
-	if (regcomp(&rx, re, REG_EXTENDED | REG_NEWLINE | REG_NOSUB) != 0)
-		return -1;
-	rc = regexec(&rx, text, 0, NULL, 0) == 0;
-	regfree(&rx);
-	return rc;
 }
 
 /* ar_values - the values of the inserted A-R headers, one per line */
