@@ -51,6 +51,7 @@ static const struct {
 	{ "(^|[^_a-z])log[[:space:]]*[=:]", "log = { level = \"debug\"; };\n" },
 	{ "authserv_id[[:space:]]*[=:]", "authserv_id = \"mx.test.example\";\n" },
 };
+
 /* one expectation: the case file's key (reply, ar, header, log), its ERE,
  * and whether no line may match it ("!key") */
 struct expect {
