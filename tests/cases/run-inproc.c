@@ -201,6 +201,14 @@ case_read(struct tcase *t, const char *dir)
 		    "needed\n", t->name);
 		rc = -1;
 	}
+	if (rc == 0 && strcmp(t->verdict, "accept") != 0 &&
+	    strcmp(t->verdict, "reject") != 0 &&
+	    strcmp(t->verdict, "tempfail") != 0 &&
+	    strcmp(t->verdict, "hold") != 0) {
+		fprintf(stderr, "%s: case: verdict '%s' is not accept, reject, "
+		    "tempfail or hold\n", t->name, t->verdict);
+		rc = -1;
+	}
 	return rc;
 }
 

@@ -63,12 +63,20 @@ case_read() {
 		from) C_FROM=$val ;;
 		rcpt) C_RCPT=$val ;;
 		auth) C_AUTH=$val ;;
-		verdict) C_VERDICT=$val ;;
+		verdict) C_VERDICT=$val
+			case $val in accept|reject|tempfail|hold) ;;
+			*) fail "$C_NAME: case: verdict '$val' is not accept, reject, tempfail or hold"
+			   return 1 ;;
+			esac ;;
 		reply|ar|header|log|'!reply'|'!ar'|'!header'|'!log') C_EXPECT+=("$line") ;;
 		*) fail "$C_NAME: case: line '$key ...' is not understood"; return 1 ;;
 		esac
 	done < "$1/case"
 	[ -f "$1/zone" ] && C_ZONES+=("$1/zone")
+	if [ -z "$C_CLIENT" ] || [ -z "$C_FROM" ] || [ -z "$C_VERDICT" ]; then
+		fail "$C_NAME: case: client, from and verdict are needed"
+		return 1
+	fi
 	return 0
 }
 
