@@ -49,7 +49,8 @@ static const struct {
 	const char *re, *text;
 } rig_defaults[] = {
 	{ "(^|[^_a-z])log[[:space:]]*[=:]", "log = { level = \"debug\"; };\n" },
-	{ "authserv_id[[:space:]]*[=:]", "authserv_id = \"mx.test.example\";\n" },
+	{ "authserv_id[[:space:]]*[=:]",
+	    "authserv_id = \"mx.test.example\";\n" },
 };
 
 /* one expectation: the case file's key (reply, ar, header, log), its ERE,
@@ -62,7 +63,7 @@ struct expect {
 
 struct tcase {
 	char *dir, *name;
-	struct str conf, zone;		/* snippet, zone data (texts) */
+	struct str conf, zone; /* snippet, zone data (texts) */
 	char *client, *helo, *from, *rcpt, *auth, *verdict;
 	struct expect *exp;
 	size_t nexp;
@@ -70,9 +71,9 @@ struct tcase {
 
 /* what one replay produced */
 struct outcome {
-	const char *verdict;		/* accept, reject, tempfail, hold */
-	SMFICTX ctx;			/* reply, inserted headers */
-	char *log;			/* the log lines written meanwhile */
+	const char *verdict; /* accept, reject, tempfail, hold */
+	SMFICTX ctx;	     /* reply, inserted headers */
+	char *log;	     /* the log lines written meanwhile */
 };
 
 /* slurp - a whole file into out (appended); -1 when it cannot be read */
@@ -96,7 +97,7 @@ static int
 slurp_rel(const struct tcase *t, const char *rel, struct str *out)
 {
 	char *path = rel[0] == '/' ? xstrdup(rel) :
-	    xasprintf("%s/%s", t->dir, rel);
+				     xasprintf("%s/%s", t->dir, rel);
 	int rc = slurp(path, out);
 
 	if (rc < 0)
@@ -109,12 +110,10 @@ slurp_rel(const struct tcase *t, const char *rel, struct str *out)
 static int
 set_field(struct tcase *t, const char *key, const char *val)
 {
-	static const char *const keys[] = {
-		"client", "helo", "from", "rcpt", "auth", "verdict"
-	};
-	char **const fields[] = {
-		&t->client, &t->helo, &t->from, &t->rcpt, &t->auth, &t->verdict
-	};
+	static const char *const keys[] = { "client", "helo", "from", "rcpt",
+		"auth", "verdict" };
+	char **const fields[] = { &t->client, &t->helo, &t->from, &t->rcpt,
+		&t->auth, &t->verdict };
 	size_t i;
 
 	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
@@ -185,8 +184,8 @@ case_read(struct tcase *t, const char *dir)
 	for (p = text.s; rc == 0 && p != NULL && *p != '\0';) {
 		line = fuzz_cut(&p, 0);
 		if (case_line(t, line) < 0) {
-			fprintf(stderr, "%s: case: line '%s ...' is not "
-			    "understood\n", t->name, line);
+			fprintf(stderr, "%s: case: '%s ...' not understood\n",
+			    t->name, line);
 			rc = -1;
 		}
 	}
@@ -195,18 +194,18 @@ case_read(struct tcase *t, const char *dir)
 		rc = slurp(own, &t->zone);
 	free(own);
 	str_free(&text);
-	if (rc == 0 && (t->client == NULL || t->from == NULL ||
-	    t->verdict == NULL)) {
-		fprintf(stderr, "%s: case: client, from and verdict are "
-		    "needed\n", t->name);
+	if (rc == 0 &&
+	    (t->client == NULL || t->from == NULL || t->verdict == NULL)) {
+		fprintf(stderr, "%s: case: needs client, from, verdict\n",
+		    t->name);
 		rc = -1;
 	}
 	if (rc == 0 && strcmp(t->verdict, "accept") != 0 &&
 	    strcmp(t->verdict, "reject") != 0 &&
 	    strcmp(t->verdict, "tempfail") != 0 &&
 	    strcmp(t->verdict, "hold") != 0) {
-		fprintf(stderr, "%s: case: verdict '%s' is not accept, reject, "
-		    "tempfail or hold\n", t->name, t->verdict);
+		fprintf(stderr, "%s: case: unknown verdict '%s'\n", t->name,
+		    t->verdict);
 		rc = -1;
 	}
 	return rc;
@@ -332,7 +331,7 @@ replay(const struct tcase *t, const char *message, struct outcome *o)
 {
 	const char *sep = strstr(message, "\n\n");
 	char *headers = sep ? xstrndup(message, (size_t)(sep - message + 1)) :
-	    xstrdup(message);
+			      xstrdup(message);
 	struct str body;
 	struct mta_msg m;
 	sfsistat rc;
@@ -340,9 +339,10 @@ replay(const struct tcase *t, const char *message, struct outcome *o)
 	str_init(&body);
 	crlf(&body, sep ? sep + 2 : "");
 	m = (struct mta_msg){ .mailfrom = t->from,
-	    .rcpt = t->rcpt ? t->rcpt : "rcpt@example.net",
-	    .headers = headers, .body = (const unsigned char *)body.s,
-	    .bodylen = body.len };
+		.rcpt = t->rcpt ? t->rcpt : "rcpt@example.net",
+		.headers = headers,
+		.body = (const unsigned char *)body.s,
+		.bodylen = body.len };
 	memset(&o->ctx, 0, sizeof(o->ctx));
 	o->ctx.qid = "CASE1";
 	o->ctx.auth = t->auth;
@@ -372,14 +372,25 @@ ar_values(const char *added)
 	return str_steal(&s);
 }
 
+/* expect_text - what an expectation of this key is matched against */
+static const char *
+expect_text(const struct expect *x, const struct outcome *o, const char *ar)
+{
+	if (strcmp(x->key, "reply") == 0)
+		return o->ctx.reply;
+	if (strcmp(x->key, "ar") == 0)
+		return ar;
+	if (strcmp(x->key, "header") == 0)
+		return o->ctx.added.s;
+	return o->log;
+}
+
 /* check_one - one expectation against the outcome; 0 when it holds */
 static int
 check_one(const struct tcase *t, const struct expect *x,
     const struct outcome *o, const char *ar)
 {
-	const char *text = strcmp(x->key, "reply") == 0 ? o->ctx.reply :
-	    strcmp(x->key, "ar") == 0 ? ar :
-	    strcmp(x->key, "header") == 0 ? o->ctx.added.s : o->log;
+	const char *text = expect_text(x, o, ar), *how;
 	int rc = lines_match(x->re, text ? text : "");
 	size_t n;
 
@@ -390,10 +401,9 @@ check_one(const struct tcase *t, const struct expect *x,
 	n = strlen(text);
 	while (n > 0 && text[n - 1] == '\n')
 		n--;
+	how = rc < 0 ? "is not a valid ERE" : rc ? "matches" : "does not match";
 	printf("FAIL: %s: %s%s /%s/ %s: '%.*s'\n", t->name,
-	    x->negated ? "!" : "", x->key, x->re, rc < 0 ?
-	    "is not a valid ERE" : rc ? "matches" : "does not match", (int)n,
-	    text);
+	    x->negated ? "!" : "", x->key, x->re, how, (int)n, text);
 	return -1;
 }
 
@@ -431,8 +441,7 @@ run_case(const char *dir)
 
 	str_init(&msg);
 	if (case_read(&t, dir) == 0 && slurp_rel(&t, "message", &msg) == 0 &&
-	    (c = case_conf(&t)) != NULL &&
-	    (saved = capture_start(&tmp)) >= 0) {
+	    (c = case_conf(&t)) != NULL && (saved = capture_start(&tmp)) >= 0) {
 		conf_install(c);
 		replay(&t, msg.s, &o);
 		o.log = capture_end(tmp, saved);
@@ -473,8 +482,8 @@ all_cases(const char *top, size_t *n)
 		path = xasprintf("%s/%s/case", top, e->d_name);
 		if (e->d_name[0] != '.' && access(path, R_OK) == 0) {
 			if (*n == cap)
-				v = xrealloc(v, (cap = cap * 2 + 16) *
-				    sizeof(*v));
+				v = xrealloc(v,
+				    (cap = cap * 2 + 16) * sizeof(*v));
 			v[(*n)++] = xasprintf("%s/%s", top, e->d_name);
 		}
 		free(path);

@@ -44,26 +44,26 @@
 
 /* MTA_STEP - a callback that never decides: it continues, or (when the
  * MTA was told not to wait for replies, SMFIP_NR_*) returns no reply */
-#define MTA_STEP(call) do {						\
-	sfsistat rc_ = (call);						\
-	MTA_CHECK(rc_ == SMFIS_CONTINUE || rc_ == SMFIS_NOREPLY);	\
-} while (0)
+#define MTA_STEP(call) \
+	do { \
+		sfsistat rc_ = (call); \
+		MTA_CHECK(rc_ == SMFIS_CONTINUE || rc_ == SMFIS_NOREPLY); \
+	} while (0)
 
 /* the MTA's side of one connection */
 struct smfi_str {
 	void *priv;
-	const char *qid;		/* {i}, or NULL */
-	const char *auth;		/* {auth_authen}, or NULL */
-	const char *authserv_id;	/* our A-R headers must carry it */
-	unsigned nar;			/* A-R headers the MTA received */
-	unsigned ar_inserted;		/* our A-R headers inserted */
-	unsigned last_removed;		/* last forged index removed */
-	int replied;			/* smfi_setreply called */
-	int quarantined;		/* smfi_quarantine called */
-	char reply[1024];		/* "550 5.7.1 text" */
-	char reason[512];		/* the quarantine reason */
-	struct str added;		/* inserted headers, "Name: value\n",
-					 * each value unfolded */
+	const char *qid;	 /* {i}, or NULL */
+	const char *auth;	 /* {auth_authen}, or NULL */
+	const char *authserv_id; /* our A-R headers must carry it */
+	unsigned nar;		 /* A-R headers the MTA received */
+	unsigned ar_inserted;	 /* our A-R headers inserted */
+	unsigned last_removed;	 /* last forged index removed */
+	int replied;		 /* smfi_setreply called */
+	int quarantined;	 /* smfi_quarantine called */
+	char reply[1024];	 /* "550 5.7.1 text" */
+	char reason[512];	 /* the quarantine reason */
+	struct str added;	 /* inserted "Name: value\n", unfolded */
 };
 
 /* ---- libmilter, as the MTA would answer ------------------------------ */
@@ -219,10 +219,10 @@ smfi_quarantine(SMFICTX *ctx, char *reason)
 
 /* one message as the MTA hands it over */
 struct mta_msg {
-	const char *mailfrom;	/* without <>; "" for the null sender */
-	const char *rcpt;	/* without <>; NULL: no RCPT */
-	const char *headers;	/* the header block, "Name: value" lines */
-	const unsigned char *body;	/* as sent (CRLF line ends) */
+	const char *mailfrom;	   /* without <>; "" for the null sender */
+	const char *rcpt;	   /* without <>; NULL: no RCPT */
+	const char *headers;	   /* the header block, "Name: value" lines */
+	const unsigned char *body; /* as sent (CRLF line ends) */
 	size_t bodylen;
 };
 
@@ -272,8 +272,8 @@ mta_negotiate(struct smfiDesc *d, SMFICTX *ctx)
 
 	if (d->xxfi_negotiate == NULL)
 		return;
-	MTA_CHECK(d->xxfi_negotiate(ctx, 0x1ff, f1, 0, 0, &p0, &p1, &p2,
-	    &p3) == SMFIS_CONTINUE);
+	MTA_CHECK(d->xxfi_negotiate(ctx, 0x1ff, f1, 0, 0, &p0, &p1, &p2, &p3) ==
+	    SMFIS_CONTINUE);
 	MTA_CHECK((p0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)) ==
 	    (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE));
 	MTA_CHECK((p1 & ~f1) == 0);
@@ -284,8 +284,7 @@ mta_negotiate(struct smfiDesc *d, SMFICTX *ctx)
 /* mta_connect - negotiate, connect from ip (NULL: no address), HELO helo
  * (NULL: none); ctx zeroed first but for qid, auth and authserv_id */
 static void
-mta_connect(struct smfiDesc *d, SMFICTX *ctx, const char *ip,
-    const char *helo)
+mta_connect(struct smfiDesc *d, SMFICTX *ctx, const char *ip, const char *helo)
 {
 	struct sockaddr_storage ss;
 	char host[] = "client.example";
@@ -295,8 +294,8 @@ mta_connect(struct smfiDesc *d, SMFICTX *ctx, const char *ip,
 	mta_negotiate(d, ctx);
 	if (ip != NULL)
 		mta_client_addr(&ss, ip);
-	MTA_CHECK(d->xxfi_connect(ctx, host, ip == NULL ? NULL :
-	    (_SOCK_ADDR *)&ss) == SMFIS_CONTINUE);
+	MTA_CHECK(d->xxfi_connect(ctx, host,
+		      ip == NULL ? NULL : (_SOCK_ADDR *)&ss) == SMFIS_CONTINUE);
 	MTA_CHECK(ctx->priv != NULL);
 	if (helo != NULL)
 		MTA_STEP(d->xxfi_helo(ctx, (char *)helo));
