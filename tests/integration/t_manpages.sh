@@ -30,7 +30,7 @@ command -v mandoc > /dev/null || missing "mandoc (Debian package mandoc)"
 work_dir manpages
 
 for p in hallmarkd.8 hallmark.1 hallmark.conf.5; do
-	[ -s "$MAN/$p" ] || { bad "$MAN/$p was not made"; continue; }
+	[ -s "$MAN/$p" ] || { fail "$MAN/$p was not made"; continue; }
 done
 [ "$fails" -eq 0 ] || exit 1
 
@@ -47,19 +47,19 @@ for p in hallmarkd.8 hallmark.1 hallmark.conf.5; do
 	if out=$(lint "$MAN/$p"); then
 		ok "$p: mandoc -T lint -W warning is clean"
 	else
-		bad "$p: mandoc -T lint -W warning: $out"
+		fail "$p: mandoc -T lint -W warning: $out"
 	fi
 	grep -n '@[a-z]*@' "$MAN/$p" > "$WORK/subst" &&
-	    bad "$p: placeholders left: $(cat "$WORK/subst")" ||
+	    fail "$p: placeholders left: $(cat "$WORK/subst")" ||
 	    ok "$p: paths substituted"
 done
 # the lint is not blind: a tag list without -width is a warning
 sed '0,/^\.Bl -tag -width Ds$/s//.Bl -tag/' "$MAN/hallmark.1" > "$WORK/bad.1"
-lint "$WORK/bad.1" > /dev/null && bad "a lint warning is not caught" ||
+lint "$WORK/bad.1" > /dev/null && fail "a lint warning is not caught" ||
     ok "a lint warning is caught"
 
 "$HM" -n -v > "$WORK/opts" 2> "$WORK/err" ||
-    { bad "hallmarkd -n -v failed: $(cat "$WORK/err")"; exit 1; }
+    { fail "hallmarkd -n -v failed: $(cat "$WORK/err")"; exit 1; }
 
 # conf_compare OPTS PAGE - one line per disagreement between the option
 # tables (hallmarkd -n -v) and hallmark.conf(5)
@@ -190,7 +190,7 @@ out=$(conf_compare "$WORK/opts" "$MAN/hallmark.conf.5")
 if [ -z "$out" ]; then
 	ok "hallmark.conf(5) describes the $n options of the tables: types, defaults, bounds"
 else
-	bad "hallmark.conf(5) and the option tables disagree:"
+	fail "hallmark.conf(5) and the option tables disagree:"
 	printf '%s\n' "$out"
 fi
 so=$(start_only "$MAN/hallmark.conf.5")
@@ -198,13 +198,13 @@ if [ "$(sed -n 1p <<< "$so")" = "$(sed -n 2p <<< "$so")" ] &&
     grep -q milter_timeout <<< "$so"; then
 	ok "read at start only, in both places: $(sed -n 1p <<< "$so")"
 else
-	bad "the Reload list and the entries disagree: $so"
+	fail "the Reload list and the entries disagree: $so"
 fi
 
 # the comparison is not blind
 expect() {	# expect FILE PATTERN WHAT
 	conf_compare "$WORK/opts" "$1" | grep -q -- "$2" &&
-	    ok "$3 is caught" || bad "$3 is not caught"
+	    ok "$3 is caught" || fail "$3 is not caught"
 }
 C5=$MAN/hallmark.conf.5
 awk '/^\.It Cm dns\.tcp_only / { skip = 1; next }
@@ -231,7 +231,7 @@ sed '/^\.It Cm socket_mode /,/^Reload/s/^Reload: not applied.*/Reload: applied./
 so=$(start_only "$WORK/reload.5")
 [ "$(sed -n 1p <<< "$so")" != "$(sed -n 2p <<< "$so")" ] &&
     ok "a Reload line against the list is caught" ||
-    bad "a Reload line against the list is not caught"
+    fail "a Reload line against the list is not caught"
 
 # the EXAMPLES of hallmark.conf(5) are configurations hallmarkd -n accepts:
 # blocks 1, 2 and 4 are hallmark.conf files, 3 the keygen commands, 5 and 6
@@ -250,7 +250,7 @@ if grep -q "keygen -d example.org -s s2026" "$WORK/keygen.sh" &&
     bash -e "$WORK/keygen.sh" > "$WORK/keygen.out" 2>&1; then
 	ok "the keygen example makes its keys"
 else
-	bad "the keygen example fails: $(cat "$WORK/keygen.out" "$WORK/keygen.sh")"
+	fail "the keygen example fails: $(cat "$WORK/keygen.out" "$WORK/keygen.sh")"
 fi
 for k in cust.rsa:rsa cust.ed:ed25519; do
 	"$TOOL" keygen -d customer.example -s x -t "${k#*:}" \
@@ -266,7 +266,7 @@ for i in 1 2 4; do
 	if "$HM" -n -c "$WORK/ex$i.conf" > "$WORK/n.out" 2>&1; then
 		ok "example $i: hallmarkd -n accepts it"
 	else
-		bad "example $i: $(cat "$WORK/n.out")"
+		fail "example $i: $(cat "$WORK/n.out")"
 	fi
 done
 
@@ -288,12 +288,12 @@ for pair in "hd.help hallmarkd.8" "h.help hallmark.1"; do
 	if [ "$k" -ge 6 ] && [ -z "$out" ]; then
 		ok "$2: the $k options of --help"
 	else
-		bad "$2 lacks options of --help ($k found): $out"
+		fail "$2 lacks options of --help ($k found): $out"
 	fi
 done
 sed 's/^\.It Fl n , Fl -check$/.It Fl n/' "$MAN/hallmarkd.8" > "$WORK/nocheck.8"
 cmdline_compare "$WORK/hd.help" "$WORK/nocheck.8" | grep -q -- '-n, --check' &&
     ok "an option left out of hallmarkd(8) is caught" ||
-    bad "an option left out of hallmarkd(8) is not caught"
+    fail "an option left out of hallmarkd(8) is not caught"
 
 [ "$fails" -eq 0 ]
