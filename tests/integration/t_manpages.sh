@@ -25,7 +25,7 @@ HM=$top_builddir/hallmarkd
 TOOL=$top_builddir/hallmark
 MAN=$top_builddir/man
 fails=0
-. "$top_srcdir/tests/lib/common.sh"	# ok, bad, missing, work_dir
+. "$top_srcdir/tests/lib/common.sh"	# ok, fail, missing, work_dir
 command -v mandoc > /dev/null || missing "mandoc (Debian package mandoc)"
 work_dir manpages
 
