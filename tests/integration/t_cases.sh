@@ -196,7 +196,8 @@ else
 fi
 [ "${#DIRS[@]}" -gt 0 ] || fail "no cases found"
 
-# the cases sorted by configuration snippet; the zone files they use
+# the cases sorted by configuration snippet ("SNIPPET|DIR" lines: a tab, IFS white space, would
+# drop an empty SNIPPET); the zone files they use
 Z=$RIG_DIR/zones
 mkdir -p "$Z"
 zone_head > "$Z/root.zone"
@@ -205,7 +206,7 @@ ORDER=$W/order
 : > "$ORDER"
 for d in "${DIRS[@]}"; do
 	case_read "$d" || continue
-	printf '%s\t%s\n' "$C_CONF" "$d" >> "$ORDER"
+	printf '%s|%s\n' "$C_CONF" "$d" >> "$ORDER"
 	for z in "${C_ZONES[@]}"; do
 		[ -n "${ZSEEN[$z]:-}" ] && continue
 		ZSEEN[$z]=1
@@ -219,7 +220,7 @@ NSD_ALLOW_BROKEN=1 rig_dns "$Z" || fail "NSD did not start"
 
 NACCEPT=0
 CONF=unset
-while IFS=$'\t' read -r conf d <&4; do
+while IFS='|' read -r conf d <&4; do
 	case_read "$d"
 	if [ "$CONF" = unset ]; then
 		hm_start "$(cat ${conf:+"$conf"} /dev/null)" || { fail "hallmarkd did not start"; exit 1; }
@@ -238,7 +239,7 @@ done 4< "$ORDER"
 
 rig_log "${#DIRS[@]} case(s) sent, $NACCEPT to be delivered"
 wait_delivered "$NACCEPT" || fail "not every accepted message was delivered"
-while IFS=$'\t' read -r conf d <&4; do
+while IFS='|' read -r conf d <&4; do
 	case_read "$d"
 	case_check
 done 4< "$ORDER"
