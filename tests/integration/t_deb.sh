@@ -23,7 +23,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 BUILD=$(cd "$top_builddir" && pwd)
 fails=0
-. "$top_srcdir/tests/lib/common.sh"	# ok, bad, skip_test, work_dir
+. "$top_srcdir/tests/lib/common.sh"	# ok, fail, skip_test, work_dir
 command -v dpkg-buildpackage >/dev/null || missing dpkg-buildpackage
 command -v dh >/dev/null || missing "dh (debhelper)"
 [ "$(id -u)" = 0 ] || skip_test "dpkg -i needs root"
@@ -75,7 +75,7 @@ if [ "$rc" != 0 ] || [ -z "$DEB" ]; then
 fi
 ok "make deb: $(basename "$DEB")"
 [ "$(dpkg-deb -f "$DEB" Package)" = hallmark ] && ok "package name" ||
-    bad "package name $(dpkg-deb -f "$DEB" Package)"
+    fail "package name $(dpkg-deb -f "$DEB" Package)"
 
 # ---- install ------------------------------------------------------------
 if ! dpkg -i "$DEB" >"$WORK/install.log" 2>&1; then
@@ -86,64 +86,64 @@ fi
 ok "dpkg -i"
 
 for f in /usr/sbin/hallmarkd /usr/bin/hallmark; do
-	[ -x "$f" ] && ok "$f installed" || bad "$f missing"
+	[ -x "$f" ] && ok "$f installed" || fail "$f missing"
 done
 v=$(/usr/sbin/hallmarkd -V 2>&1)
 grep -qF "$VERSION" <<<"$v" && ok "hallmarkd -V: $(head -n 1 <<<"$v")" ||
-    bad "hallmarkd -V: $v"
+    fail "hallmarkd -V: $v"
 /usr/bin/hallmark >"$WORK/tool.out" 2>&1
 grep -q keygen "$WORK/tool.out" && ok "hallmark (no command) lists keygen" ||
-    bad "hallmark: $(cat "$WORK/tool.out")"
+    fail "hallmark: $(cat "$WORK/tool.out")"
 
 CONF=/etc/hallmark/hallmark.conf
 cmp -s "$CONF" "$top_srcdir/conf/hallmark.conf" &&
-    ok "$CONF is conf/hallmark.conf" || bad "$CONF differs from conf/hallmark.conf"
+    ok "$CONF is conf/hallmark.conf" || fail "$CONF differs from conf/hallmark.conf"
 dpkg-query -W -f '${Conffiles}\n' hallmark | grep -q "^ $CONF " &&
-    ok "$CONF is a conffile" || bad "$CONF is not a conffile"
+    ok "$CONF is a conffile" || fail "$CONF is not a conffile"
 out=$(/usr/sbin/hallmarkd -n -c "$CONF" 2>&1) &&
-    ok "hallmarkd -n -c $CONF" || bad "hallmarkd -n -c $CONF: $out"
+    ok "hallmarkd -n -c $CONF" || fail "hallmarkd -n -c $CONF: $out"
 out=$(/usr/sbin/hallmarkd -n 2>&1) && ok "hallmarkd -n (default file)" ||
-    bad "hallmarkd -n: $out"
+    fail "hallmarkd -n: $out"
 /usr/sbin/hallmarkd --help 2>&1 | grep -qF "(default $CONF" &&
-    ok "hallmarkd's default file is $CONF" || bad "hallmarkd --help names another file"
+    ok "hallmarkd's default file is $CONF" || fail "hallmarkd --help names another file"
 
 for m in man8/hallmarkd.8 man1/hallmark.1 man5/hallmark.conf.5; do
-	[ -f "/usr/share/man/$m.gz" ] && ok "man page $m" || bad "$m.gz missing"
+	[ -f "/usr/share/man/$m.gz" ] && ok "man page $m" || fail "$m.gz missing"
 done
 zcat /usr/share/man/man8/hallmarkd.8.gz 2>/dev/null | grep -qF "$CONF" &&
-    ok "hallmarkd(8) names $CONF" || bad "hallmarkd(8) does not name $CONF"
+    ok "hallmarkd(8) names $CONF" || fail "hallmarkd(8) does not name $CONF"
 [ -f /usr/share/doc/hallmark/README.md.gz ] || [ -f /usr/share/doc/hallmark/README.md ] &&
-    ok "README in /usr/share/doc/hallmark" || bad "README not installed"
-[ -f /usr/share/doc/hallmark/copyright ] && ok "copyright" || bad "no copyright file"
+    ok "README in /usr/share/doc/hallmark" || fail "README not installed"
+[ -f /usr/share/doc/hallmark/copyright ] && ok "copyright" || fail "no copyright file"
 [ -f /usr/share/doc/hallmark/examples/postfix-main.cf ] && ok "examples" ||
-    bad "no examples in /usr/share/doc/hallmark/examples"
+    fail "no examples in /usr/share/doc/hallmark/examples"
 
 pw=$(getent passwd hallmark)
 if [ -n "$pw" ]; then
 	ok "user hallmark: $pw"
 	[ "$(cut -d: -f6 <<<"$pw")" = /var/lib/hallmark ] && ok "home /var/lib/hallmark" ||
-	    bad "home is not /var/lib/hallmark"
-	getent group hallmark >/dev/null && ok "group hallmark" || bad "no group hallmark"
+	    fail "home is not /var/lib/hallmark"
+	getent group hallmark >/dev/null && ok "group hallmark" || fail "no group hallmark"
 else
-	bad "user hallmark not created"
+	fail "user hallmark not created"
 fi
 [ "$(stat -c %U:%G /var/lib/hallmark 2>/dev/null)" = hallmark:hallmark ] &&
     ok "/var/lib/hallmark owned by hallmark" ||
-    bad "/var/lib/hallmark: $(stat -c %U:%G /var/lib/hallmark 2>&1)"
+    fail "/var/lib/hallmark: $(stat -c %U:%G /var/lib/hallmark 2>&1)"
 
 UNIT=/lib/systemd/system/hallmarkd.service
 WANTS=/etc/systemd/system/multi-user.target.wants/hallmarkd.service
 if [ -f "$UNIT" ]; then
 	for want in "ExecStart=/usr/sbin/hallmarkd -f -c $CONF" \
 	    "ExecStartPre=/usr/sbin/hallmarkd -n -c $CONF"; do
-		grep -qxF -- "$want" "$UNIT" && ok "unit: $want" || bad "unit: $want missing"
+		grep -qxF -- "$want" "$UNIT" && ok "unit: $want" || fail "unit: $want missing"
 	done
-	grep -n '@[a-z]*@\|/usr/local' "$UNIT" && bad "unit has unsubstituted or /usr/local paths"
+	grep -n '@[a-z]*@\|/usr/local' "$UNIT" && fail "unit has unsubstituted or /usr/local paths"
 else
-	bad "$UNIT missing"
+	fail "$UNIT missing"
 fi
-[ -L "$WANTS" ] && ok "unit enabled ($WANTS)" || bad "unit not enabled"
-pgrep -f '^/usr/sbin/hallmarkd' >/dev/null && bad "hallmarkd was started" ||
+[ -L "$WANTS" ] && ok "unit enabled ($WANTS)" || fail "unit not enabled"
+pgrep -f '^/usr/sbin/hallmarkd' >/dev/null && fail "hallmarkd was started" ||
     ok "hallmarkd not started"
 
 # ---- reinstall: the admin's edit of the conffile stays, the user too -----
@@ -152,31 +152,31 @@ echo '# local edit' >>"$CONF"
 if dpkg -i "$DEB" >"$WORK/reinstall.log" 2>&1 </dev/null; then
 	ok "dpkg -i again (reinstall)"
 else
-	cat "$WORK/reinstall.log"; bad "dpkg -i again"
+	cat "$WORK/reinstall.log"; fail "dpkg -i again"
 fi
 grep -qx '# local edit' "$CONF" && ok "reinstall keeps the edited $CONF" ||
-    bad "reinstall replaced the edited $CONF"
+    fail "reinstall replaced the edited $CONF"
 [ "$(id -u hallmark 2>/dev/null)" = "$uid" ] && ok "reinstall keeps user hallmark" ||
-    bad "user hallmark changed on reinstall"
+    fail "user hallmark changed on reinstall"
 
 # ---- purge --------------------------------------------------------------
 echo state >/var/lib/hallmark/state-file
 if dpkg --purge hallmark >"$WORK/purge.log" 2>&1; then
 	ok "dpkg --purge hallmark"
 else
-	cat "$WORK/purge.log"; bad "dpkg --purge hallmark"
+	cat "$WORK/purge.log"; fail "dpkg --purge hallmark"
 fi
 dpkg-query -W -f '${Status}' hallmark 2>/dev/null | grep -q ' installed$' &&
-    bad "still installed after purge"
+    fail "still installed after purge"
 for f in /usr/sbin/hallmarkd /usr/bin/hallmark /etc/hallmark /var/lib/hallmark \
     "$UNIT" "$WANTS" /usr/share/man/man8/hallmarkd.8.gz /usr/share/doc/hallmark; do
-	[ -e "$f" ] || [ -L "$f" ] && bad "$f left after purge"
+	[ -e "$f" ] || [ -L "$f" ] && fail "$f left after purge"
 done
 [ "$fails" = 0 ] && ok "nothing left after purge (the user hallmark stays)"
 getent passwd hallmark >/dev/null && ok "user hallmark kept after purge (Debian policy)" ||
-    bad "user hallmark removed by purge"
+    fail "user hallmark removed by purge"
 [ "$(local_sum)" = "$LOCAL_BEFORE" ] && ok "/usr/local install untouched" ||
-    bad "/usr/local install changed"
+    fail "/usr/local install changed"
 
 [ "$fails" = 0 ] && { echo "PASS: t_deb"; exit 0; }
 echo "FAIL: t_deb ($fails)"; exit 1
