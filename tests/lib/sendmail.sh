@@ -38,7 +38,7 @@ sm_fetch() {
 	rig_log "fetching$missing into $SM_DEBS"
 	mkdir -p "$SM_DEBS" || return 1
 	# shellcheck disable=SC2086
-	(cd "$SM_DEBS" && apt-get download -q $missing) >> "$RIG_DIR/sm-fetch.log" 2>&1
+	(cd "$SM_DEBS" && apt-get -q -o APT::Sandbox::User=root download $missing) >> "$RIG_DIR/sm-fetch.log" 2>&1
 }
 
 # sm_require - skip unless m4, dpkg-deb and the Sendmail packages (cached or downloadable)
