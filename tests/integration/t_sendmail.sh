@@ -11,9 +11,10 @@
 #   reject      DMARC fail, p=reject: 550 to DATA, nothing delivered.
 #   quarantine  DMARC fail, p=quarantine: accepted (250), held by Sendmail with the quarantine
 #               reason (mailq -qQ lists it; its queue file is hf*, with a "q" reason line), not
-#               delivered.
+#               delivered; released with sendmail -qQ -qI<id> -Q, a queue run delivers it.
 #   sign        From 127.0.0.1 (internal): delivered DKIM-signed; python3-dkim verifies the
 #               signature against the key in NSD, and rejects a copy with one body byte changed.
+#   down        hallmarkd stopped: F=T in the snippet makes Sendmail answer 4xx (nothing queued).
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/postfix.sh"
@@ -53,8 +54,8 @@ dkim_sign = {
   signing_table = ( { pattern = "sign.example"; keys = ["sign"]; } );
 };'
 sm_start || fail "Sendmail did not start" "$RIG_DIR/sm/sendmail.log"
-assert_file_match '^Xhallmark, S=inet:'"$HM_PORT"'@127\.0\.0\.1, F=T, T=S:30s;R:2m;E:5m$' \
-	"$RIG_DIR/sm/sendmail.cf" "sendmail.cf has contrib/sendmail.mc's filter line"
+assert_file_match '^Xhallmark, S=inet:'"$HM_PORT"'@127\.0\.0\.1, ' "$RIG_DIR/sm/sendmail.cf" \
+	"sendmail.cf has contrib/sendmail.mc's filter (X) line, the socket set to hallmarkd's port"
 
 # mkmsg ID FROM [HEADER...] - a message file M/ID with From FROM and X-Test-Id ID
 mkmsg() {
@@ -83,6 +84,10 @@ assert_no_match 'forged' "$ar" "accept: the forged A-R (authserv-id mx.test.exam
 assert_match '^other\.example; spf=pass' "$ar" "accept: another server's A-R is kept"
 assert_match '^mx\.test\.example; spf=pass .*smtp\.mailfrom=alice@sm\.example' "$ar" "accept: hallmark's A-R, spf=pass"
 assert_match '^mx\.test\.example;.* dmarc=pass .*header\.from=sm\.example' "$ar" "accept: hallmark's A-R, dmarc=pass"
+assert_eq Authentication-Results "$(hdr_at 1 "$M/accept.out")" \
+	"accept: hallmark's A-R is the top header (above Sendmail's Received)" "$M/accept.out"
+assert_match "^mx\\.test\\.example;" "$(hdr_get Authentication-Results "$M/accept.out" | head -n 1)" \
+	"accept: the top A-R is hallmark's"
 assert_file_match 'client=127\.0\.0\.5 .*action=accept' "$HM_LOG" "accept: hallmarkd logged client 127.0.0.5, accept"
 
 # ---- reject --------------------------------------------------------------------------------------
@@ -104,6 +109,13 @@ assert_file_match '^qDMARC authentication failed for q\.sm\.example' "$hf" \
 	"quarantine: the queue file hf$qid carries the reason"
 assert_file_match "$qid: client=127\\.0\\.0\\.5 .*action=quarantine" "$HM_LOG" \
 	"quarantine: hallmarkd logged Sendmail's queue id $qid with action=quarantine"
+# released by the administrator (README "Sendmail"): unquarantined, then delivered by a queue run
+sm_run -C "$RIG_DIR/sm/sendmail.cf" -qQ -qI"$qid" -Q >> "$SM_LOG" 2>&1 || fail "quarantine: sendmail -Q failed" "$SM_LOG"
+[ -f "$RIG_DIR/sm/queue/qf$qid" ] && [ ! -e "$hf" ] || fail "quarantine: -Q did not turn hf$qid into qf$qid"
+sm_run -C "$RIG_DIR/sm/sendmail.cf" -qI"$qid" >> "$SM_LOG" 2>&1 || fail "quarantine: queue run failed" "$SM_LOG"
+sm_wait_delivered "X-Test-Id: quarantine" || fail "quarantine: not delivered once released"
+NDELIV=$(( NDELIV + 1 ))
+ok "quarantine: released with sendmail -qQ -qI$qid -Q and delivered by a queue run"
 
 # ---- DKIM signing of an internal client's message ------------------------------------------------
 mkmsg sign 'Bob <bob@sign.example>'
@@ -137,6 +149,14 @@ EOF
 assert_eq pass "$(dkimpy sign.out)" "sign: python3-dkim verifies the signature"
 assert_eq fail "$(dkimpy sign.tampered)" "sign: python3-dkim fails a copy with one body byte changed"
 
-# nothing else came out: the rejected and the quarantined messages were not delivered
-assert_eq "$NDELIV" "$(find "$SINK_DIR" -type f | wc -l)" "only the accepted and the signed message delivered"
+# nothing else came out: the rejected message was not delivered
+assert_eq "$NDELIV" "$(find "$SINK_DIR" -type f | wc -l)" "only the accepted, released and signed messages delivered"
+# F=T (contrib/sendmail.mc): with hallmarkd gone, Sendmail tempfails rather than accept unchecked
+hm_stop
+mkmsg down 'Alice <alice@sm.example>'
+sm_send --from alice@sm.example --data "$M/down" --expect 4 || fail "down: not tempfailed"
+ok "down: hallmarkd stopped: $SEND_REPLY"
+[ -z "$(find "$SINK_DIR" "$RIG_DIR"/sm/queue -type f -exec grep -lF 'X-Test-Id: down' {} +)" ] ||
+	fail "down: the message was queued or delivered"
+ok "down: nothing queued or delivered"
 rig_log "PASS"
