@@ -14,6 +14,8 @@
 #               delivered; released with sendmail -qQ -qI<id> -Q, a queue run delivers it.
 #   sign        From 127.0.0.1 (internal): delivered DKIM-signed; python3-dkim verifies the
 #               signature against the key in NSD, and rejects a copy with one body byte changed.
+#   auth        From 127.0.0.5 after SMTP AUTH (Sendmail + Cyrus SASL, private sasldb): signed and
+#               verified too; the same message without AUTH is not signed.
 #   down        hallmarkd stopped: F=T in the snippet makes Sendmail answer 4xx (nothing queued).
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -53,6 +55,7 @@ dkim_sign = {
   keys = ( { name = "sign"; domain = "sign.example"; selector = "s2026"; key_file = "'"$K"'/sign.pem"; } );
   signing_table = ( { pattern = "sign.example"; keys = ["sign"]; } );
 };'
+sm_auth alice secret-2026
 sm_start || fail "Sendmail did not start" "$RIG_DIR/sm/sendmail.log"
 assert_file_match '^Xhallmark, S=inet:'"$HM_PORT"'@127\.0\.0\.1, ' "$RIG_DIR/sm/sendmail.cf" \
 	"sendmail.cf has contrib/sendmail.mc's filter (X) line, the socket set to hallmarkd's port"
@@ -150,7 +153,27 @@ assert_eq pass "$(dkimpy sign.out)" "sign: python3-dkim verifies the signature"
 assert_eq fail "$(dkimpy sign.tampered)" "sign: python3-dkim fails a copy with one body byte changed"
 
 # nothing else came out: the rejected message was not delivered
-assert_eq "$NDELIV" "$(find "$SINK_DIR" -type f | wc -l)" "only the accepted, released and signed messages delivered"
+assert_eq "$NDELIV" "$(find "$SINK_DIR" -type f | wc -l)" "only the accepted, released, signed and unsigned messages delivered"
+# ---- DKIM signing of an authenticated client's message ---------------------------------------
+# from 127.0.0.5 (external) after SMTP AUTH: signed because hallmarkd got {auth_authen}
+mkmsg auth 'Bob <bob@sign.example>'
+sm_send --from bob@sign.example --data "$M/auth" --auth PLAIN --auth-user alice@test.example \
+	--auth-password secret-2026 || fail "auth: not accepted"
+assert_file_match '^<.* 235 ' "$SEND_LOG" "auth: Sendmail accepted the SMTP AUTH login"
+sm_wait_delivered "X-Test-Id: auth" || fail "auth: not delivered"
+NDELIV=$(( NDELIV + 1 ))
+delivered_by "X-Test-Id: auth" > "$M/auth.out"
+assert_hdr_count DKIM-Signature 1 "$M/auth.out"
+assert_eq pass "$(dkimpy auth.out)" "auth: python3-dkim verifies the signature"
+assert_file_match 'client=127\.0\.0\.5 .*from=<bob@sign\.example>.*signed=sign\.example/s2026' "$HM_LOG" \
+	"auth: hallmarkd signed the external but authenticated client's message"
+mkmsg noauth 'Bob <bob@sign.example>'
+sm_send --from bob@sign.example --data "$M/noauth" || fail "noauth: not accepted"
+sm_wait_delivered "X-Test-Id: noauth" || fail "noauth: not delivered"
+NDELIV=$(( NDELIV + 1 ))
+delivered_by "X-Test-Id: noauth" > "$M/noauth.out"
+assert_hdr_count DKIM-Signature 0 "$M/noauth.out"
+
 # F=T (contrib/sendmail.mc): with hallmarkd gone, Sendmail tempfails rather than accept unchecked
 hm_stop
 mkmsg down 'Alice <alice@sm.example>'

@@ -45,7 +45,7 @@ sm_fetch() {
 sm_require() {
 	command -v m4 >/dev/null || rig_skip "m4 not found (apt-get install m4)"
 	command -v dpkg-deb >/dev/null || rig_skip "dpkg-deb not found"
-	unshare --uts true 2>/dev/null || rig_skip "unshare --uts does not work here"
+	unshare --uts --mount true 2>/dev/null || rig_skip "unshare --uts --mount does not work here"
 	sm_fetch || rig_skip "Sendmail packages not in $SM_DEBS and apt-get download failed (see contrib/install-deps.sh)"
 }
 
@@ -69,12 +69,18 @@ sm_unpack() {
 # when the machine's name has no dot and does not resolve to one
 # (unshare and sh exec: the process id stays the one of sendmail itself)
 SM_HOSTNAME_EXEC='hostname mx.test.example && exec "$0" "$@"'
+# the daemon also gets a private mount namespace: with sm_auth, the Cyrus SASL configuration
+# directory it reads (/usr/lib/sasl2/Sendmail.conf; the earlier candidates /etc/sasl2 and
+# /etc/sasl do not exist on Debian without a SASL server) is RIG_DIR/sm/sasl2, bind-mounted over
+# /usr/lib/sasl2 for this process only
+SM_DAEMON_EXEC='hostname mx.test.example &&
+	{ [ -z "$SM_SASL_DIR" ] || mount --bind "$SM_SASL_DIR" /usr/lib/sasl2; } && exec "$0" "$@"'
 sm_run() {
 	LD_LIBRARY_PATH=$SM_ROOT/usr/lib/x86_64-linux-gnu unshare --uts sh -c "$SM_HOSTNAME_EXEC" "$SM_BIN" "$@"
 }
 
-# sm_mc - the test .mc: paths and relaying, then contrib/sendmail.mc as shipped (milter port
-# rewritten to HM_PORT)
+# sm_mc - the test .mc: paths and relaying, a test's SM_MC_EXTRA, then contrib/sendmail.mc as
+# shipped (milter port rewritten to HM_PORT)
 sm_mc() {
 	local d=$RIG_DIR/sm
 	cat <<EOF
@@ -108,6 +114,7 @@ FEATURE(\`accept_unqualified_senders')dnl
 DAEMON_OPTIONS(\`Family=inet, Addr=127.0.0.1, Port=$SM_PORT, Name=MTA')dnl
 RELAY_DOMAIN(\`127')dnl
 EOF
+	printf '%s' "${SM_MC_EXTRA:-}"
 	sed "s/inet:8891@127\.0\.0\.1/inet:$HM_PORT@127.0.0.1/" "$top_srcdir/contrib/sendmail.mc"
 	printf 'MAILER(`local'"'"')dnl\nMAILER(`smtp'"'"')dnl\n'
 }
@@ -145,7 +152,8 @@ sm_start() {
 			{ rig_log "newaliases failed"; tail -n 20 "$SM_LOG" >&2; return 1; }
 		# -bD: daemon in the foreground (its log goes to syslog, under the name -L gives it)
 		# (sm_run inline, not called: a function run with & is a subshell, $! would be its pid)
-		LD_LIBRARY_PATH=$SM_ROOT/usr/lib/x86_64-linux-gnu unshare --uts sh -c "$SM_HOSTNAME_EXEC" \
+		SM_SASL_DIR=${SM_SASL_DIR:-} LD_LIBRARY_PATH=$SM_ROOT/usr/lib/x86_64-linux-gnu \
+			unshare --uts --mount sh -c "$SM_DAEMON_EXEC" \
 			"$SM_BIN" -C "$d/sendmail.cf" -bD -L sm-hallmark-test >> "$SM_LOG" 2>&1 &
 		SM_PID=$!
 		if wait_listen "$SM_PORT" 15 "$SM_PID"; then
@@ -170,6 +178,24 @@ sm_stop() {
 	wait "$SM_PID" 2>/dev/null
 	SM_PID=""
 	return 0
+}
+
+# sm_auth USER PASSWORD - before sm_start: offer SMTP AUTH (PLAIN, LOGIN) checked against a
+# private sasldb holding USER (realm test.example), so that a client can authenticate
+sm_auth() {
+	local d=$RIG_DIR/sm
+	PATH=$PATH:/usr/sbin command -v saslpasswd2 >/dev/null ||
+		rig_skip "saslpasswd2 not found (apt-get install sasl2-bin)"
+	[ -d /usr/lib/sasl2 ] || rig_skip "/usr/lib/sasl2 not found (libsasl2-2)"
+	mkdir -p "$d/sasl2"
+	SM_SASL_DIR=$d/sasl2
+	printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\nsasldb_path: %s\n' \
+		"$d/sasldb2" > "$SM_SASL_DIR/Sendmail.conf"
+	printf '%s\n' "$2" | PATH=$PATH:/usr/sbin saslpasswd2 -p -f "$d/sasldb2" -u test.example -c "$1"
+	chmod 600 "$d/sasldb2"
+	SM_MC_EXTRA="${SM_MC_EXTRA:-}define(\`confAUTH_MECHANISMS', \`PLAIN LOGIN')dnl
+TRUST_AUTH_MECH(\`PLAIN LOGIN')dnl
+"
 }
 
 # sm_mailq ARGS - the private instance's mailq (e.g. -qQ: the quarantined messages)
