@@ -20,10 +20,13 @@
 # refuses a map (the aliases database) in a world-writable directory path without it; everything
 # in RIG_DIR itself is root-owned and not group- or world-writable, so nothing else is relaxed.
 #
+# The daemon runs in its own UTS namespace (host name mx.test.example, see sm_run) and mount
+# namespace (sm_auth's SASL directory); nothing outside RIG_DIR and SM_DEBS is written.
+#
 # Use:  . tests/lib/postfix.sh; . tests/lib/sendmail.sh; rig_init NAME; sm_require; hm_start ..;
-#       sm_start; sm_send --from-ip 127.0.0.5 --data FILE; sm_wait_delivered N; ...
-# Needs: m4, dpkg-deb, the cached .debs (or apt-get to fetch them). Missing: skip (77) unless
-# CI=true.
+#       [sm_auth USER PASS;] sm_start; sm_send --from-ip 127.0.0.5 --data FILE; sm_wait_delivered TEXT; ...
+# Needs: m4, dpkg-deb, unshare, the cached .debs (or apt-get to fetch them), for sm_auth
+# saslpasswd2. Missing: skip (77) unless CI=true.
 
 SM_DEBS=${SM_DEBS:-/var/cache/hallmark-test/sendmail}
 SM_PKGS="sendmail-bin sendmail-base sendmail-cf liblockfile1 libwrap0"
