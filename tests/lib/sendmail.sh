@@ -173,9 +173,15 @@ sm_start() {
 	return 1
 }
 
-# sm_stop - stop the Sendmail daemon we started (and its delivery children)
+# sm_stop - stop the Sendmail daemon we started (and its delivery children); after a failure,
+# show its output and queue (Sendmail logs to syslog only)
 sm_stop() {
 	[ -n "${SM_PID:-}" ] || return 0
+	if [ "${RIG_FAILED:-0}" = 1 ]; then
+		printf '\n----- %s (last 20 lines), queue -----\n' "$SM_LOG" >&2
+		tail -n 20 "$SM_LOG" >&2
+		ls -l "$RIG_DIR/sm/queue" >&2
+	fi
 	kill -TERM "$SM_PID" 2>/dev/null
 	wait_pid_gone "$SM_PID" 10 || kill -KILL "$SM_PID" 2>/dev/null
 	wait "$SM_PID" 2>/dev/null
