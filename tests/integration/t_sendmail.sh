@@ -14,6 +14,8 @@
 #               delivered; released with sendmail -qQ -qI<id> -Q, a queue run delivers it.
 #   sign        From 127.0.0.1 (internal): delivered DKIM-signed; python3-dkim verifies the
 #               signature against the key in NSD, and rejects a copy with one body byte changed.
+#   local       Submitted with sendmail -t (the submission program, as Debian's submit.cf, relays it
+#               to the daemon from 127.0.0.1): signed and verified.
 #   auth        From 127.0.0.5 after SMTP AUTH (Sendmail + Cyrus SASL, private sasldb): signed and
 #               verified too; the same message without AUTH is not signed.
 #   down        hallmarkd stopped: F=T in the snippet makes Sendmail answer 4xx (nothing queued).
@@ -153,7 +155,18 @@ assert_eq pass "$(dkimpy sign.out)" "sign: python3-dkim verifies the signature"
 assert_eq fail "$(dkimpy sign.tampered)" "sign: python3-dkim fails a copy with one body byte changed"
 
 # nothing else came out: the rejected message was not delivered
-assert_eq "$NDELIV" "$(find "$SINK_DIR" -type f | wc -l)" "only the accepted, released, signed and unsigned messages delivered"
+assert_eq "$NDELIV" "$(find "$SINK_DIR" -type f | wc -l)" "only the accepted, released, signed and unsigned messages delivered (not the rejected one)"
+# ---- DKIM signing of a message submitted on the command line ------------------------------------
+# sendmail -t with a submit.cf as Debian's: relayed by SMTP to the daemon from 127.0.0.1 (internal)
+mkmsg local 'Bob <bob@sign.example>'
+sm_submit "$M/local" bob@sign.example || fail "local: sendmail -t failed"
+assert_file_match 'Sent \(.*Message accepted for delivery\)' "$SEND_LOG" "local: the submission program handed it over"
+sm_wait_delivered "X-Test-Id: local" || fail "local: not delivered"
+NDELIV=$(( NDELIV + 1 ))
+delivered_by "X-Test-Id: local" > "$M/local.out"
+assert_hdr_count DKIM-Signature 1 "$M/local.out"
+assert_eq pass "$(dkimpy local.out)" "local: python3-dkim verifies the signature"
+
 # ---- DKIM signing of an authenticated client's message ---------------------------------------
 # from 127.0.0.5 (external) after SMTP AUTH: signed because hallmarkd got {auth_authen}
 mkmsg auth 'Bob <bob@sign.example>'

@@ -24,7 +24,8 @@
 # namespace (sm_auth's SASL directory); nothing outside RIG_DIR and SM_DEBS is written.
 #
 # Use:  . tests/lib/postfix.sh; . tests/lib/sendmail.sh; rig_init NAME; sm_require; hm_start ..;
-#       [sm_auth USER PASS;] sm_start; sm_send --from-ip 127.0.0.5 --data FILE; sm_wait_delivered TEXT; ...
+#       [sm_auth USER PASS;] sm_start; sm_send --from-ip 127.0.0.5 --data FILE; sm_wait_delivered TEXT;
+#       sm_submit FILE SENDER (command-line submission); ...
 # Needs: m4, dpkg-deb, unshare, the cached .debs (or apt-get to fetch them), for sm_auth
 # saslpasswd2. Missing: skip (77) unless CI=true.
 
@@ -187,6 +188,46 @@ sm_stop() {
 	wait "$SM_PID" 2>/dev/null
 	SM_PID=""
 	return 0
+}
+
+# sm_submit_cf - RIG_DIR/sm/submit.cf: the mail submission program's configuration (cf/submit.mc's
+# FEATURE(msp), as Debian's /etc/mail/submit.cf) relaying to the daemon on [127.0.0.1]:SM_PORT.
+# A submission program must not run as root: RunAsUser=daemon, owner of its queue clientmqueue.
+sm_submit_cf() {
+	local d=$RIG_DIR/sm
+	mkdir -p "$d/clientmqueue"
+	chown daemon:daemon "$d/clientmqueue"
+	chmod 770 "$d/clientmqueue"
+	cat > "$d/submit.mc" <<EOF
+divert(0)dnl
+include(\`$SM_CF_DIR/m4/cf.m4')dnl
+define(\`confCF_VERSION', \`Submit')dnl
+define(\`__OSTYPE__', \`')dnl
+define(\`confTIME_ZONE', \`USE_TZ')dnl
+define(\`confDONT_INIT_GROUPS', \`True')dnl
+define(\`confRUN_AS_USER', \`daemon')dnl
+define(\`MSP_QUEUE_DIR', \`$d/clientmqueue')dnl
+define(\`RELAY_MAILER_ARGS', \`TCP \$h $SM_PORT')dnl
+define(\`confDONT_BLAME_SENDMAIL', \`TrustStickyBit')dnl
+define(\`confHOSTS_FILE', \`$d/hosts')dnl
+define(\`confSERVICE_SWITCH_FILE', \`$d/service.switch')dnl
+define(\`confDOMAIN_NAME', \`mx.test.example')dnl
+FEATURE(\`msp', \`[127.0.0.1]')dnl
+EOF
+	m4 "$d/submit.mc" > "$d/submit.cf"
+}
+
+# sm_submit FILE SENDER - submit FILE on the command line (sendmail -t -f SENDER with submit.cf,
+# delivery mode interactive: it returns once the daemon accepted it); transcript in SEND_LOG
+sm_submit() {
+	[ -f "$RIG_DIR/sm/submit.cf" ] || sm_submit_cf || return 1
+	SEND_N=$(( SEND_N + 1 ))
+	SEND_LOG=$RIG_DIR/submit.$SEND_N.log
+	sm_run -C "$RIG_DIR/sm/submit.cf" -odi -v -t -f "$2" < "$1" > "$SEND_LOG" 2>&1 || {
+		rig_log "sm_submit #$SEND_N: sendmail -t failed"
+		sed 's/^/    /' "$SEND_LOG" >&2
+		return 1
+	}
 }
 
 # sm_auth USER PASSWORD - before sm_start: offer SMTP AUTH (PLAIN, LOGIN) checked against a
