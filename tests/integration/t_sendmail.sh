@@ -12,8 +12,9 @@
 #   quarantine  DMARC fail, p=quarantine: accepted (250), held by Sendmail with the quarantine
 #               reason (mailq -qQ lists it; its queue file is hf*, with a "q" reason line), not
 #               delivered; released with sendmail -qQ -qI<id> -Q, a queue run delivers it.
-#   sign        From 127.0.0.1 (internal): delivered DKIM-signed; python3-dkim verifies the
-#               signature against the key in NSD, and rejects a copy with one body byte changed.
+#   sign        From 127.0.0.1 (internal): delivered DKIM-signed, no A-R (outbound mail);
+#               python3-dkim verifies the signature against the key in NSD, and rejects a copy
+#               with one body byte changed.
 #   local       Submitted with sendmail -t (the submission program, as Debian's submit.cf, relays it
 #               to the daemon from 127.0.0.1): signed and verified.
 #   auth        From 127.0.0.5 after SMTP AUTH (Sendmail + Cyrus SASL, private sasldb): signed and
@@ -129,6 +130,7 @@ NDELIV=$(( NDELIV + 1 ))
 sm_wait_delivered "X-Test-Id: sign" || fail "sign: not delivered"
 delivered_by "X-Test-Id: sign" > "$M/sign.out"
 assert_hdr_count DKIM-Signature 1 "$M/sign.out"
+assert_hdr_count Authentication-Results 0 "$M/sign.out"	# outbound: no A-R by default
 assert_match 'd=sign\.example;.*s=s2026;' "$(hdr_get DKIM-Signature "$M/sign.out" | tr -d ' \t')" \
 	"sign: d=sign.example s=s2026"
 sed 's/This is message sign\./This is message sigN./' "$M/sign.out" > "$M/sign.tampered"
@@ -165,6 +167,7 @@ sm_wait_delivered "X-Test-Id: local" || fail "local: not delivered"
 NDELIV=$(( NDELIV + 1 ))
 delivered_by "X-Test-Id: local" > "$M/local.out"
 assert_hdr_count DKIM-Signature 1 "$M/local.out"
+assert_hdr_count Authentication-Results 0 "$M/local.out"	# outbound: no A-R by default
 assert_eq pass "$(dkimpy local.out)" "local: python3-dkim verifies the signature"
 
 # ---- DKIM signing of an authenticated client's message ---------------------------------------
@@ -177,6 +180,7 @@ sm_wait_delivered "X-Test-Id: auth" || fail "auth: not delivered"
 NDELIV=$(( NDELIV + 1 ))
 delivered_by "X-Test-Id: auth" > "$M/auth.out"
 assert_hdr_count DKIM-Signature 1 "$M/auth.out"
+assert_hdr_count Authentication-Results 0 "$M/auth.out"	# outbound: no A-R by default
 assert_eq pass "$(dkimpy auth.out)" "auth: python3-dkim verifies the signature"
 assert_file_match 'client=127\.0\.0\.5 .*from=<bob@sign\.example>.*signed=sign\.example/s2026' "$HM_LOG" \
 	"auth: hallmarkd signed the external but authenticated client's message"
