@@ -37,6 +37,9 @@ mkdir -p "$Z" "$K" "$M"
 chmod 700 "$K"
 
 # ---- zones and key ----------------------------------------------------------------------------
+# the root zone: names no zone here serves (the DMARC tree walk's _dmarc.example, the HELO's
+# example.org) get an authoritative NXDOMAIN, not a refusal (a DNS failure)
+cp "$top_srcdir/tests/zones/root.zone" "$Z/root.zone"
 {
 	zone_head
 	printf '@ TXT "v=spf1 ip4:127.0.0.5 -all"\n_dmarc TXT "v=DMARC1; p=reject"\n'
