@@ -18,6 +18,8 @@
  * '=', quotes, parentheses, backslashes, control or 8-bit bytes) and at
  * most AR_EXCERPT_MAX characters.  Properties lose ';' and parentheses.
  * Method and result names are hallmark's own.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

@@ -4,6 +4,8 @@
  * headers that claim our authserv-id (forgeries, removed last to first).
  *
  * authres_authserv_id() is a pure parser of untrusted header text (fuzzed).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_AUTHRES_H
 #define HALLMARK_AUTHRES_H

@@ -37,6 +37,8 @@
  * headers we insert carry their own leading space.  The flag is
  * negotiated before xxfi_connect creates our context, so until then the
  * private pointer holds a marker (leadspc_mark) instead.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -1,6 +1,8 @@
 /*
  * callbacks.h - the libmilter callbacks (struct smfiDesc) and the counters
  * the daemon needs to drain in-flight messages on SIGTERM.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_CALLBACKS_H
 #define HALLMARK_CALLBACKS_H

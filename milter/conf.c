@@ -16,6 +16,8 @@
  * and SIGHUP) and builds a private snapshot; conf_current and
  * conf_install swap the shared pointer under a mutex; reference counts
  * are atomic.  A snapshot is immutable once installed.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <pthread.h>

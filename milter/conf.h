@@ -18,6 +18,8 @@
  * Snapshots: conf_current() hands out a held reference; a connection keeps
  * its snapshot until it closes.  conf_install() swaps in a new snapshot;
  * the old one is freed when its last holder releases it.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_CONF_H
 #define HALLMARK_CONF_H

@@ -17,6 +17,8 @@
  *	conf_check_parent_dir and conf_check_readable ask this host
  *	(getpwnam_r, getgrnam_r, stat, faccessat with the effective ids).
  *	Nothing here logs or allocates.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <fcntl.h>

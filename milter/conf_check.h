@@ -10,6 +10,8 @@
  * Syntax checks are pure (no I/O, thread-safe).  The checks marked
  * "environment" look at this host (users, directories, files), because a
  * value that is well formed can still make start-up fail.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_CONF_CHECK_H
 #define HALLMARK_CONF_CHECK_H

@@ -11,6 +11,8 @@
  * default as the table writes it, or "-" when there is none; BOUNDS
  * "MIN..MAX" for an int, the names joined by "|" for an enum, else "-";
  * DOC the table's one-line doc.  Writes to the FILE given; no state.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 

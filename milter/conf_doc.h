@@ -2,6 +2,8 @@
  * conf_doc.h - the option reference of `hallmarkd -n -v`: every option of
  * the tables with its group path, type, default, bounds and doc (format
  * in conf_doc.c).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_CONF_DOC_H
 #define HALLMARK_CONF_DOC_H

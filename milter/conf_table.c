@@ -4,6 +4,8 @@
  * default (conf/hallmark.conf must agree: tests/unit/test_conf checks it).
  * Values are checked by the conf_check.h functions the rows name (.valid)
  * and, across options, by conf_table_check.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include <unistd.h>

@@ -5,6 +5,8 @@
  *
  * To add a module's section: declare its struct and option table in the
  * module's header, add a member here and a line in conf_table.c.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_CONF_TABLE_H
 #define HALLMARK_CONF_TABLE_H

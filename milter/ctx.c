@@ -8,6 +8,8 @@
  *
  * Thread safety: a context is used by the one libmilter thread serving
  * its connection at a time.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -14,6 +14,8 @@
  *
  * The From header is parsed here, once per message (lib/mailaddr.c), and
  * every module reads that one result (ctx_msg_from).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_CTX_H
 #define HALLMARK_CTX_H

@@ -21,6 +21,8 @@
  * and the old one stays in force; new connections use the new one.  TERM
  * and INT stop taking connections, wait for in-flight messages (up to a
  * bound), then smfi_stop().
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "config.h"
 

@@ -1,6 +1,8 @@
 /*
  * daemon.h - running hallmarkd: socket, privileges, pid file, the libmilter
  * thread, and signals (HUP reload, TERM/INT drain and stop).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DAEMON_H
 #define HALLMARK_DAEMON_H

@@ -7,6 +7,8 @@
  * inet:8891@127.0.0.1).  A relative -c path is made absolute here, before
  * anything changes directory, so that a reload in the background (which
  * runs from /) reads the same file.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "config.h"
 

@@ -6,6 +6,8 @@
  * The order is computed once (pthread_once; module_start() at start-up
  * and for -n reports a failure) and read afterwards without locks.  A required module that is not
  * in the registry, or a cycle, is refused with a message naming them.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <pthread.h>
 #include <stdio.h>

@@ -39,6 +39,8 @@
  * gets the configured on_internal_error action and a log line.  A
  * connection-level hook (conn, helo) that fails is logged at once and
  * every later message on that connection gets on_internal_error.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_MODULE_H
 #define HALLMARK_MODULE_H

@@ -17,6 +17,8 @@
  *
  *	Memory: m->logq, freed by msglog_flush().  Thread safety: per
  *	message, like the message.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
 #include <stdio.h>

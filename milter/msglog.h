@@ -2,6 +2,8 @@
  * msglog.h - log lines about one message that carry its queue id even
  * when they are written before the MTA has one (Postfix gives milters
  * the queue id from RCPT TO or DATA on, not at MAIL FROM).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_MSGLOG_H
 #define HALLMARK_MSGLOG_H

@@ -16,6 +16,8 @@
  * socket_mode (chmod, while root still owns it: no CAP_FOWNER needed),
  * then owner NAME and group socket_group (default: NAME's group) with
  * CAP_CHOWN.  The drop (initgroups, setgid, setuid) changes every thread.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "config.h"
 

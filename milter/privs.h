@@ -2,6 +2,8 @@
  * privs.h - who hallmarkd is while it starts (privs.c): the run-as user,
  * files read with that user's permissions, the unix socket's owner, group
  * and mode, and the final privilege drop.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_PRIVS_H
 #define HALLMARK_PRIVS_H

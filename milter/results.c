@@ -2,6 +2,8 @@
  * results.c - names of the SPF, DKIM and DMARC results as RFC 8601 spells
  * them in Authentication-Results, and the helpers that build and free the
  * result records (results.h).  No I/O.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

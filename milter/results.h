@@ -5,6 +5,8 @@
  * hm_msg) and released by the module that records it (SPF results by the
  * SPF module's msg_free hook, DKIM results by DKIM verify's) with the
  * helpers below.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_RESULTS_H
 #define HALLMARK_RESULTS_H

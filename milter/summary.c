@@ -22,6 +22,8 @@
  *	become single quotes, so reason="..." ends where it seems to.
  *
  *	Pure but for summary_log(); thread-safe (per-message data only).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <stdlib.h>

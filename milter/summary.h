@@ -1,6 +1,8 @@
 /*
  * summary.h - the one log line per message (info level): queue id,
  * client, envelope, every result once, action and reason.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_SUMMARY_H
 #define HALLMARK_SUMMARY_H

@@ -2,6 +2,8 @@
  * verdict.c - combine the verdicts modules propose: the most severe one
  * wins (accept < quarantine < tempfail < reject); at equal severity the
  * first proposal is kept.  Strings are copied and owned by the verdict.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

@@ -3,6 +3,8 @@
  * it.  Modules propose; the most severe proposal wins
  * (accept < quarantine < tempfail < reject), and the callbacks turn the
  * final one into SMFIS_* plus smfi_setreply()/smfi_quarantine().
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_VERDICT_H
 #define HALLMARK_VERDICT_H

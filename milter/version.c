@@ -8,6 +8,8 @@
  * (dkim_libversion), OpenSSL (OpenSSL_version), libunbound (ub_version).
  * libconfig has no run-time version call: its line is the version of the
  * headers hallmark was compiled with, and says so.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "config.h"
 

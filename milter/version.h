@@ -1,6 +1,8 @@
 /*
  * version.h - the version lines of `hallmarkd -V` and `hallmark -V`
  * (version.c).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_VERSION_H
 #define HALLMARK_VERSION_H

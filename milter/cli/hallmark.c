@@ -15,6 +15,8 @@
  * output, errors and warnings to standard error.  Single-threaded (the
  * DNS layer runs its own dispatcher thread); never prints key material
  * other than the public key.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "config.h"
 

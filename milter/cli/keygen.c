@@ -7,6 +7,8 @@
  * free.  Private key bytes only pass through an OpenSSL secure-memory BIO
  * (cleared when freed) on their way to the file.  Thread-safe (no shared
  * state), though only the single-threaded CLI uses it.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <fcntl.h>

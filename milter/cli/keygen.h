@@ -9,6 +9,8 @@
  * out; the caller frees); only keygen_write_key touches the file system.
  * Nothing here logs or prints, and no message ever contains key material.
  * Errors: NULL or -1 with a one-line reason in err.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_KEYGEN_H
 #define HALLMARK_KEYGEN_H

@@ -7,6 +7,8 @@
  * file is opened, read, parsed and wiped by keyfile.c, the same code
  * hallmarkd loads keys with.
  * DNS goes through dns.h only (the resolver the configuration describes).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -13,6 +13,8 @@
  *
  * No function here logs or prints; reasons come back in buffers and never
  * contain key material.  Thread-safe (no shared state).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_TESTKEY_H
 #define HALLMARK_TESTKEY_H

@@ -13,6 +13,8 @@
  *   wsp     relaxed: white space seen inside the current line, not emitted
  *   linelen canonical bytes emitted on the current line
  *   nempty  empty lines seen and not emitted (dropped if nothing follows)
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

@@ -8,6 +8,8 @@
  * canonicaliser accepts the body in chunks of any size (even one byte),
  * normalises bare LF to CRLF as the milter may hand either, and defers
  * trailing empty lines across chunk boundaries.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DKIM_CANON_H
 #define HALLMARK_DKIM_CANON_H

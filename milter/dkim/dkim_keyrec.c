@@ -9,6 +9,8 @@
  * base64); a record this code does not understand is left as it is, for
  * libopendkim to judge.  OpenSSL errors raised by the decoding attempts are
  * cleared from the calling thread's error queue.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <string.h>
 

@@ -11,6 +11,8 @@
  *
  * Pure apart from the crypto library: no I/O, no logging, no global state;
  * safe from any thread.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DKIM_KEYREC_H
 #define HALLMARK_DKIM_KEYREC_H

@@ -32,6 +32,8 @@
  *
  *	Thread safety: all functions may be called from any thread.  Errors
  *	are logged; nothing here aborts the process.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "config.h"
 

@@ -17,6 +17,8 @@
  * libopendkim as DKIM_DNS_ERROR (the signature then gets a key-retrieval
  * failure, i.e. temperror); OK, NODATA and NXDOMAIN become a DNS reply
  * packet (dkiml_reply_build) that libopendkim parses itself.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DKIM_LIB_H
 #define HALLMARK_DKIM_LIB_H

@@ -12,6 +12,8 @@
  * DESCRIPTION
  *	Owns nothing; reads its arguments, writes the reason into the caller's
  *	buffer.  Thread-safe.  Never fails: every input gets a result.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "config.h"
 

@@ -7,6 +7,8 @@
  * From in h=, t= and x=, l= followed by unsigned content, testing keys.
  *
  * No I/O, no logging, no allocation: unit-tested and fuzzable.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DKIM_POLICY_H
 #define HALLMARK_DKIM_POLICY_H

@@ -7,6 +7,8 @@
  * the returned string belongs to the caller.  Thread-safe (keys are only
  * read).  Errors: NULL with a reason; crypto errors are drained from the
  * OpenSSL error queue of the calling thread.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -15,6 +15,8 @@
  *
  * Pure apart from the crypto library: no I/O, no logging.  Errors: NULL
  * with a reason in err (never key material).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DKIM_SIGBUILD_H
 #define HALLMARK_DKIM_SIGBUILD_H

@@ -11,6 +11,8 @@
  * state belongs to one message.  Errors: a configuration error fails the
  * load with file:line; a signing failure at end of message is an internal
  * error (the message gets on_internal_error, default tempfail).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include <stdio.h>

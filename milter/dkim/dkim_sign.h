@@ -16,6 +16,8 @@
  * The section's keys are loaded when the configuration loads (start,
  * SIGHUP, hallmarkd -n) by the section check; a failure fails the load,
  * so on SIGHUP the previous keys stay in force.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DKIM_SIGN_H
 #define HALLMARK_DKIM_SIGN_H

@@ -25,6 +25,8 @@
  *	id and gives that message temperror/permerror results, never a crash.
  *	Thread safety: state is per message; the DKIM_LIB is shared
  *	(dkim_lib.c).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "config.h"
 

@@ -12,6 +12,8 @@
  * up to max_signatures: one ctx_dkim_add() result and one A-R entry each.
  * The msg_free hook frees the handle and the DKIM results; ctx.c frees the
  * state block (module.h).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DKIM_VERIFY_H
 #define HALLMARK_DKIM_VERIFY_H

@@ -6,6 +6,8 @@
  * heap buffer of KEYFILE_MAX + 1 bytes that is wiped with OPENSSL_cleanse
  * before it is freed; messages name files and modes, never key material.
  * No logging.  Thread-safe.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -14,6 +14,8 @@
  *
  * Thread-safe (no shared state).  Errors: keyfile_open and keyfile_load
  * return -1 with a one-line reason in err; the others return NULL.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_KEYFILE_H
 #define HALLMARK_KEYFILE_H

@@ -8,6 +8,8 @@
  * Key files are read, checked and parsed by keyfile.c (which wipes the
  * bytes); no function here logs, and no message ever contains key
  * material (only file names, modes and key names).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <stdlib.h>

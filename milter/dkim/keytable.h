@@ -27,6 +27,8 @@
  *
  * Errors: every loading function returns 0, or -1 with a one-line message
  * in err ("file:line: what is wrong").  keytab_lookup() is pure.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_KEYTABLE_H
 #define HALLMARK_KEYTABLE_H

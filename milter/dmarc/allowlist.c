@@ -19,6 +19,8 @@
  *	releases all.  Built once at configuration load (allowlist_conf.c
  *	reads the vendors = ( ... ) option), then read-only and shared by
  *	all threads.  Pure: no libconfig, no I/O.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

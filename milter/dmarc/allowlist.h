@@ -6,6 +6,8 @@
  * A list is built from the configuration (vendors = ( { ... } ),
  * allowlist_conf.c) and is immutable afterwards: read by every thread without locks.  Matching is
  * pure (no I/O, no logging).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_ALLOWLIST_H
 #define HALLMARK_ALLOWLIST_H

@@ -33,6 +33,8 @@
  *	Thread safety: state is per message; configuration is read-only.
  *	Errors: DNS failures are DMARC temperror; nothing here returns
  *	HM_ERROR except on a broken invariant.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <stdlib.h>

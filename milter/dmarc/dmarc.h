@@ -8,6 +8,8 @@
  * Organizational Domain (orgdomain.c), check SPF and DKIM identifier
  * alignment on the results in struct hm_msg, decide the verdict
  * (policy.c, with allowlist.c overrides), and add the A-R entry.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DMARC_H
 #define HALLMARK_DMARC_H

@@ -23,6 +23,8 @@
  *	Tag names and keyword values are compared case-insensitively.
  *
  *	Pure: no I/O, no logging, no allocation; any input length.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <string.h>

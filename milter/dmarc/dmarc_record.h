@@ -4,6 +4,8 @@
  * and choose among the TXT records found at one _dmarc name.
  *
  * Pure: no I/O, no logging, no allocation.  Thread-safe.  Fuzzed.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DMARC_RECORD_H
 #define HALLMARK_DMARC_RECORD_H

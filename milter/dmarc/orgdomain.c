@@ -33,6 +33,8 @@
  *	record that is unusable (see dmarc_record.c) where it would apply
  *	gives ORGDOM_PERMERROR; elsewhere in a walk it counts as absent.
  *	Memory: none kept; results are in caller-provided structs.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
 #include <stdio.h>

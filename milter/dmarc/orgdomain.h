@@ -7,6 +7,8 @@
  * under the message's budget.  No logging: results carry their reasons.
  * Thread-safe: a struct orgdom_ctx is used by one message at a time; the
  * PSL handle is read-only and shared.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_ORGDOMAIN_H
 #define HALLMARK_ORGDOMAIN_H

@@ -24,6 +24,8 @@
  *	Replies: reject 550 5.7.1 and tempfail 451 4.7.1 with a text naming
  *	the domain and DMARC; quarantine gets a reason text.
  *	Pure; no allocation.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <string.h>

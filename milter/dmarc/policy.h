@@ -4,6 +4,8 @@
  * SMTP reply or quarantine reason.
  *
  * Pure: data in, decision out; no I/O, no logging.  Thread-safe.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_POLICY_H
 #define HALLMARK_POLICY_H

@@ -9,6 +9,8 @@
  * time with a query of the message outstanding (from submit to hand-over
  * or cancel), not the time between lookups.  Names that cannot be a
  * domain name complete at once as DNS_ERROR, without a packet.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -19,6 +19,8 @@
  * Thread safety: a resolver is shared by all threads; queries may be started
  * and waited for from any thread.  A dns_budget belongs to one message and
  * is used by one thread at a time.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DNS_H
 #define HALLMARK_DNS_H

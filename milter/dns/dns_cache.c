@@ -18,6 +18,8 @@
  *
  *	The cache owns every entry and its copies; one mutex guards it all.
  *	No I/O, no logging.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <pthread.h>
 #include <stdint.h>

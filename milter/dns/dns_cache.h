@@ -15,6 +15,8 @@
  * dns_result_free; dns_cache_put copies what it keeps.
  * Thread safety: every call may come from any thread (one mutex).
  * Errors: none; out of memory exits (xmalloc), as everywhere.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DNS_CACHE_H
 #define HALLMARK_DNS_CACHE_H

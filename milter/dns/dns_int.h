@@ -4,6 +4,8 @@
  *
  * A back end fills a struct dns_ops; dns.c owns budgets, deadlines and the
  * generic submit/wait/lookup path on top of it.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DNS_INT_H
 #define HALLMARK_DNS_INT_H

@@ -6,6 +6,8 @@
  * Owns nothing: results go into a caller's struct dns_result through
  * dns_result_add() (which copies).  Thread-safe (no state).  Every reader
  * checks the length before each byte it reads; malformed data gives -1/0.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <stdlib.h>

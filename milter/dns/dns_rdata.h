@@ -6,6 +6,8 @@
  * No I/O, no logging, no global state: safe from any thread, unit-tested
  * and fuzzable.  Malformed input is reported by the return value, never by
  * reading past the given length.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DNS_RDATA_H
 #define HALLMARK_DNS_RDATA_H

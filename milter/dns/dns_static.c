@@ -11,6 +11,8 @@
  *
  * Thread safety: adding records is not synchronised; once filled, a zone
  * may be queried by many threads.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <ctype.h>
 #include <stdio.h>

@@ -23,6 +23,8 @@
  *	build a new context when its dispatcher fails (dns_unbound.c).
  *
  *	Pure set-up: no state of its own; thread-safe for distinct contexts.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdint.h>
 #include <stdio.h>

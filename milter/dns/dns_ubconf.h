@@ -1,6 +1,8 @@
 /*
  * dns_ubconf.h - a libunbound context configured from struct dns_config
  * (dns_ubconf.c).  For the libunbound back end (dns_unbound.c) only.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DNS_UBCONF_H
 #define HALLMARK_DNS_UBCONF_H

@@ -58,6 +58,8 @@
  *
  * THREAD SAFETY
  *	submit/wait/cancel from any thread; one query is used by one thread.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -7,6 +7,8 @@
  * pieces), each parsed by ublog_parse() and logged as "unbound: TEXT".
  * stdio holds the stream's lock around the write function, so the buffer
  * needs no lock of its own.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <pthread.h>
 #include <string.h>

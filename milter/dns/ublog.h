@@ -11,6 +11,8 @@
  * ublog_parse() is the pure part: one line of libunbound's in, the level
  * and the text to log out.  The stream is created once, lives as long as
  * the process, and is safe for any thread (stdio's own lock).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_UBLOG_H
 #define HALLMARK_UBLOG_H

@@ -1,6 +1,8 @@
 /*
  * cidr.c - IPv4/IPv6 prefix sets (cidr.h).  Pure: parsing and matching
  * only.  Addresses are kept in network byte order, masked to the prefix.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

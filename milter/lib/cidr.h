@@ -2,6 +2,8 @@
  * cidr.h - sets of IPv4/IPv6 prefixes: parse "192.0.2.0/24", "2001:db8::/32"
  * or a bare address, and match a client address.  Pure: no I/O, no logging.
  * A set is immutable after parsing and may be read by many threads.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_CIDR_H
 #define HALLMARK_CIDR_H

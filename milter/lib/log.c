@@ -14,6 +14,8 @@
  * every line is emitted under the read lock, so a SIGHUP reload never
  * changes it under a logging thread; stderr lines are written with one
  * write(2) each, so lines of different threads do not interleave.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <pthread.h>
 #include <stdarg.h>

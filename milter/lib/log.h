@@ -13,6 +13,8 @@
  * Text that came from outside (HELO, addresses, header values) must go
  * through log_printable() before it is logged, so that control characters
  * and 8-bit bytes cannot forge log lines.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_LOG_H
 #define HALLMARK_LOG_H

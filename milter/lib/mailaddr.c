@@ -21,6 +21,8 @@
  *	Pure: no I/O, no logging; temporary memory is freed before return.
  *	Thread-safe.  Inputs of any size are handled; token count and
  *	comment depth are bounded.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

@@ -5,6 +5,8 @@
  *
  * Pure: bytes in, result out; no I/O, no logging, no allocation that
  * outlives a call.  Thread-safe.  Fuzzed: tests/fuzz/fuzz_mailaddr.c.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_MAILADDR_H
 #define HALLMARK_MAILADDR_H

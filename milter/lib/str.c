@@ -4,6 +4,8 @@
  *
  * Thread-safe: no shared state.  Allocation failure aborts the process
  * after writing one line to stderr (see str.h for why).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
 #include <stdio.h>

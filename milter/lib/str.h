@@ -6,6 +6,8 @@
  * x*alloc() abort the process with a message when memory is exhausted (a
  * milter that cannot allocate cannot give a verdict either; libmilter's
  * MTA side then applies its default action).
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_STR_H
 #define HALLMARK_STR_H

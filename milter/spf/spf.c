@@ -12,6 +12,8 @@
  * Rejection is skipped for internal clients, authenticated senders and
  * relays in the allow-list's networks (spf_skip_allowlist); the A-R
  * comment says so.  Bad input of any kind ends in an SPF result and a log line.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

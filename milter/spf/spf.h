@@ -10,6 +10,8 @@
  *
  * Configuration: section "spf" (struct conf_spf, table spf_conf_opts).
  * Thread safety: state lives in the connection / message only.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_SPF_H
 #define HALLMARK_SPF_H

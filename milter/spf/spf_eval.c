@@ -6,6 +6,8 @@
  * Thread-safe (no shared state besides the resolver).  No logging.
  * Errors: every DNS or syntax failure maps to the RFC's result
  * (temperror / permerror / none / no match) and a reason text.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <arpa/inet.h>
 #include <stdarg.h>

@@ -12,6 +12,8 @@
  * Thread safety: a check uses only its request and the (thread-safe)
  * resolver; any number may run at once.  Never logs: the caller logs
  * the answer's reason.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_SPF_EVAL_H
 #define HALLMARK_SPF_EVAL_H

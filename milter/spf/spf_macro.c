@@ -8,6 +8,8 @@
  * saturation at SPF_MACRO_PARTS_MAX, a value is split into at most
  * SPF_MACRO_PARTS_MAX parts, and every append checks SPF_MACRO_OUT_MAX
  * before writing.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <arpa/inet.h>
 #include <stdio.h>

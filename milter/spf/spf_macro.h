@@ -11,6 +11,8 @@
  *
  * Thread safety: no shared state.  Memory: output goes to a caller's
  * struct str.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_SPF_MACRO_H
 #define HALLMARK_SPF_MACRO_H

@@ -5,6 +5,8 @@
  * Pure: no DNS, no logging.  Owns the strings it puts into the caller's
  * struct spf_record (freed by spf_record_free).  Thread-safe.
  * Errors: -1 and a short reason; the record is then left empty.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <arpa/inet.h>
 #include <stdio.h>

@@ -9,6 +9,8 @@
  *
  * Memory: spf_record_parse() fills a caller-owned struct spf_record whose
  * strings it allocates; spf_record_free() releases them.  Thread-safe.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_SPF_RECORD_H
 #define HALLMARK_SPF_RECORD_H

@@ -2,7 +2,7 @@
 # tests/tools/t_check_style.sh - tests/tools/check-style over hallmark's own
 # milter/ tree passes (with tests/tools/style-allow), and the checker is not
 # blind: on a scratch tree it rejects each kind of fault (a file without
-# its contract comment, a banned function, a function over 60 lines, a
+# its contract comment or its licence line, a banned function, a function over 60 lines, a
 # file over 800 lines, a lower layer including a higher one, a pure header
 # including a module header or <libconfig.h>), accepts the same text once
 # it is correct (banned names in comments and strings are not calls), and
@@ -32,7 +32,8 @@ good_c() {	# good_c PATH [BODY-LINES] - a correct .c file
 	local name
 	name=$(basename "$1")
 	{
-		printf '/*\n * %s - a test unit: owns nothing at all.\n */\n' "$name"
+		printf '/*\n * %s - a test unit: owns nothing at all.\n *\n' "$name"
+		printf ' * SPDX-License-Identifier: BSD-2-Clause\n */\n'
 		printf '#include <string.h>\n\n'
 		printf '/* f - copy, the safe way; strcpy(a, b) in a comment is fine */\n'
 		printf 'int\nf(char *d, size_t n)\n{\n'
@@ -42,11 +43,13 @@ good_c() {	# good_c PATH [BODY-LINES] - a correct .c file
 	} > "$1"
 }
 good_c "$R/milter/lib/str.c"
-printf '/* str.h - a test header: owns the string type. */\n' > "$R/milter/lib/str.h"
-printf '/*\n * spf.h - a test module header: owns the check.\n */\n#include "str.h"\n' \
-    > "$R/milter/spf/spf.h"
-printf '/*\n * dkim_policy.h - a test pure header: owns a decision.\n */\n#include "str.h"\n' \
-    > "$R/milter/dkim/dkim_policy.h"
+SPDX='SPDX-License-Identifier: BSD-2-Clause'
+printf '/* str.h - a test header: owns the string type. %s */\n' "$SPDX" \
+    > "$R/milter/lib/str.h"
+printf '/*\n * spf.h - a test module header: owns the check.\n * %s\n */\n#include "str.h"\n' \
+    "$SPDX" > "$R/milter/spf/spf.h"
+printf '/*\n * dkim_policy.h - a test pure header: owns a decision.\n * %s\n */\n#include "str.h"\n' \
+    "$SPDX" > "$R/milter/dkim/dkim_policy.h"
 : > "$WORK/empty"
 
 # expect_fail WHAT PATTERN - check-style on R fails, saying PATTERN
@@ -81,6 +84,14 @@ expect_fail "contract comment naming another file" "bad.c:1: contract:"
 good_c "$R/milter/lib/bad.c"
 expect_pass "bad.c with its contract comment passes"
 
+# the licence line: missing, or outside the opening comment
+good_c "$R/milter/lib/bad.c"
+sed -i '/SPDX-License-Identifier/d' "$R/milter/lib/bad.c"
+expect_fail "no licence line" "bad.c:1: licence:"
+printf '/* SPDX-License-Identifier: BSD-2-Clause */\n' >> "$R/milter/lib/bad.c"
+expect_fail "licence line outside the opening comment" "bad.c:1: licence:"
+good_c "$R/milter/lib/bad.c"
+
 # banned functions, one per run
 for fn in strcpy strcat strncpy sprintf vsprintf gets strtok atoi atol \
     strerror gmtime localtime; do
@@ -99,7 +110,7 @@ expect_pass "a 60-line function passes"
 good_c "$R/milter/lib/bad.c" 57
 expect_fail "a 61-line function" "bad.c:[0-9]*: fn-size: f() is 61 lines"
 good_c "$R/milter/lib/bad.c" 800
-expect_fail "an 812-line file" "bad.c:812: file-size:"
+expect_fail "a file over 800 lines" "bad.c:814: file-size: 814 lines"
 good_c "$R/milter/lib/bad.c"
 
 # include direction and pure headers
