@@ -621,7 +621,7 @@ dkims_eom(struct hm_msg *m)
 	const struct dkims_conf *c = conf_of(m);
 	struct dkims_msg *s = m->mod[MOD_DKIMS];
 	unsigned char bh[CANON_DIGEST_LEN];
-	struct dkims_opts o;
+	struct dkims_opts o = { .eol = "\n" }; /* the milter protocol's */
 	size_t i;
 
 	if (!s->sign && s->why[0] != '\0')
@@ -633,14 +633,12 @@ dkims_eom(struct hm_msg *m)
 		log_qid(LOG_LVL_WARN, m->qid, "dkim-sign: body hash failed");
 		return HM_ERROR;
 	}
-	memset(&o, 0, sizeof(o));
 	o.hcanon = c->hcanon;
 	o.bcanon = c->bcanon;
 	o.sign_headers = c->sign_headers;
 	o.oversign = c->oversign_headers;
 	o.t = time(NULL);
 	o.expire = c->signature_ttl;
-	o.eol = "\n";			/* the milter protocol's line end */
 	o.values_exact = m->conn->hdr_leadspc;
 	for (i = 0; i < s->nkeys; i++)
 		if (sign_one(m, s, s->keys[i], &o, bh) != HM_OK)
