@@ -42,6 +42,8 @@
 #include "authres.h"
 #include "conf_table.h"
 #include "ctx.h"
+#include "conf_check.h"
+#include "dkim_action.h"
 #include "dkim_canon.h"
 #include "dkim_lib.h"
 #include "dkim_policy.h"
@@ -79,6 +81,14 @@ const struct conf_opt dkimv_conf_opts[] = {
 	  .off = OFF(max_signature_bytes), .def = "65536", .min = 1024,
 	  .max = 1048576,
 	  .doc = "a longer DKIM-Signature header is not parsed: permerror" },
+	{ .name = "must_sign_domains", .type = CT_STRLIST,
+	  .off = OFF(must_sign_domains), .valid = conf_check_domain_pattern,
+	  .doc = "From domains (\"*.x\": subdomains) whose mail needs a "
+	    "valid signature with d= the From domain" },
+	{ .name = "on_unsigned", .type = CT_ENUM, .off = OFF(on_unsigned),
+	  .def = "accept", .enums = dkima_action_names,
+	  .doc = "mail from a must_sign_domains domain without that "
+	    "signature: accept|quarantine|reject" },
 	CONF_END
 };
 /* clang-format on */
@@ -675,6 +685,7 @@ dkimv_eom(struct hm_msg *m)
 	DKIM_STAT stat;
 	_Bool testkey = 0;
 	char why[80];
+	size_t ar_first = m->ar.n;
 
 	if (!m->conf->dkim_verify.enable)
 		return HM_OK;
@@ -698,6 +709,7 @@ dkimv_eom(struct hm_msg *m)
 		add_plain(m, RES_DKIM_NONE, NULL);
 	}
 	state_drop(st);
+	dkima_apply(m, ar_first);
 	return HM_OK;
 }
 
