@@ -276,6 +276,8 @@ static const char dkims_default_hdr_text[] =
     "list-unsubscribe-post,list-subscribe,list-post,list-owner,"
     "list-archive";
 
+static const char *const dkims_bad_key_names[] = { "fail", "skip", NULL };
+
 /* option table rows stay as written (see .clang-format) */
 /* clang-format off */
 const struct conf_opt dkims_conf_opts[] = {
@@ -312,6 +314,10 @@ const struct conf_opt dkims_conf_opts[] = {
 	{ .name = "signature_ttl", .type = CT_INT, .off = F(signature_ttl),
 	  .def = "0", .max = 315360000,
 	  .doc = "x= expiry after this many seconds; 0: none" },
+	{ .name = "on_bad_key", .type = CT_ENUM, .off = F(on_bad_key),
+	  .def = "fail", .enums = dkims_bad_key_names,
+	  .doc = "a key that cannot be loaded: fail (the whole load) or skip "
+	    "(that key and the entries left without keys)" },
 	{ .name = "trust_signing_table", .type = CT_BOOL,
 	  .off = F(trust_signing_table), .def = "false",
 	  .doc = "sign matching mail from any client, not only internal or "
@@ -403,6 +409,41 @@ dirname_of(const char *file)
 	return sl ? xstrndup(file, (size_t)(sl - file)) : NULL;
 }
 
+/* bad_key - on_bad_key = "skip": a key that cannot be loaded */
+static void
+bad_key(void *arg, const char *msg)
+{
+	(void)arg;
+	log_warn("%s; key skipped (on_bad_key = \"skip\")", msg);
+}
+
+/* rule_dropped - on_bad_key = "skip": an entry whose keys all failed */
+static void
+rule_dropped(void *arg, const char *origin, const char *text)
+{
+	(void)arg;
+	log_warn("%s: signing table entry \"%s\" dropped: none of its keys "
+	    "could be loaded", origin, text);
+}
+
+/* load_skipping - load the keys that can be loaded; error if none can */
+static int
+load_skipping(struct dkims_conf *c, const char *dir, char *err,
+    size_t errlen)
+{
+	size_t n = keytab_nkeys(c->keys);
+	size_t nbad = keytab_load_keys_skip(c->keys, dir, bad_key, NULL);
+
+	if (nbad == 0)
+		return 0;
+	(void)keytab_drop_unloaded(c->keys, rule_dropped, NULL);
+	if (nbad == n)
+		return str_seterr(err, errlen, "dkim_sign: none of the %zu "
+		    "keys could be loaded", n);
+	log_warn("dkim_sign: %zu of %zu keys skipped", nbad, n);
+	return 0;
+}
+
 /* dkims_conf_check - canonicalisation, tables, then every key file */
 int
 dkims_conf_check(void *section, const char *conf_file,
@@ -439,7 +480,10 @@ dkims_conf_check(void *section, const char *conf_file,
 	if (keytab_resolve(c->keys, err, sizeof(err)) < 0)
 		return err_from(e, conf_file, err);
 	dir = dirname_of(conf_file);
-	rc = keytab_load_keys(c->keys, dir, err, sizeof(err));
+	if (c->on_bad_key == DKIMS_BAD_KEY_SKIP)
+		rc = load_skipping(c, dir, err, sizeof(err));
+	else
+		rc = keytab_load_keys(c->keys, dir, err, sizeof(err));
 	free(dir);
 	if (rc < 0)
 		return err_from(e, conf_file, err);

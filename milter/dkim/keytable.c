@@ -611,6 +611,55 @@ keytab_load_keys(struct keytab *t, const char *basedir, char *err,
 	return 0;
 }
 
+/* keytab_load_keys_skip - load every key file; failures reported */
+size_t
+keytab_load_keys_skip(struct keytab *t, const char *basedir,
+    void (*bad)(void *arg, const char *msg), void *arg)
+{
+	size_t i, nbad = 0;
+	char sub[512], msg[768];
+
+	for (i = 0; i < t->nkeys; i++) {
+		if (t->keys[i].pkey != NULL ||
+		    load_one(&t->keys[i], basedir, sub, sizeof(sub)) == 0)
+			continue;
+		snprintf(msg, sizeof(msg), "%s: key \"%s\": %s",
+		    t->keys[i].origin, t->keys[i].name, sub);
+		bad(arg, msg);
+		nbad++;
+	}
+	return nbad;
+}
+
+/* keytab_drop_unloaded - unbind unloaded keys, drop rules left empty */
+size_t
+keytab_drop_unloaded(struct keytab *t,
+    void (*dropped)(void *arg, const char *origin, const char *text),
+    void *arg)
+{
+	size_t i, j, out = 0, ndrop = 0;
+
+	for (i = 0; i < t->nrules; i++) {
+		struct keytab_rule *r = &t->rules[i];
+		size_t left = 0;
+
+		for (j = 0; j < r->nnames && r->keys != NULL; j++) {
+			if (r->keys[j] != NULL && r->keys[j]->pkey == NULL)
+				r->keys[j] = NULL;
+			left += r->keys[j] != NULL;
+		}
+		if (left == 0) {
+			dropped(arg, r->origin, r->text);
+			rule_free(r);
+			ndrop++;
+			continue;
+		}
+		t->rules[out++] = *r;
+	}
+	t->nrules = out;
+	return ndrop;
+}
+
 /* glob_match - '*' matches any run of characters; case-insensitive */
 static int
 glob_match(const char *p, const char *s)

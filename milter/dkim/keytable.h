@@ -110,6 +110,21 @@ int keytab_load_keys(struct keytab *t, const char *basedir, char *err,
     size_t errlen);
 
 /*
+ * keytab_load_keys_skip - as keytab_load_keys, but a key that cannot be
+ * loaded is left unloaded (pkey NULL) and reported through
+ * bad(arg, "file:line: key \"name\": what is wrong"); the others load.
+ * Returns how many failed.  Then call keytab_drop_unloaded.
+ */
+size_t keytab_load_keys_skip(struct keytab *t, const char *basedir,
+    void (*bad)(void *arg, const char *msg), void *arg);
+/* keytab_drop_unloaded - rules no longer use unloaded keys; a rule left
+ * without any key is removed, reported through dropped(arg, its origin,
+ * its pattern as written); returns how many were removed */
+size_t keytab_drop_unloaded(struct keytab *t,
+    void (*dropped)(void *arg, const char *origin, const char *text),
+    void *arg);
+
+/*
  * keytab_lookup - keys for the From address addr ("local@domain"); up to
  * max pointers into out, no duplicates; returns how many (0: no rule
  * matched).  *rule gets the matching pattern (for logs) or NULL.

@@ -5,7 +5,9 @@
  * table naming a missing key, patterns that can never match, group-
  * readable and unparsable key files, algorithm mismatch), the
  * dkim_sign { } section through the real configuration loader, and the
- * signing module's choice of author (the From mailaddr.c parses).
+ * signing module's choice of author (the From mailaddr.c parses);
+ * on_bad_key: "fail" refuses the load, "skip" drops the bad key and the
+ * entries left without keys, logs each, and loads the rest.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -26,6 +28,7 @@
 #include "dkim_sigbuild.h"
 #include "dkim_sign.h"
 #include "keytable.h"
+#include "logcap.h"
 #include "module.h"
 #include "str.h"
 
@@ -423,6 +426,72 @@ load_conf(const char *section, struct conf_err *e)
 	return c;
 }
 
+/* bad_key_conf - three keys, the second unparsable, under on_bad_key =
+ * mode; k3 is the third key's file */
+static char *
+bad_key_conf(const char *mode, const char *k3)
+{
+	return xasprintf("on_bad_key = \"%s\";\n"
+	    "keys = (\n"
+	    " { name = \"good\"; domain = \"example.org\"; selector = \"s1\";"
+	    " key_file = \"%s\"; },\n"
+	    " { name = \"bad\"; domain = \"bad.example\"; selector = \"b\";"
+	    " key_file = \"%s\"; },\n"
+	    " { name = \"other\"; domain = \"vendor.example\"; selector = \"v\";"
+	    " key_file = \"%s\"; });\n"
+	    "signing_table = (\n"
+	    " { pattern = \"example.org\"; keys = [\"good\", \"bad\"]; },\n"
+	    " { pattern = \"bad.example\"; keys = [\"bad\"]; },\n"
+	    " { pattern = \"*\"; keys = [\"other\"]; });\n", mode, rsa_path,
+	    bad_path, k3);
+}
+
+static void
+test_on_bad_key(void **state)
+{
+	struct conf_err e;
+	struct conf *c;
+	char *sec, *log;
+
+	(void)state;
+	/* fail (the default): the whole load is refused, naming the file */
+	sec = bad_key_conf("fail", ed_path);
+	assert_null(load_conf(sec, &e));
+	free(sec);
+	assert_non_null(strstr(e.msg, bad_path));
+	/* skip: the rest loads; the entry left without keys is dropped */
+	sec = bad_key_conf("skip", ed_path);
+	log_capture();
+	c = load_conf(sec, &e);
+	log = log_captured();
+	free(sec);
+	if (c == NULL)
+		fail_msg("%s:%d: %s", e.file, e.line, e.msg);
+	assert_int_equal(c->dkim_sign.on_bad_key, DKIMS_BAD_KEY_SKIP);
+	ASSERT_KEYS(c->dkim_sign.keys, "a@example.org", "good");
+	ASSERT_KEYS(c->dkim_sign.keys, "a@bad.example", "other");
+	ASSERT_KEYS(c->dkim_sign.keys, "a@else.example", "other");
+	assert_non_null(strstr(log, "key \"bad\""));
+	assert_non_null(strstr(log, bad_path));
+	assert_non_null(strstr(log, "entry \"bad.example\" dropped"));
+	assert_null(strstr(log, "entry \"example.org\" dropped"));
+	assert_non_null(strstr(log, "1 of 3 keys skipped"));
+	free(log);
+	conf_release(c);
+	/* skip, but no key loads: refused */
+	sec = xasprintf("on_bad_key = \"skip\";\n"
+	    "keys = ({ name = \"bad\"; domain = \"bad.example\"; "
+	    "selector = \"b\"; key_file = \"%s\"; });\n"
+	    "signing_table = ({ pattern = \"*\"; keys = [\"bad\"]; });\n",
+	    open_path);
+	log_capture();
+	c = load_conf(sec, &e);
+	free(log_captured());
+	free(sec);
+	assert_null(c);
+	assert_non_null(strstr(e.msg, "none of the 1 keys"));
+}
+
 /* sign_all - every signature the table's keys for addr make on a fixed
  * message at a fixed time, in order, one per line */
 static char *
@@ -653,6 +722,7 @@ main(void)
 		cmocka_unit_test(test_opendkim_from_domain),
 		cmocka_unit_test(test_conf_native_equals_opendkim),
 		cmocka_unit_test(test_conf_errors),
+		cmocka_unit_test(test_on_bad_key),
 		cmocka_unit_test(test_sign_from),
 	};
 
