@@ -18,7 +18,8 @@
 #   4. keys are read at start and on SIGHUP only: a key file replaced on disk changes nothing
 #      until SIGHUP; after SIGHUP (new selector, x= and an oversign list) the new key signs; a key
 #      file broken (unparsable, or group-readable) before a SIGHUP fails the reload and the
-#      previous keys go on signing.
+#      previous keys go on signing; with on_bad_key = "skip" the same reload succeeds (hallmarkd
+#      -n warns and exits 0) and the other keys sign.
 #      trust_signing_table = true signs an external client's matching mail.
 #   5. hallmarkd -n and start-up refuse a group-readable and an unparsable key, naming the file.
 #   6. every signature on every delivered message is verified alone (the others removed) by
@@ -360,6 +361,21 @@ fi
 assert_file_match "cust-ed\.pem: mode 0640 gives access to group or others" "$HM_LOG" \
 	"group-readable key on SIGHUP: reload refused, error logged"
 chmod 600 "$K/cust-ed.pem"
+# on_bad_key = "skip": the same unparsable key; -n warns and accepts, the reload succeeds, the
+# other keys sign
+printf 'garbage\n' > "$K/cust-ed.pem"
+hm_config "$(sign_conf e2027 'on_bad_key = "skip";')" > "$RIG_DIR/hm/skip.conf"
+out=$("$HALLMARKD" -n -c "$RIG_DIR/hm/skip.conf" 2>&1) ||
+	fail "hallmarkd -n refused a bad key under on_bad_key = skip: $out"
+assert_match 'warning: .*key "cust-ed": key file [^ ]*cust-ed\.pem: not a PEM private key.*key skipped' \
+	"$out" "on_bad_key = skip: hallmarkd -n exits 0 and warns, naming the key and its file"
+hm_reload "$(sign_conf e2027 'on_bad_key = "skip";')" ||
+	fail "reload with one unparsable key under on_bad_key = skip failed" "$HM_LOG"
+assert_file_match 'dkim_sign: 1 of [0-9]+ keys skipped' "$HM_LOG" "on_bad_key = skip: the count is logged"
+mkmsg skip-hup 'alice@customer.example'
+send skip-hup --addr 127.0.0.9
+expect_sigs skip-hup "customer.example r2026 rsa-sha256" "vendor.example v1 rsa-sha256"
+cat "$K/cust-ed-2027.pem" > "$K/cust-ed.pem"
 hm_reload "$(sign_conf e2027 'trust_signing_table = true;')" || fail "reload (trust_signing_table)" "$HM_LOG"
 mkmsg trusted-table 'alice@customer.example'
 send trusted-table --addr 198.51.100.7
