@@ -24,16 +24,16 @@
 #include <string.h>
 
 #include "authres.h"
-#include "conf_table.h"
 #include "ctx.h"
 #include "dkim_action.h"
+#include "dkim_policy.h"
 #include "log.h"
 #include "str.h"
 #include "verdict.h"
 
 /* the names of enum dkima_action, for the option table */
 const char *const dkima_action_names[] = { "accept", "quarantine", "reject",
-    NULL };
+	NULL };
 
 /* dkima_listed - see dkim_action.h */
 int
@@ -45,7 +45,7 @@ dkima_listed(char *const *pats, const char *dom)
 		const char *p = *pats;
 
 		if (p[0] == '*' && p[1] == '.') {
-			size_t sl = strlen(p + 1);	/* ".x" */
+			size_t sl = strlen(p + 1); /* ".x" */
 
 			if (dl > sl && str_casecmp(dom + dl - sl, p + 1) == 0)
 				return 1;
@@ -78,7 +78,7 @@ comment_add(struct ar_list *ar, size_t first, const char *why)
 		if (strcmp(e->method, "dkim") != 0)
 			continue;
 		c = e->comment != NULL ? xasprintf("%s, %s", e->comment, why) :
-		    xstrdup(why);
+					 xstrdup(why);
 		free(e->comment);
 		e->comment = c;
 	}
@@ -95,9 +95,9 @@ to_verdict(int a)
 
 /* dkima_apply - see dkim_action.h */
 void
-dkima_apply(struct hm_msg *m, size_t ar_first)
+dkima_apply(struct hm_msg *m, const struct conf_dkim_verify *cf,
+    size_t ar_first)
 {
-	const struct conf_dkim_verify *cf = &m->conf->dkim_verify;
 	const struct hm_from *f;
 	enum verdict_action act;
 	char why[320], text[640];
@@ -113,13 +113,16 @@ dkima_apply(struct hm_msg *m, size_t ar_first)
 	snprintf(why, sizeof(why), "must_sign: no valid signature by %s",
 	    f->a.domain);
 	comment_add(&m->ar, ar_first, why);
-	log_qid(LOG_LVL_INFO, m->qid, "dkim: From domain %s must be signed "
-	    "and has no valid signature with d=%s: action=%s", f->a.domain,
-	    f->a.domain, verdict_action_name(act));
+	log_qid(LOG_LVL_INFO, m->qid,
+	    "dkim: From domain %s must be signed "
+	    "and has no valid signature with d=%s: action=%s",
+	    f->a.domain, f->a.domain, verdict_action_name(act));
 	if (act == VERDICT_ACCEPT)
 		return;
-	snprintf(text, sizeof(text), "%sFrom domain %s requires a valid DKIM "
-	    "signature by %s", act == VERDICT_REJECT ? "Message rejected: " :
-	    "", f->a.domain, f->a.domain);
+	snprintf(text, sizeof(text),
+	    "%sFrom domain %s requires a valid DKIM "
+	    "signature by %s",
+	    act == VERDICT_REJECT ? "Message rejected: " : "", f->a.domain,
+	    f->a.domain);
 	verdict_propose(&m->verdict, act, "dkim", "550", "5.7.1", text);
 }

@@ -11,13 +11,10 @@
 #include "results.h"
 
 struct hm_msg;
+struct conf_dkim_verify;
 
 /* values of dkim_verify.on_unsigned */
-enum dkima_action {
-	DKIMA_ACCEPT = 0,
-	DKIMA_QUARANTINE,
-	DKIMA_REJECT
-};
+enum dkima_action { DKIMA_ACCEPT = 0, DKIMA_QUARANTINE, DKIMA_REJECT };
 
 /* "accept", "quarantine", "reject", NULL: indexed by enum dkima_action */
 extern const char *const dkima_action_names[];
@@ -31,8 +28,9 @@ int dkima_listed(char *const *pats, const char *dom);
 int dkima_signed(const struct res_dkim_sig *v, size_t n, const char *dom);
 
 /* dkima_apply - after verification: the on_unsigned action, A-R comment
- * (entries from ar_first on) and log line for m, if its From domain must
- * be signed and is not */
-void dkima_apply(struct hm_msg *m, size_t ar_first);
+ * (entries from ar_first on) and log line for m under cf (m's
+ * dkim_verify section), if its From domain must be signed and is not */
+void dkima_apply(struct hm_msg *m, const struct conf_dkim_verify *cf,
+    size_t ar_first);
 
 #endif

@@ -33,7 +33,7 @@ struct conf_dkim_verify {
 	long clock_drift;	/* seconds of tolerance for t= and x= */
 	long max_signature_bytes; /* longer DKIM-Signature: permerror */
 	char **must_sign_domains; /* From domains that must be signed */
-	int on_unsigned;	/* enum dkima_action (dkim_action.h) */
+	int on_unsigned;	  /* enum dkima_action (dkim_action.h) */
 };
 
 /* what libopendkim found out about one signature: the input of the policy */

@@ -423,13 +423,13 @@ rule_dropped(void *arg, const char *origin, const char *text)
 {
 	(void)arg;
 	log_warn("%s: signing table entry \"%s\" dropped: none of its keys "
-	    "could be loaded", origin, text);
+		 "could be loaded",
+	    origin, text);
 }
 
 /* load_skipping - load the keys that can be loaded; error if none can */
 static int
-load_skipping(struct dkims_conf *c, const char *dir, char *err,
-    size_t errlen)
+load_skipping(struct dkims_conf *c, const char *dir, char *err, size_t errlen)
 {
 	size_t n = keytab_nkeys(c->keys);
 	size_t nbad = keytab_load_keys_skip(c->keys, dir, bad_key, NULL);
@@ -438,8 +438,10 @@ load_skipping(struct dkims_conf *c, const char *dir, char *err,
 		return 0;
 	(void)keytab_drop_unloaded(c->keys, rule_dropped, NULL);
 	if (nbad == n)
-		return str_seterr(err, errlen, "dkim_sign: none of the %zu "
-		    "keys could be loaded", n);
+		return str_seterr(err, errlen,
+		    "dkim_sign: none of the %zu "
+		    "keys could be loaded",
+		    n);
 	log_warn("dkim_sign: %zu of %zu keys skipped", nbad, n);
 	return 0;
 }

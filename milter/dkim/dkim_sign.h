@@ -31,8 +31,8 @@ struct dkims_rulespec;
 
 /* values of dkim_sign.on_bad_key */
 enum dkims_bad_key {
-	DKIMS_BAD_KEY_FAIL = 0,		/* the whole load fails */
-	DKIMS_BAD_KEY_SKIP		/* drop it, load the rest */
+	DKIMS_BAD_KEY_FAIL = 0, /* the whole load fails */
+	DKIMS_BAD_KEY_SKIP	/* drop it, load the rest */
 };
 
 struct dkims_conf {
@@ -47,7 +47,7 @@ struct dkims_conf {
 	char **oversign_headers;
 	long signature_ttl;		/* x= after this many seconds; 0 none */
 	int trust_signing_table;
-	int on_bad_key;			/* enum dkims_bad_key */
+	int on_bad_key; /* enum dkims_bad_key */
 	/* derived by the section check */
 	enum canon_alg hcanon, bcanon;
 };

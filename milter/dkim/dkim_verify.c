@@ -40,9 +40,9 @@
 #include <opendkim/dkim.h>
 
 #include "authres.h"
+#include "conf_check.h"
 #include "conf_table.h"
 #include "ctx.h"
-#include "conf_check.h"
 #include "dkim_action.h"
 #include "dkim_canon.h"
 #include "dkim_lib.h"
@@ -709,7 +709,7 @@ dkimv_eom(struct hm_msg *m)
 		add_plain(m, RES_DKIM_NONE, NULL);
 	}
 	state_drop(st);
-	dkima_apply(m, ar_first);
+	dkima_apply(m, &m->conf->dkim_verify, ar_first);
 	return HM_OK;
 }
 

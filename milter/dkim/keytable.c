@@ -634,8 +634,7 @@ keytab_load_keys_skip(struct keytab *t, const char *basedir,
 /* keytab_drop_unloaded - unbind unloaded keys, drop rules left empty */
 size_t
 keytab_drop_unloaded(struct keytab *t,
-    void (*dropped)(void *arg, const char *origin, const char *text),
-    void *arg)
+    void (*dropped)(void *arg, const char *origin, const char *text), void *arg)
 {
 	size_t i, j, out = 0, ndrop = 0;
 

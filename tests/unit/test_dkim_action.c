@@ -40,7 +40,8 @@ test_options(void **state)
 	assert_int_equal(c->dkim_verify.on_unsigned, DKIMA_ACCEPT);
 	conf_release(c);
 	c = load("must_sign_domains = [\"example.org\", \"*.example.net\"];\n"
-	    " on_unsigned = \"quarantine\";", &e);
+		 " on_unsigned = \"quarantine\";",
+	    &e);
 	assert_non_null(c);
 	assert_string_equal(c->dkim_verify.must_sign_domains[1],
 	    "*.example.net");
@@ -78,7 +79,7 @@ test_signed(void **state)
 	v[0].d = "example.org";
 	v[1].result = RES_DKIM_PASS;
 	v[1].d = "mail.example.org";
-	v[2].result = RES_DKIM_PASS;	/* d= unparsable */
+	v[2].result = RES_DKIM_PASS; /* d= unparsable */
 	assert_false(dkima_signed(v, 3, "example.org"));
 	assert_false(dkima_signed(v, 0, "example.org"));
 	v[0].result = RES_DKIM_PASS;

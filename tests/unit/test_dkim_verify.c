@@ -103,9 +103,8 @@ test_reply_status(void **state)
 
 /* ---- the pure policy ------------------------------------------------ */
 
-static const struct conf_dkim_verify CF_DEF = {
-	1, 8, 1024, DKIMV_SHA1_FAIL, DKIMV_L_ACCEPT, 300, 65536, NULL, 0
-};
+static const struct conf_dkim_verify CF_DEF = { 1, 8, 1024, DKIMV_SHA1_FAIL,
+	DKIMV_L_ACCEPT, 300, 65536, NULL, 0 };
 
 /* facts_pass - facts of a good rsa-sha256 signature */
 static struct dkimpol_facts

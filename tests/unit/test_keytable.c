@@ -431,7 +431,8 @@ load_conf(const char *section, struct conf_err *e)
 static char *
 bad_key_conf(const char *mode, const char *k3)
 {
-	return xasprintf("on_bad_key = \"%s\";\n"
+	return xasprintf(
+	    "on_bad_key = \"%s\";\n"
 	    "keys = (\n"
 	    " { name = \"good\"; domain = \"example.org\"; selector = \"s1\";"
 	    " key_file = \"%s\"; },\n"
@@ -442,8 +443,8 @@ bad_key_conf(const char *mode, const char *k3)
 	    "signing_table = (\n"
 	    " { pattern = \"example.org\"; keys = [\"good\", \"bad\"]; },\n"
 	    " { pattern = \"bad.example\"; keys = [\"bad\"]; },\n"
-	    " { pattern = \"*\"; keys = [\"other\"]; });\n", mode, rsa_path,
-	    bad_path, k3);
+	    " { pattern = \"*\"; keys = [\"other\"]; });\n",
+	    mode, rsa_path, bad_path, k3);
 }
 
 static void
@@ -479,7 +480,8 @@ test_on_bad_key(void **state)
 	free(log);
 	conf_release(c);
 	/* skip, but no key loads: refused */
-	sec = xasprintf("on_bad_key = \"skip\";\n"
+	sec = xasprintf(
+	    "on_bad_key = \"skip\";\n"
 	    "keys = ({ name = \"bad\"; domain = \"bad.example\"; "
 	    "selector = \"b\"; key_file = \"%s\"; });\n"
 	    "signing_table = ({ pattern = \"*\"; keys = [\"bad\"]; });\n",
