@@ -17,7 +17,10 @@
  *	pure; dkima_apply proposes the verdict (verdict_propose, by "dkim"),
  *	adds the reason to this message's dkim A-R comments from ar_first
  *	on, and logs it.  The From domain is lower-case A-labels
- *	(mailaddr.c), so it is safe in a comment.
+ *	(mailaddr.c), so it is safe in a comment.  As with DMARC, mail from
+ *	an internal network or an authenticated client (when it is verified
+ *	at all: authres_outbound) is never quarantined or rejected: the
+ *	comment says "not enforced".
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +102,7 @@ dkima_apply(struct hm_msg *m, const struct conf_dkim_verify *cf,
     size_t ar_first)
 {
 	const struct hm_from *f;
+	const char *trusted;
 	enum verdict_action act;
 	char why[320], text[640];
 
@@ -110,8 +114,12 @@ dkima_apply(struct hm_msg *m, const struct conf_dkim_verify *cf,
 	    dkima_signed(m->dkim, m->ndkim, f->a.domain))
 		return;
 	act = to_verdict(cf->on_unsigned);
-	snprintf(why, sizeof(why), "must_sign: no valid signature by %s",
-	    f->a.domain);
+	trusted = ctx_msg_trusted_by(m);
+	if (trusted != NULL)
+		act = VERDICT_ACCEPT;
+	snprintf(why, sizeof(why), "must_sign: no valid signature by %s%s%s",
+	    f->a.domain, trusted != NULL ? ", not enforced for " : "",
+	    trusted != NULL ? trusted : "");
 	comment_add(&m->ar, ar_first, why);
 	log_qid(LOG_LVL_INFO, m->qid,
 	    "dkim: From domain %s must be signed "
