@@ -21,6 +21,8 @@
  *	an internal network or an authenticated client (when it is verified
  *	at all: authres_outbound) is never quarantined or rejected: the
  *	comment says "not enforced".
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -2,6 +2,8 @@
  * dkim_action.h - actions on mail from domains that must be signed
  * (dkim_verify.must_sign_domains, dkim_verify.on_unsigned); see
  * dkim_action.c.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef HALLMARK_DKIM_ACTION_H
 #define HALLMARK_DKIM_ACTION_H
