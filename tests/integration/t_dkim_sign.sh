@@ -145,13 +145,7 @@ unset HM_PORT
 # ---- start: NSD, hallmarkd, Postfix with SMTP AUTH --------------------------------------------
 rig_dns "$Z"
 hm_start "$(sign_conf)"
-mkdir -p "$RIG_DIR/pf/etc/sasl"
-printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\nsasldb_path: %s\n' \
-	"$RIG_DIR/pf/sasldb2" > "$RIG_DIR/pf/etc/sasl/smtpd.conf"
-echo 'secret-2026' | saslpasswd2 -p -f "$RIG_DIR/pf/sasldb2" -u test.example -c alice
-chown postfix "$RIG_DIR/pf/sasldb2"
-pf_postconf 'smtpd_sasl_auth_enable = yes' 'smtpd_sasl_type = cyrus' 'smtpd_sasl_path = smtpd' \
-	"cyrus_sasl_config_path = $RIG_DIR/pf/etc/sasl" 'smtpd_sasl_security_options = noanonymous'
+pf_sasl alice test.example secret-2026
 pf_start
 
 # mkmsg ID FROM [HEADER...] - a message file M/ID; FROM "" for none; HEADERs before the body

@@ -25,7 +25,6 @@ command -v openssl >/dev/null 2>&1 || rig_skip "openssl not found"
 
 K=$RIG_DIR/keys
 M=$RIG_DIR/msg
-FD_LOG=$RIG_DIR/faultdns.log
 mkdir -p "$K" "$M"
 chmod 700 "$K"
 openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$K/ok.pem" 2>/dev/null
@@ -50,12 +49,9 @@ printf 'mode = "sign";\nskip_networks = ["192.0.2.0/24"];\nskip_senders = ["a@ex
 	fail "hallmarkd -n refused good skip lists" "$RIG_DIR/good.out"
 ok "hallmarkd -n checks mode and the skip lists"
 
-: > "$FD_LOG"
 # faultdns: "ok.*" names answer TXT "v=spf1 -all", "_dmarc.ok.*" "v=DMARC1; p=reject" and
 # "*._domainkey.*" the key record of K/ok.pem
-faultdns_start "$RIG_DIR" --log "$FD_LOG" --dkim-key "$(dkim_txt "$K/ok.pem")" ||
-	fail "faultdns did not start"
-rig_on_exit 'stop "$FD_PID"'
+rig_faultdns "$K/ok.pem"
 
 # conf [EXTRA] - the configuration snippet: faultdns, signing for ok.example, DMARC recorded
 # only (the zone's p=reject would refuse the checked messages)
@@ -75,37 +71,22 @@ hm_start "$(conf 'mode = "sign";')"
 pf_start
 
 # mkmsg ID - a message file M/ID from alice@ok.example
-mkmsg() {
-	{
-		printf 'X-Test-Id: %s\r\nFrom: Alice <alice@ok.example>\r\n' "$1"
-		printf 'To: Someone <rcpt@example.net>\r\nSubject: test %s\r\n' "$1"
-		printf 'Date: Mon, 23 Nov 2026 12:00:00 +0000\r\nMessage-ID: <%s@hallmark.test>\r\n' "$1"
-		printf '\r\nHello from %s.\r\n' "$1"
-	} > "$M/$1"
-}
+mkmsg() { msg_make "$M/$1" "$1" 'Alice <alice@ok.example>'; }
 
-SENT=0
 # send ID [send_msg args] - make and send message ID, wait for it, delivered copy to M/ID.out;
 # FD_NEW is what faultdns was asked meanwhile, HM_NEW what hallmarkd logged
 send() {
-	local id=$1 mark hmark
+	local id=$1
 	shift
 	mkmsg "$id"
-	mark=$(wc -l < "$FD_LOG")
-	hmark=$(wc -l < "$HM_LOG")
+	logs_mark
 	send_msg --data "$M/$id" "$@"
-	SENT=$(( SENT + 1 ))
-	wait_delivered "$SENT" 30
-	delivered_by "X-Test-Id: $id" > "$M/$id.out"
-	FD_NEW=$(tail -n +"$(( mark + 1 ))" "$FD_LOG")
-	sleep 0.2	# the summary line follows the reply
-	HM_NEW=$(tail -n +"$(( hmark + 1 ))" "$HM_LOG")
+	delivered_new "$id"
 }
 
 # unchecked ID LOGWORD - no A-R, no DNS, one info line with LOGWORD
 unchecked() {
-	assert_hdr_count Authentication-Results 0 "$M/$1.out"
-	assert_eq "" "$FD_NEW" "$1: no DNS query"
+	assert_unchecked "$1"
 	assert_eq 1 "$(printf '%s\n' "$HM_NEW" | grep -c -- "$2")" "$1: one log line with $2"
 }
 
@@ -164,16 +145,10 @@ ok "skip lists: matching mail untouched with one log line; the rest checked"
 # ---- 4. local submission ----------------------------------------------------------------------
 pf_postconf "non_smtpd_milters = inet:127.0.0.1:$HM_PORT"
 mkmsg local
-mark=$(wc -l < "$FD_LOG")
-hmark=$(wc -l < "$HM_LOG")
+logs_mark
 "$PF_SBIN/sendmail" -C "$PF_DIR/etc" -f bounce@ok.example rcpt@example.net < "$M/local" ||
 	fail "sendmail (local submission) failed"
-SENT=$(( SENT + 1 ))
-wait_delivered "$SENT" 60
-delivered_by "X-Test-Id: local" > "$M/local.out"
-FD_NEW=$(tail -n +"$(( mark + 1 ))" "$FD_LOG")
-sleep 0.2
-HM_NEW=$(tail -n +"$(( hmark + 1 ))" "$HM_LOG")
+delivered_new local 60
 assert_hdr_count DKIM-Signature 1 "$M/local.out"
 assert_match 'client=127\.0\.0\.1' "$HM_NEW" "local submission: Postfix names 127.0.0.1"
 unchecked local 'signed=ok\.example/s1'

@@ -16,6 +16,10 @@
 # Use:  . "$top_srcdir/tests/lib/postfix.sh"; rig_init NAME; hm_start 'snippet'; pf_start;
 #       send_msg --addr 203.0.113.5 --data FILE; wait_delivered 1; delivered_last > out; assert_...
 # (rig_dns before hm_start starts tests/lib/nsd.sh's NSD and points hallmarkd's DNS at it.)
+# (rig_faultdns KEYFILE before hm_start starts faultdns instead, logging its queries; pf_sasl before
+# pf_start turns SMTP AUTH on. msg_make writes a small test message; logs_mark before a send and
+# delivered_new ID after it give the delivered copy and the DNS queries and log lines it caused,
+# assert_unchecked ID checks it got no A-R and cost no DNS query.)
 # Needs: root, postfix, smtp-sink, swaks, ss, and for hm_start the built hallmarkd. When one is
 # missing the test is skipped (exit 77), unless CI=true: then it fails (exit 1).
 # It sources tests/lib/common.sh (faultdns_start, stop, zone_txt, and the assertions ok, fail,
@@ -656,6 +660,66 @@ rig_dns() {
 	rig_on_exit nsd_stop
 	nsd_start "$@" || { rig_log "NSD did not start"; return 1; }
 	rig_log "NSD on 127.0.0.1:$NSD_PORT"
+}
+
+# rig_faultdns KEYFILE - tests/dns/faultdns (common.sh's faultdns_start; FD_PORT, stopped at exit)
+# logging every query to FD_LOG (RIG_DIR/faultdns.log): "ok.*" names answer TXT "v=spf1 -all",
+# "_dmarc.ok.*" "v=DMARC1; p=reject" and "*._domainkey.*" the key record of the private key KEYFILE
+rig_faultdns() {
+	FD_LOG=$RIG_DIR/faultdns.log
+	: > "$FD_LOG"
+	faultdns_start "$RIG_DIR" --log "$FD_LOG" --dkim-key "$(dkim_txt "$1")" ||
+		fail "faultdns did not start"
+	rig_on_exit 'stop "$FD_PID"'
+}
+
+# pf_sasl USER REALM PASS - SMTP AUTH for the instance (before pf_start): Cyrus SASL (PLAIN,
+# LOGIN) with a private sasldb, RIG_DIR/pf/sasldb2, holding USER@REALM with password PASS
+pf_sasl() {
+	mkdir -p "$RIG_DIR/pf/etc/sasl"
+	printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\nsasldb_path: %s\n' \
+		"$RIG_DIR/pf/sasldb2" > "$RIG_DIR/pf/etc/sasl/smtpd.conf"
+	echo "$3" | saslpasswd2 -p -f "$RIG_DIR/pf/sasldb2" -u "$2" -c "$1"
+	chown postfix "$RIG_DIR/pf/sasldb2"
+	pf_postconf 'smtpd_sasl_auth_enable = yes' 'smtpd_sasl_type = cyrus' 'smtpd_sasl_path = smtpd' \
+		"cyrus_sasl_config_path = $RIG_DIR/pf/etc/sasl" 'smtpd_sasl_security_options = noanonymous'
+}
+
+# msg_make FILE ID FROM - a small message to FILE: X-Test-Id: ID, From: FROM, To, Subject, Date,
+# Message-ID (<ID@hallmark.test>), a one-line body
+msg_make() {
+	{
+		printf 'X-Test-Id: %s\r\nFrom: %s\r\n' "$2" "$3"
+		printf 'To: Someone <rcpt@example.net>\r\nSubject: test %s\r\n' "$2"
+		printf 'Date: Mon, 23 Nov 2026 12:00:00 +0000\r\nMessage-ID: <%s@hallmark.test>\r\n' "$2"
+		printf '\r\nHello from %s.\r\n' "$2"
+	} > "$1"
+}
+
+# logs_mark - remember where FD_LOG (rig_faultdns) and HM_LOG end, for delivered_new
+logs_mark() {
+	LOGS_FD_MARK=$(wc -l < "$FD_LOG")
+	LOGS_HM_MARK=$(wc -l < "$HM_LOG")
+}
+
+# delivered_new ID [SECONDS] - one more message was sent (SENT counts them): wait up to SECONDS
+# (30) for it, its delivered copy (the one containing "X-Test-Id: ID") to M/ID.out (M: the test's
+# message directory); FD_NEW = what faultdns was asked since logs_mark, HM_NEW = what hallmarkd
+# logged since (read 0.2 s after the delivery: the summary line follows the reply)
+delivered_new() {
+	SENT=$(( ${SENT:-0} + 1 ))
+	wait_delivered "$SENT" "${2:-30}"
+	delivered_by "X-Test-Id: $1" > "$M/$1.out"
+	FD_NEW=$(tail -n +"$(( LOGS_FD_MARK + 1 ))" "$FD_LOG")
+	sleep 0.2
+	HM_NEW=$(tail -n +"$(( LOGS_HM_MARK + 1 ))" "$HM_LOG")
+}
+
+# assert_unchecked ID - the delivered M/ID.out has no Authentication-Results header and FD_NEW is
+# empty: the message cost no DNS query (no SPF, DKIM or DMARC lookup)
+assert_unchecked() {
+	assert_hdr_count Authentication-Results 0 "$M/$1.out"
+	assert_eq "" "$FD_NEW" "$1: no DNS query (SPF, DKIM, DMARC)"
 }
 
 # ---- a raw SMTP session (fd 3) for what swaks cannot do: hang up mid-DATA, pause, interleave -----
