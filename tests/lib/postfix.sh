@@ -20,6 +20,8 @@
 # pf_start turns SMTP AUTH on. msg_make writes a small test message; logs_mark before a send and
 # delivered_new ID after it give the delivered copy and the DNS queries and log lines it caused,
 # assert_unchecked ID checks it got no A-R and cost no DNS query.)
+# (Shared with tests/lib/sendmail.sh: rig_daemon_start, the tries of a daemon start on a free
+# port; send_reply, reading swaks's reply; sasl_db, a Cyrus SASL configuration and sasldb.)
 # Needs: root, postfix, smtp-sink, swaks, ss, and for hm_start the built hallmarkd. When one is
 # missing the test is skipped (exit 77), unless CI=true: then it fails (exit 1).
 # It sources tests/lib/common.sh (faultdns_start, stop, zone_txt, and the assertions ok, fail,
@@ -187,22 +189,38 @@ hm_start() {
 	mkdir -p "$RIG_DIR/hm"
 	HM_CONF=$RIG_DIR/hm/hallmark.conf
 	HM_LOG=$RIG_DIR/hm/hallmarkd.log
-	local try
+	HM_SNIPPET=${1:-}
+	rig_daemon_start hallmarkd HM_PORT HM_PID "${HM_START_WAIT:-10}" "$HM_LOG" hm_launch || return 1
+	rig_log "hallmarkd pid $HM_PID on 127.0.0.1:$HM_PORT"
+}
+
+# hm_launch - hm_start's try: HM_CONF for HM_PORT and HM_SNIPPET, hallmarkd started (HM_PID)
+hm_launch() {
+	hm_config "$HM_SNIPPET" > "$HM_CONF"
+	"$HALLMARKD" -f -c "$HM_CONF" >> "$HM_LOG" 2>&1 &
+	HM_PID=$!
+}
+
+# rig_daemon_start NAME PORTVAR PIDVAR SECONDS LOG LAUNCH - start a daemon listening on a free
+# port, up to 3 tries (a port taken between the check and the daemon's bind: another one). Each
+# try sets PORTVAR (rig_free_port) and calls LAUNCH, which writes what the daemon needs, starts
+# it in the background and sets PIDVAR to its pid (LAUNCH failing: a setup error, return 1 at
+# once); the daemon must listen within SECONDS, else it is killed (SIGKILL), PIDVAR emptied and
+# the next try made. After the third the last 20 lines of LOG are shown and it returns 1.
+rig_daemon_start() {
+	local name=$1 portvar=$2 pidvar=$3 secs=$4 log=$5 launch=$6 try
 	for try in 1 2 3; do
-		rig_free_port HM_PORT
-		hm_config "${1:-}" > "$HM_CONF"
-		"$HALLMARKD" -f -c "$HM_CONF" >> "$HM_LOG" 2>&1 &
-		HM_PID=$!
-		if wait_listen "$HM_PORT" "${HM_START_WAIT:-10}" "$HM_PID"; then
-			rig_log "hallmarkd pid $HM_PID on 127.0.0.1:$HM_PORT"
+		rig_free_port "$portvar"
+		"$launch" || return 1
+		if wait_listen "${!portvar}" "$secs" "${!pidvar}"; then
 			return 0
 		fi
-		rig_log "hallmarkd did not come up on port $HM_PORT (try $try)"
-		kill -KILL "$HM_PID" 2>/dev/null
-		wait "$HM_PID" 2>/dev/null
-		HM_PID=""
+		rig_log "$name did not come up on port ${!portvar} (try $try)"
+		kill -KILL "${!pidvar}" 2>/dev/null
+		wait "${!pidvar}" 2>/dev/null
+		printf -v "$pidvar" '%s' ""
 	done
-	tail -n 20 "$HM_LOG" >&2
+	tail -n 20 "$log" >&2
 	return 1
 }
 
@@ -522,15 +540,21 @@ send_msg() {
 	[ -n "$data" ] && args+=(--data "@$data")
 	local rc=0
 	swaks "${args[@]}" "${extra[@]}" > "$SEND_LOG" 2>&1 || rc=$?
-	# the first error reply swaks met ("<**"), else the reply to the end of DATA
+	send_reply send_msg "$expect" "$rc"
+}
+
+# send_reply WHO EXPECT RC - after swaks (exit status RC) wrote SEND_LOG: SEND_REPLY = the first
+# error reply it met ("<**"), else the reply to the end of DATA; 0 when it starts with EXPECT,
+# else the reply and the transcript are shown (as WHO #SEND_N) and 1 returned
+send_reply() {
 	local reply
 	reply=$(awk '/^<\*\* [0-9]/ {print; exit}
 		/^ -> \.$/ {d=1; next} d && /^<[~*-] / {print; exit}' "$SEND_LOG" | sed 's/^<[~*-]* *//')
 	SEND_REPLY=$reply
 	case $reply in
-	"$expect"*) return 0 ;;
+	"$2"*) return 0 ;;
 	esac
-	rig_log "send_msg #$SEND_N: wanted a ${expect}xx reply to DATA, got '${reply:-none}' (swaks rc $rc)"
+	rig_log "$1 #$SEND_N: wanted a ${2}xx reply to DATA, got '${reply:-none}' (swaks rc $3)"
 	sed 's/^/    /' "$SEND_LOG" >&2
 	return 1
 }
@@ -677,12 +701,18 @@ rig_faultdns() {
 # LOGIN) with a private sasldb, RIG_DIR/pf/sasldb2, holding USER@REALM with password PASS
 pf_sasl() {
 	mkdir -p "$RIG_DIR/pf/etc/sasl"
-	printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\nsasldb_path: %s\n' \
-		"$RIG_DIR/pf/sasldb2" > "$RIG_DIR/pf/etc/sasl/smtpd.conf"
-	echo "$3" | saslpasswd2 -p -f "$RIG_DIR/pf/sasldb2" -u "$2" -c "$1"
+	sasl_db "$RIG_DIR/pf/etc/sasl/smtpd.conf" "$RIG_DIR/pf/sasldb2" "$@"
 	chown postfix "$RIG_DIR/pf/sasldb2"
 	pf_postconf 'smtpd_sasl_auth_enable = yes' 'smtpd_sasl_type = cyrus' 'smtpd_sasl_path = smtpd' \
 		"cyrus_sasl_config_path = $RIG_DIR/pf/etc/sasl" 'smtpd_sasl_security_options = noanonymous'
+}
+
+# sasl_db CONF DB USER REALM PASS - a Cyrus SASL server configuration CONF (PLAIN, LOGIN, checked
+# against the sasldb DB) and DB holding USER@REALM with password PASS
+sasl_db() {
+	printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\nsasldb_path: %s\n' \
+		"$2" > "$1"
+	printf '%s\n' "$5" | PATH=$PATH:/usr/sbin saslpasswd2 -p -f "$2" -u "$4" -c "$3"
 }
 
 # msg_make FILE ID FROM - a small message to FILE: X-Test-Id: ID, From: FROM, To, Subject, Date,

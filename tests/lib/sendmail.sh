@@ -1,8 +1,9 @@
 # tests/lib/sendmail.sh - integration rig: a real Sendmail in front of a hallmarkd, mail to smtp-sink.
 #
 # Sourced (bash) by tests/integration/t_sendmail.sh, after tests/lib/postfix.sh (whose rig_init,
-# EXIT trap, hm_start, sink_start, free ports, header helpers and assertions it reuses; Postfix
-# itself is not started, only its smtp-sink). Debian's sendmail-bin conflicts with postfix, so
+# EXIT trap, hm_start, sink_start, free ports, rig_daemon_start, send_reply, sasl_db, header
+# helpers and assertions it reuses; Postfix itself is not started, only its smtp-sink).
+# Debian's sendmail-bin conflicts with postfix, so
 # Sendmail is never installed: the .debs (sendmail-bin, sendmail-base, sendmail-cf and the two
 # libraries the binary needs that Postfix does not pull in, liblockfile1 and libwrap0) are fetched
 # with "apt-get download" into SM_DEBS (contrib/install-deps.sh does it; sm_fetch does it too when
@@ -145,33 +146,27 @@ sm_start() {
 	sink_start || return 1
 	sm_files
 	SM_LOG=$d/sendmail.log
-	local try
-	for try in 1 2 3; do
-		rig_free_port SM_PORT
-		sm_mc > "$d/test.mc"
-		m4 "$d/test.mc" > "$d/sendmail.cf" 2> "$d/m4.err" ||
-			{ rig_log "m4 failed"; cat "$d/m4.err" >&2; return 1; }
-		chmod 644 "$d/sendmail.cf"
-		sm_run -C "$d/sendmail.cf" -bi >> "$SM_LOG" 2>&1 ||
-			{ rig_log "newaliases failed"; tail -n 20 "$SM_LOG" >&2; return 1; }
-		# -bD: daemon in the foreground (its log goes to syslog, under the name -L gives it)
-		# (sm_run inline, not called: a function run with & is a subshell, $! would be its pid)
-		SM_SASL_DIR=${SM_SASL_DIR:-} LD_LIBRARY_PATH=$SM_ROOT/usr/lib/x86_64-linux-gnu \
-			unshare --uts --mount sh -c "$SM_DAEMON_EXEC" \
-			"$SM_BIN" -C "$d/sendmail.cf" -bD -L sm-hallmark-test >> "$SM_LOG" 2>&1 &
-		SM_PID=$!
-		if wait_listen "$SM_PORT" 15 "$SM_PID"; then
-			rig_on_exit sm_stop
-			rig_log "sendmail pid $SM_PID on 127.0.0.1:$SM_PORT, smtp-sink on $SINK_PORT, milter $HM_PORT"
-			return 0
-		fi
-		rig_log "sendmail did not start on port $SM_PORT (try $try)"
-		kill -KILL "$SM_PID" 2>/dev/null
-		wait "$SM_PID" 2>/dev/null
-		SM_PID=""
-	done
-	tail -n 20 "$SM_LOG" >&2
-	return 1
+	rig_daemon_start sendmail SM_PORT SM_PID 15 "$SM_LOG" sm_launch || return 1
+	rig_on_exit sm_stop
+	rig_log "sendmail pid $SM_PID on 127.0.0.1:$SM_PORT, smtp-sink on $SINK_PORT, milter $HM_PORT"
+}
+
+# sm_launch - sm_start's try (postfix.sh's rig_daemon_start): sendmail.cf for SM_PORT, the
+# aliases database, the daemon started (SM_PID)
+sm_launch() {
+	local d=$RIG_DIR/sm
+	sm_mc > "$d/test.mc"
+	m4 "$d/test.mc" > "$d/sendmail.cf" 2> "$d/m4.err" ||
+		{ rig_log "m4 failed"; cat "$d/m4.err" >&2; return 1; }
+	chmod 644 "$d/sendmail.cf"
+	sm_run -C "$d/sendmail.cf" -bi >> "$SM_LOG" 2>&1 ||
+		{ rig_log "newaliases failed"; tail -n 20 "$SM_LOG" >&2; return 1; }
+	# -bD: daemon in the foreground (its log goes to syslog, under the name -L gives it)
+	# (sm_run inline, not called: a function run with & is a subshell, $! would be its pid)
+	SM_SASL_DIR=${SM_SASL_DIR:-} LD_LIBRARY_PATH=$SM_ROOT/usr/lib/x86_64-linux-gnu \
+		unshare --uts --mount sh -c "$SM_DAEMON_EXEC" \
+		"$SM_BIN" -C "$d/sendmail.cf" -bD -L sm-hallmark-test >> "$SM_LOG" 2>&1 &
+	SM_PID=$!
 }
 
 # sm_stop - stop the Sendmail daemon we started (and its delivery children); after a failure,
@@ -239,9 +234,7 @@ sm_auth() {
 	[ -d /usr/lib/sasl2 ] || rig_skip "/usr/lib/sasl2 not found (libsasl2-2)"
 	mkdir -p "$d/sasl2"
 	SM_SASL_DIR=$d/sasl2
-	printf 'pwcheck_method: auxprop\nauxprop_plugin: sasldb\nmech_list: PLAIN LOGIN\nsasldb_path: %s\n' \
-		"$d/sasldb2" > "$SM_SASL_DIR/Sendmail.conf"
-	printf '%s\n' "$2" | PATH=$PATH:/usr/sbin saslpasswd2 -p -f "$d/sasldb2" -u test.example -c "$1"
+	sasl_db "$SM_SASL_DIR/Sendmail.conf" "$d/sasldb2" "$1" test.example "$2"
 	chmod 600 "$d/sasldb2"
 	SM_MC_EXTRA="${SM_MC_EXTRA:-}define(\`confAUTH_MECHANISMS', \`PLAIN LOGIN')dnl
 TRUST_AUTH_MECH(\`PLAIN LOGIN')dnl
@@ -271,17 +264,9 @@ sm_send() {
 	local -a args=(--server "127.0.0.1:$SM_PORT" --local-interface "$ip" --timeout 60
 		--helo client.example.org --from "$from" --to "$to")
 	[ -n "$data" ] && args+=(--data "@$data")
-	local rc=0 reply
+	local rc=0
 	swaks "${args[@]}" "${extra[@]}" > "$SEND_LOG" 2>&1 || rc=$?
-	reply=$(awk '/^<\*\* [0-9]/ {print; exit}
-		/^ -> \.$/ {d=1; next} d && /^<[~*-] / {print; exit}' "$SEND_LOG" | sed 's/^<[~*-]* *//')
-	SEND_REPLY=$reply
-	case $reply in
-	"$expect"*) return 0 ;;
-	esac
-	rig_log "sm_send #$SEND_N: wanted a ${expect}xx reply to DATA, got '${reply:-none}' (swaks rc $rc)"
-	sed 's/^/    /' "$SEND_LOG" >&2
-	return 1
+	send_reply sm_send "$expect" "$rc"
 }
 
 # sm_wait_delivered TEXT [SECONDS] - wait until a message containing TEXT (e.g. "X-Test-Id: a")
