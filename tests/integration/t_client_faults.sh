@@ -22,8 +22,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/common.sh"
 
-HALLMARKD=$top_builddir/hallmarkd
-MILTERC=$top_srcdir/tests/tools/milterc.py
+need_hallmarkd
 RSS_SLACK_KB=${RSS_SLACK_KB:-16384}	# allowed growth over the baseline
 fails=0
 HM_PID=
@@ -39,25 +38,18 @@ send_one() {
 	    /usr/bin/python3 "$MILTERC" "$SOCK" send - 2>&1 | head -1
 }
 
-[ -x "$HALLMARKD" ] || missing "hallmarkd (run make first)"
-[ -x /usr/bin/python3 ] || missing /usr/bin/python3
-
 work_dir clientfault
 PORT=$(free_port)
 SOCK="inet:$PORT@127.0.0.1"
 # no DNS server (port 9 drops every query): DMARC gives temperror, which
 # this test about client faults accepts rather than the default tempfail
-cat >"$WORK/h.conf" <<EOC
+hm_run <<EOC
 socket = "$SOCK";
 authserv_id = "mx.faults.test";
 log = { syslog = false; level = "info"; };
 dns = { forwarders = ["127.0.0.1@9"]; query_timeout_ms = 200; };
 dmarc = { on_temperror = "accept"; };
 EOC
-"$HALLMARKD" -f -c "$WORK/h.conf" 2>"$WORK/hallmarkd.log" &
-HM_PID=$!
-wait_listening "$WORK/hallmarkd.log" "$HM_PID" ||
-    { echo "FAIL: hallmarkd did not start"; cat "$WORK/hallmarkd.log"; exit 1; }
 
 # warm-up: the libmilter and DNS threads and allocator arenas exist
 for _ in $(seq 20); do send_one >/dev/null; done

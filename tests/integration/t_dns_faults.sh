@@ -25,7 +25,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/common.sh"
 
-DNSQ=$top_builddir/tests/tools/hm-dnsq
+need_dnsq
 T=1500			# query timeout (ms) used throughout
 fails=0
 FD_PID=
@@ -64,9 +64,6 @@ expect() {
 	esac
 	LAST=$_out
 }
-
-[ -x "$DNSQ" ] || missing "tests/tools/hm-dnsq (run make check)"
-[ -x /usr/bin/python3 ] || missing /usr/bin/python3
 
 work_dir dnsfault
 faultdns_start "$WORK" --log "$WORK/queries.log" ||

@@ -34,9 +34,8 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/common.sh"
 
-DNSQ=$top_builddir/tests/tools/hm-dnsq
-HALLMARKD=$top_builddir/hallmarkd
-MILTERC=$top_srcdir/tests/tools/milterc.py
+need_dnsq
+need_hallmarkd
 fails=0
 FD_PID=
 HM_PID=
@@ -67,10 +66,6 @@ check_burst() {
 	fi
 }
 
-[ -x "$DNSQ" ] || missing "tests/tools/hm-dnsq (run make check)"
-[ -x "$HALLMARKD" ] || missing "hallmarkd (run make first)"
-[ -x /usr/bin/python3 ] || missing /usr/bin/python3
-
 work_dir dnsiso
 faultdns_start "$WORK" || { echo "FAIL: faultdns did not start"; exit 1; }
 PORT=$FD_PORT
@@ -99,16 +94,12 @@ fi
 # rejected), never a temporary failure
 HM_PORT=$(free_port)
 SOCK="inet:$HM_PORT@127.0.0.1"
-cat >"$WORK/h.conf" <<EOC
+hm_run <<EOC
 socket = "$SOCK";
 authserv_id = "mx.iso.test";
 log = { syslog = false; level = "info"; };
 dns = { forwarders = ["127.0.0.1@$PORT"]; };
 EOC
-"$HALLMARKD" -f -c "$WORK/h.conf" 2>"$WORK/hallmarkd.log" &
-HM_PID=$!
-wait_listening "$WORK/hallmarkd.log" "$HM_PID" ||
-    { echo "FAIL: hallmarkd did not start"; cat "$WORK/hallmarkd.log"; exit 1; }
 
 # send NAME KIND - one message whose HELO, MAIL FROM and From domains are
 # of faultdns KIND (ok: SPF "v=spf1 -all", DMARC p=reject)

@@ -30,8 +30,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/common.sh"
 
-HALLMARKD=$top_builddir/hallmarkd
-MILTERC=$top_srcdir/tests/tools/milterc.py
+need_hallmarkd
 QT=1000			# query timeout (ms)
 BUDGET=1500		# per-message DNS budget (ms)
 SLACK=1500		# scheduling slack on a loaded machine (ms)
@@ -43,8 +42,6 @@ D=m$$.fault.test	# unique per run: nothing comes from a cache
 # cleanup - stop what this test started (work_dir's EXIT trap calls it)
 cleanup() { stop "$HM_PID" "$FD_PID"; }
 
-[ -x "$HALLMARKD" ] || missing "hallmarkd (run make first)"
-[ -x /usr/bin/python3 ] || missing /usr/bin/python3
 /usr/bin/python3 -c 'import dkim' 2>/dev/null || missing python3-dkim
 command -v openssl >/dev/null || missing openssl
 
@@ -61,7 +58,7 @@ DNS_PORT=$FD_PORT
 
 HM_PORT=$(free_port)
 SOCK="inet:$HM_PORT@127.0.0.1"
-cat >"$WORK/h.conf" <<EOC
+hm_run <<EOC
 socket = "$SOCK";
 authserv_id = "mx.matrix.test";
 log = { syslog = false; level = "info"; };
@@ -70,10 +67,6 @@ dns = { forwarders = ["127.0.0.1@$DNS_PORT"]; query_timeout_ms = $QT;
 spf = { on_temperror = "tempfail"; };
 dmarc = { on_temperror = "tempfail"; on_reject = "reject"; };
 EOC
-"$HALLMARKD" -f -c "$WORK/h.conf" 2>"$WORK/hallmarkd.log" &
-HM_PID=$!
-wait_listening "$WORK/hallmarkd.log" "$HM_PID" ||
-    { echo "FAIL: hallmarkd did not start"; cat "$WORK/hallmarkd.log"; exit 1; }
 
 # msg I FROMDOMAIN [DKIM-SELECTOR] - message file I (signed by
 # d=FROMDOMAIN, s=SELECTOR when a selector is given); prints its path

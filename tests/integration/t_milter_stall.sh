@@ -20,21 +20,17 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/common.sh"
 
-HALLMARKD=$top_builddir/hallmarkd
-MILTERC=$top_srcdir/tests/tools/milterc.py
+need_hallmarkd
 fails=0
 HM_PID=
 
 # cleanup - stop what this test started (work_dir's EXIT trap calls it)
 cleanup() { stop "$HM_PID"; }
 
-[ -x "$HALLMARKD" ] || missing "hallmarkd (run make first)"
-[ -x /usr/bin/python3 ] || missing /usr/bin/python3
-
 work_dir milterstall
 PORT=$(free_port)
 SOCK="inet:$PORT@127.0.0.1"
-cat >"$WORK/h.conf" <<EOC
+hm_run <<EOC
 socket = "$SOCK";
 authserv_id = "mx.stall.test";
 milter_timeout = 3;
@@ -42,10 +38,6 @@ log = { syslog = false; level = "info"; };
 dns = { forwarders = ["127.0.0.1@9"]; query_timeout_ms = 200; };
 dmarc = { on_temperror = "accept"; };
 EOC
-"$HALLMARKD" -f -c "$WORK/h.conf" 2>"$WORK/hallmarkd.log" &
-HM_PID=$!
-wait_listening "$WORK/hallmarkd.log" "$HM_PID" ||
-    { echo "FAIL: hallmarkd did not start"; cat "$WORK/hallmarkd.log"; exit 1; }
 
 for run in 1 2 3; do
 	out=$(/usr/bin/python3 "$MILTERC" "$SOCK" stall --stalled 2 --wait 25)

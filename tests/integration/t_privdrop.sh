@@ -25,8 +25,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/common.sh"
 
-HALLMARKD=$top_builddir/hallmarkd
-MILTERC=$top_srcdir/tests/tools/milterc.py
+need_hallmarkd
 RUNAS=nobody
 fails=0
 PIDS=
@@ -141,8 +140,6 @@ hup_done() {
 	return 1
 }
 
-[ -x "$HALLMARKD" ] || missing "hallmarkd (run make first)"
-[ -x /usr/bin/python3 ] || missing /usr/bin/python3
 id "$RUNAS" >/dev/null 2>&1 || missing "user $RUNAS"
 UID_RUNAS=$(id -u "$RUNAS")
 GID_RUNAS=$(id -g "$RUNAS")

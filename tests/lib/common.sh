@@ -37,6 +37,15 @@
 #   wait_listening LOG PID
 #                         until hallmarkd's LOG says "listening on" (true), or
 #                         PID exits or 10 s pass (false)
+#   need_hallmarkd        HALLMARKD (top_builddir's hallmarkd) and MILTERC
+#                         (tests/tools/milterc.py) set; missing unless
+#                         hallmarkd is built and /usr/bin/python3 exists
+#   need_dnsq             DNSQ (tests/tools/hm-dnsq) set; missing unless it is
+#                         built and /usr/bin/python3 (for faultdns) exists
+#   hm_run                stdin: a hallmark.conf, written to WORK/h.conf;
+#                         start HALLMARKD -f on it (stderr to
+#                         WORK/hallmarkd.log, HM_PID set) and wait_listening;
+#                         when it does not listen: "FAIL", its log, exit 1
 #   faultdns_start DIR [ARG...]
 #                         start tests/dns/faultdns ARG... on a free loopback
 #                         port (its port file in DIR): FD_PID, FD_PORT set;
@@ -151,6 +160,30 @@ wait_listening() {
 		sleep 0.1
 	done
 	return 1
+}
+
+# need_hallmarkd - HALLMARKD, MILTERC; skip unless hallmarkd and /usr/bin/python3 are there
+need_hallmarkd() {
+	HALLMARKD=$top_builddir/hallmarkd
+	MILTERC=$top_srcdir/tests/tools/milterc.py
+	[ -x "$HALLMARKD" ] || missing "hallmarkd (run make first)"
+	[ -x /usr/bin/python3 ] || missing /usr/bin/python3
+}
+
+# need_dnsq - DNSQ; skip unless hm-dnsq is built and /usr/bin/python3 (faultdns) is there
+need_dnsq() {
+	DNSQ=$top_builddir/tests/tools/hm-dnsq
+	[ -x "$DNSQ" ] || missing "tests/tools/hm-dnsq (run make check)"
+	[ -x /usr/bin/python3 ] || missing /usr/bin/python3
+}
+
+# hm_run - stdin to WORK/h.conf, HALLMARKD -f on it (HM_PID); exit 1 unless it listens
+hm_run() {
+	cat >"$WORK/h.conf"
+	"$HALLMARKD" -f -c "$WORK/h.conf" 2>"$WORK/hallmarkd.log" &
+	HM_PID=$!
+	wait_listening "$WORK/hallmarkd.log" "$HM_PID" ||
+	    { echo "FAIL: hallmarkd did not start"; cat "$WORK/hallmarkd.log"; exit 1; }
 }
 
 # faultdns_start DIR [ARG...] - tests/dns/faultdns in the background; FD_PID, FD_PORT
