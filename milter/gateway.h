@@ -1,0 +1,56 @@
+/*
+ * gateway.h - reading what the hop before us recorded, for a site behind
+ * a gateway (a campus front end or a cloud filter relays to this MTA):
+ * the client address in a Received header's from clause, and the SPF and
+ * DKIM passes in an Authentication-Results header (RFC 8601, parsed
+ * strictly).  Pure functions of untrusted header text (fuzzed).
+ *
+ * "Added by the hop directly before us": walking the headers top-down,
+ * the first Received header is our own MTA's; the headers from there up
+ * to (not including) the next Received header were added by the hop
+ * that handed the message to us (its own Received header is that next
+ * one, and its Authentication-Results lie above it).  gw_hop_end() finds
+ * that boundary.
+ *
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#ifndef HALLMARK_GATEWAY_H
+#define HALLMARK_GATEWAY_H
+
+#include <stddef.h>
+
+#include "lib/hdr.h"
+
+#define GW_MAX_DKIM 8
+#define GW_ID_MAX 256
+
+/* the passes one A-R header carries */
+struct gw_ar {
+	char authserv_id[GW_ID_MAX];	/* lowercase */
+	int spf_pass;			/* spf=pass with smtp.mailfrom */
+	char mailfrom[GW_ID_MAX];	/* its smtp.mailfrom */
+	size_t ndkim;
+	char dkim_d[GW_MAX_DKIM][GW_ID_MAX];	/* dkim=pass header.d */
+};
+
+/*
+ * gw_ar_parse - parse an A-R header value: authserv-id [version], then
+ * "; none" or resinfo (method[/version]=result [reason=...] ptype.prop=
+ * value ...) separated by ';', comments anywhere CFWS is allowed.
+ * Returns 0 with *out filled, or -1 when the value is not well formed
+ * (then nothing in it is used).
+ */
+int gw_ar_parse(const char *value, struct gw_ar *out);
+
+/*
+ * gw_received_ip - the address the hop recorded for its client: the
+ * first "[IP]" in the comment after "from HOST" of a Received value
+ * (an "IPv6:" prefix dropped).  Returns 0 with the text in out, or -1.
+ */
+int gw_received_ip(const char *value, char *out, size_t outlen);
+
+/* gw_hop_end - index in h[0..n) of the header where the block added by
+ * the hop before us ends: the second Received header, or n */
+size_t gw_hop_end(const struct hm_header *h, size_t n);
+
+#endif
