@@ -143,6 +143,7 @@ set_addr(struct hm_conn *c, const struct sockaddr *sa)
 	inet_ntop(sa->sa_family, a, c->addrstr, sizeof(c->addrstr));
 	c->internal = cidr_match_sa(&c->conf->internal_networks, sa);
 	c->skip_net = cidr_match_sa(&c->conf->skip_networks, sa);
+	c->relay = cidr_match_sa(&c->conf->trusted_relays, sa);
 }
 
 /* ask_macros - the macros read, at each step (where the MTA can be told) */

@@ -125,6 +125,15 @@ const struct conf_opt conf_opts[] = {
 	{ .name = "internal_networks", .type = CT_CIDRS,
 	  .off = F(conf, internal_networks), .def = "127.0.0.0/8,::1",
 	  .doc = "clients whose mail is signed, not judged" },
+	{ .name = "trusted_relays", .type = CT_CIDRS,
+	  .off = F(conf, trusted_relays),
+	  .doc = "gateways that relay to this MTA: the Authentication-"
+	    "Results of trusted_authserv_ids they add are used" },
+	{ .name = "trusted_authserv_ids", .type = CT_STRLIST,
+	  .off = F(conf, trusted_authserv_ids),
+	  .valid = conf_check_authserv_id,
+	  .doc = "authserv-ids whose SPF and DKIM passes, added by a "
+	    "trusted relay, count for DMARC alignment" },
 	{ .name = "authres_outbound", .type = CT_BOOL,
 	  .off = F(conf, authres_outbound), .def = "false",
 	  .doc = "also verify (SPF, DKIM, DMARC) the mail of internal and "

@@ -50,6 +50,7 @@ struct hm_conn {
 	char *helo;			/* last HELO/EHLO argument, or NULL */
 	int internal;			/* client in internal_networks */
 	int skip_net;			/* client in skip_networks */
+	int relay;			/* client in trusted_relays */
 	int hdr_leadspc;		/* SMFIP_HDR_LEADSPC negotiated: header
 					 * values are exact both ways (see
 					 * callbacks.c) */

@@ -218,12 +218,19 @@ gw_received_ip(const char *value, char *out, size_t outlen)
 
 /* gw_hop_end - see gateway.h */
 size_t
-gw_hop_end(const struct hm_header *h, size_t n)
+gw_hop_end(const struct hm_header *h, size_t n, const char *client)
 {
-	size_t i, seen = 0;
+	char ip[64];
+	size_t i;
 
-	for (i = 0; i < n; i++)
-		if (str_casecmp(h[i].name, "Received") == 0 && ++seen == 2)
-			return i;
+	for (i = 0; i < n; i++) {
+		if (str_casecmp(h[i].name, "Received") != 0)
+			continue;
+		if (i == 0 && client != NULL &&
+		    gw_received_ip(h[i].value, ip, sizeof(ip)) == 0 &&
+		    str_casecmp(ip, client) == 0)
+			continue;
+		return i;
+	}
 	return n;
 }

@@ -5,12 +5,15 @@
  * DKIM passes in an Authentication-Results header (RFC 8601, parsed
  * strictly).  Pure functions of untrusted header text (fuzzed).
  *
- * "Added by the hop directly before us": walking the headers top-down,
- * the first Received header is our own MTA's; the headers from there up
- * to (not including) the next Received header were added by the hop
- * that handed the message to us (its own Received header is that next
- * one, and its Authentication-Results lie above it).  gw_hop_end() finds
- * that boundary.
+ * "Added by the hop directly before us": the headers above the first
+ * Received header that our own MTA did not add, walking top-down: the
+ * gateway's Authentication-Results lie above its own Received header.
+ * Postfix does not show a milter its own Received header; Sendmail does,
+ * as the first header, recording the SMTP client's address (the
+ * gateway's), which no Received header of the gateway does (it records
+ * its own client): so a first header that is a Received header whose
+ * from clause records the client address is ours and is stepped over.
+ * gw_hop_end() finds that boundary.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -50,7 +53,8 @@ int gw_ar_parse(const char *value, struct gw_ar *out);
 int gw_received_ip(const char *value, char *out, size_t outlen);
 
 /* gw_hop_end - index in h[0..n) of the header where the block added by
- * the hop before us ends: the second Received header, or n */
-size_t gw_hop_end(const struct hm_header *h, size_t n);
+ * the hop before us ends: the first Received header but h[0] when h[0]
+ * is a Received recording client (the printable client address), or n */
+size_t gw_hop_end(const struct hm_header *h, size_t n, const char *client);
 
 #endif

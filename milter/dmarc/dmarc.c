@@ -24,6 +24,12 @@
  *	to the Author Domain aligns under any record, and orgdom_relaxed()
  *	knows when the Organizational Domains are equal (or differ)
  *	whatever the failed names hold.
+ *	Behind a gateway: when the SMTP client is in trusted_relays and
+ *	nothing of ours aligns, the SPF and DKIM passes in the
+ *	Authentication-Results headers of trusted_authserv_ids that the hop
+ *	before us added (gateway.h: above the first Received header not
+ *	our MTA's) are tried too; one that aligns is a pass,
+ *	said in the comment ("dkim from trusted authserv-id ID").
  *	The applicable policy is p (record at the Author Domain) or sp/np
  *	(inherited; np when the Author Domain is NXDOMAIN).  policy.c turns
  *	all this and the overrides into a verdict.
@@ -44,6 +50,7 @@
 #include "conf_check.h"
 #include "conf_table.h"
 #include "dmarc.h"
+#include "gateway.h"
 #include "log.h"
 #include "mailaddr.h"
 #include "orgdomain.h"
@@ -298,6 +305,64 @@ check_dkim(struct eval *ev)
 	return temp ? -1 : 0;
 }
 
+/* trusted_id - id is one of trusted_authserv_ids */
+static int
+trusted_id(const struct conf *c, const char *id)
+{
+	char *const *p;
+
+	for (p = c->trusted_authserv_ids; p != NULL && *p != NULL; p++)
+		if (str_casecmp(*p, id) == 0)
+			return 1;
+	return 0;
+}
+
+/* gw_aligned - "dkim" / "spf" when a pass in a gateway's A-R aligns */
+static const char *
+gw_aligned(struct eval *ev, const struct gw_ar *a)
+{
+	const char *d;
+	size_t k;
+
+	for (k = 0; k < a->ndkim; k++)
+		if (aligned(ev, a->dkim_d[k], ev->pol.rec.adkim_strict) == 1)
+			return "dkim";
+	if (!a->spf_pass)
+		return NULL;
+	d = strrchr(a->mailfrom, '@');
+	d = d != NULL ? d + 1 : a->mailfrom;
+	if (*d != '\0' && aligned(ev, d, ev->pol.rec.aspf_strict) == 1)
+		return "spf";
+	return NULL;
+}
+
+/* gateway_pass - 1 when a trusted relay's trusted A-R has an aligned
+ * pass (aligned_by and why set), else 0 */
+static int
+gateway_pass(struct eval *ev)
+{
+	const struct hm_msg *m = ev->m;
+	struct gw_ar a;
+	const char *by;
+	size_t i, end;
+
+	if (!m->conn->relay || m->conf->trusted_authserv_ids == NULL)
+		return 0;
+	end = gw_hop_end(m->hdr, m->nhdr, m->conn->addrstr);
+	for (i = 0; i < end; i++) {
+		if (str_casecmp(m->hdr[i].name, "Authentication-Results") != 0 ||
+		    gw_ar_parse(m->hdr[i].value, &a) < 0 ||
+		    !trusted_id(m->conf, a.authserv_id) ||
+		    (by = gw_aligned(ev, &a)) == NULL)
+			continue;
+		ev->aligned_by = by;
+		snprintf(ev->why, sizeof(ev->why), "%s from trusted "
+		    "authserv-id %.200s", by, a.authserv_id);
+		return 1;
+	}
+	return 0;
+}
+
 /* evaluate - the DMARC result once a policy record applies */
 static void
 evaluate(struct eval *ev)
@@ -307,6 +372,8 @@ evaluate(struct eval *ev)
 	if (spf == 1 || dkim == 1) {
 		ev->result = RES_DMARC_PASS;
 		ev->aligned_by = dkim == 1 ? "dkim" : "spf";
+	} else if (gateway_pass(ev)) {
+		ev->result = RES_DMARC_PASS;
 	} else if (spf < 0 || dkim < 0) {
 		ev->result = RES_DMARC_TEMPERROR;
 		if (ev->pol.org_open)

@@ -109,10 +109,17 @@ test_hop_end(void **state)
 	};
 
 	(void)state;
-	assert_int_equal(gw_hop_end(h, 5), 2);
-	assert_int_equal(gw_hop_end(h, 2), 2);
-	assert_int_equal(gw_hop_end(h + 1, 4), 3);
-	assert_int_equal(gw_hop_end(h, 0), 0);
+	/* Sendmail shows its own Received first (it records the client) */
+	assert_int_equal(gw_hop_end(h, 5, "192.0.2.1"), 2);
+	assert_int_equal(gw_hop_end(h, 2, "192.0.2.1"), 2);
+	/* Postfix does not: the first Received is the gateway's */
+	assert_int_equal(gw_hop_end(h + 1, 4, "192.0.2.1"), 1);
+	/* a first Received recording another address is not ours */
+	assert_int_equal(gw_hop_end(h, 5, "192.0.2.9"), 0);
+	assert_int_equal(gw_hop_end(h, 5, NULL), 0);
+	/* ours only as the very first header */
+	assert_int_equal(gw_hop_end(h + 1, 4, "198.51.100.7"), 1);
+	assert_int_equal(gw_hop_end(h, 0, "192.0.2.1"), 0);
 }
 
 int

@@ -1,0 +1,92 @@
+#!/bin/bash
+# tests/integration/t_gateway.sh - behind a gateway: a real Postfix (smtpd_milters = hallmarkd)
+# whose client is a campus front end or a cloud filter, simulated with XCLIENT ADDR (one
+# Postfix, not a two-hop chain): the message carries what a real gateway (Postfix + a milter)
+# writes, its Authentication-Results header above its own Received header.  hallmarkd's DNS
+# is tests/dns/faultdns: ok.example has SPF "-all" and DMARC p=reject, and the message is
+# not signed, so hallmarkd's own results never align and DMARC rejects it unless the
+# gateway's results count.
+#
+#   1. from a client in trusted_relays, an A-R of a trusted authserv-id saying
+#      dkim=pass header.d=ok.example (resp. spf=pass smtp.mailfrom=...@ok.example) makes
+#      dmarc=pass, the comment and the log line say "dkim (spf) from trusted authserv-id",
+#      the gateway's A-R is kept.
+#   2. each of these is rejected by DMARC (550): the same message from a client that is not a
+#      trusted relay; an authserv-id that is not trusted; the trusted A-R below the gateway's
+#      Received (an earlier hop wrote it, or the sender did); a malformed trusted A-R.
+set -eu
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+. "$top_srcdir/tests/lib/postfix.sh"
+
+rig_init gateway
+M=$RIG_DIR/msg
+FD_LOG=$RIG_DIR/faultdns.log
+mkdir -p "$M"
+: > "$FD_LOG"
+faultdns_start "$RIG_DIR" --log "$FD_LOG" || fail "faultdns did not start"
+rig_on_exit 'stop "$FD_PID"'
+hm_start "dns = { forwarders = [\"127.0.0.1@$FD_PORT\"]; };
+trusted_relays = [\"192.0.2.0/28\"];
+trusted_authserv_ids = [\"gw.univ.example\"];"
+pf_start
+
+GW_RCVD='Received: from mail.sender.example (mail.sender.example [198.51.100.7])\r\n\tby gw.univ.example (Postfix) with ESMTPS id 4Gw1Xy; Wed, 2 Dec 2026 10:00:00 +0000\r\n'
+OLD_RCVD='Received: from [10.1.2.3] (unknown [10.1.2.3])\r\n\tby mail.sender.example (Postfix) with ESMTPSA id 9Ab; Wed, 2 Dec 2026 09:59:58 +0000\r\n'
+
+# mkmsg ID ABOVE BELOW - a message from alice@ok.example: ABOVE, the gateway's Received, BELOW
+mkmsg() {
+	{
+		printf '%b' "$2"
+		printf '%b' "$GW_RCVD"
+		printf '%b' "$3"
+		printf '%b' "$OLD_RCVD"
+		printf 'X-Test-Id: %s\r\nFrom: Alice <alice@ok.example>\r\n' "$1"
+		printf 'To: Someone <rcpt@example.net>\r\nSubject: test %s\r\n' "$1"
+		printf 'Date: Wed, 2 Dec 2026 09:59:57 +0000\r\nMessage-ID: <%s@hallmark.test>\r\n' "$1"
+		printf '\r\nHello from %s.\r\n' "$1"
+	} > "$M/$1"
+}
+
+DKIM_AR='Authentication-Results: gw.univ.example;\r\n\tdkim=pass (2048-bit key) header.d=ok.example header.s=s1 header.b=AbCd1234;\r\n\tspf=fail smtp.mailfrom=alice@ok.example\r\n'
+SPF_AR='Authentication-Results: GW.univ.example 1; spf=pass (sender IP is 198.51.100.7)\r\n\tsmtp.mailfrom=alice@ok.example; dkim=none\r\n'
+
+SENT=0
+# accepted ID ADDR WHAT - sent from ADDR, delivered, dmarc=pass by WHAT from the trusted id
+accepted() {
+	send_msg --data "$M/$1" --addr "$2" --from alice@ok.example
+	SENT=$(( SENT + 1 ))
+	wait_delivered "$SENT" 30
+	delivered_by "X-Test-Id: $1" > "$M/$1.out"
+	ar=$(hdr_get Authentication-Results "$M/$1.out" | sed -n 1p)
+	assert_match '^ *mx\.test\.example' "$ar" "$1: our A-R on top"
+	assert_match "dmarc=pass \\(p=reject dis=pass $3 from trusted authserv-id gw\\.univ\\.example\\)" \
+		"$ar" "$1: dmarc=pass by $3 from the gateway"
+	assert_match 'spf=fail' "$ar" "$1: our own SPF result stays (the gateway's address fails)"
+	assert_hdr_count Authentication-Results 2 "$M/$1.out"
+	assert_match '^ *(gw\.univ\.example|GW\.univ\.example 1);' "$(hdr_get Authentication-Results "$M/$1.out" | sed -n 2p)" \
+		"$1: the gateway's A-R is kept"
+	assert_file_match "dmarc=pass \\(p=reject dis=pass $3 from trusted authserv-id gw\\.univ\\.example\\)" \
+		"$HM_LOG" "$1: the log line says so"
+}
+
+# rejected ID ADDR WHY - sent from ADDR, refused by DMARC
+rejected() {
+	send_msg --data "$M/$1" --addr "$2" --from alice@ok.example --expect 5 ||
+		fail "$1: not refused with 5xx ($3)" "$HM_LOG"
+}
+
+# ---- 1. trusted relay, trusted authserv-id, added by the hop before us ------------------------
+mkmsg dkim "$DKIM_AR" ''
+accepted dkim 192.0.2.1 dkim
+mkmsg spf "$SPF_AR" ''
+accepted spf 192.0.2.14 spf
+
+# ---- 2. not used ----------------------------------------------------------------------------
+rejected dkim 198.51.100.7 "client is not a trusted relay"
+mkmsg untrusted "$(printf '%s' "$DKIM_AR" | sed 's/gw\.univ\.example/gw.other.example/')" ''
+rejected untrusted 192.0.2.1 "authserv-id not trusted"
+mkmsg below '' "$DKIM_AR"
+rejected below 192.0.2.1 "trusted A-R below the gateway's Received"
+mkmsg malformed 'Authentication-Results: gw.univ.example; dkim=pass (unterminated header.d=ok.example\r\n' ''
+rejected malformed 192.0.2.1 "malformed A-R"
+ok "behind a gateway: a trusted relay's trusted A-R counts for DMARC, nothing else does"
