@@ -8,12 +8,16 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <arpa/inet.h>
 #include <ctype.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "gateway.h"
-#include "lib/str.h"
+#include "cidr.h"
+#include "str.h"
 
 struct cur {
 	const char *p;
@@ -186,6 +190,16 @@ gw_ar_parse(const char *value, struct gw_ar *out)
 int
 gw_received_ip(const char *value, char *out, size_t outlen)
 {
+	char helo[GW_ID_MAX];
+
+	return gw_received_from(value, out, outlen, helo, sizeof(helo));
+}
+
+/* gw_received_from - see gateway.h */
+int
+gw_received_from(const char *value, char *out, size_t outlen, char *helo,
+    size_t helolen)
+{
 	struct cur c = { value };
 	const char *open, *close;
 	char host[GW_ID_MAX];
@@ -213,7 +227,42 @@ gw_received_ip(const char *value, char *out, size_t outlen)
 		return -1;
 	memcpy(out, open, n);
 	out[n] = '\0';
+	snprintf(helo, helolen, "%s", host);
 	return 0;
+}
+
+/* in_relays - the address text is in relays */
+static int
+in_relays(const struct cidr_set *relays, const char *ip)
+{
+	uint8_t a[16];
+
+	if (inet_pton(AF_INET, ip, a) == 1)
+		return cidr_match_raw(relays, AF_INET, a);
+	if (inet_pton(AF_INET6, ip, a) == 1)
+		return cidr_match_raw(relays, AF_INET6, a);
+	return -1;
+}
+
+/* gw_origin - see gateway.h */
+int
+gw_origin(const struct hm_header *h, size_t n, size_t start,
+    const struct cidr_set *relays, char *ip, size_t iplen, char *helo,
+    size_t helolen)
+{
+	size_t i;
+	int r;
+
+	for (i = start; i < n; i++) {
+		if (str_casecmp(h[i].name, "Received") != 0)
+			continue;
+		if (gw_received_from(h[i].value, ip, iplen, helo,
+		    helolen) < 0 || (r = in_relays(relays, ip)) < 0)
+			return -1;
+		if (r == 0)
+			return 0;
+	}
+	return -1;
 }
 
 /* gw_hop_end - see gateway.h */

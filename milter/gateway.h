@@ -22,7 +22,7 @@
 
 #include <stddef.h>
 
-#include "lib/hdr.h"
+#include "hdr.h"
 
 #define GW_MAX_DKIM 8
 #define GW_ID_MAX 256
@@ -51,6 +51,26 @@ int gw_ar_parse(const char *value, struct gw_ar *out);
  * (an "IPv6:" prefix dropped).  Returns 0 with the text in out, or -1.
  */
 int gw_received_ip(const char *value, char *out, size_t outlen);
+
+/*
+ * gw_received_from - as gw_received_ip, and the name after "from" (the
+ * HELO name the hop recorded, as Postfix and Sendmail write it) into
+ * helo (helolen > 0).  Returns 0 or -1.
+ */
+int gw_received_from(const char *value, char *ip, size_t iplen, char *helo,
+    size_t helolen);
+
+struct cidr_set;
+
+/*
+ * gw_origin - the first untrusted hop: walking the Received headers of
+ * h[start..n) top-down, the first whose from-clause address is not in
+ * relays; its address and from name into ip and helo.  Returns 0, or -1
+ * when a Received header on the way cannot be read or none is left.
+ */
+int gw_origin(const struct hm_header *h, size_t n, size_t start,
+    const struct cidr_set *relays, char *ip, size_t iplen, char *helo,
+    size_t helolen);
 
 /* gw_hop_end - index in h[0..n) of the header where the block added by
  * the hop before us ends: the first Received header but h[0] when h[0]

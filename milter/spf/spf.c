@@ -5,6 +5,9 @@
  * reverse-path uses postmaster@HELO, section 2.4), records the results
  * for DMARC (msg->spf_helo, msg->spf_mfrom), adds the A-R entry and the
  * optional Received-SPF header, and proposes the configured action.
+ * Behind a trusted relay (trusted_relays) the checks wait for the end of
+ * the headers and take the address and HELO name the first untrusted
+ * hop's Received header records (gateway.h: gw_origin); not cached.
  *
  * Owns: struct spf_conn in conn->mod[MOD_SPF] (allocated by ctx.c; what
  * it points to is freed in spf_conn_free), the results in msg->spf_*
@@ -25,6 +28,7 @@
 
 #include "allowlist.h"
 #include "conf_table.h"
+#include "gateway.h"
 #include "log.h"
 #include "msglog.h"
 #include "spf.h"
@@ -372,10 +376,12 @@ reply_text(struct hm_msg *m, const struct spf_request *req,
 
 /* received_spf - the Received-SPF header (section 9.1) */
 static void
-received_spf(struct hm_msg *m, const struct spf_answer *a, int by_helo)
+received_spf(struct hm_msg *m, const struct spf_answer *a, int by_helo,
+    const char *client)
 {
 	struct str b;
-	char *from = quoted(m->envfrom ? m->envfrom : ""), *helo = quoted(m->conn->helo ?
+	char *from = quoted(m->envfrom ? m->envfrom : ""), *helo = quoted(
+	    m->spf_helo.identity ? m->spf_helo.identity : m->conn->helo ?
 	    m->conn->helo : "");
 	char comment[256];
 	size_t i;
@@ -389,7 +395,7 @@ received_spf(struct hm_msg *m, const struct spf_answer *a, int by_helo)
 	str_init(&b);
 	str_addf(&b, "%s (%s) client-ip=%s; envelope-from=%s; helo=%s; "
 	    "receiver=%s; identity=%s", res_spf_name(a->result), comment,
-	    m->conn->addrstr, from, helo, m->conf->authserv_id,
+	    client, from, helo, m->conf->authserv_id,
 	    by_helo ? "helo" : "mailfrom");
 	ctx_msg_addhdr(m, "Received-SPF", b.s);
 	str_free(&b);
@@ -400,18 +406,21 @@ received_spf(struct hm_msg *m, const struct spf_answer *a, int by_helo)
 /* add_authres - the A-R entry for the decisive identity */
 static void
 add_authres(struct hm_msg *m, const struct spf_answer *a, int by_helo,
-    const char *skip)
+    const char *skip, const char *via)
 {
 	struct str comment, props;
 	char *v;
 
 	str_init(&comment);
 	str_init(&props);
+	if (via != NULL)
+		str_addf(&comment, "%s, ", via);
 	str_add(&comment, a->reason);
 	if (skip != NULL && a->result != RES_SPF_PASS &&
 	    a->result != RES_SPF_NONE)
 		str_addf(&comment, "; %s", skip);
-	v = by_helo ? prop_value(m->conn->helo ? m->conn->helo : "") :
+	v = by_helo ? prop_value(m->spf_helo.identity ?
+	    m->spf_helo.identity : "") :
 	    spf_prop_address(m->envfrom);
 	str_addf(&props, "%s=%s", by_helo ? "smtp.helo" : "smtp.mailfrom", v);
 	authres_add(&m->ar, "spf", res_spf_name(a->result), comment.s,
@@ -454,46 +463,122 @@ log_result(struct hm_msg *m, const char *what, const char *id,
 	    LOG_P(p, id), res_spf_name(a->result), LOG_P(r, a->reason));
 }
 
-/* spf_envfrom - the MAIL FROM check (and the HELO check, cached) */
+/* where - the client SPF checks: the SMTP client, or behind a trusted
+ * relay the first untrusted hop its Received header recorded */
+struct where {
+	const char *ip;			/* printable */
+	const char *helo;		/* HELO name, or NULL */
+	int cached;			/* the connection's HELO answer applies */
+	char via[200];			/* A-R comment prefix, or "" */
+};
+
+/* spf_run - the MAIL FROM check (and the HELO check) for w */
 static int
-spf_envfrom(struct hm_msg *m)
+spf_run(struct hm_msg *m, struct spf_request *req, const struct where *w)
 {
 	const struct conf_spf *cs = &m->conf->spf;
 	const struct spf_answer *helo = NULL, *dec;
-	struct spf_answer mf;
-	struct spf_request req;
+	struct spf_answer mf, hans;
 	const char *from = m->envfrom ? m->envfrom : "";
 	int null = from[0] == '\0', by_helo;
 	char *pm, skipbuf[200];
 	const char *skip;
 
-	if (!cs->enable || make_req(m, &req) < 0)
-		return HM_OK;
+	memset(&hans, 0, sizeof(hans));
 	if (cs->helo || null) {
-		helo = helo_answer(m, &req);
-		record(&m->spf_helo, helo, m->conn->helo ? m->conn->helo : "");
-		log_result(m, "helo", m->conn->helo, helo);
+		if (w->cached) {
+			helo = helo_answer(m, req);
+		} else {
+			spf_eval_check(req, "", &hans);
+			helo = &hans;
+		}
+		record(&m->spf_helo, helo, w->helo ? w->helo : "");
+		log_result(m, "helo", w->helo, helo);
 	}
 	memset(&mf, 0, sizeof(mf));
 	if (!null) {
-		spf_eval_check(&req, from, &mf);
+		spf_eval_check(req, from, &mf);
 		record(&m->spf_mfrom, &mf, from);
 		log_result(m, "mailfrom", from, &mf);
 	} else {
-		pm = xasprintf("postmaster@%s", m->conn->helo ?
-		    m->conn->helo : "");
+		pm = xasprintf("postmaster@%s", w->helo ? w->helo : "");
 		record(&m->spf_mfrom, helo, pm);
 		free(pm);
 	}
 	by_helo = null || (mf.result == RES_SPF_NONE && helo != NULL);
 	dec = by_helo ? helo : &mf;
 	skip = skip_reason(m, skipbuf, sizeof(skipbuf));
-	add_authres(m, dec, by_helo, skip);
+	add_authres(m, dec, by_helo, skip, w->via[0] ? w->via : NULL);
 	if (cs->received_spf_header)
-		received_spf(m, dec, by_helo);
-	act(m, &req, dec, skip);
+		received_spf(m, dec, by_helo, w->ip);
+	act(m, req, dec, skip);
 	spf_answer_free(&mf);
+	spf_answer_free(&hans);
 	return HM_OK;
+}
+
+/* spf_envfrom - the checks of the SMTP client; behind a trusted relay
+ * they wait for the headers (spf_eoh) */
+static int
+spf_envfrom(struct hm_msg *m)
+{
+	struct spf_request req;
+	struct where w;
+
+	if (!m->conf->spf.enable || m->conn->relay || make_req(m, &req) < 0)
+		return HM_OK;
+	memset(&w, 0, sizeof(w));
+	w.ip = m->conn->addrstr;
+	w.helo = m->conn->helo;
+	w.cached = 1;
+	return spf_run(m, &req, &w);
+}
+
+/* set_ip - req's address from text; -1 if it is none */
+static int
+set_ip(struct spf_request *req, const char *ip)
+{
+	unsigned char a[16];
+
+	if (inet_pton(AF_INET, ip, a) == 1)
+		spf_eval_set_ip(req, AF_INET, a);
+	else if (inet_pton(AF_INET6, ip, a) == 1)
+		spf_eval_set_ip(req, AF_INET6, a);
+	else
+		return -1;
+	return 0;
+}
+
+/* spf_eoh - behind a trusted relay: the checks of the address the first
+ * untrusted hop's Received header recorded (gateway.h); when none can be
+ * read, of the relay itself, and the comment says so */
+static int
+spf_eoh(struct hm_msg *m)
+{
+	struct spf_request req;
+	struct where w;
+	char ip[64], helo[256];
+	size_t end;
+
+	if (!m->conf->spf.enable || !m->conn->relay || make_req(m, &req) < 0)
+		return HM_OK;
+	memset(&w, 0, sizeof(w));
+	end = gw_hop_end(m->hdr, m->nhdr, m->conn->addrstr);
+	if (gw_origin(m->hdr, m->nhdr, end, &m->conf->trusted_relays, ip,
+	    sizeof(ip), helo, sizeof(helo)) == 0 && set_ip(&req, ip) == 0) {
+		w.ip = ip;
+		w.helo = helo;
+		req.helo = helo;
+		snprintf(w.via, sizeof(w.via), "via trusted relay %s: client "
+		    "%s", m->conn->addrstr, ip);
+	} else {
+		w.ip = m->conn->addrstr;
+		w.helo = m->conn->helo;
+		snprintf(w.via, sizeof(w.via), "trusted relay %s recorded no "
+		    "readable client", m->conn->addrstr);
+	}
+	msglog(m, LOG_LVL_DEBUG, "spf: %s", w.via);
+	return spf_run(m, &req, &w);
 }
 
 const struct hm_module spf_module = {
@@ -503,5 +588,6 @@ const struct hm_module spf_module = {
 	.helo = spf_helo,
 	.conn_free = spf_conn_free,
 	.envfrom = spf_envfrom,
+	.eoh = spf_eoh,
 	.msg_free = spf_msg_free,
 };

@@ -89,4 +89,49 @@ mkmsg below '' "$DKIM_AR"
 rejected below 192.0.2.1 "trusted A-R below the gateway's Received"
 mkmsg malformed 'Authentication-Results: gw.univ.example; dkim=pass (unterminated header.d=ok.example\r\n' ''
 rejected malformed 192.0.2.1 "malformed A-R"
-ok "behind a gateway: a trusted relay's trusted A-R counts for DMARC, nothing else does"
+
+# ---- 3. SPF of the first untrusted hop (trusted_relays) ---------------------------------------
+# faultdns's "bigspf" names: an SPF record allowing 198.51.0.0-198.51.1.89 and 192.0.2.10, "-all"
+# mkspf ID RECEIVED... - a message from bob@bigspf.example under these Received headers
+mkspf() {
+	local id=$1
+	shift
+	{
+		for r in "$@"; do printf '%b' "$r"; done
+		printf 'X-Test-Id: %s\r\nFrom: Bob <bob@bigspf.example>\r\n' "$id"
+		printf 'To: Someone <rcpt@example.net>\r\nSubject: test %s\r\n' "$id"
+		printf 'Date: Wed, 2 Dec 2026 09:59:57 +0000\r\nMessage-ID: <%s@hallmark.test>\r\n' "$id"
+		printf '\r\nHello from %s.\r\n' "$id"
+	} > "$M/$id"
+}
+# spf_ar ID ADDR - sent from ADDR, delivered; print our A-R
+spf_ar() {
+	send_msg --data "$M/$1" --addr "$2" --from bob@bigspf.example
+	SENT=$(( SENT + 1 ))
+	wait_delivered "$SENT" 30
+	delivered_by "X-Test-Id: $1" > "$M/$1.out"
+	hdr_get Authentication-Results "$M/$1.out" | sed -n 1p
+}
+R_ORIGIN='Received: from mail.bigspf.example (mail.bigspf.example [198.51.0.7])\r\n\tby gw.univ.example (Postfix) with ESMTPS id 5Gw; Wed, 2 Dec 2026 10:00:00 +0000\r\n'
+R_INNER='Received: from gw.univ.example (gw.univ.example [192.0.2.5])\r\n\tby gw2.univ.example (Postfix) with ESMTP id 6Gw; Wed, 2 Dec 2026 10:00:01 +0000\r\n'
+R_OTHER='Received: from mail.other.example (mail.other.example [203.0.113.9])\r\n\tby gw.univ.example (Postfix) with ESMTPS id 7Gw; Wed, 2 Dec 2026 10:00:00 +0000\r\n'
+
+mkspf spf1 "$R_ORIGIN"
+ar=$(spf_ar spf1 192.0.2.1)
+assert_match 'spf=pass \(via trusted relay 192\.0\.2\.1: client 198\.51\.0\.7, ' "$ar" \
+	"spf1: SPF checks the address the gateway recorded"
+assert_file_match 'spf=pass \(via trusted relay 192\.0\.2\.1: client 198\.51\.0\.7, ' "$HM_LOG" \
+	"spf1: the log line says so"
+mkspf spf2 "$R_INNER" "$R_ORIGIN"
+ar=$(spf_ar spf2 192.0.2.1)
+assert_match 'spf=pass \(via trusted relay 192\.0\.2\.1: client 198\.51\.0\.7, ' "$ar" \
+	"spf2: past two trusted relays to the first untrusted hop"
+mkspf spf3 "$R_OTHER"
+ar=$(spf_ar spf3 192.0.2.1)
+assert_match 'spf=fail \(via trusted relay 192\.0\.2\.1: client 203\.0\.113\.9, ' "$ar" \
+	"spf3: an address the record does not allow fails"
+mkspf spf4 "$R_ORIGIN"
+ar=$(spf_ar spf4 198.51.100.7)
+assert_match 'spf=fail \(bigspf' "$ar" "spf4: from a client that is not a relay, the client is checked"
+assert_no_match 'via trusted' "$ar" "spf4: and no relay is named"
+ok "behind a gateway: a trusted relay's trusted A-R counts for DMARC, nothing else does; SPF checks the first untrusted hop"

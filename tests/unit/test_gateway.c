@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "cidr.h"
 #include "gateway.h"
 
 static void
@@ -122,6 +123,38 @@ test_hop_end(void **state)
 	assert_int_equal(gw_hop_end(h, 0, "192.0.2.1"), 0);
 }
 
+static void
+test_origin(void **state)
+{
+	struct hm_header h[] = {
+		{ "Authentication-Results", "gw.example; none" },
+		{ "Received", "from gw1 (gw1 [192.0.2.5]) by gw2" },
+		{ "X-Other", "x" },
+		{ "Received", "from Helo.Sender (s [IPv6:2001:db8::7]) by gw1" },
+		{ "Received", "from t (t [203.0.113.1]) by s" },
+		{ "Received", "garbage" },
+	};
+	struct cidr_set relays = { 0 };
+	const char *why;
+	char ip[64], helo[64];
+
+	(void)state;
+	assert_int_equal(cidr_set_add(&relays, "192.0.2.0/28", &why), 0);
+	assert_int_equal(gw_origin(h, 6, 0, &relays, ip, sizeof(ip), helo,
+	    sizeof(helo)), 0);
+	assert_string_equal(ip, "2001:db8::7");
+	assert_string_equal(helo, "Helo.Sender");
+	assert_int_equal(gw_origin(h, 6, 4, &relays, ip, sizeof(ip), helo,
+	    sizeof(helo)), 0);
+	assert_string_equal(ip, "203.0.113.1");
+	/* every hop trusted, or an unreadable one on the way: none */
+	assert_int_equal(gw_origin(h, 3, 0, &relays, ip, sizeof(ip), helo,
+	    sizeof(helo)), -1);
+	assert_int_equal(gw_origin(h, 6, 5, &relays, ip, sizeof(ip), helo,
+	    sizeof(helo)), -1);
+	cidr_set_free(&relays);
+}
+
 int
 main(void)
 {
@@ -130,6 +163,7 @@ main(void)
 		cmocka_unit_test(test_ar_malformed),
 		cmocka_unit_test(test_received_ip),
 		cmocka_unit_test(test_hop_end),
+		cmocka_unit_test(test_origin),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
