@@ -53,7 +53,7 @@ struct conf {
 	char *user;
 	char *authserv_id;		/* never NULL after load */
 	struct cidr_set internal_networks;
-	struct cidr_set trusted_relays;	/* gateways relaying to us */
+	struct cidr_set trusted_relays; /* gateways relaying to us */
 	char **trusted_authserv_ids;	/* their A-R ids we believe, or NULL */
 	int on_internal_error;		/* enum verdict_action */
 	int authres_outbound;		/* verify and add A-R to trusted

@@ -109,8 +109,7 @@ record(struct gw_ar *out, const char *method, const char *result,
 
 /* props - [reason=value] then ptype.property=value until ';' or end */
 static int
-props(struct cur *c, struct gw_ar *out, const char *method,
-    const char *result)
+props(struct cur *c, struct gw_ar *out, const char *method, const char *result)
 {
 	char name[64], val[GW_ID_MAX];
 
@@ -162,8 +161,7 @@ gw_ar_parse(const char *value, struct gw_ar *out)
 	str_lower(out->authserv_id);
 	if (skip_cfws(&c) < 0)
 		return -1;
-	if (isdigit((unsigned char)*c.p) &&
-	    token(&c, tok, sizeof(tok), 0) < 0)
+	if (isdigit((unsigned char)*c.p) && token(&c, tok, sizeof(tok), 0) < 0)
 		return -1;
 	if (expect(&c, ';') < 0)
 		return -1;
@@ -178,7 +176,7 @@ gw_ar_parse(const char *value, struct gw_ar *out)
 			return -1;
 		if (*c.p == '\0')
 			return 0;
-		c.p++;		/* ';' */
+		c.p++; /* ';' */
 		if (skip_cfws(&c) < 0)
 			return -1;
 		if (*c.p == '\0')
@@ -222,8 +220,8 @@ gw_received_from(const char *value, char *out, size_t outlen, char *helo,
 	if (str_ncasecmp(open, "IPv6:", 5) == 0)
 		open += 5;
 	n = (size_t)(close - open);
-	if (n == 0 || n >= outlen || strspn(open, "0123456789abcdefABCDEF.:")
-	    < n)
+	if (n == 0 || n >= outlen ||
+	    strspn(open, "0123456789abcdefABCDEF.:") < n)
 		return -1;
 	memcpy(out, open, n);
 	out[n] = '\0';
@@ -256,8 +254,9 @@ gw_origin(const struct hm_header *h, size_t n, size_t start,
 	for (i = start; i < n; i++) {
 		if (str_casecmp(h[i].name, "Received") != 0)
 			continue;
-		if (gw_received_from(h[i].value, ip, iplen, helo,
-		    helolen) < 0 || (r = in_relays(relays, ip)) < 0)
+		if (gw_received_from(h[i].value, ip, iplen, helo, helolen) <
+			0 ||
+		    (r = in_relays(relays, ip)) < 0)
 			return -1;
 		if (r == 0)
 			return 0;

@@ -29,11 +29,11 @@
 
 /* the passes one A-R header carries */
 struct gw_ar {
-	char authserv_id[GW_ID_MAX];	/* lowercase */
-	int spf_pass;			/* spf=pass with smtp.mailfrom */
-	char mailfrom[GW_ID_MAX];	/* its smtp.mailfrom */
+	char authserv_id[GW_ID_MAX]; /* lowercase */
+	int spf_pass;		     /* spf=pass with smtp.mailfrom */
+	char mailfrom[GW_ID_MAX];    /* its smtp.mailfrom */
 	size_t ndkim;
-	char dkim_d[GW_MAX_DKIM][GW_ID_MAX];	/* dkim=pass header.d */
+	char dkim_d[GW_MAX_DKIM][GW_ID_MAX]; /* dkim=pass header.d */
 };
 
 /*

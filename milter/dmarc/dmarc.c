@@ -350,14 +350,15 @@ gateway_pass(struct eval *ev)
 		return 0;
 	end = gw_hop_end(m->hdr, m->nhdr, m->conn->addrstr);
 	for (i = 0; i < end; i++) {
-		if (str_casecmp(m->hdr[i].name, "Authentication-Results") != 0 ||
+		if (str_casecmp(m->hdr[i].name, "Authentication-Results") !=
+			0 ||
 		    gw_ar_parse(m->hdr[i].value, &a) < 0 ||
 		    !trusted_id(m->conf, a.authserv_id) ||
 		    (by = gw_aligned(ev, &a)) == NULL)
 			continue;
 		ev->aligned_by = by;
-		snprintf(ev->why, sizeof(ev->why), "%s from trusted "
-		    "authserv-id %.200s", by, a.authserv_id);
+		snprintf(ev->why, sizeof(ev->why),
+		    "%s from trusted authserv-id %.200s", by, a.authserv_id);
 		return 1;
 	}
 	return 0;

@@ -380,9 +380,10 @@ received_spf(struct hm_msg *m, const struct spf_answer *a, int by_helo,
     const char *client)
 {
 	struct str b;
-	char *from = quoted(m->envfrom ? m->envfrom : ""), *helo = quoted(
-	    m->spf_helo.identity ? m->spf_helo.identity : m->conn->helo ?
-	    m->conn->helo : "");
+	char *from = quoted(m->envfrom ? m->envfrom : ""),
+	     *helo = quoted(m->spf_helo.identity ? m->spf_helo.identity :
+		     m->conn->helo		 ? m->conn->helo :
+						   "");
 	char comment[256];
 	size_t i;
 
@@ -393,10 +394,11 @@ received_spf(struct hm_msg *m, const struct spf_answer *a, int by_helo,
 		    (unsigned char)comment[i] > 0x7e)
 			comment[i] = ' ';
 	str_init(&b);
-	str_addf(&b, "%s (%s) client-ip=%s; envelope-from=%s; helo=%s; "
-	    "receiver=%s; identity=%s", res_spf_name(a->result), comment,
-	    client, from, helo, m->conf->authserv_id,
-	    by_helo ? "helo" : "mailfrom");
+	str_addf(&b,
+	    "%s (%s) client-ip=%s; envelope-from=%s; helo=%s; "
+	    "receiver=%s; identity=%s",
+	    res_spf_name(a->result), comment, client, from, helo,
+	    m->conf->authserv_id, by_helo ? "helo" : "mailfrom");
 	ctx_msg_addhdr(m, "Received-SPF", b.s);
 	str_free(&b);
 	free(from);
@@ -419,8 +421,8 @@ add_authres(struct hm_msg *m, const struct spf_answer *a, int by_helo,
 	if (skip != NULL && a->result != RES_SPF_PASS &&
 	    a->result != RES_SPF_NONE)
 		str_addf(&comment, "; %s", skip);
-	v = by_helo ? prop_value(m->spf_helo.identity ?
-	    m->spf_helo.identity : "") :
+	v = by_helo ?
+	    prop_value(m->spf_helo.identity ? m->spf_helo.identity : "") :
 	    spf_prop_address(m->envfrom);
 	str_addf(&props, "%s=%s", by_helo ? "smtp.helo" : "smtp.mailfrom", v);
 	authres_add(&m->ar, "spf", res_spf_name(a->result), comment.s,
@@ -466,10 +468,10 @@ log_result(struct hm_msg *m, const char *what, const char *id,
 /* where - the client SPF checks: the SMTP client, or behind a trusted
  * relay the first untrusted hop its Received header recorded */
 struct where {
-	const char *ip;			/* printable */
-	const char *helo;		/* HELO name, or NULL */
-	int cached;			/* the connection's HELO answer applies */
-	char via[200];			/* A-R comment prefix, or "" */
+	const char *ip;	  /* printable */
+	const char *helo; /* HELO name, or NULL */
+	int cached;	  /* the connection's HELO answer applies */
+	char via[200];	  /* A-R comment prefix, or "" */
 };
 
 /* spf_run - the MAIL FROM check (and the HELO check) for w */
@@ -565,17 +567,22 @@ spf_eoh(struct hm_msg *m)
 	memset(&w, 0, sizeof(w));
 	end = gw_hop_end(m->hdr, m->nhdr, m->conn->addrstr);
 	if (gw_origin(m->hdr, m->nhdr, end, &m->conf->trusted_relays, ip,
-	    sizeof(ip), helo, sizeof(helo)) == 0 && set_ip(&req, ip) == 0) {
+		sizeof(ip), helo, sizeof(helo)) == 0 &&
+	    set_ip(&req, ip) == 0) {
 		w.ip = ip;
 		w.helo = helo;
 		req.helo = helo;
-		snprintf(w.via, sizeof(w.via), "via trusted relay %s: client "
-		    "%s", m->conn->addrstr, ip);
+		snprintf(w.via, sizeof(w.via),
+		    "via trusted relay %s: client "
+		    "%s",
+		    m->conn->addrstr, ip);
 	} else {
 		w.ip = m->conn->addrstr;
 		w.helo = m->conn->helo;
-		snprintf(w.via, sizeof(w.via), "trusted relay %s recorded no "
-		    "readable client", m->conn->addrstr);
+		snprintf(w.via, sizeof(w.via),
+		    "trusted relay %s recorded no "
+		    "readable client",
+		    m->conn->addrstr);
 	}
 	msglog(m, LOG_LVL_DEBUG, "spf: %s", w.via);
 	return spf_run(m, &req, &w);
