@@ -12,6 +12,10 @@
  * added, in order; a reader that splits on ';' sees as many; an excerpt
  * keeps no ';', '=', quote, parenthesis or backslash; and no '=' in a
  * comment follows a method name or a ptype.property.
+ * The gateway readers (gateway.h) on the same value: a parsed A-R has a
+ * non-empty lower-case id, at most GW_MAX_DKIM domains, all strings
+ * terminated within their buffers; a Received address is non-empty and
+ * made of hex digits, dots and colons only.
  */
 #include <ctype.h>
 #include <strings.h>
@@ -19,6 +23,7 @@
 #include "ar_parse.h"
 #include "authres.h"
 #include "fuzz.h"
+#include "gateway.h"
 #include "spf.h"
 
 static const char *const methods[] = { "spf", "dkim", "dmarc" };
@@ -167,6 +172,32 @@ check_results(const uint8_t *data, size_t size, const char *text)
 	authres_free(&l);
 }
 
+/* check_gateway - gw_ar_parse and gw_received_from on value */
+static void
+check_gateway(const char *value)
+{
+	struct gw_ar a;
+	char ip[64], helo[64];
+	size_t i;
+
+	if (gw_ar_parse(value, &a) == 0) {
+		FUZZ_CHECK(a.authserv_id[0] != '\0');
+		for (i = 0; a.authserv_id[i]; i++)
+			FUZZ_CHECK(!(a.authserv_id[i] >= 'A' &&
+			    a.authserv_id[i] <= 'Z'));
+		FUZZ_CHECK(a.ndkim <= GW_MAX_DKIM);
+		FUZZ_CHECK(strlen(a.mailfrom) < GW_ID_MAX);
+		FUZZ_CHECK(!a.spf_pass || a.mailfrom[0] != '\0');
+		for (i = 0; i < a.ndkim; i++)
+			FUZZ_CHECK(strlen(a.dkim_d[i]) < GW_ID_MAX);
+	}
+	if (gw_received_from(value, ip, sizeof(ip), helo, sizeof(helo)) == 0) {
+		FUZZ_CHECK(ip[0] != '\0' && strlen(helo) < sizeof(helo));
+		FUZZ_CHECK(strspn(ip, "0123456789abcdefABCDEF.:") ==
+		    strlen(ip));
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -175,6 +206,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_parse(s, 512);
 	check_parse(s, size > 0 ? 1 + data[0] % 16 : 1);
 	check_format(s);
+	check_gateway(s);
 	check_results(data, size, s);
 	free(s);
 	return 0;
