@@ -1,7 +1,7 @@
 #!/bin/bash
 # tests/integration/t_gateway.sh - behind a gateway: a real Postfix (smtpd_milters = hallmarkd)
-# whose client is a campus front end or a cloud filter, simulated with XCLIENT ADDR (one
-# Postfix, not a two-hop chain): the message carries what a real gateway (Postfix + a milter)
+# whose client is a campus front end or a cloud filter.  Sections 1-3 simulate the gateway
+# with XCLIENT ADDR (one Postfix): the message carries what a real gateway (Postfix + a milter)
 # writes, its Authentication-Results header above its own Received header.  hallmarkd's DNS
 # is tests/dns/faultdns: ok.example has SPF "-all" and DMARC p=reject, and the message is
 # not signed, so hallmarkd's own results never align and DMARC rejects it unless the
@@ -14,6 +14,14 @@
 #   2. each of these is rejected by DMARC (550): the same message from a client that is not a
 #      trusted relay; an authserv-id that is not trusted; the trusted A-R below the gateway's
 #      Received (an earlier hop wrote it, or the sender did); a malformed trusted A-R.
+#   3. from a trusted relay, SPF checks the address the first untrusted hop's Received header
+#      records (past further trusted relays), said in the comment and the log line; from
+#      another client, the client.
+#   4. a two-hop chain: a second Postfix with its own hallmarkd (authserv-id gw.univ.example)
+#      is the gateway and relays to ours (client 127.0.0.1, made a trusted relay): SPF checks
+#      the client the gateway recorded; with our SPF off, DMARC p=reject passes by the
+#      gateway's real A-R ("spf from trusted authserv-id"); without trusted_relays the same
+#      message is refused at our hop (the gateway logs the 550 5.7.1).
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/postfix.sh"
@@ -50,12 +58,11 @@ mkmsg() {
 DKIM_AR='Authentication-Results: gw.univ.example;\r\n\tdkim=pass (2048-bit key) header.d=ok.example header.s=s1 header.b=AbCd1234;\r\n\tspf=fail smtp.mailfrom=alice@ok.example\r\n'
 SPF_AR='Authentication-Results: GW.univ.example 1; spf=pass (sender IP is 198.51.100.7)\r\n\tsmtp.mailfrom=alice@ok.example; dkim=none\r\n'
 
-SENT=0
 # accepted ID ADDR WHAT - sent from ADDR, delivered, dmarc=pass by WHAT from the trusted id
 accepted() {
+	local want=$(( $(sent_count) + 1 ))
 	send_msg --data "$M/$1" --addr "$2" --from alice@ok.example
-	SENT=$(( SENT + 1 ))
-	wait_delivered "$SENT" 30
+	wait_delivered "$want" 30
 	delivered_by "X-Test-Id: $1" > "$M/$1.out"
 	ar=$(hdr_get Authentication-Results "$M/$1.out" | sed -n 1p)
 	assert_match '^ *mx\.test\.example' "$ar" "$1: our A-R on top"
@@ -105,10 +112,11 @@ mkspf() {
 	} > "$M/$id"
 }
 # spf_ar ID ADDR - sent from ADDR, delivered; print our A-R
+# (run in $(...): the count of deliveries to wait for is taken from Postfix's log)
 spf_ar() {
+	local want=$(( $(sent_count) + 1 ))
 	send_msg --data "$M/$1" --addr "$2" --from bob@bigspf.example
-	SENT=$(( SENT + 1 ))
-	wait_delivered "$SENT" 30
+	wait_delivered "$want" 30
 	delivered_by "X-Test-Id: $1" > "$M/$1.out"
 	hdr_get Authentication-Results "$M/$1.out" | sed -n 1p
 }
@@ -134,4 +142,75 @@ mkspf spf4 "$R_ORIGIN"
 ar=$(spf_ar spf4 198.51.100.7)
 assert_match 'spf=fail \(bigspf' "$ar" "spf4: from a client that is not a relay, the client is checked"
 assert_no_match 'via trusted' "$ar" "spf4: and no relay is named"
+
+# ---- 4. a two-hop chain: a real gateway (a second Postfix with its own hallmarkd, authserv-id
+# gw.univ.example, in RIG_DIR/gw) relays to our Postfix, whose client is then 127.0.0.1 ------
+RIG_VARS="HM_PORT HM_PID HM_CONF HM_LOG PF_DIR PF_PORT PF_STARTED SINK_PID SINK_PORT SINK_DIR RIG_DIR PF_EXTRA"
+# swap - exchange the rig's variables of the two instances (GW_* <-> the current ones)
+swap() {
+	local v t
+	for v in $RIG_VARS; do
+		eval "t=\${$v:-}; $v=\${GW_$v:-}; GW_$v=\$t"
+	done
+}
+MX_PF_PORT=$PF_PORT
+swap
+RIG_DIR=$GW_RIG_DIR/gw
+mkdir -p "$RIG_DIR"
+chmod 755 "$RIG_DIR"
+hm_start "dns = { forwarders = [\"127.0.0.1@$FD_PORT\"]; };
+authserv_id = \"gw.univ.example\";" || fail "gateway hallmarkd did not start"
+PF_EXTRA="myhostname = gw.univ.example
+transport_maps = static:smtp:[127.0.0.1]:$MX_PF_PORT
+"
+pf_start || fail "gateway postfix did not start"
+swap
+rig_on_exit 'swap; pf_stop; hm_stop; swap'
+hm_reload "dns = { forwarders = [\"127.0.0.1@$FD_PORT\"]; };
+internal_networks = [\"::1\"];
+trusted_relays = [\"192.0.2.0/28\", \"127.0.0.1\"];
+trusted_authserv_ids = [\"gw.univ.example\"];" || fail "reload: the gateway is a trusted relay"
+
+# chain ID ADDR FROM - send M/ID to the gateway from ADDR; delivered by ours; print our A-R
+chain() {
+	local want=$(( $(sent_count) + 1 ))
+	swap
+	send_msg --data "$M/$1" --addr "$2" --from "$3"
+	swap
+	wait_delivered "$want" 30
+	delivered_by "X-Test-Id: $1" > "$M/$1.out"
+	hdr_get Authentication-Results "$M/$1.out" | sed -n 1p
+}
+mkspf chain1
+ar=$(chain chain1 198.51.0.7 bob@bigspf.example)
+assert_match 'spf=pass \(via trusted relay 127\.0\.0\.1: client 198\.51\.0\.7, ' "$ar" \
+	"chain1: SPF checks the client the gateway Postfix recorded"
+assert_match '^ *gw\.univ\.example' "$(hdr_get Authentication-Results "$M/chain1.out" | sed -n 2p)" \
+	"chain1: the gateway's A-R is kept"
+
+# our SPF off: DMARC of spfpass.example (p=reject) passes only by the gateway's spf=pass
+hm_reload "dns = { forwarders = [\"127.0.0.1@$FD_PORT\"]; };
+internal_networks = [\"::1\"];
+trusted_relays = [\"127.0.0.1\"];
+trusted_authserv_ids = [\"gw.univ.example\"];
+spf = { enable = false; };" || fail "reload: SPF off"
+mkspf chain2
+sed -i 's/bob@bigspf\.example/bob@spfpass.example/' "$M/chain2"
+ar=$(chain chain2 198.51.100.7 bob@spfpass.example)
+assert_match 'dmarc=pass \(p=reject dis=pass spf from trusted authserv-id gw\.univ\.example\)' "$ar" \
+	"chain2: dmarc=pass by the gateway's own A-R"
+hm_reload "dns = { forwarders = [\"127.0.0.1@$FD_PORT\"]; };
+internal_networks = [\"::1\"];
+spf = { enable = false; };" || fail "reload: no trusted relay"
+mkspf chain3
+sed -i 's/bob@bigspf\.example/bob@spfpass.example/' "$M/chain3"
+swap
+send_msg --data "$M/chain3" --addr 198.51.100.7 --from bob@spfpass.example
+swap
+for _ in $(seq 100); do
+	grep -q 'status=bounced .*said: 550 5\.7\.1' "$GW_PF_DIR/maillog" && break
+	sleep 0.1
+done
+assert_file_match 'status=bounced .*said: 550 5\.7\.1 .*DMARC' "$GW_PF_DIR/maillog" \
+	"chain3: without trusted_relays the same message is rejected by DMARC at our hop"
 ok "behind a gateway: a trusted relay's trusted A-R counts for DMARC, nothing else does; SPF checks the first untrusted hop"
