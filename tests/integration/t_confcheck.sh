@@ -72,6 +72,10 @@ refuse authserv_id 1 'authserv_id: "mx univ;example": not an RFC 8601 authserv-i
 	'authserv_id = "mx univ;example";'
 refuse cidr 1 'internal_networks.\[0\]: "10.0.0.1/8": host bits set after /8: the network is 10\.0\.0\.0/8' \
 	'internal_networks = ["10.0.0.1/8"];'
+refuse trusted_ids 1 'trusted_authserv_ids.\[1\]: "gw;bad": not an RFC 8601 authserv-id' \
+	'trusted_authserv_ids = ["gw.univ.example", "gw;bad"];'
+refuse trusted_relays 1 'trusted_relays.\[0\]: "192.0.2.1/24": host bits set after /24' \
+	'trusted_relays = ["192.0.2.1/24"];'
 refuse monitor 1 'dmarc.monitor_domains.\[0\]: "\*univ.example": not a domain pattern' \
 	'dmarc = { monitor_domains = ["*univ.example"]; };'
 refuse vendor_dom 3 'dmarc.vendors.\[0\].domains.\[1\]: vendor "v": "bad domain": not a domain pattern' \
