@@ -27,8 +27,8 @@
 #include "authres.h"
 #include "str.h"
 
-#define AR_EXCERPT_MAX	40	/* characters of untrusted text kept */
-#define AR_COMMENT_MAX	200	/* characters of a whole comment */
+#define AR_EXCERPT_MAX 40  /* characters of untrusted text kept */
+#define AR_COMMENT_MAX 200 /* characters of a whole comment */
 
 /* key_char - a character of a method, ptype or property name */
 static int
@@ -44,9 +44,9 @@ static int
 reads_as_result(const struct str *b)
 {
 	static const char *const methods[] = { "arc", "auth", "bimi", "dkim",
-	    "dkim-adsp", "dkim-atps", "dmarc", "dnswl", "domainkeys",
-	    "iprev", "reason", "rrvs", "sender-id", "smime", "spf", "vbr",
-	    NULL };
+		"dkim-adsp", "dkim-atps", "dmarc", "dnswl", "domainkeys",
+		"iprev", "reason", "rrvs", "sender-id", "smime", "spf", "vbr",
+		NULL };
 	size_t start = b->len, i;
 
 	while (start > 0 && key_char(b->s[start - 1]))

@@ -63,18 +63,20 @@
 #define NO_STEPS (SMFIP_NODATA | SMFIP_NOUNKNOWN)
 #define ACTIONS (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE)
 
-#define HOOK_EACH(m, hook, ...) do {					\
-	const struct hm_module *const *o_ = module_order();		\
-	size_t i_;							\
-	for (i_ = 0; o_[i_] != NULL; i_++)				\
-		if (o_[i_]->hook != NULL && module_applies(o_[i_], m) &&\
-		    o_[i_]->hook(__VA_ARGS__) != HM_OK)			\
-			hook_failed((m), o_[i_]->name, #hook);		\
-} while (0)
+#define HOOK_EACH(m, hook, ...) \
+	do { \
+		const struct hm_module *const *o_ = module_order(); \
+		size_t i_; \
+		for (i_ = 0; o_[i_] != NULL; i_++) \
+			if (o_[i_]->hook != NULL && \
+			    module_applies(o_[i_], m) && \
+			    o_[i_]->hook(__VA_ARGS__) != HM_OK) \
+				hook_failed((m), o_[i_]->name, #hook); \
+	} while (0)
 
 static unsigned inflight;
 static int draining;
-static char leadspc_mark;	/* priv between negotiate and connect */
+static char leadspc_mark; /* priv between negotiate and connect */
 
 /* cb_inflight - messages in progress */
 unsigned
@@ -118,7 +120,7 @@ update_qid(SMFICTX *ctx, struct hm_msg *m)
 
 	if (m != NULL && qid != NULL && *qid != '\0') {
 		log_printable(m->qid, sizeof(m->qid), qid, strlen(qid));
-		msglog_flush(m);	/* lines kept until now */
+		msglog_flush(m); /* lines kept until now */
 	}
 }
 
@@ -154,8 +156,10 @@ ask_macros(SMFICTX *ctx)
 		int stage;
 		char *list;
 	} want[] = {
-		{ SMFIM_ENVFROM, "i {auth_authen}" }, { SMFIM_ENVRCPT, "i" },
-		{ SMFIM_EOH, "i" }, { SMFIM_EOM, "i" },
+		{ SMFIM_ENVFROM, "i {auth_authen}" },
+		{ SMFIM_ENVRCPT, "i" },
+		{ SMFIM_EOH, "i" },
+		{ SMFIM_EOM, "i" },
 	};
 	size_t i;
 
@@ -394,12 +398,12 @@ edit_headers(SMFICTX *ctx, struct hm_msg *m)
 			rc = -1;
 	}
 	for (i = m->nadd; i > 0; i--) {
-		if (ins_top(ctx, m, m->add[i - 1].name,
-		    m->add[i - 1].value) < 0)
+		if (ins_top(ctx, m, m->add[i - 1].name, m->add[i - 1].value) <
+		    0)
 			rc = -1;
 	}
 	if (!ctx_msg_verify(m))
-		return rc;	/* outbound, mode sign or skipped: no A-R */
+		return rc; /* outbound, mode sign or skipped: no A-R */
 	ar = authres_format(m->conf->authserv_id, &m->ar);
 	if (ins_top(ctx, m, "Authentication-Results", ar) < 0)
 		rc = -1;
@@ -509,7 +513,7 @@ cb_close(SMFICTX *ctx)
 {
 	struct hm_conn *c = conn_of(ctx);
 
-	smfi_setpriv(ctx, NULL);	/* also a marker never connected */
+	smfi_setpriv(ctx, NULL); /* also a marker never connected */
 	if (c == NULL)
 		return SMFIS_CONTINUE;
 	msg_end(c);

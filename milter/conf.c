@@ -103,13 +103,12 @@ conf_err_set(struct conf_err *e, const config_setting_t *s,
 /* check_value - run an option's value check; s: the setting (NULL for a
  * default) */
 static int
-check_value(const struct conf_opt *o, const char *v,
-    const config_setting_t *s, struct conf_err *e)
+check_value(const struct conf_opt *o, const char *v, const config_setting_t *s,
+    struct conf_err *e)
 {
 	char why[300], shown[200];
 
-	if (o->valid == NULL || v == NULL || o->valid(v, why,
-	    sizeof(why)) == 0)
+	if (o->valid == NULL || v == NULL || o->valid(v, why, sizeof(why)) == 0)
 		return 0;
 	LOG_P(shown, v);
 	if (s == NULL)
@@ -213,8 +212,9 @@ cidrs_from_list(char **l, struct cidr_set *set, const config_setting_t *s,
 				continue;
 			snprintf(why, sizeof(why), "%s", w);
 		}
-		conf_err_set(e, s ? config_setting_get_elem(s, (unsigned)i) :
-		    NULL, "\"%s\": %s", LOG_P(shown, l[i]), why);
+		conf_err_set(e,
+		    s ? config_setting_get_elem(s, (unsigned)i) : NULL,
+		    "\"%s\": %s", LOG_P(shown, l[i]), why);
 		return -1;
 	}
 	return 0;
@@ -264,14 +264,15 @@ set_default(const struct conf_opt *o, void *field, struct conf_err *e)
 
 /* read_strlist - an array or list of strings, each passing o->valid */
 static int
-read_strlist(const struct conf_opt *o, const config_setting_t *s,
-    char ***out, struct conf_err *e)
+read_strlist(const struct conf_opt *o, const config_setting_t *s, char ***out,
+    struct conf_err *e)
 {
 	int t = config_setting_type(s), i, n;
 	char **l;
 
 	if (t != CONFIG_TYPE_ARRAY && t != CONFIG_TYPE_LIST) {
-		conf_err_set(e, s, "expected a list of strings, "
+		conf_err_set(e, s,
+		    "expected a list of strings, "
 		    "e.g. [\"a\", \"b\"]");
 		return -1;
 	}
@@ -310,8 +311,8 @@ read_int(const struct conf_opt *o, const config_setting_t *s, long *out,
 	}
 	v = config_setting_get_int64(s);
 	if (v < o->min || v > o->max) {
-		conf_err_set(e, s, "%lld is out of range (%ld to %ld)",
-		    v, o->min, o->max);
+		conf_err_set(e, s, "%lld is out of range (%ld to %ld)", v,
+		    o->min, o->max);
 		return -1;
 	}
 	*out = (long)v;
@@ -333,8 +334,8 @@ read_enum(const struct conf_opt *o, const config_setting_t *s, int *out,
 			return 0;
 		}
 		enum_list(o->enums, names, sizeof(names));
-		conf_err_set(e, s, "\"%s\": expected %s", LOG_P(shown,
-		    config_setting_get_string(s)), names);
+		conf_err_set(e, s, "\"%s\": expected %s",
+		    LOG_P(shown, config_setting_get_string(s)), names);
 		return -1;
 	}
 	enum_list(o->enums, names, sizeof(names));
@@ -452,7 +453,7 @@ check_known(const config_setting_t *group, const struct conf_opt *tab,
 	size_t n = 0;
 
 	for (; tab[n].name != NULL && n + 1 < sizeof(names) / sizeof(*names);
-	    n++)
+	     n++)
 		names[n] = tab[n].name;
 	names[n] = NULL;
 	return conf_group_check(group, names, NULL, e);
@@ -517,8 +518,10 @@ finish(struct conf *c, struct conf_err *e)
 			snprintf(host, sizeof(host), "localhost");
 		host[sizeof(host) - 1] = '\0';
 		if (conf_check_authserv_id(host, err, sizeof(err)) < 0) {
-			conf_err_set(e, NULL, "authserv_id is not set and the "
-			    "host name \"%s\" cannot be used: %s", host, err);
+			conf_err_set(e, NULL,
+			    "authserv_id is not set and the "
+			    "host name \"%s\" cannot be used: %s",
+			    host, err);
 			return -1;
 		}
 		c->authserv_id = xstrdup(host);

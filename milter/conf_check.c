@@ -49,7 +49,8 @@ check_port(const char *p, size_t n, char *err, size_t errlen)
 
 	if (str_parse_u64(p, n, 65535, &v) == 0 && v > 0)
 		return 0;
-	return str_seterr(err, errlen, "the port is not a number from 1 to "
+	return str_seterr(err, errlen,
+	    "the port is not a number from 1 to "
 	    "65535");
 }
 
@@ -76,7 +77,8 @@ check_sock_addr(int af, const char *addr, char *err, size_t errlen)
 		    other == AF_INET6 ? "inet6:PORT@ADDR" : "inet:PORT@ADDR");
 	if (conf_check_domain(addr, NULL, 0) == 0)
 		return 0;
-	return str_seterr(err, errlen, "the address is neither an IP address "
+	return str_seterr(err, errlen,
+	    "the address is neither an IP address "
 	    "nor a host name");
 }
 
@@ -115,19 +117,22 @@ conf_check_socket(const char *spec, char *err, size_t errlen)
 
 	if (path != NULL) {
 		if (*path == '\0')
-			return str_seterr(err, errlen, "empty unix socket "
+			return str_seterr(err, errlen,
+			    "empty unix socket "
 			    "path");
 		if (strlen(path) >= SUN_PATH_MAX)
-			return str_seterr(err, errlen, "unix socket path of "
-			    "%zu bytes; at most %zu fit", strlen(path),
-			    SUN_PATH_MAX - 1);
+			return str_seterr(err, errlen,
+			    "unix socket path of "
+			    "%zu bytes; at most %zu fit",
+			    strlen(path), SUN_PATH_MAX - 1);
 		return conf_check_abs_path(path, err, errlen);
 	}
 	if (strncmp(spec, "inet:", 5) == 0)
 		return check_inet(AF_INET, spec + 5, err, errlen);
 	if (strncmp(spec, "inet6:", 6) == 0)
 		return check_inet(AF_INET6, spec + 6, err, errlen);
-	return str_seterr(err, errlen, "not a milter socket: use "
+	return str_seterr(err, errlen,
+	    "not a milter socket: use "
 	    "inet:PORT@ADDR, inet6:PORT@ADDR or unix:PATH");
 }
 
@@ -140,12 +145,14 @@ conf_check_forwarder(const char *spec, char *err, size_t errlen)
 	size_t alen = at ? (size_t)(at - spec) : strlen(spec);
 
 	if (alen == 0 || alen >= sizeof(addr))
-		return str_seterr(err, errlen, "expected an IP address, "
+		return str_seterr(err, errlen,
+		    "expected an IP address, "
 		    "optionally @PORT");
 	memcpy(addr, spec, alen);
 	addr[alen] = '\0';
 	if (!is_ip(AF_INET, addr) && !is_ip(AF_INET6, addr))
-		return str_seterr(err, errlen, "not an IP address (a "
+		return str_seterr(err, errlen,
+		    "not an IP address (a "
 		    "forwarder cannot be a host name)");
 	if (at != NULL)
 		return check_port(at + 1, strlen(at + 1), err, errlen);
@@ -159,16 +166,20 @@ conf_check_authserv_id(const char *id, char *err, size_t errlen)
 	size_t n = strlen(id), i;
 
 	if (n == 0 || n > AUTHSERV_ID_MAX)
-		return str_seterr(err, errlen, "an authserv-id has 1 to %d "
-		    "characters", AUTHSERV_ID_MAX);
+		return str_seterr(err, errlen,
+		    "an authserv-id has 1 to %d "
+		    "characters",
+		    AUTHSERV_ID_MAX);
 	for (i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)id[i];
 
 		if (c <= ' ' || c >= 0x7f || strchr("()<>@,;:\\\"/[]?=", c))
-			return str_seterr(err, errlen, "not an RFC 8601 "
+			return str_seterr(err, errlen,
+			    "not an RFC 8601 "
 			    "authserv-id: character %u is a space, control "
 			    "or one of ()<>@,;:\\\"/[]?= (use a host name "
-			    "such as mx.example.org)", (unsigned)i + 1);
+			    "such as mx.example.org)",
+			    (unsigned)i + 1);
 	}
 	return 0;
 }
@@ -182,7 +193,8 @@ conf_check_domain(const char *d, char *err, size_t errlen)
 	if (n > 1 && d[n - 1] == '.')
 		n--;
 	if (n == 0 || n > 253)
-		return str_seterr(err, errlen, "not a domain name (1 to 253 "
+		return str_seterr(err, errlen,
+		    "not a domain name (1 to 253 "
 		    "characters)");
 	for (; n > 0; d++, n--) {
 		unsigned char c = (unsigned char)*d;
@@ -191,15 +203,19 @@ conf_check_domain(const char *d, char *err, size_t errlen)
 			lab = 0;
 			continue;
 		}
-		if (c == '.' || !((c >= 'a' && c <= 'z') ||
-		    (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '_') || ++lab > 63)
-			return str_seterr(err, errlen, "not a domain name "
+		if (c == '.' ||
+		    !((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			(c >= '0' && c <= '9') || c == '-' || c == '_') ||
+		    ++lab > 63)
+			return str_seterr(err, errlen,
+			    "not a domain name "
 			    "(labels of letters, digits, '-' and '_', "
 			    "separated by dots)");
 	}
-	return lab > 0 ? 0 : str_seterr(err, errlen, "not a domain name "
-	    "(empty label)");
+	return lab > 0 ? 0 :
+			 str_seterr(err, errlen,
+			     "not a domain name "
+			     "(empty label)");
 }
 
 /* conf_check_domain_pattern - "domain" or "*.domain" */
@@ -210,7 +226,8 @@ conf_check_domain_pattern(const char *p, char *err, size_t errlen)
 
 	if (conf_check_domain(d, NULL, 0) == 0)
 		return 0;
-	return str_seterr(err, errlen, "not a domain pattern: use "
+	return str_seterr(err, errlen,
+	    "not a domain pattern: use "
 	    "\"example.org\" (that domain) or \"*.example.org\" (its "
 	    "subdomains)");
 }
@@ -238,7 +255,7 @@ conf_check_cidr(const char *s, char *err, size_t errlen)
 		return 0;
 	n = (size_t)(slash - s);
 	if (n >= sizeof(addr))
-		return 0;			/* cidr_parse took it */
+		return 0; /* cidr_parse took it */
 	memcpy(addr, s, n);
 	addr[n] = '\0';
 	if (inet_pton(c.family, addr, raw) != 1 ||
@@ -246,9 +263,10 @@ conf_check_cidr(const char *s, char *err, size_t errlen)
 		return 0;
 	if (inet_ntop(c.family, c.addr, net, sizeof(net)) == NULL)
 		net[0] = '\0';
-	return str_seterr(err, errlen, "host bits set after /%u: the network "
-	    "is %s/%u (or write the address alone)", c.prefix, net,
-	    c.prefix);
+	return str_seterr(err, errlen,
+	    "host bits set after /%u: the network "
+	    "is %s/%u (or write the address alone)",
+	    c.prefix, net, c.prefix);
 }
 
 /* conf_check_facility - a facility log_init accepts */
@@ -257,7 +275,8 @@ conf_check_facility(const char *name, char *err, size_t errlen)
 {
 	if (log_facility_ok(name))
 		return 0;
-	return str_seterr(err, errlen, "unknown syslog facility (mail, "
+	return str_seterr(err, errlen,
+	    "unknown syslog facility (mail, "
 	    "daemon, user, local0 ... local7)");
 }
 
@@ -271,7 +290,8 @@ conf_check_header_name(const char *name, char *err, size_t errlen)
 		return str_seterr(err, errlen, "empty header field name");
 	for (; *p != '\0'; p++)
 		if (*p <= ' ' || *p >= 0x7f || *p == ':')
-			return str_seterr(err, errlen, "not a header field "
+			return str_seterr(err, errlen,
+			    "not a header field "
 			    "name (printable characters, no ':' or space)");
 	return 0;
 }
@@ -282,7 +302,8 @@ conf_check_abs_path(const char *path, char *err, size_t errlen)
 {
 	if (path[0] == '/')
 		return 0;
-	return str_seterr(err, errlen, "not an absolute path (the daemon "
+	return str_seterr(err, errlen,
+	    "not an absolute path (the daemon "
 	    "runs in /)");
 }
 
@@ -299,7 +320,8 @@ conf_check_mode(const char *mode, char *err, size_t errlen)
 		v = v * 8 + (unsigned)(mode[i] - '0');
 	}
 	if (n == 0 || i < n || v > 0777)
-		return str_seterr(err, errlen, "not a mode: octal digits from "
+		return str_seterr(err, errlen,
+		    "not a mode: octal digits from "
 		    "0 to 0777, e.g. \"0660\"");
 	return 0;
 }
@@ -356,7 +378,8 @@ conf_check_parent_dir(const char *path, char *err, size_t errlen)
 		return -1;
 	sl = strrchr(path, '/');
 	if (sl[1] == '\0')
-		return str_seterr(err, errlen, "names a directory, not a "
+		return str_seterr(err, errlen,
+		    "names a directory, not a "
 		    "file");
 	if ((size_t)(sl - path) >= sizeof(dir))
 		return str_seterr(err, errlen, "path too long");
@@ -414,7 +437,7 @@ user_may(const struct stat *st, const char *user, uid_t uid, gid_t gid,
 	if (st->st_uid == uid)
 		return (st->st_mode & want) == want;
 	if (getgrouplist(user, gid, groups, &n) < 0)
-		n = 256;		/* more: the first 256 are filled in */
+		n = 256; /* more: the first 256 are filled in */
 	for (i = 0; i < n; i++)
 		if (groups[i] == st->st_gid)
 			return (st->st_mode & (want >> 3)) == (want >> 3);
@@ -432,26 +455,31 @@ conf_check_writable_by(const char *path, const char *user, char *err,
 	mode_t want = S_IWUSR;
 	struct stat st;
 
-	if (lstat(path, &st) < 0) {	/* created: the directory counts */
-		snprintf(dir, sizeof(dir), "%.*s", sl == NULL ? 1 :
-		    sl == path ? 1 : (int)(sl - path), sl == NULL ? "." : path);
+	if (lstat(path, &st) < 0) { /* created: the directory counts */
+		snprintf(dir, sizeof(dir), "%.*s",
+		    sl == NULL	   ? 1 :
+			sl == path ? 1 :
+				     (int)(sl - path),
+		    sl == NULL ? "." : path);
 		target = dir;
 		want |= S_IXUSR;
 		if (stat(dir, &st) < 0)
 			return str_seterr(err, errlen, "directory %s: %m", dir);
 	}
 	if (user == NULL) {
-		if (faccessat(AT_FDCWD, target, want == S_IWUSR ? W_OK :
-		    W_OK | X_OK, AT_EACCESS) == 0)
+		if (faccessat(AT_FDCWD, target,
+			want == S_IWUSR ? W_OK : W_OK | X_OK, AT_EACCESS) == 0)
 			return 0;
 		return str_seterr(err, errlen, "cannot write %s: %m", target);
 	}
 	if (getpwnam_r(user, &pw, buf, sizeof(buf), &res) != 0 || res == NULL)
-		return 0;		/* conf_check_user reports it */
+		return 0; /* conf_check_user reports it */
 	if (user_may(&st, user, pw.pw_uid, pw.pw_gid, want))
 		return 0;
-	return str_seterr(err, errlen, "user %s cannot write %s (hallmarkd "
-	    "writes it after it becomes that user)", user, target);
+	return str_seterr(err, errlen,
+	    "user %s cannot write %s (hallmarkd "
+	    "writes it after it becomes that user)",
+	    user, target);
 }
 
 /* conf_check_readable - a regular file, readable with the effective ids */

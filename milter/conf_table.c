@@ -51,8 +51,9 @@ conf_table_check(const struct conf *c, const config_setting_t *root,
 	if (c->pidfile == NULL || (geteuid() != 0 && c->user != NULL) ||
 	    conf_check_writable_by(c->pidfile, NULL, why, sizeof(why)) == 0)
 		return 0;
-	conf_err_set(e, root ? config_setting_get_member(root, "pidfile") :
-	    NULL, "\"%s\": %s", c->pidfile, why);
+	conf_err_set(e,
+	    root ? config_setting_get_member(root, "pidfile") : NULL,
+	    "\"%s\": %s", c->pidfile, why);
 	return -1;
 }
 

@@ -37,9 +37,9 @@ struct conf_dns {
 
 /* mode: the site's role (values of option "mode") */
 enum conf_mode {
-	CONF_MODE_BOTH = 0,		/* verify inbound, sign outbound */
-	CONF_MODE_SIGN,			/* sign only: never verify */
-	CONF_MODE_VERIFY		/* verify only: never sign */
+	CONF_MODE_BOTH = 0, /* verify inbound, sign outbound */
+	CONF_MODE_SIGN,	    /* sign only: never verify */
+	CONF_MODE_VERIFY    /* verify only: never sign */
 };
 
 struct conf {
@@ -47,8 +47,8 @@ struct conf {
 	char *file;			/* where it was loaded from, or NULL */
 
 	char *socket;
-	char *socket_mode;		/* octal text, e.g. "0660" */
-	char *socket_group;		/* NULL: the user's group */
+	char *socket_mode;  /* octal text, e.g. "0660" */
+	char *socket_group; /* NULL: the user's group */
 	char *pidfile;
 	char *user;
 	char *authserv_id;		/* never NULL after load */
@@ -63,7 +63,7 @@ struct conf {
 	char **skip_senders;		/* addrpat.h patterns, or NULL */
 	char **skip_recipients;		/* idem; all recipients must match */
 	long max_header_bytes;
-	long milter_timeout;		/* s; libmilter's I/O timeout, read at
+	long milter_timeout; /* s; libmilter's I/O timeout, read at
 					 * start only */
 	struct conf_log log;
 	struct conf_dns dns;

@@ -32,7 +32,7 @@ states_new(void **mod, int per_msg)
 
 	for (i = 0; i < MOD_SLOTS; i++) {
 		n = per_msg ? hm_modules[i]->msg_size :
-		    hm_modules[i]->conn_size;
+			      hm_modules[i]->conn_size;
 		mod[i] = n > 0 ? xcalloc(1, n) : NULL;
 	}
 }
@@ -220,9 +220,9 @@ ctx_msg_decide(struct hm_msg *m)
 	if (m->conn->skip_net)
 		snprintf(m->skipbuf, sizeof(m->skipbuf), "skip_networks");
 	else if ((pat = addrpat_list_match(m->conf->skip_senders,
-	    m->envfrom)) != NULL)
-		snprintf(m->skipbuf, sizeof(m->skipbuf),
-		    "skip_senders \"%s\"", LOG_P(buf, pat));
+		      m->envfrom)) != NULL)
+		snprintf(m->skipbuf, sizeof(m->skipbuf), "skip_senders \"%s\"",
+		    LOG_P(buf, pat));
 	else if (m->nrcpt > 0 && m->nrcpt_skip == m->nrcpt)
 		snprintf(m->skipbuf, sizeof(m->skipbuf), "skip_recipients");
 	else

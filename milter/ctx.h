@@ -63,10 +63,10 @@ struct hm_conn {
 
 /* the RFC5322.From field, parsed once per message */
 struct hm_from {
-	unsigned nfield;		/* From fields seen */
-	char *value;			/* the first one's value, or NULL */
-	int parsed;			/* a is filled */
-	struct addr_from a;		/* addr_from_parse(value): status,
+	unsigned nfield;    /* From fields seen */
+	char *value;	    /* the first one's value, or NULL */
+	int parsed;	    /* a is filled */
+	struct addr_from a; /* addr_from_parse(value): status,
 					 * domain, local part */
 };
 
@@ -77,9 +77,9 @@ struct hm_msg {
 	char *envfrom;			/* MAIL FROM address, no <>; "" for <> */
 	char *auth_authen;		/* {auth_authen}, or NULL */
 	unsigned nrcpt;
-	unsigned nrcpt_skip;		/* recipients in skip_recipients */
-	int decided;			/* ctx_msg_decide ran */
-	const char *skip;		/* why the message is ignored, or NULL
+	unsigned nrcpt_skip; /* recipients in skip_recipients */
+	int decided;	     /* ctx_msg_decide ran */
+	const char *skip;    /* why the message is ignored, or NULL
 					 * (ctx_msg_decide; points to skipbuf) */
 	char skipbuf[320];
 	struct hm_header *hdr;		/* headers in order received */
@@ -100,14 +100,14 @@ struct hm_msg {
 	struct res_dkim_sig *dkim;
 	size_t ndkim;
 	enum res_dmarc dmarc;
-	struct hm_from from;		/* use ctx_msg_from() */
+	struct hm_from from; /* use ctx_msg_from() */
 
 	struct ar_list ar;		/* Authentication-Results entries */
 	struct verdict verdict;
 	struct hm_addhdr *add;		/* headers to insert at the top */
 	size_t nadd;
 	void *mod[HM_MOD_MAX];		/* per-module message state */
-	struct str *logq;		/* lines kept until a queue id (msglog.c) */
+	struct str *logq; /* lines kept until a queue id (msglog.c) */
 };
 
 struct hm_conn *ctx_conn_new(struct conf *conf);

@@ -58,8 +58,10 @@ ready(const struct hm_module *const *reg, size_t n, size_t i,
 	for (r = reg[i]->requires; r != NULL && *r != NULL; r++) {
 		k = index_of(reg, n, *r);
 		if (k < 0) {
-			snprintf(err, errlen, "module %s requires module %s, "
-			    "which is not built in", reg[i]->name, *r);
+			snprintf(err, errlen,
+			    "module %s requires module %s, "
+			    "which is not built in",
+			    reg[i]->name, *r);
 			return -1;
 		}
 		if (!done[k])
@@ -75,7 +77,8 @@ cycle_error(const struct hm_module *const *reg, size_t n,
 {
 	size_t i, o;
 
-	o = (size_t)snprintf(err, errlen, "modules require each other in a "
+	o = (size_t)snprintf(err, errlen,
+	    "modules require each other in a "
 	    "cycle:");
 	for (i = 0; i < n && o < errlen; i++)
 		if (!done[i])
@@ -173,7 +176,7 @@ module_conn_hooks(const struct hm_module *const *list, struct hm_conn *c,
 			continue;
 		c->hook_error = 1;
 		log_warn("client %s: %s: internal error in %s hook: the "
-		    "connection's messages get on_internal_error",
+			 "connection's messages get on_internal_error",
 		    c->addrstr, list[i]->name, helo ? "helo" : "conn");
 	}
 }

@@ -66,20 +66,20 @@ struct conf_err;
 
 struct hm_module {
 	const char *name;
-	const char *const *requires;	/* NULL-terminated names, or NULL */
-	size_t conn_size;		/* bytes of conn->mod[slot], or 0 */
-	size_t msg_size;		/* bytes of msg->mod[slot], or 0 */
-	int inbound_only;		/* a check of received mail: its
+	const char *const *requires; /* NULL-terminated names, or NULL */
+	size_t conn_size;	     /* bytes of conn->mod[slot], or 0 */
+	size_t msg_size;	     /* bytes of msg->mod[slot], or 0 */
+	int inbound_only;	     /* a check of received mail: its
 					 * message hooks are skipped for
 					 * outbound mail (ctx_msg_outbound) */
-	int signer;			/* adds signatures: skipped when mode
+	int signer;		     /* adds signatures: skipped when mode
 					 * is "verify" (ctx_msg_may_sign) */
 	int (*init)(struct conf *c, struct conf_err *e);
 	void (*fini)(struct conf *c);
 	int (*conn)(struct hm_conn *c);		/* client address known */
 	int (*helo)(struct hm_conn *c);		/* c->helo set */
 	void (*conn_free)(struct hm_conn *c);
-	int (*envfrom)(struct hm_msg *m);	/* m->envfrom and the recipients
+	int (*envfrom)(struct hm_msg *m); /* m->envfrom and the recipients
 						 * known: runs at the first
 						 * header (callbacks.c) */
 	int (*header)(struct hm_msg *m, const struct hm_header *h);
@@ -111,7 +111,7 @@ int module_applies(const struct hm_module *mod, const struct hm_msg *m);
 
 /* module_conn_hooks - run the conn (helo == 0) or helo hooks of list
  * (NULL-terminated) on c; a failure is logged and remembered in c */
-void module_conn_hooks(const struct hm_module *const *list,
-    struct hm_conn *c, int helo);
+void module_conn_hooks(const struct hm_module *const *list, struct hm_conn *c,
+    int helo);
 
 #endif

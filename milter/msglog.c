@@ -49,8 +49,8 @@ msglog(struct hm_msg *m, enum log_level lvl, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (has_qid(m) || (m->logq != NULL &&
-	    m->logq->len + strlen(line) + 2 > MSGLOG_MAX)) {
+	if (has_qid(m) ||
+	    (m->logq != NULL && m->logq->len + strlen(line) + 2 > MSGLOG_MAX)) {
 		log_qid(lvl, m->qid, "%s", line);
 		return;
 	}

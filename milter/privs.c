@@ -188,8 +188,9 @@ priv_socket(const struct conf *c, const char *path)
 	uid_t uid;
 	gid_t gid;
 
-	if (mode < 0) {	/* the configuration check refuses it first */
-		log_err("socket_mode \"%s\": not an octal mode", c->socket_mode);
+	if (mode < 0) { /* the configuration check refuses it first */
+		log_err("socket_mode \"%s\": not an octal mode",
+		    c->socket_mode);
 		return -1;
 	}
 	if (socket_ids(c, &uid, &gid) < 0)

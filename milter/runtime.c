@@ -35,7 +35,7 @@ resolver_new(struct conf *c, struct conf_err *e)
 	dc.tcp_only = c->dns.tcp_only;
 	c->resolver = dns_unbound_new(&dc, err, sizeof(err));
 	if (c->resolver == NULL) {
-		conf_err_set(e, NULL, "%s", err);	/* err says "dns: " */
+		conf_err_set(e, NULL, "%s", err); /* err says "dns: " */
 		return -1;
 	}
 	return 0;

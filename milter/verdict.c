@@ -12,8 +12,8 @@
 #include "verdict.h"
 
 /* the one list of action names, indexed by enum verdict_action */
-const char *const verdict_action_names[] = { "accept", "quarantine",
-    "tempfail", "reject", NULL };
+const char *const verdict_action_names[] = { "accept", "quarantine", "tempfail",
+	"reject", NULL };
 
 /* dup_or_null - copy a string that may be NULL */
 static char *
@@ -53,7 +53,8 @@ verdict_free(struct verdict *v)
 const char *
 verdict_action_name(enum verdict_action a)
 {
-	return (unsigned)a <= VERDICT_REJECT ? verdict_action_names[a] : "accept";
+	return (unsigned)a <= VERDICT_REJECT ? verdict_action_names[a] :
+					       "accept";
 }
 
 /* verdict_action_parse - name to action; -1 if unknown */

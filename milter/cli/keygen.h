@@ -50,8 +50,8 @@ EVP_PKEY *keygen_generate(enum keygen_type t, int bits, char *err,
 /* keygen_public_raw - the bytes that go, base64-encoded, into p=: RSA
  * SubjectPublicKeyInfo DER, Ed25519 the raw 32-byte key; allocated,
  * length in *len */
-unsigned char *keygen_public_raw(EVP_PKEY *pk, size_t *len, char *err,
-    size_t errlen);
+unsigned char *
+keygen_public_raw(EVP_PKEY *pk, size_t *len, char *err, size_t errlen);
 /* keygen_record - the record text "v=DKIM1; k=...; p=..." for the key */
 char *keygen_record(EVP_PKEY *pk, char *err, size_t errlen);
 

@@ -86,9 +86,9 @@ b64_decode(const struct span *v, size_t *outlen)
 			continue;
 		if (*p == '=')
 			pad++;
-		else if (pad > 0 || !((*p >= 'A' && *p <= 'Z') ||
-		    (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
-		    *p == '+' || *p == '/'))
+		else if (pad > 0 ||
+		    !((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			(*p >= '0' && *p <= '9') || *p == '+' || *p == '/'))
 			goto done;
 		clean[n++] = (char)*p;
 	}
@@ -117,7 +117,7 @@ pkcs1_to_spki(const unsigned char *der, size_t n, int *spkilen)
 	EVP_PKEY *pk = d2i_PUBKEY(NULL, &q, (long)n);
 
 	if (pk != NULL) {
-		EVP_PKEY_free(pk);	/* already what libopendkim reads */
+		EVP_PKEY_free(pk); /* already what libopendkim reads */
 		return NULL;
 	}
 	q = der;
@@ -164,8 +164,10 @@ dkimk_pkcs1_fix(const unsigned char *rec, size_t len, unsigned char **out,
 	if (memchr(rec, '\0', len) != NULL || tag_find(rec, len, 'p', &p) != 1)
 		return 0;
 	kf = tag_find(rec, len, 'k', &k);
-	if (kf < 0 || (kf == 1 && !(k.e - k.b == 3 &&
-	    str_ncasecmp((const char *)k.b, "rsa", 3) == 0)))
+	if (kf < 0 ||
+	    (kf == 1 &&
+		!(k.e - k.b == 3 &&
+		    str_ncasecmp((const char *)k.b, "rsa", 3) == 0)))
 		return 0;
 	der = b64_decode(&p, &dn);
 	if (der != NULL)

@@ -67,7 +67,7 @@ struct dkiml_query {
 struct dkiml_binding {
 	struct dns_resolver *r;
 	struct dns_budget *budget;
-	struct dkiml_keynotes *notes;	/* NULL: not noted */
+	struct dkiml_keynotes *notes; /* NULL: not noted */
 	unsigned long queries;
 };
 
@@ -324,7 +324,8 @@ keys_fixed(const struct dns_result *res, const char *name)
 		c->rr[i].data = fixed;
 		c->rr[i].len = flen;
 		log_debug("dkim: key record for %s has a PKCS#1 RSA key: read "
-		    "as SubjectPublicKeyInfo", LOG_P(nb, name));
+			  "as SubjectPublicKeyInfo",
+		    LOG_P(nb, name));
 	}
 	return c;
 }
@@ -366,9 +367,9 @@ reply_oversized(struct dkiml_query *dq)
 	    &none);
 
 	if (n == 0)
-		return 0;	/* not a size problem: the name itself */
+		return 0; /* not a size problem: the name itself */
 	log_warn("dkim: key record for %s is %zu bytes, over the %zu bytes "
-	    "the verifier reads: not a usable key (permerror)",
+		 "the verifier reads: not a usable key (permerror)",
 	    LOG_P(nb, dq->name), rdata_total(dq->res), dq->buflen);
 	big_note(dq->name);
 	return n;

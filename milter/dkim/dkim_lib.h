@@ -44,7 +44,7 @@ void dkiml_shutdown(void);
  * dkiml_keynotes_free */
 struct dkiml_keynotes {
 	unsigned n;
-	char *big[DKIML_NOTES_MAX];	/* names of oversized key records */
+	char *big[DKIML_NOTES_MAX]; /* names of oversized key records */
 };
 
 /* dkiml_dns_bind - lookups made by this thread use r and budget (may be

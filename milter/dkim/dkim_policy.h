@@ -26,11 +26,11 @@ enum dkimv_blen { DKIMV_L_ACCEPT = 0, DKIMV_L_POLICY };
  * input */
 struct conf_dkim_verify {
 	int enable;
-	long max_signatures;	/* evaluated per message; more: neutral */
-	long min_rsa_bits;	/* smaller RSA keys fail */
-	int rsa_sha1;		/* enum dkimv_sha1 */
-	int body_length;	/* enum dkimv_blen */
-	long clock_drift;	/* seconds of tolerance for t= and x= */
+	long max_signatures;	  /* evaluated per message; more: neutral */
+	long min_rsa_bits;	  /* smaller RSA keys fail */
+	int rsa_sha1;		  /* enum dkimv_sha1 */
+	int body_length;	  /* enum dkimv_blen */
+	long clock_drift;	  /* seconds of tolerance for t= and x= */
 	long max_signature_bytes; /* longer DKIM-Signature: permerror */
 	char **must_sign_domains; /* From domains that must be signed */
 	int on_unsigned;	  /* enum dkima_action (dkim_action.h) */

@@ -73,7 +73,8 @@ key_names_ok(const config_setting_t *g, const char *dom, const char *sel,
 	if (sel != NULL && !keytab_domain_ok(sel)) {
 		conf_err_set(e, config_setting_get_member(g, "selector"),
 		    "\"%s\": not a selector (labels of letters, digits, '-' "
-		    "and '_', separated by dots)", sel);
+		    "and '_', separated by dots)",
+		    sel);
 		return -1;
 	}
 	return 0;
@@ -109,7 +110,8 @@ parse_one_key(struct keytab *t, const config_setting_t *g,
 	char origin[300], err[512];
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-		conf_err_set(e, g, "each key is a group { name = ...; "
+		conf_err_set(e, g,
+		    "each key is a group { name = ...; "
 		    "domain = ...; selector = ...; key_file = ...; }");
 		return -1;
 	}
@@ -180,7 +182,8 @@ rule_names(const config_setting_t *g, struct conf_err *e)
 
 	if (k == NULL || (config_setting_type(k) != CONFIG_TYPE_ARRAY &&
 	    config_setting_type(k) != CONFIG_TYPE_LIST)) {
-		conf_err_set(e, k ? k : g, "keys = [\"name\", ...] is "
+		conf_err_set(e, k ? k : g,
+		    "keys = [\"name\", ...] is "
 		    "required");
 		return NULL;
 	}
@@ -212,7 +215,8 @@ parse_rules(const config_setting_t *s, void *field, struct conf_err *e)
 	if (s == NULL)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_LIST) {
-		conf_err_set(e, s, "expected a list ( { pattern = ...; keys = "
+		conf_err_set(e, s,
+		    "expected a list ( { pattern = ...; keys = "
 		    "[...]; }, ... )");
 		return -1;
 	}
@@ -223,7 +227,8 @@ parse_rules(const config_setting_t *s, void *field, struct conf_err *e)
 		    (unsigned)i);
 
 		if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-			conf_err_set(e, g, "each entry is { pattern = \"...\"; "
+			conf_err_set(e, g,
+			    "each entry is { pattern = \"...\"; "
 			    "keys = [...]; }");
 			return -1;
 		}
@@ -237,7 +242,8 @@ parse_rules(const config_setting_t *s, void *field, struct conf_err *e)
 		if (!keytab_pattern_ok(pat)) {
 			conf_err_set(e, config_setting_get_member(g, "pattern"),
 			    "\"%s\": can never match (use \"user@domain\", "
-			    "\"domain\", \"*.domain\" or \"*\")", pat);
+			    "\"domain\", \"*.domain\" or \"*\")",
+			    pat);
 			return -1;
 		}
 		r->v[r->n].names = rule_names(g, e);
@@ -457,15 +463,17 @@ dkims_conf_check(void *section, const char *conf_file,
 	int rc;
 
 	if (parse_canon(c) < 0) {
-		conf_err_set(e, s ? config_setting_get_member(s,
-		    "canonicalization") : NULL, "\"%s\": use "
+		conf_err_set(e,
+		    s ? config_setting_get_member(s, "canonicalization") : NULL,
+		    "\"%s\": use "
 		    "\"relaxed/relaxed\", \"simple/simple\", ...",
 		    c->canonicalization);
 		return -1;
 	}
 	if (!conf_strlist_has(c->sign_headers, "from")) {
-		conf_err_set(e, s ? config_setting_get_member(s,
-		    "sign_headers") : NULL, "must contain \"from\": RFC 6376 "
+		conf_err_set(e,
+		    s ? config_setting_get_member(s, "sign_headers") : NULL,
+		    "must contain \"from\": RFC 6376 "
 		    "section 5.4 requires From in every signature, and "
 		    "verifiers (hallmark's too) reject one without it");
 		return -1;
@@ -556,9 +564,11 @@ pick_keys(struct hm_msg *m, struct dkims_msg *s, int trusted)
 		return not_signed(m, why);
 	}
 	if (f->a.status != ADDR_OK || f->a.local[0] == '\0') {
-		snprintf(why, sizeof(why), "no single usable address in From "
-		    "(%s): %s", f->a.status != ADDR_OK ?
-		    addr_status_name(f->a.status) : "local part too long",
+		snprintf(why, sizeof(why),
+		    "no single usable address in From "
+		    "(%s): %s",
+		    f->a.status != ADDR_OK ? addr_status_name(f->a.status) :
+					     "local part too long",
 		    log_printable(pa, sizeof(pa), f->value, strlen(f->value)));
 		return not_signed(m, why);
 	}
@@ -636,7 +646,8 @@ sign_one(struct hm_msg *m, struct dkims_msg *s, const struct keytab_key *key,
 	if (strcmp(key->domain, KEYTAB_FROM_DOMAIN) == 0) {
 		kd.domain = strrchr(s->addr, '@') + 1;	/* d= the From domain */
 		if (!keytab_domain_ok(kd.domain)) {
-			log_qid(LOG_LVL_DEBUG, m->qid, "dkim-sign: key %s: "
+			log_qid(LOG_LVL_DEBUG, m->qid,
+			    "dkim-sign: key %s: "
 			    "From domain %s cannot be d=; not signed with it",
 			    key->name, LOG_P(pa, kd.domain));
 			return HM_OK;
@@ -649,14 +660,16 @@ sign_one(struct hm_msg *m, struct dkims_msg *s, const struct keytab_key *key,
 	}
 	ctx_msg_addhdr(m, DKIMS_HDR_NAME, v);
 	free(v);
-	log_qid(LOG_LVL_DEBUG, m->qid, "dkim-sign: signed with key %s "
+	log_qid(LOG_LVL_DEBUG, m->qid,
+	    "dkim-sign: signed with key %s "
 	    "(d=%s s=%s a=%s) for From %s, signing table entry \"%s\"",
 	    k->name, k->domain, k->selector, keytab_alg_name(k->alg),
 	    LOG_P(pa, s->addr), s->rule ? s->rule : "?");
 	if (!aligned(k->domain, s->addr))
-		log_qid(LOG_LVL_DEBUG, m->qid, "dkim-sign: key %s: d=%s does "
-		    "not align with the From domain (signed anyway)", k->name,
-		    k->domain);
+		log_qid(LOG_LVL_DEBUG, m->qid,
+		    "dkim-sign: key %s: d=%s does "
+		    "not align with the From domain (signed anyway)",
+		    k->name, k->domain);
 	return HM_OK;
 }
 

@@ -128,10 +128,10 @@ struct dkimv_state {
 	 * keeps their order), and which of them repeat a tag */
 	unsigned npassed;
 	unsigned char dup_tag[DKIMV_TRACK_MAX];
-	struct dkiml_keynotes keynotes;	/* key records too large to read */
-	int relaxed_body;	/* a signature canonicalises the body relaxed */
-	size_t linelen;		/* bytes since the last CR or LF */
-	int body_cut;		/* a line over DKIMV_LINE_MAX: the rest of
+	struct dkiml_keynotes keynotes; /* key records too large to read */
+	int relaxed_body; /* a signature canonicalises the body relaxed */
+	size_t linelen;	  /* bytes since the last CR or LF */
+	int body_cut;	  /* a line over DKIMV_LINE_MAX: the rest of
 				 * the body was not passed on */
 };
 
@@ -445,7 +445,8 @@ dkimv_body(struct hm_msg *m, const unsigned char *p, size_t n)
 	if (!st->body_cut && st->relaxed_body &&
 	    line_run(st, p, n) > DKIMV_LINE_MAX) {
 		st->body_cut = 1;
-		log_qid(LOG_LVL_WARN, m->qid, "dkim: body line over %d "
+		log_qid(LOG_LVL_WARN, m->qid,
+		    "dkim: body line over %d "
 		    "bytes: signatures not verified (permerror)",
 		    DKIMV_LINE_MAX);
 	}

@@ -23,7 +23,7 @@
 #include <time.h>
 
 #include "conf.h"
-#include "dkim_policy.h"	/* struct conf_dkim_verify */
+#include "dkim_policy.h" /* struct conf_dkim_verify */
 #include "module.h"
 #include "results.h"
 

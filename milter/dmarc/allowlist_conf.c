@@ -23,18 +23,21 @@ member_strings(const config_setting_t *g, const char *name, const char *v,
 	const config_setting_t *m = config_setting_get_member(g, name);
 	int i, n;
 
-	if (m == NULL || (config_setting_type(m) != CONFIG_TYPE_ARRAY &&
-	    config_setting_type(m) != CONFIG_TYPE_LIST) ||
+	if (m == NULL ||
+	    (config_setting_type(m) != CONFIG_TYPE_ARRAY &&
+		config_setting_type(m) != CONFIG_TYPE_LIST) ||
 	    (n = config_setting_length(m)) == 0) {
-		conf_err_set(e, m ? m : g, "vendor \"%s\": %s must be a "
-		    "non-empty list of strings", v, name);
+		conf_err_set(e, m ? m : g,
+		    "vendor \"%s\": %s must be a "
+		    "non-empty list of strings",
+		    v, name);
 		return -1;
 	}
 	for (i = 0; i < n; i++)
 		if (config_setting_type(config_setting_get_elem(m,
-		    (unsigned)i)) != CONFIG_TYPE_STRING) {
-			conf_err_set(e, config_setting_get_elem(m,
-			    (unsigned)i), "vendor \"%s\": not a string", v);
+			(unsigned)i)) != CONFIG_TYPE_STRING) {
+			conf_err_set(e, config_setting_get_elem(m, (unsigned)i),
+			    "vendor \"%s\": not a string", v);
 			return -1;
 		}
 	*out = m;
@@ -77,11 +80,10 @@ vendor_domain(struct allow_vendor *v, const config_setting_t *el,
 
 /* one_vendor - parse one group into a new vendor of l */
 static int
-one_vendor(struct allow_list *l, const config_setting_t *g,
-    struct conf_err *e)
+one_vendor(struct allow_list *l, const config_setting_t *g, struct conf_err *e)
 {
 	static const char *const known[] = { "name", "networks", "domains",
-	    "reason", NULL };
+		"reason", NULL };
 	const char *name = NULL, *reason = NULL;
 	const config_setting_t *nets, *doms;
 	struct allow_vendor *v;
@@ -91,8 +93,8 @@ one_vendor(struct allow_list *l, const config_setting_t *g,
 		conf_err_set(e, g, "expected a group { name = ...; }");
 		return -1;
 	}
-	if (conf_group_check(g, known, "name, networks, domains, reason",
-	    e) < 0)
+	if (conf_group_check(g, known, "name, networks, domains, reason", e) <
+	    0)
 		return -1;
 	if (!config_setting_lookup_string(g, "name", &name) || *name == '\0') {
 		conf_err_set(e, g, "each vendor needs a name");
@@ -106,17 +108,17 @@ one_vendor(struct allow_list *l, const config_setting_t *g,
 	    allow_reason_parse(reason, &v->reason) < 0) {
 		conf_err_set(e, config_setting_get_member(g, "reason"),
 		    "vendor \"%s\": unknown reason \"%s\" (local_policy, "
-		    "trusted_forwarder, forwarded, mailing_list, other)", name,
-		    reason);
+		    "trusted_forwarder, forwarded, mailing_list, other)",
+		    name, reason);
 		return -1;
 	}
 	for (i = 0; i < config_setting_length(nets); i++)
-		if (vendor_network(v, config_setting_get_elem(nets,
-		    (unsigned)i), e) < 0)
+		if (vendor_network(v,
+			config_setting_get_elem(nets, (unsigned)i), e) < 0)
 			return -1;
 	for (i = 0; i < config_setting_length(doms); i++)
-		if (vendor_domain(v, config_setting_get_elem(doms,
-		    (unsigned)i), e) < 0)
+		if (vendor_domain(v, config_setting_get_elem(doms, (unsigned)i),
+			e) < 0)
 			return -1;
 	return 0;
 }
@@ -133,14 +135,14 @@ allow_conf_parse(const config_setting_t *s, void *field, struct conf_err *e)
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_LIST &&
 	    !(config_setting_type(s) == CONFIG_TYPE_ARRAY &&
-	    config_setting_length(s) == 0)) {
+		config_setting_length(s) == 0)) {
 		conf_err_set(e, s, "expected a list ( { ... }, ... )");
 		return -1;
 	}
 	n = config_setting_length(s);
 	for (i = 0; i < n; i++)
-		if (one_vendor(l, config_setting_get_elem(s, (unsigned)i),
-		    e) < 0)
+		if (one_vendor(l, config_setting_get_elem(s, (unsigned)i), e) <
+		    0)
 			return -1;
 	return 0;
 }

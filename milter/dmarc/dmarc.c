@@ -165,10 +165,12 @@ dmarc_conf_check(void *section, const char *conf_file,
 		return 0;
 	d->psl.ctx = orgdom_psl_load(d->psl.file);
 	if (d->psl.ctx == NULL) {
-		const config_setting_t *m = s ? config_setting_get_member(s,
-		    "psl_file") : NULL;
+		const config_setting_t *m = s ?
+		    config_setting_get_member(s, "psl_file") :
+		    NULL;
 
-		conf_err_set(e, m ? m : s, "%s\"%s\": cannot load the Public "
+		conf_err_set(e, m ? m : s,
+		    "%s\"%s\": cannot load the Public "
 		    "Suffix List (Debian: apt-get install publicsuffix)",
 		    m ? "" : "psl_file ", d->psl.file);
 		return -1;
@@ -378,11 +380,13 @@ evaluate(struct eval *ev)
 	} else if (spf < 0 || dkim < 0) {
 		ev->result = RES_DMARC_TEMPERROR;
 		if (ev->pol.org_open)
-			snprintf(ev->why, sizeof(ev->why), "whether %s aligns "
-			    "is open: %s", dkim < 0 ? "DKIM" : "SPF",
-			    ev->pol.why);
+			snprintf(ev->why, sizeof(ev->why),
+			    "whether %s aligns "
+			    "is open: %s",
+			    dkim < 0 ? "DKIM" : "SPF", ev->pol.why);
 		else
-			snprintf(ev->why, sizeof(ev->why), "an aligned %s "
+			snprintf(ev->why, sizeof(ev->why),
+			    "an aligned %s "
 			    "identifier had a temporary error",
 			    dkim < 0 ? "DKIM" : "SPF");
 	} else {
@@ -463,7 +467,8 @@ static void
 log_decision(const struct eval *ev, enum dmarcrec_policy req,
     const struct policy_out *o)
 {
-	log_qid(LOG_LVL_DEBUG, ev->m->qid, "dmarc=%s header.from=%s "
+	log_qid(LOG_LVL_DEBUG, ev->m->qid,
+	    "dmarc=%s header.from=%s "
 	    "policy_domain=%s org=%s%s p=%s dis=%s%s%s%s%s%s%s action=%s%s%s%s%s",
 	    res_dmarc_name(ev->result), ev->author,
 	    ev->pol.policy_domain[0] ? ev->pol.policy_domain : "-",
@@ -474,10 +479,9 @@ log_decision(const struct eval *ev, enum dmarcrec_policy req,
 	    o->overridden ? allow_reason_name(o->reason) : "",
 	    o->overridden ? " by=" : "", o->overridden ? o->by : "",
 	    o->local != NULL ? " override=local_policy by=" : "",
-	    o->local != NULL ? o->local : "",
-	    verdict_action_name(o->action), ev->why[0] ? " reason=" : "",
-	    ev->why, ev->note != NULL ? " note=" : "",
-	    ev->note != NULL ? ev->note : "");
+	    o->local != NULL ? o->local : "", verdict_action_name(o->action),
+	    ev->why[0] ? " reason=" : "", ev->why,
+	    ev->note != NULL ? " note=" : "", ev->note != NULL ? ev->note : "");
 }
 
 /* decide - verdict, header, A-R and log line for an evaluated message */

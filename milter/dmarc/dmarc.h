@@ -52,8 +52,8 @@ extern const struct hm_module dmarc_module;
  * optional; name, networks and domains required).  s == NULL: an empty
  * list.
  */
-int allow_conf_parse(const config_setting_t *s, void *field,
-    struct conf_err *e);
+int
+allow_conf_parse(const config_setting_t *s, void *field, struct conf_err *e);
 void allow_conf_free(void *field);
 
 /* dmarc_conf_check - section check: load the PSL in "psl" mode */

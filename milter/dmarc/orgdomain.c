@@ -368,7 +368,7 @@ scen_org(const struct orgdom_walkinfo *wi, size_t s)
 	if (s == 0 || !wi->failed)
 		return wi->org_labels;
 	if (s % 2 == 1 && q < orgdom_nlabels(wi->start))
-		return q + 1;		/* one label below the PSD */
+		return q + 1; /* one label below the PSD */
 	return q;
 }
 
@@ -388,8 +388,8 @@ same_org(const struct orgdom_walkinfo *a, size_t sa,
 {
 	size_t ka = scen_org(a, sa), kb = scen_org(b, sb);
 
-	return ka == kb && str_casecmp(suffix(a->start, ka),
-	    suffix(b->start, kb)) == 0;
+	return ka == kb &&
+	    str_casecmp(suffix(a->start, ka), suffix(b->start, kb)) == 0;
 }
 
 /* compare - 1 same org whatever the failed names hold, 0 different
@@ -404,7 +404,7 @@ compare(const struct orgdom_walkinfo *a, const struct orgdom_walkinfo *b)
 	joint = a->failed && b->failed &&
 	    a->failed_labels == b->failed_labels &&
 	    str_casecmp(suffix(a->start, a->failed_labels),
-	    suffix(b->start, b->failed_labels)) == 0;
+		suffix(b->start, b->failed_labels)) == 0;
 	for (sa = 0; sa < nscen(a); sa++) {
 		end = joint ? sa + 1 : nscen(b);
 		for (sb = joint ? sa : 0; sb < end; sb++)

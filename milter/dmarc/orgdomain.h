@@ -53,9 +53,9 @@ struct orgdom_ctx {
  */
 struct orgdom_walkinfo {
 	char start[ORGDOM_NAME_MAX + 1];
-	int failed;		/* stopped at a failed lookup */
-	size_t failed_labels;	/* failed: labels of the name that failed */
-	size_t org_labels;	/* the org (failed: if nothing lies above) */
+	int failed;	      /* stopped at a failed lookup */
+	size_t failed_labels; /* failed: labels of the name that failed */
+	size_t org_labels;    /* the org (failed: if nothing lies above) */
 };
 
 struct orgdom_policy {

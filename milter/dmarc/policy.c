@@ -139,7 +139,7 @@ const char *
 policy_dis_name(enum policy_dis d)
 {
 	static const char *const n[] = { "none", "pass", "quarantine",
-	    "reject" };
+		"reject" };
 
 	return (unsigned)d < 4 ? n[d] : "none";
 }
@@ -151,7 +151,7 @@ as_dis(enum dmarcrec_policy p)
 	if (p == DMARCREC_P_REJECT)
 		return POLICY_DIS_REJECT;
 	return p == DMARCREC_P_QUARANTINE ? POLICY_DIS_QUARANTINE :
-	    POLICY_DIS_NONE;
+					    POLICY_DIS_NONE;
 }
 
 /* applied - the disposition the action carries out, and for a failing
@@ -166,15 +166,15 @@ applied(const struct policy_conf *c, const struct policy_input *in,
 		o->applied = POLICY_DIS_QUARANTINE;
 	else
 		o->applied = in->result == RES_DMARC_PASS ? POLICY_DIS_PASS :
-		    POLICY_DIS_NONE;
+							    POLICY_DIS_NONE;
 	if (in->result != RES_DMARC_FAIL || o->applied == as_dis(o->dis))
 		return;
 	if (c->report_only && action_for(c, o->dis) != VERDICT_ACCEPT)
 		o->local = "report_only";
 	else
 		o->local = o->dis == DMARCREC_P_REJECT ? "on_reject" :
-		    o->dis == DMARCREC_P_QUARANTINE ? "on_quarantine" :
-		    "on_none";
+		    o->dis == DMARCREC_P_QUARANTINE    ? "on_quarantine" :
+							 "on_none";
 }
 
 /* policy_decide - see policy.h */

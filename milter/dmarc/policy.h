@@ -23,10 +23,10 @@ enum policy_quarantine {
 
 /* the disposition actually applied (RFC 9990 report vocabulary) */
 enum policy_dis {
-	POLICY_DIS_NONE = 0,	/* delivered, no policy applied */
-	POLICY_DIS_PASS,	/* DMARC pass: delivered */
-	POLICY_DIS_QUARANTINE,	/* held, or delivered marked (a header) */
-	POLICY_DIS_REJECT	/* refused (reject, or tempfail) */
+	POLICY_DIS_NONE = 0,   /* delivered, no policy applied */
+	POLICY_DIS_PASS,       /* DMARC pass: delivered */
+	POLICY_DIS_QUARANTINE, /* held, or delivered marked (a header) */
+	POLICY_DIS_REJECT      /* refused (reject, or tempfail) */
 };
 
 struct policy_conf {
@@ -55,8 +55,8 @@ struct policy_input {
 
 struct policy_out {
 	enum verdict_action action;
-	enum dmarcrec_policy dis;	/* the policy after the overrides */
-	enum policy_dis applied;	/* what was done (A-R dis=, log) */
+	enum dmarcrec_policy dis; /* the policy after the overrides */
+	enum policy_dis applied;  /* what was done (A-R dis=, log) */
 	/* a local setting made applied differ from dis: "on_reject",
 	 * "on_quarantine", "on_none" or "report_only"; else NULL */
 	const char *local;

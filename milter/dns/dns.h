@@ -112,8 +112,7 @@ struct dns_config {
  * anchor file (a context made, loaded and deleted: no thread, no query);
  * 0, or -1 with a reason in err.  libunbound's own message (file:line of
  * the parse error) goes to the log. */
-int dns_unbound_check_trust_anchor(const char *path, char *err,
-    size_t errlen);
+int dns_unbound_check_trust_anchor(const char *path, char *err, size_t errlen);
 
 /* dns_unbound_new - start a real resolver; NULL and *err set on failure */
 struct dns_resolver *dns_unbound_new(const struct dns_config *cfg,

@@ -41,11 +41,9 @@
 
 /* default local zones made transparent ("nodefault" has no effect via
  * ub_ctx_set_option in libunbound 1.17): the forwarder answers for them */
-static const char *const fwd_local[] = {
-	"test.", "invalid.", "2.0.192.in-addr.arpa.",
-	"100.51.198.in-addr.arpa.", "113.0.203.in-addr.arpa.",
-	"8.b.d.0.1.0.0.2.ip6.arpa.", NULL
-};
+static const char *const fwd_local[] = { "test.", "invalid.",
+	"2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.",
+	"113.0.203.in-addr.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa.", NULL };
 
 /* set_opt - one "name:" value option; 0 or -1 with err */
 static int
@@ -83,7 +81,7 @@ set_resolv_conf(struct ub_ctx *ctx, char *err, size_t errlen)
 
 	if (rc == UB_READFILE) {
 		log_warn("dns: cannot read /etc/resolv.conf: forwarding to "
-		    "127.0.0.1");
+			 "127.0.0.1");
 		rc = ub_ctx_set_fwd(ctx, "127.0.0.1");
 	}
 	if (rc != 0) {
@@ -127,7 +125,7 @@ set_forwarding(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 		if (set_resolv_conf(ctx, err, errlen) < 0)
 			return -1;
 	} else if (cfg->forwarders == NULL || cfg->forwarders[0] == NULL) {
-		return 0;			/* full recursion */
+		return 0; /* full recursion */
 	}
 	if (set_opt(ctx, "do-not-query-localhost:", "no", err, errlen) < 0)
 		return -1;
@@ -154,8 +152,7 @@ set_cache_tcp(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 		snprintf(val, sizeof(val), "%uk", cfg->cache_size_kb);
 		if (set_opt(ctx, "msg-cache-size:", val, err, errlen) < 0)
 			return -1;
-		snprintf(val, sizeof(val), "%lluk",
-		    2ULL * cfg->cache_size_kb);
+		snprintf(val, sizeof(val), "%lluk", 2ULL * cfg->cache_size_kb);
 		if (set_opt(ctx, "rrset-cache-size:", val, err, errlen) < 0)
 			return -1;
 	}
@@ -200,8 +197,8 @@ set_isolation(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
 
 /* set_trust_anchor - DNSSEC validation from a trust anchor file */
 static int
-set_trust_anchor(struct ub_ctx *ctx, const struct dns_config *cfg,
-    char *err, size_t errlen)
+set_trust_anchor(struct ub_ctx *ctx, const struct dns_config *cfg, char *err,
+    size_t errlen)
 {
 	int rc;
 
@@ -296,8 +293,7 @@ dns_ubconf_release(struct dns_config *cfg)
 {
 	size_t i;
 
-	for (i = 0; cfg->forwarders != NULL && cfg->forwarders[i] != NULL;
-	    i++)
+	for (i = 0; cfg->forwarders != NULL && cfg->forwarders[i] != NULL; i++)
 		free(cfg->forwarders[i]);
 	free(cfg->forwarders);
 	free(cfg->trust_anchor_file);

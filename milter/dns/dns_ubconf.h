@@ -19,8 +19,8 @@ int dns_ubconf_apply(struct ub_ctx *ctx, const struct dns_config *cfg,
     char *err, size_t errlen);
 
 /* dns_ubconf_new - ub_ctx_create + dns_ubconf_apply; NULL and *err */
-struct ub_ctx *dns_ubconf_new(const struct dns_config *cfg, char *err,
-    size_t errlen);
+struct ub_ctx *
+dns_ubconf_new(const struct dns_config *cfg, char *err, size_t errlen);
 
 /* dns_ubconf_copy / dns_ubconf_release - a deep copy of a configuration
  * (forwarder list and strings), and its release */

@@ -89,8 +89,8 @@ struct ubr;
 struct ubq {
 	struct ubq *next;		/* hash chain */
 	uint64_t id;
-	struct ubr *owner;		/* the resolver, and its context */
-	unsigned gen;			/* generation the query went to */
+	struct ubr *owner; /* the resolver, and its context */
+	unsigned gen;	   /* generation the query went to */
 	int async_id;
 	int done;			/* callback ran: err/ub valid */
 	int err;
@@ -102,16 +102,16 @@ struct ubr {
 	struct dns_resolver base;	/* first: dns.c sees only this */
 	struct ub_ctx *ctx;		/* under ctx_lock (see restart) */
 	unsigned gen;			/* under ctx_lock: contexts replaced */
-	pthread_rwlock_t ctx_lock;	/* read: submit, cancel; write: restart */
-	struct dns_config cfg;		/* own copy, for a new context */
+	pthread_rwlock_t ctx_lock; /* read: submit, cancel; write: restart */
+	struct dns_config cfg;	   /* own copy, for a new context */
 	pthread_condattr_t cattr;	/* CLOCK_MONOTONIC */
 	int wake[2];			/* self-pipe: write to stop */
 	struct dns_cache *cache;	/* final answers, for their TTL */
 	pthread_t thread;
 	int thread_started;
-	unsigned restarts;		/* dispatcher failures recovered */
-	time_t last_restart;		/* monotonic seconds */
-	int spare_fd;			/* under ctx_lock; dns_unbound_test_break */
+	unsigned restarts;   /* dispatcher failures recovered */
+	time_t last_restart; /* monotonic seconds */
+	int spare_fd;	     /* under ctx_lock; dns_unbound_test_break */
 };
 
 /*
@@ -381,7 +381,7 @@ ubr_cancel(struct dns_resolver *base, struct dns_query *q)
 	pthread_mutex_unlock(&tab_mu);
 	if (pending) {
 		pthread_rwlock_rdlock(&r->ctx_lock);
-		if (e->gen == r->gen)	/* else its context is gone */
+		if (e->gen == r->gen) /* else its context is gone */
 			(void)ub_cancel(r->ctx, e->async_id);
 		pthread_rwlock_unlock(&r->ctx_lock);
 	} else {
@@ -403,7 +403,7 @@ fail_pending(struct ubr *r, unsigned gen)
 
 	pthread_mutex_lock(&tab_mu);
 	for (i = 0; i < UBQ_BUCKETS; i++) {
-		for (pp = &tab[i]; (e = *pp) != NULL; ) {
+		for (pp = &tab[i]; (e = *pp) != NULL;) {
 			if (e->owner != r || e->gen != gen) {
 				pp = &e->next;
 				continue;
@@ -438,7 +438,7 @@ dispatch(struct ubr *r, char *why, size_t whylen)
 	struct pollfd pfd[2];
 	int rc;
 
-	pfd[0].fd = ub_fd(r->ctx);	/* only this thread writes r->ctx */
+	pfd[0].fd = ub_fd(r->ctx); /* only this thread writes r->ctx */
 	pfd[0].events = POLLIN;
 	pfd[1].fd = r->wake[0];
 	pfd[1].events = POLLIN;
@@ -472,7 +472,8 @@ new_context(struct ubr *r)
 
 	while ((ctx = dns_ubconf_new(&r->cfg, err, sizeof(err))) == NULL) {
 		log_err("dns: cannot make a new resolver context (%s); "
-		    "trying again in %d s", err, pause);
+			"trying again in %d s",
+		    err, pause);
 		if (stop_asked(r, pause * 1000))
 			return NULL;
 		pause = pause < 32 ? 2 * pause : 60;
@@ -496,8 +497,7 @@ restart(struct ubr *r, const char *why)
 	int spare;
 	time_t now = now_sec();
 
-	if (r->restarts > 0 && now - r->last_restart < 1 &&
-	    stop_asked(r, 1000))
+	if (r->restarts > 0 && now - r->last_restart < 1 && stop_asked(r, 1000))
 		return -1;
 	if ((fresh = new_context(r)) == NULL)
 		return -1;
@@ -515,8 +515,8 @@ restart(struct ubr *r, const char *why)
 	r->restarts++;
 	r->last_restart = now_sec();
 	log_err("dns: resolver dispatcher failed (%s): restarted with a new "
-	    "resolver context (restart %u; %u pending queries failed)", why,
-	    r->restarts, failed);
+		"resolver context (restart %u; %u pending queries failed)",
+	    why, r->restarts, failed);
 	return 0;
 }
 
@@ -554,8 +554,8 @@ dns_unbound_test_break(struct dns_resolver *base)
 	pthread_rwlock_wrlock(&r->ctx_lock);
 	fd = ub_fd(r->ctx);
 	null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (r->spare_fd >= 0 || null < 0 ||
-	    (r->spare_fd = dup(fd)) < 0 || dup2(null, fd) < 0) {
+	if (r->spare_fd >= 0 || null < 0 || (r->spare_fd = dup(fd)) < 0 ||
+	    dup2(null, fd) < 0) {
 		if (null >= 0)
 			close(null);
 		pthread_rwlock_unlock(&r->ctx_lock);
@@ -582,12 +582,14 @@ dns_unbound_check_trust_anchor(const char *path, char *err, size_t errlen)
 	rc = ub_ctx_set_option(ctx, "verbosity:", "0");
 	if (rc == 0)
 		rc = ub_ctx_add_ta_file(ctx, path);
-	if (rc == 0)	/* finalising loads the anchors */
+	if (rc == 0) /* finalising loads the anchors */
 		rc = ub_ctx_zone_remove(ctx, "hallmark.invalid.");
 	ub_ctx_delete(ctx);
 	if (rc != 0)
-		snprintf(err, errlen, "libunbound cannot load it as a trust "
-		    "anchor file (%s)", ub_strerror(rc));
+		snprintf(err, errlen,
+		    "libunbound cannot load it as a trust "
+		    "anchor file (%s)",
+		    ub_strerror(rc));
 	return rc == 0 ? 0 : -1;
 }
 

@@ -51,7 +51,8 @@ addrpat_check(const char *pat, char *err, size_t errlen)
 	if (at != NULL && at != pat && strchr(pat, '*') == NULL &&
 	    domain_ok(at + 1))
 		return 0;
-	snprintf(err, errlen, "not an address pattern (use \"user@domain\", "
+	snprintf(err, errlen,
+	    "not an address pattern (use \"user@domain\", "
 	    "\"domain\" or \"*.domain\")");
 	return -1;
 }
@@ -85,9 +86,8 @@ addrpat_match(const char *pat, const char *addr)
 	if ((dom = domain_of(addr, &dl)) == NULL)
 		return 0;
 	if (strncmp(pat, "*.", 2) == 0) {
-		pl = strlen(pat + 1);		/* ".example.org" */
-		return dl > pl &&
-		    str_ncasecmp(dom + dl - pl, pat + 1, pl) == 0;
+		pl = strlen(pat + 1); /* ".example.org" */
+		return dl > pl && str_ncasecmp(dom + dl - pl, pat + 1, pl) == 0;
 	}
 	pl = strlen(pat);
 	return dl == pl && str_ncasecmp(dom, pat, pl) == 0;

@@ -33,8 +33,8 @@ value(unsigned char c)
 static int
 is_space(unsigned char c)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
-	    c == '\v' || c == '\f';
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v' ||
+	    c == '\f';
 }
 
 /* b64_encode - see b64.h */
@@ -118,8 +118,10 @@ b64_decode(const char *s, size_t len, unsigned char **out, size_t *outlen)
 	for (i = 0; i < (size_t)n; i += 4) {
 		v = 0;
 		for (int k = 0; k < 4; k++)
-			v = v << 6 | (unsigned long)(clean[i + k] == '=' ? 0 :
-			    value((unsigned char)clean[i + k]));
+			v = v << 6 |
+			    (unsigned long)(clean[i + k] == '=' ?
+				    0 :
+				    value((unsigned char)clean[i + k]));
 		(*out)[o++] = (unsigned char)(v >> 16);
 		(*out)[o++] = (unsigned char)(v >> 8);
 		(*out)[o++] = (unsigned char)v;

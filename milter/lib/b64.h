@@ -22,7 +22,6 @@ int b64_valid(const char *s, size_t len);
 
 /* b64_decode - s[0..len) (white space skipped) into *out (allocated,
  * NULL when empty) and *outlen; -1 when it is not whole base64 */
-int b64_decode(const char *s, size_t len, unsigned char **out,
-    size_t *outlen);
+int b64_decode(const char *s, size_t len, unsigned char **out, size_t *outlen);
 
 #endif

@@ -10,7 +10,7 @@
 
 struct hm_header {
 	char *name;
-	char *value;		/* as received from the MTA (folded, CRLF
+	char *value; /* as received from the MTA (folded, CRLF
 				 * or LF line ends as the MTA sends them):
 				 * the text after the colon byte for byte
 				 * when conn->hdr_leadspc, else less the

@@ -43,16 +43,15 @@ static int log_level = LOG_LVL_INFO;
 static const struct {
 	const char *name;
 	int value;
-} facilities[] = {
-	{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON }, { "user", LOG_USER },
-	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
-	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
-	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
-	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 }, { NULL, 0 }
-};
+} facilities[] = { { "mail", LOG_MAIL }, { "daemon", LOG_DAEMON },
+	{ "user", LOG_USER }, { "local0", LOG_LOCAL0 },
+	{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
+	{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
+	{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
+	{ "local7", LOG_LOCAL7 }, { NULL, 0 } };
 
-static const char *const level_names[] = { NULL, NULL, NULL, "error",
-    "warning", "notice", "info", "debug" };
+static const char *const level_names[] = { NULL, NULL, NULL, "error", "warning",
+	"notice", "info", "debug" };
 
 /* facility_value - syslog facility by name, -1 if unknown */
 static int

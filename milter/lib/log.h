@@ -44,11 +44,11 @@ int log_level_parse(const char *name);
 
 void log_msg(enum log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-#define log_err(...)	log_msg(LOG_LVL_ERR, __VA_ARGS__)
-#define log_warn(...)	log_msg(LOG_LVL_WARN, __VA_ARGS__)
-#define log_notice(...)	log_msg(LOG_LVL_NOTICE, __VA_ARGS__)
-#define log_info(...)	log_msg(LOG_LVL_INFO, __VA_ARGS__)
-#define log_debug(...)	log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+#define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_LVL_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
 
 /* log_qid - a line about one message: "QID: text" */
 void log_qid(enum log_level lvl, const char *qid, const char *fmt, ...)
@@ -62,7 +62,7 @@ void log_qid(enum log_level lvl, const char *qid, const char *fmt, ...)
 char *log_printable(char *dst, size_t dstlen, const char *src, size_t srclen);
 
 /* LOG_P - convenience: printable copy of a C string into a stack buffer */
-#define LOG_P(buf, s) log_printable((buf), sizeof(buf), (s) ? (s) : "", \
-    (s) ? strlen(s) : 0)
+#define LOG_P(buf, s) \
+	log_printable((buf), sizeof(buf), (s) ? (s) : "", (s) ? strlen(s) : 0)
 
 #endif

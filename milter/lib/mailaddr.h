@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 #define ADDR_DOMAIN_MAX 253
-#define ADDR_LOCAL_MAX 256	/* longer local parts are not kept */
+#define ADDR_LOCAL_MAX 256 /* longer local parts are not kept */
 
 enum addr_status {
 	ADDR_OK = 0,		/* exactly one mailbox with a domain */

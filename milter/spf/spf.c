@@ -445,8 +445,8 @@ act(struct hm_msg *m, const struct spf_request *req,
 	if (v == VERDICT_ACCEPT)
 		return;
 	if (skip != NULL) {
-		msglog(m, LOG_LVL_DEBUG, "spf: %s %s", res_spf_name(
-		    a->result), skip);
+		msglog(m, LOG_LVL_DEBUG, "spf: %s %s", res_spf_name(a->result),
+		    skip);
 		return;
 	}
 	text = reply_text(m, req, a, m->envfrom);

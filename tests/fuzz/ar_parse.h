@@ -31,10 +31,10 @@ struct arp_res {
 
 struct arp {
 	char id[256];
-	int none;			/* "; none" */
+	int none; /* "; none" */
 	size_t n;
 	struct arp_res r[ARP_MAX];
-	const char *err;		/* where parsing stopped, on error */
+	const char *err; /* where parsing stopped, on error */
 };
 
 /* arp_cfws - skip folding white space and nested comments; NULL if a
@@ -139,8 +139,8 @@ arp_value(const char *p, char *out, size_t n)
 static int
 arp_atext(char c)
 {
-	return isalnum((unsigned char)c) || (c != '\0' &&
-	    strchr("!#$%&'*+-/=?^_`{|}~.@:", c) != NULL);
+	return isalnum((unsigned char)c) ||
+	    (c != '\0' && strchr("!#$%&'*+-/=?^_`{|}~.@:", c) != NULL);
 }
 
 /* arp_pvalue - value, or [local-part] "@" domain (leniently) */
@@ -218,11 +218,11 @@ arp_resinfo(const char *p, struct arp_res *r)
 		if (*q == ';' || *q == '\0')
 			return q;
 		if (q == p)
-			return NULL;	/* white space between properties */
+			return NULL; /* white space between properties */
 		if ((p = arp_prop(q, &is_reason)) == NULL)
 			return NULL;
 		if (is_reason && seen_prop)
-			return NULL;	/* reason comes before properties */
+			return NULL; /* reason comes before properties */
 		seen_prop |= !is_reason;
 		r->nprops += !is_reason;
 	}

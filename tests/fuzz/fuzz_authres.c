@@ -28,7 +28,7 @@
 
 static const char *const methods[] = { "spf", "dkim", "dmarc" };
 static const char *const results[] = { "pass", "fail", "none", "neutral",
-    "softfail", "temperror", "permerror", "policy" };
+	"softfail", "temperror", "permerror", "policy" };
 
 /* check_parse - the parser on value with an output buffer of outlen */
 static void
@@ -116,15 +116,17 @@ static void
 no_forged_key(const char *c)
 {
 	static const char *const keys[] = { "arc", "auth", "bimi", "dkim",
-	    "dkim-adsp", "dkim-atps", "dmarc", "dnswl", "domainkeys",
-	    "iprev", "reason", "rrvs", "sender-id", "smime", "spf", "vbr",
-	    NULL };
+		"dkim-adsp", "dkim-atps", "dmarc", "dnswl", "domainkeys",
+		"iprev", "reason", "rrvs", "sender-id", "smime", "spf", "vbr",
+		NULL };
 	const char *eq, *w;
 	size_t i;
 
 	for (eq = c; c != NULL && (eq = strchr(eq, '=')) != NULL; eq++) {
-		for (w = eq; w > c && (isalnum((unsigned char)w[-1]) ||
-		    strchr("-._", w[-1]) != NULL); w--)
+		for (w = eq; w > c &&
+		     (isalnum((unsigned char)w[-1]) ||
+			 strchr("-._", w[-1]) != NULL);
+		     w--)
 			;
 		FUZZ_CHECK(memchr(w, '.', (size_t)(eq - w)) == NULL);
 		FUZZ_CHECK(eq - w <= 2 || strncasecmp(w, "x-", 2) != 0);

@@ -34,8 +34,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	c = conf_load_string(s, 1, &e);
 	if (c != NULL) {
 		FUZZ_CHECK(c->authserv_id != NULL);
-		FUZZ_CHECK(conf_check_authserv_id(c->authserv_id, NULL,
-		    0) == 0);
+		FUZZ_CHECK(conf_check_authserv_id(c->authserv_id, NULL, 0) ==
+		    0);
 		FUZZ_CHECK(conf_check_socket(c->socket, NULL, 0) == 0);
 		FUZZ_CHECK(c->resolver == NULL);
 		conf_release(c);

@@ -59,7 +59,7 @@ static const char *const conf_text[] = {
 	"spf = { received_spf_header = true; on_fail = \"reject\";\n"
 	"  on_temperror = \"tempfail\"; };\n"
 	"dmarc = { monitor_domains = [\"*.example.edu\"]; };",
-	NULL,	/* signing: built at start-up around a private key copy */
+	NULL, /* signing: built at start-up around a private key copy */
 };
 #define NCONF (sizeof(conf_text) / sizeof(conf_text[0]))
 static struct conf *confs[NCONF];

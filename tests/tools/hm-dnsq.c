@@ -251,8 +251,8 @@ interactive(struct dns_resolver *r, struct dns_budget *b)
 
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		if (strcmp(line, "!break\n") == 0) {
-			printf("break %s\nend\n", dns_unbound_test_break(r) == 0 ?
-			    "ok" : "failed");
+			printf("break %s\nend\n",
+			    dns_unbound_test_break(r) == 0 ? "ok" : "failed");
 		} else if (sscanf(line, "%1099s %31s", name, tname) != 2 ||
 		    (type = type_parse(tname)) < 0) {
 			printf("error usage\nend\n");
@@ -416,8 +416,8 @@ struct burst_dead {
 	struct dns_resolver *r;
 	const struct qspec *q;
 	unsigned thread_no;
-	double until;			/* now_us() after which to stop */
-	unsigned n, st[DNS_ERROR + 1];	/* lookups made, by status */
+	double until;		       /* now_us() after which to stop */
+	unsigned n, st[DNS_ERROR + 1]; /* lookups made, by status */
 };
 
 /* burst_thread - dead lookups, one after another, until d->until (at
@@ -471,8 +471,8 @@ burst_report(const struct burst_dead *d, unsigned nd, unsigned probes,
 		for (k = 0; k <= DNS_ERROR; k++)
 			st[k] += d[i].st[k];
 	}
-	printf("burst: %u probes, %u failed; %u dead lookups:", probes,
-	    failed, n);
+	printf("burst: %u probes, %u failed; %u dead lookups:", probes, failed,
+	    n);
 	for (k = 0; k <= DNS_ERROR; k++)
 		if (st[k] != 0)
 			printf(" %u %s", st[k],
@@ -493,7 +493,7 @@ burst(struct dns_resolver *r, const struct opts *o, const struct qspec *q)
 
 	for (i = 0; i < o->burst_n; i++) {
 		d[i] = (struct burst_dead){ r, &q[0], i + 1,
-		    t0 + o->sustain_ms * 1e3, 0, { 0 } };
+			t0 + o->sustain_ms * 1e3, 0, { 0 } };
 		pthread_create(&th[i], NULL, burst_thread, &d[i]);
 	}
 	while (now_us() - t0 < o->burst_s * 1e6) {
@@ -517,7 +517,8 @@ burst(struct dns_resolver *r, const struct opts *o, const struct qspec *q)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: hm-dnsq -s ADDR[@PORT] [-t ms] [-b ms] [-c kb] "
+	fprintf(stderr,
+	    "usage: hm-dnsq -s ADDR[@PORT] [-t ms] [-b ms] [-c kb] "
 	    "[-a ta] [-T] [-r] [-i | --stress TxN | --bench N | --burst NxS "
 	    "[--sustain MS]] [NAME TYPE ...]\n");
 	exit(2);
@@ -573,8 +574,7 @@ parse_opts(struct opts *o, int argc, char **argv)
 			o->cfg.query_timeout_ms = parse_num(argv[++i],
 			    strlen(v));
 		else if (strcmp(a, "-c") == 0)
-			o->cfg.cache_size_kb = parse_num(argv[++i],
-			    strlen(v));
+			o->cfg.cache_size_kb = parse_num(argv[++i], strlen(v));
 		else if (strcmp(a, "-b") == 0)
 			o->budget_ms = parse_num(argv[++i], strlen(v));
 		else if (strcmp(a, "-a") == 0)

@@ -345,7 +345,7 @@ setup_keys(void **state)
 {
 	char *z;
 
-	log_set_level(LOG_LVL_DEBUG);	/* the module's lines are details */
+	log_set_level(LOG_LVL_DEBUG); /* the module's lines are details */
 	K_rsa = key_new(2048, DKIM_SIGN_RSASHA256);
 	K_ed = key_new(0, DKIM_SIGN_ED25519SHA256);
 	K_small = key_new(512, DKIM_SIGN_RSASHA256);

@@ -58,8 +58,8 @@ void conf_done(struct conf *cf);
 void feed_header(struct hm_msg *m, const char *p, size_t n);
 /* msg_head - headers and end of headers of a raw CRLF message through the
  * module; *body: where the body starts in raw */
-struct hm_msg *msg_head(struct conf *cf, const char *raw, size_t len,
-    size_t *body);
+struct hm_msg *
+msg_head(struct conf *cf, const char *raw, size_t len, size_t *body);
 /* msg_run - a raw CRLF message through the module; body in chunks */
 struct hm_msg *msg_run(struct conf *cf, const char *raw, size_t len);
 /* msg_done - free the message and its connection */

@@ -25,7 +25,8 @@ test_format(void **state)
 	    "smtp.mailfrom=a@example.org");
 	authres_add(&l, "dkim", "fail", NULL, "header.d=example.org");
 	v = authres_format("mx.example.org", &l);
-	assert_string_equal(v, "mx.example.org;\n\tspf=pass "
+	assert_string_equal(v,
+	    "mx.example.org;\n\tspf=pass "
 	    "(192.0.2.1 is [allowed]) smtp.mailfrom=a@example.org;\n\t"
 	    "dkim=fail header.d=example.org");
 	free(v);
@@ -37,23 +38,27 @@ test_format(void **state)
 static void
 test_comment_excerpt(void **state)
 {
-	static const char from[] = "\"Dear \\\" ) ; dmarc=pass "
+	static const char from[] =
+	    "\"Dear \\\" ) ; dmarc=pass "
 	    "header.from=x.example ; x=(\" <b@x.example>";
 	char why[300], *c;
 
 	(void)state;
 	snprintf(why, sizeof(why), "unparseable: bad quoting: \"%s\"", from);
 	c = authres_comment(why);
-	assert_string_equal(c, "unparseable: bad quoting: Dear dmarc pass "
+	assert_string_equal(c,
+	    "unparseable: bad quoting: Dear dmarc pass "
 	    "header.from x.example x...");
 	free(c);
 	c = authres_comment("p=reject dis=quarantine; local policy: x");
 	assert_string_equal(c, "p=reject dis=quarantine, local policy: x");
 	free(c);
 	/* words from DNS (an SPF mechanism) cannot read as a result */
-	c = authres_comment("x.example matched include:dmarc=pass.evil "
+	c = authres_comment(
+	    "x.example matched include:dmarc=pass.evil "
 	    "[header.from=x.example] X-Fake=1 a;spf=pass l=10 dis=none");
-	assert_string_equal(c, "x.example matched include:dmarc pass.evil "
+	assert_string_equal(c,
+	    "x.example matched include:dmarc pass.evil "
 	    "[header.from x.example] X-Fake 1 a,spf pass l=10 dis=none");
 	free(c);
 	assert_null(authres_comment("\"\\\";=\""));

@@ -13,8 +13,12 @@
 #include "b64.h"
 
 static const char *const vec[][2] = {
-	{ "", "" }, { "f", "Zg==" }, { "fo", "Zm8=" }, { "foo", "Zm9v" },
-	{ "foob", "Zm9vYg==" }, { "fooba", "Zm9vYmE=" },
+	{ "", "" },
+	{ "f", "Zg==" },
+	{ "fo", "Zm8=" },
+	{ "foo", "Zm9v" },
+	{ "foob", "Zm9vYg==" },
+	{ "fooba", "Zm9vYmE=" },
 	{ "foobar", "Zm9vYmFy" },
 };
 
@@ -70,8 +74,8 @@ test_folded_and_binary(void **state)
 static void
 test_refused(void **state)
 {
-	static const char *const bad[] = { "Zm9", "Zm9v!", "Zg=a", "Z===",
-	    "Zm-v", "Zm_v", "Zg==Zg==", "\xc3\xa9Zm9", NULL };
+	static const char *const bad[] = { "Zm9", "Zm9v!", "Zg=a",
+		"Z===", "Zm-v", "Zm_v", "Zg==Zg==", "\xc3\xa9Zm9", NULL };
 	unsigned char *out;
 	size_t i, n;
 

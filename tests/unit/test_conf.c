@@ -124,11 +124,13 @@ test_start_failures_refused(void **state)
 	refused("user = \"hm-no-such-user-4711\";\n", 1,
 	    "user: \"hm-no-such-user-4711\": no such user");
 	refused("dns = {\n forwarders = [\"127.0.0.1\",\n \"127.0.0.1@99999\"];"
-	    "\n};\n", 3, "dns.forwarders.[1]: \"127.0.0.1@99999\"");
+		"\n};\n",
+	    3, "dns.forwarders.[1]: \"127.0.0.1@99999\"");
 	refused("dns = { forwarders = [\"dns.example.net\"]; };\n", 1,
 	    "host name");
 	refused("dns = { trust_anchor_file = \"/nonexistent/root.key\"; };\n",
-	    1, "dns.trust_anchor_file: \"/nonexistent/root.key\": cannot "
+	    1,
+	    "dns.trust_anchor_file: \"/nonexistent/root.key\": cannot "
 	    "read");
 	refused("pidfile = \"/nonexistent-dir/hallmarkd.pid\";\n", 1,
 	    "pidfile: \"/nonexistent-dir/hallmarkd.pid\": directory");
@@ -157,8 +159,10 @@ test_trust_anchor_unparsable(void **state)
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, "garbage here\n", 13), 13);
 	close(fd);
-	snprintf(text, sizeof(text), "dns = {\n trust_anchor_file = \"%s\";\n};"
-	    "\n", path);
+	snprintf(text, sizeof(text),
+	    "dns = {\n trust_anchor_file = \"%s\";\n};"
+	    "\n",
+	    path);
 	refused(text, 2, "dns.trust_anchor_file: \"/tmp/hm-ta.");
 	refused(text, 2, "libunbound cannot load it as a trust anchor");
 	unlink(path);
@@ -189,29 +193,33 @@ test_group_paths(void **state)
 	refused("dns = { query_timeout_ms = 1; };\n", 1,
 	    "dns.query_timeout_ms: 1 is out of range");
 	refused("dmarc = { monitor_domains = [\"ok.example\", "
-	    "\"*univ.example\"]; };\n", 1,
+		"\"*univ.example\"]; };\n",
+	    1,
 	    "dmarc.monitor_domains.[1]: \"*univ.example\": not a domain "
 	    "pattern");
 	refused("dmarc = { vendors = ( { name = \"v\"; networks = "
-	    "[\"192.0.2.0/24\"];\n domains = [\"bad domain\"]; } ); };\n", 2,
+		"[\"192.0.2.0/24\"];\n domains = [\"bad domain\"]; } ); };\n",
+	    2,
 	    "dmarc.vendors.[0].domains.[0]: vendor \"v\": \"bad domain\": "
 	    "not a domain pattern");
 	refused("dmarc = { vendors = ( { name = \"v\"; networks = "
-	    "[\"192.0.2.1/24\"]; domains = [\"x.example\"]; } ); };\n", 1,
+		"[\"192.0.2.1/24\"]; domains = [\"x.example\"]; } ); };\n",
+	    1,
 	    "dmarc.vendors.[0].networks.[0]: vendor \"v\": \"192.0.2.1/24\": "
 	    "host bits");
 	refused("dkim_sign = {\n keys = ( { name = \"a\"; domain = "
-	    "\"example.org\"; selector = \"s\"; key_file = \"/k\"; },\n"
-	    " { name = \"b\"; domain = \"example.org\";\n"
-	    " selector = \"bad sel\"; key_file = \"/k\"; } );\n};\n", 4,
-	    "dkim_sign.keys.[1].selector: \"bad sel\": not a selector");
+		"\"example.org\"; selector = \"s\"; key_file = \"/k\"; },\n"
+		" { name = \"b\"; domain = \"example.org\";\n"
+		" selector = \"bad sel\"; key_file = \"/k\"; } );\n};\n",
+	    4, "dkim_sign.keys.[1].selector: \"bad sel\": not a selector");
 	refused("dkim_sign = { keys = (\n { name = \"k\"; domain = "
-	    "\"example.org\"; selector = \"s\"; key_file = "
-	    "\"/nonexistent/k.pem\"; } );\n signing_table = ( { pattern = "
-	    "\"example.org\"; keys = [\"k\"]; } ); };\n", 2,
-	    "dkim_sign.keys.[0]: key file /nonexistent/k.pem: cannot open");
+		"\"example.org\"; selector = \"s\"; key_file = "
+		"\"/nonexistent/k.pem\"; } );\n signing_table = ( { pattern = "
+		"\"example.org\"; keys = [\"k\"]; } ); };\n",
+	    2, "dkim_sign.keys.[0]: key file /nonexistent/k.pem: cannot open");
 	refused("dkim_sign = { signing_table = (\n { pattern = "
-	    "\"*univ.example\"; keys = [\"k\"]; } ); };\n", 2,
+		"\"*univ.example\"; keys = [\"k\"]; } ); };\n",
+	    2,
 	    "dkim_sign.signing_table.[0].pattern: \"*univ.example\": can "
 	    "never match");
 }

@@ -71,9 +71,9 @@ test_socket(void **state)
 	bad(conf_check_socket, "unix:relative/sock", "absolute");
 	memset(longp, 'a', sizeof(longp));
 	memcpy(longp, "unix:/", 6);
-	longp[5 + 108] = '\0';			/* a 108-byte path */
+	longp[5 + 108] = '\0'; /* a 108-byte path */
 	bad(conf_check_socket, longp, "107");
-	longp[5 + 107] = '\0';			/* 107 bytes + NUL fit */
+	longp[5 + 107] = '\0'; /* 107 bytes + NUL fit */
 	ok(conf_check_socket, longp);
 	assert_string_equal(conf_check_unix_path("unix:/x"), "/x");
 	assert_string_equal(conf_check_unix_path("local:/y"), "/y");
@@ -111,11 +111,11 @@ static void
 test_authserv_id(void **state)
 {
 	static const char *const good[] = { "mx.example.org", "MX1.Example",
-	    "mx-1.univ.example", "localhost", "mx_2.example", "a",
-	    "mx.example.org.", NULL };
+		"mx-1.univ.example", "localhost", "mx_2.example", "a",
+		"mx.example.org.", NULL };
 	static const char *const worse[] = { "mx univ;example", "mx univ",
-	    "mx;example", "mx(1)", "\"mx\"", "mx\tuniv", "mx/1", "a=b",
-	    "user@mx.example", NULL };
+		"mx;example", "mx(1)", "\"mx\"", "mx\tuniv", "mx/1", "a=b",
+		"user@mx.example", NULL };
 	char big[300];
 	size_t i;
 
@@ -236,7 +236,7 @@ test_environment(void **state)
 	assert_int_equal(conf_check_writable_by(path, "nobody", NULL, 0), 0);
 	chmod(dir, 0755);
 	fclose(fopen(path, "w"));
-	chmod(path, 0666);		/* an existing file: its own mode */
+	chmod(path, 0666); /* an existing file: its own mode */
 	assert_int_equal(conf_check_writable_by(path, "nobody", NULL, 0), 0);
 	chmod(path, 0644);
 	assert_int_equal(conf_check_writable_by(path, "nobody", NULL, 0), -1);

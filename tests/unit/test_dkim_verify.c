@@ -436,8 +436,12 @@ test_key_pkcs1(void **state)
 	char *fws = xasprintf("%.100s\" \"  %s", p2048, p2048 + 100);
 	struct conf *cf, *save = T_conf;
 	struct sign_opts o = OPTS("p1");
-	static const struct { const char *sel; struct tkey **k;
-	    enum res_dkim r; const char *why; } c[] = {
+	static const struct {
+		const char *sel;
+		struct tkey **k;
+		enum res_dkim r;
+		const char *why;
+	} c[] = {
 		{ "p1", &K_rsa, RES_DKIM_PASS, NULL },
 		{ "p1nok", &K_rsa, RES_DKIM_PASS, NULL },
 		{ "p1fws", &K_rsa, RES_DKIM_PASS, NULL },
@@ -446,7 +450,7 @@ test_key_pkcs1(void **state)
 		{ "p1ed", &K_rsa, RES_DKIM_PERMERROR, "key type" },
 	};
 
-	assert_memory_equal(p1024, "MIGJAoGB", 8);	/* as seen in DNS */
+	assert_memory_equal(p1024, "MIGJAoGB", 8); /* as seen in DNS */
 	z = xasprintf(
 	    "p1._domainkey.example.org TXT \"v=DKIM1; k=rsa; p=%s\"\n"
 	    "p1nok._domainkey.example.org TXT \"v=DKIM1; p = %s ; t=s\"\n"
@@ -490,14 +494,18 @@ test_key_oversized(void **state)
 		str_add(&rec, " AAAA");
 	cf = conf_new(z);
 	assert_int_equal(dns_static_add(cf->resolver,
-	    "big._domainkey.example.org", DNS_T_TXT, 0, rec.s, rec.len), 0);
+			     "big._domainkey.example.org", DNS_T_TXT, 0, rec.s,
+			     rec.len),
+	    0);
 	T_conf = cf;
 	log_capture();
 	m = sign_run(NULL, K_rsa, &o);
 	log = log_captured();
 	expect_sig(m, 0, RES_DKIM_PERMERROR, "key record too large");
-	assert_int_equal(count_lines(log, "key record for "
-	    "big._domainkey.example.org is 650"), 1);
+	assert_int_equal(count_lines(log,
+			     "key record for "
+			     "big._domainkey.example.org is 650"),
+	    1);
 	free(log);
 	msg_done(m);
 	/* the next message, same thread: a normal key is not affected */

@@ -422,8 +422,8 @@ test_long_line_rss(void **state)
 	long small = longline_peak(2UL * 1024 * 1024);
 	long big = longline_peak(40UL * 1024 * 1024);
 
-	print_message("peak RSS: 2 MB line %ld KB, 40 MB line %ld KB\n",
-	    small, big);
+	print_message("peak RSS: 2 MB line %ld KB, 40 MB line %ld KB\n", small,
+	    big);
 	assert_true(small > 0);
 	assert_true(big > 0);
 	assert_true(big - small < 4096);

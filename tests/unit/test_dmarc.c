@@ -131,7 +131,8 @@ test_spf_aligned_relaxed(void **state)
 	spf(&t, RES_SPF_PASS, "bounce.example.edu");
 	ar = eom(&t);
 	assert_int_equal(t.m->dmarc, RES_DMARC_PASS);
-	has(ar, "dmarc=pass (p=reject dis=pass) header.from=surveys.example.edu"
+	has(ar,
+	    "dmarc=pass (p=reject dis=pass) header.from=surveys.example.edu"
 	    " policy.dmarc=reject");
 	assert_int_equal(t.m->verdict.action, VERDICT_ACCEPT);
 	assert_string_equal(ctx_msg_from(t.m)->a.domain, "surveys.example.edu");
@@ -430,7 +431,7 @@ test_trusted_and_permerror(void **state)
 /* the parent of the Author Domain (asked only to find the Organizational
  * Domain) fails: temperror only when it could change the result */
 static const struct org_row {
-	const char *from, *spf, *dkim;	/* passing identifiers (or NULL) */
+	const char *from, *spf, *dkim; /* passing identifiers (or NULL) */
 	enum res_dmarc want;
 	enum verdict_action act;
 } org_rows[] = {
@@ -444,19 +445,18 @@ static const struct org_row {
 	{ "univ.sfx", NULL, NULL, RES_DMARC_FAIL, VERDICT_REJECT },
 	/* aligned if sfx were the org, not if it were a PSD: open */
 	{ "univ.sfx", "other.sfx", NULL, RES_DMARC_TEMPERROR,
-	  VERDICT_TEMPFAIL },
+	    VERDICT_TEMPFAIL },
 	/* ... unless another identifier already aligns */
-	{ "univ.sfx", "other.sfx", "univ.sfx", RES_DMARC_PASS,
-	  VERDICT_ACCEPT },
+	{ "univ.sfx", "other.sfx", "univ.sfx", RES_DMARC_PASS, VERDICT_ACCEPT },
 	/* strict: only the identical name aligns */
 	{ "strict.sfx", "mail.strict.sfx", NULL, RES_DMARC_FAIL,
-	  VERDICT_REJECT },
+	    VERDICT_REJECT },
 	/* inherited record (univ.sfx or sfx's): the author itself passes */
 	{ "sub.univ.sfx", "sub.univ.sfx", NULL, RES_DMARC_PASS,
-	  VERDICT_ACCEPT },
+	    VERDICT_ACCEPT },
 	/* ... its aspf and p depend on which record applies: open */
 	{ "sub.univ.sfx", "univ.sfx", NULL, RES_DMARC_TEMPERROR,
-	  VERDICT_TEMPFAIL },
+	    VERDICT_TEMPFAIL },
 	/* no record found before the failure: DMARC may not even apply */
 	{ "x.sfx", "x.sfx", NULL, RES_DMARC_TEMPERROR, VERDICT_TEMPFAIL },
 };
@@ -482,7 +482,8 @@ test_org_lookup_failure(void **state)
 		ar = eom(&t);
 		if (t.m->dmarc != r->want || t.m->verdict.action != r->act)
 			fail_msg("row %zu (From %s, SPF %s, DKIM %s): got %s "
-			    "action %d: %s", i, r->from, r->spf ? r->spf : "-",
+				 "action %d: %s",
+			    i, r->from, r->spf ? r->spf : "-",
 			    r->dkim ? r->dkim : "-", res_dmarc_name(t.m->dmarc),
 			    (int)t.m->verdict.action, ar);
 		done(&t, ar);
@@ -502,7 +503,8 @@ test_forged_from_comment(void **state)
 	int semis = 0;
 
 	(void)state;
-	from(&t, "\"Dear \" ) ; dmarc=pass header.from=x.example ; x=(\" "
+	from(&t,
+	    "\"Dear \" ) ; dmarc=pass header.from=x.example ; x=(\" "
 	    "<b@x.example>");
 	ar = eom(&t);
 	assert_int_equal(t.m->dmarc, RES_DMARC_PERMERROR);
@@ -522,35 +524,35 @@ test_forged_from_comment(void **state)
  * published policy is named */
 static const struct dis_row {
 	const char *conf, *from;
-	const char *ar;			/* expected in the A-R */
+	const char *ar; /* expected in the A-R */
 	enum verdict_action act;
 } dis_rows[] = {
 	{ "", "quar.example", "dmarc=fail (p=quarantine dis=quarantine)",
-	  VERDICT_QUARANTINE },
+	    VERDICT_QUARANTINE },
 	{ "", "example.edu", "dmarc=fail (p=reject dis=reject)",
-	  VERDICT_REJECT },
+	    VERDICT_REJECT },
 	{ "on_reject = \"quarantine\";", "example.edu",
-	  "(p=reject dis=quarantine override=local_policy by on_reject)",
-	  VERDICT_QUARANTINE },
+	    "(p=reject dis=quarantine override=local_policy by on_reject)",
+	    VERDICT_QUARANTINE },
 	{ "on_reject = \"accept\";", "example.edu",
-	  "(p=reject dis=none override=local_policy by on_reject)",
-	  VERDICT_ACCEPT },
+	    "(p=reject dis=none override=local_policy by on_reject)",
+	    VERDICT_ACCEPT },
 	{ "on_quarantine = \"reject\";", "quar.example",
-	  "(p=quarantine dis=reject override=local_policy by on_quarantine)",
-	  VERDICT_REJECT },
+	    "(p=quarantine dis=reject override=local_policy by on_quarantine)",
+	    VERDICT_REJECT },
 	{ "quarantine_by = \"header\";", "quar.example",
-	  "(p=quarantine dis=quarantine)", VERDICT_ACCEPT },
+	    "(p=quarantine dis=quarantine)", VERDICT_ACCEPT },
 	{ "on_reject = \"quarantine\"; quarantine_by = \"header\";",
-	  "example.edu",
-	  "(p=reject dis=quarantine override=local_policy by on_reject)",
-	  VERDICT_ACCEPT },
+	    "example.edu",
+	    "(p=reject dis=quarantine override=local_policy by on_reject)",
+	    VERDICT_ACCEPT },
 	{ "report_only = true;", "quar.example",
-	  "(p=quarantine dis=none override=local_policy by report_only)",
-	  VERDICT_ACCEPT },
+	    "(p=quarantine dis=none override=local_policy by report_only)",
+	    VERDICT_ACCEPT },
 	/* t=y lowers the policy: reported, no local setting involved */
 	{ "", "test.example",
-	  "(p=reject dis=quarantine override=policy_test_mode by t=y)",
-	  VERDICT_QUARANTINE },
+	    "(p=reject dis=quarantine override=policy_test_mode by t=y)",
+	    VERDICT_QUARANTINE },
 };
 
 static void

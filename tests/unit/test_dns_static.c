@@ -104,7 +104,7 @@ test_budget_spent(void **state)
 	struct dns_result *res;
 
 	dns_budget_init(&b, r, 1);
-	b.spent.tv_sec = 10;	/* ten seconds waited for DNS already */
+	b.spent.tv_sec = 10; /* ten seconds waited for DNS already */
 	res = dns_lookup(r, "a.org", DNS_T_A, &b);
 	assert_int_equal(res->status, DNS_TIMEOUT);
 	dns_result_free(res);

@@ -207,7 +207,7 @@ test_budget_concurrent_once(void **state)
 	assert_int_equal(r2->status, DNS_TIMEOUT);
 	assert_int_equal(b.pending, 0);
 	left = dns_budget_left_ms(&b);
-	assert_true(left > 550 && left <= 700);	/* slack: a loaded machine */
+	assert_true(left > 550 && left <= 700); /* slack: a loaded machine */
 	dns_result_free(r1);
 	dns_result_free(r2);
 	dns_resolver_free(r);

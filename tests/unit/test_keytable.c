@@ -680,22 +680,25 @@ static void
 test_sign_from(void **state)
 {
 	static const char *const yes[] = { " Joe <Joe@X.ORG>",
-	    " \"Doe, Joe\" <j@x.org>", " (c) joe@x.org (who?)",
-	    " \"<fake@evil.example>\" <real@x.org>", " Joe\r\n <joe@x.org>",
-	    " \"joe smith\"@x.org", " <\"a b\"@x.org>", NULL };
+		" \"Doe, Joe\" <j@x.org>", " (c) joe@x.org (who?)",
+		" \"<fake@evil.example>\" <real@x.org>", " Joe\r\n <joe@x.org>",
+		" \"joe smith\"@x.org", " <\"a b\"@x.org>", NULL };
 	static const char *const no[] = { " a@x.org, b@y.org",
-	    " undisclosed-recipients:;", " <>", " joe", " Joe <joe@x.org",
-	    "", " joe@x.org (unclosed comment", " Joe Smith@evil <joe@x.org>",
-	    " Joe <joe@x.org> trailing words", " Joe <joe@[192.0.2.1]>",
-	    NULL };
+		" undisclosed-recipients:;", " <>", " joe", " Joe <joe@x.org",
+		"", " joe@x.org (unclosed comment",
+		" Joe Smith@evil <joe@x.org>",
+		" Joe <joe@x.org> trailing words", " Joe <joe@[192.0.2.1]>",
+		NULL };
 	struct conf_err e;
 	struct conf *c;
 	char *sec;
 	size_t i;
 
-	sec = xasprintf("keys = ({ name = \"k\"; domain = \"x.org\"; "
+	sec = xasprintf(
+	    "keys = ({ name = \"k\"; domain = \"x.org\"; "
 	    "selector = \"s\"; key_file = \"%s\"; });\nsigning_table = ("
-	    "{ pattern = \"*\"; keys = [\"k\"]; });", rsa_path);
+	    "{ pattern = \"*\"; keys = [\"k\"]; });",
+	    rsa_path);
 	c = load_conf(sec, &e);
 	free(sec);
 	if (c == NULL)

@@ -225,8 +225,8 @@ test_local_part(void **state)
 	memset(big, 'a', 300);
 	snprintf(big + 300, sizeof(big) - 300, "@example.org");
 	a = from(big);
-	assert_int_equal(a.status, ADDR_OK);	/* DMARC still reads it */
-	assert_string_equal(a.local, "");	/* too long to keep */
+	assert_int_equal(a.status, ADDR_OK); /* DMARC still reads it */
+	assert_string_equal(a.local, "");    /* too long to keep */
 	a = from("a@x.example, b@y.example");
 	assert_int_equal(a.status, ADDR_SEVERAL);
 	assert_string_equal(a.local, "a");

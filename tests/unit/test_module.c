@@ -82,7 +82,8 @@ test_sort_refuses_missing(void **state)
 	char err[256];
 
 	assert_int_equal(module_sort(reg, 2, o, err, sizeof(err)), -1);
-	assert_string_equal(err, "module a requires module c, which is not "
+	assert_string_equal(err,
+	    "module a requires module c, which is not "
 	    "built in");
 }
 
@@ -121,7 +122,7 @@ test_state_blocks(void **state)
 	}
 	assert_non_null(c->mod[MOD_SPF]);
 	assert_non_null(m->mod[MOD_DKIMV]);
-	ctx_conn_free(c);	/* frees the message; ASan checks the rest */
+	ctx_conn_free(c); /* frees the message; ASan checks the rest */
 	conf_release(cf);
 }
 
@@ -166,7 +167,8 @@ test_conn_hook_error(void **state)
 	module_conn_hooks(list, c, 1);
 	log = log_captured();
 	assert_int_equal(helo_calls, 2);
-	assert_non_null(strstr(log, "client 192.0.2.7: badmod: internal "
+	assert_non_null(strstr(log,
+	    "client 192.0.2.7: badmod: internal "
 	    "error in helo hook"));
 	assert_null(strstr(log, "goodmod"));
 	free(log);

@@ -293,8 +293,7 @@ test_parent_fails(void **state)
 	assert_int_equal(orgdom_policy(&f->c, "x.u.sfx", &sub),
 	    ORGDOM_TEMPERROR);
 	assert_true(sub.record_sure);
-	assert_int_equal(orgdom_policy(&f->c, "y.sfx", &sub),
-	    ORGDOM_TEMPERROR);
+	assert_int_equal(orgdom_policy(&f->c, "y.sfx", &sub), ORGDOM_TEMPERROR);
 	assert_false(sub.record_sure);
 	/* a walk that succeeds: the org is known */
 	assert_int_equal(orgdom_policy(&f->c, "example.org", &p), ORGDOM_OK);
@@ -329,17 +328,27 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_next_target),
-		cmocka_unit_test_setup_teardown(test_own_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_inherited, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_only_treewalk_finds, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_own_record, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_inherited, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_only_treewalk_finds, setup,
+		    teardown),
 		cmocka_unit_test_setup_teardown(test_psd_y, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_psd_n_and_fewest_labels, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_private_suffix, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_several_records, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_invalid_record, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_temperror, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_label_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_parent_fails, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_psd_n_and_fewest_labels,
+		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_private_suffix, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_several_records, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_invalid_record, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_temperror, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_label_limit, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_parent_fails, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -247,7 +247,7 @@ test_applied(void **state)
 	policy_decide(&c, &in, &o);
 	assert_int_equal(o.applied, POLICY_DIS_REJECT);
 	assert_null(o.local);
-	c.on_reject = VERDICT_TEMPFAIL;		/* refused: reject */
+	c.on_reject = VERDICT_TEMPFAIL; /* refused: reject */
 	policy_decide(&c, &in, &o);
 	assert_int_equal(o.applied, POLICY_DIS_REJECT);
 	assert_null(o.local);

@@ -25,11 +25,11 @@
 static void
 test_pattern_syntax(void **state)
 {
-	static const char *const good[] = { "user@example.org",
-	    "example.org", "*.example.org", "a.b-c_d.example", NULL };
+	static const char *const good[] = { "user@example.org", "example.org",
+		"*.example.org", "a.b-c_d.example", NULL };
 	static const char *const bad[] = { "", "*", "*.", "@example.org",
-	    "a@*.example.org", "exa mple.org", "example..org", "a@",
-	    "*example.org", "user@", ".example.org", NULL };
+		"a@*.example.org", "exa mple.org", "example..org", "a@",
+		"*example.org", "user@", ".example.org", NULL };
 	char err[200];
 	size_t i;
 
@@ -60,7 +60,7 @@ test_pattern_match(void **state)
 	assert_true(addrpat_match("*.example.org", "x@b.a.example.org"));
 	assert_false(addrpat_match("*.example.org", "x@example.org"));
 	assert_false(addrpat_match("*.example.org", "x@aexample.org"));
-	assert_false(addrpat_match("example.org", ""));	/* null path */
+	assert_false(addrpat_match("example.org", "")); /* null path */
 	assert_false(addrpat_match("example.org", "postmaster"));
 	assert_string_equal(addrpat_list_match(list, "q@x.sub.example"),
 	    "*.sub.example");
@@ -100,7 +100,8 @@ msg_of(struct conf *cf, int skip_net, const char *from, const char *rcpt1,
 static void
 test_skip_decision(void **state)
 {
-	struct conf *cf = conf_of("skip_senders = [\"*.list.example\"];\n"
+	struct conf *cf = conf_of(
+	    "skip_senders = [\"*.list.example\"];\n"
 	    "skip_recipients = [\"quiet@example.net\", \"archive.example\"];");
 	struct hm_msg *m;
 
@@ -126,7 +127,7 @@ test_skip_decision(void **state)
 	m = msg_of(cf, 0, "a@example.org", NULL, NULL);
 	assert_null(ctx_msg_decide(m));
 	ctx_conn_free(m->conn);
-	m = msg_of(cf, 0, "", "b@example.net", NULL);	/* null path */
+	m = msg_of(cf, 0, "", "b@example.net", NULL); /* null path */
 	assert_null(ctx_msg_decide(m));
 	ctx_conn_free(m->conn);
 	conf_release(cf);
@@ -163,15 +164,16 @@ static void
 test_modules_by_role(void **state)
 {
 	(void)state;
-	assert_int_equal(applies("", 0, 0), 0xf);	/* inbound: all */
-	assert_int_equal(applies("", 1, 0), 0x8);	/* outbound: sign */
+	assert_int_equal(applies("", 0, 0), 0xf); /* inbound: all */
+	assert_int_equal(applies("", 1, 0), 0x8); /* outbound: sign */
 	assert_int_equal(applies("authres_outbound = true;", 1, 0), 0xf);
 	assert_int_equal(applies("mode = \"sign\";", 0, 0), 0x8);
-	assert_int_equal(applies("mode = \"sign\"; authres_outbound = true;",
-	    1, 0), 0x8);
+	assert_int_equal(applies("mode = \"sign\"; authres_outbound = true;", 1,
+			     0),
+	    0x8);
 	assert_int_equal(applies("mode = \"verify\";", 0, 0), 0x7);
 	assert_int_equal(applies("mode = \"verify\";", 1, 0), 0x0);
-	assert_int_equal(applies("", 0, 1), 0x0);	/* skipped */
+	assert_int_equal(applies("", 0, 1), 0x0); /* skipped */
 	assert_int_equal(applies("", 1, 1), 0x0);
 }
 

@@ -285,7 +285,8 @@ test_bad_config(void **state)
 	assert_int_equal(e.line, 1);
 	/* SPF has no quarantine: its own three-value list */
 	assert_null(conf_load_string("spf = {\n on_softfail = \"quarantine\";"
-	    "\n};", 1, &e));
+				     "\n};",
+	    1, &e));
 	assert_int_equal(e.line, 2);
 }
 

@@ -56,12 +56,14 @@ test_line(void **state)
 	    "header.d=list.example");
 	authres_add(&m->ar, "dmarc", "fail", "p=reject dis=reject",
 	    "header.from=example.org");
-	ctx_msg_addhdr(m, "DKIM-Signature", "v=1; a=rsa-sha256; d=out.example;"
+	ctx_msg_addhdr(m, "DKIM-Signature",
+	    "v=1; a=rsa-sha256; d=out.example;"
 	    " s=sel1; h=from; bh=x; b=y");
 	verdict_propose(&m->verdict, VERDICT_REJECT, "dmarc", "550", "5.7.1",
 	    "Message rejected: \"DMARC\" failed");
 	s = summary_format(m);
-	assert_string_equal(s, "client=192.0.2.1 host=mail.example.net "
+	assert_string_equal(s,
+	    "client=192.0.2.1 host=mail.example.net "
 	    "helo=mail.example.net??forged: line from=<a@example.org> "
 	    "rcpts=2 size=1234 spf=pass smtp.mailfrom=a@example.org "
 	    "dkim.1=pass header.d=example.org dkim.2=fail (body hash "
@@ -81,7 +83,8 @@ test_nothing(void **state)
 
 	(void)state;
 	s = summary_format(m);
-	assert_string_equal(s, "client=192.0.2.1 host=mail.example.net "
+	assert_string_equal(s,
+	    "client=192.0.2.1 host=mail.example.net "
 	    "helo=mail.example.net??forged: line from=<a@example.org> "
 	    "rcpts=2 size=1234 action=accept");
 	free(s);
@@ -108,7 +111,8 @@ test_kept_until_qid(void **state)
 	msglog_flush(m);
 	msglog(m, LOG_LVL_DEBUG, "later");
 	text = log_captured();
-	assert_non_null(strstr(text, "debug: 4XbT2k0Qz1: spf: mailfrom=a@b "
+	assert_non_null(strstr(text,
+	    "debug: 4XbT2k0Qz1: spf: mailfrom=a@b "
 	    "result=pass\n"));
 	assert_non_null(strstr(text, "info: 4XbT2k0Qz1: second?line\n"));
 	assert_non_null(strstr(text, "debug: 4XbT2k0Qz1: later\n"));
