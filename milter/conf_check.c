@@ -25,6 +25,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <arpa/inet.h>
@@ -305,6 +306,36 @@ conf_check_abs_path(const char *path, char *err, size_t errlen)
 	return str_seterr(err, errlen,
 	    "not an absolute path (the daemon "
 	    "runs in /)");
+}
+
+/* conf_check_listen - see conf_check.h */
+int
+conf_check_listen(const char *spec, char *addr, size_t alen,
+    unsigned *port, char *err, size_t errlen)
+{
+	const char *p = strrchr(spec, ':'), *ps = p ? p + 1 : spec;
+	char *end;
+	unsigned long v;
+	size_t l = p ? (size_t)(p - spec) : 0;
+
+	if (p != NULL && l >= 2 && spec[0] == '[' && spec[l - 1] == ']') {
+		spec++;
+		l -= 2;
+	} else if (p != NULL && memchr(spec, ':', l) != NULL) {
+		snprintf(err, errlen, "an IPv6 address goes in brackets: "
+		    "[ADDR]:PORT");
+		return -1;
+	}
+	errno = 0;
+	v = strtoul(ps, &end, 10);
+	if (*ps < '0' || *ps > '9' || *end != '\0' || errno || v == 0 ||
+	    v > 65535 || (p != NULL && l == 0) || l >= alen) {
+		snprintf(err, errlen, "expected ADDR:PORT or PORT (1-65535)");
+		return -1;
+	}
+	snprintf(addr, alen, "%.*s", (int)(p ? l : 9), p ? spec : "127.0.0.1");
+	*port = (unsigned)v;
+	return 0;
 }
 
 /* conf_check_mode - octal digits, at most 0777 */

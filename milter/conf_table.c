@@ -14,6 +14,18 @@
 #include "conf_check.h"
 #include "conf_table.h"
 
+/* listen_ok - metrics_listen: empty, or what conf_check_listen takes */
+static int
+listen_ok(const char *spec, char *err, size_t errlen)
+{
+	char addr[128];
+	unsigned port;
+
+	if (spec[0] == '\0')
+		return 0;
+	return conf_check_listen(spec, addr, sizeof(addr), &port, err, errlen);
+}
+
 /* socket_ok - the syntax, and for a unix socket its directory: what
  * start-up needs before it binds */
 static int
@@ -169,6 +181,10 @@ const struct conf_opt conf_opts[] = {
 	  .off = F(conf, milter_timeout), .def = "20", .min = 1, .max = 3600,
 	  .doc = "seconds to wait for the rest of a milter command or for "
 	    "the MTA to take a reply (read at start)" },
+	{ .name = "metrics_listen", .type = CT_STRING,
+	  .off = F(conf, metrics_listen), .valid = listen_ok,
+	  .doc = "Prometheus metrics endpoint: ADDR:PORT, [ADDR6]:PORT or "
+	    "PORT (on 127.0.0.1); empty: off (read at start)" },
 	{ .name = "log", .type = CT_SECTION, .off = F(conf, log),
 	  .sub = log_opts, .doc = "logging" },
 	{ .name = "dns", .type = CT_SECTION, .off = F(conf, dns),

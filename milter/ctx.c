@@ -20,6 +20,7 @@
 #include "conf_table.h"
 #include "ctx.h"
 #include "log.h"
+#include "metrics.h"
 #include "msglog.h"
 #include "module.h"
 #include "str.h"
@@ -95,6 +96,7 @@ ctx_msg_new(struct hm_conn *c)
 	states_new(m->mod, 1);
 	c->msg = m;
 	c->nmsgs++;
+	metrics_inflight(1);
 	return m;
 }
 
@@ -125,6 +127,7 @@ ctx_msg_free(struct hm_msg *m)
 	if (m == NULL)
 		return;
 	msglog_flush(m);
+	metrics_inflight(-1);
 	for (i = 0; i < MOD_SLOTS; i++)
 		if (hm_modules[i]->msg_free != NULL)
 			hm_modules[i]->msg_free(m);

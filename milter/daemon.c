@@ -47,6 +47,7 @@
 #include "conf_table.h"
 #include "daemon.h"
 #include "log.h"
+#include "metrics_http.h"
 #include "privs.h"
 #include "str.h"
 
@@ -476,7 +477,8 @@ start(const struct daemon_opts *o, struct conf **cp)
 		return -1;
 	}
 	apply_logging(c, o->foreground);
-	if (open_socket(c) < 0 || write_pidfile(c->pidfile) < 0) {
+	if (open_socket(c) < 0 || metrics_http_open(c->metrics_listen) < 0 ||
+	    write_pidfile(c->pidfile) < 0) {
 		conf_release(c);
 		return -1;
 	}
@@ -509,11 +511,13 @@ daemon_run(const struct daemon_opts *o)
 		log_err("cannot start the milter thread");
 		return 1;
 	}
+	(void)metrics_http_start();
 	block_signals(SIG_UNBLOCK);
 	detach_ready();
 	main_loop(o);
 	stop_milter(tid);
 	pthread_join(tid, NULL);
+	metrics_http_stop();
 	conf_install(NULL);
 	remove_pidfile(pidfile);
 	free(pidfile);

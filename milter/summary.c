@@ -21,6 +21,9 @@
  *	are already sanitised by authres.c.  Double quotes in the reason
  *	become single quotes, so reason="..." ends where it seems to.
  *
+ *	summary_log() also counts the message in the metrics (action,
+ *	results, signatures by algorithm).
+ *
  *	Pure but for summary_log(); thread-safe (per-message data only).
  *
  * SPDX-License-Identifier: BSD-2-Clause
@@ -31,6 +34,7 @@
 
 #include "conf_table.h"
 #include "log.h"
+#include "metrics.h"
 #include "str.h"
 #include "summary.h"
 
@@ -160,11 +164,35 @@ summary_format(const struct hm_msg *m)
 	return str_steal(&b);
 }
 
+/* count - the message's action, results and signatures in the metrics
+ * (labels outside the fixed vocabularies are not counted) */
+static void
+count(const struct hm_msg *m)
+{
+	char a[64];
+	size_t i;
+
+	(void)metrics_inc(M_MSG_ACTION,
+	    verdict_action_name(m->verdict.action), NULL);
+	for (i = 0; i < m->ar.n; i++)
+		(void)metrics_inc(M_RESULT, m->ar.v[i].method,
+		    m->ar.v[i].result);
+	for (i = 0; i < m->nadd; i++) {
+		if (str_casecmp(m->add[i].name, "DKIM-Signature") != 0)
+			continue;
+		tag(m->add[i].value, "a", a, sizeof(a));
+		if (metrics_inc(M_SIGNATURE, a, NULL) < 0)
+			(void)metrics_inc(M_SIGNATURE, "other", NULL);
+	}
+}
+
 /* summary_log - see summary.h */
 void
 summary_log(const struct hm_msg *m)
 {
 	char *s = summary_format(m);
+
+	count(m);
 
 	log_qid(LOG_LVL_INFO, m->qid, "%s", s);
 	free(s);

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dns_int.h"
+#include "metrics.h"
 #include "str.h"
 
 static const char *const status_names[] = { "ok", "nodata", "nxdomain",
@@ -202,6 +203,7 @@ query_new(struct dns_resolver *r, int rrtype, struct dns_budget *budget,
 	if (budget != NULL && (left = dns_budget_left_ms(budget)) < ms)
 		ms = left;
 	q->deadline = *now;
+	q->start = *now;
 	dns_time_add_ms(&q->deadline, ms);
 	return q;
 }
@@ -254,10 +256,16 @@ dns_submit(struct dns_resolver *r, const char *name, int rrtype,
 static void
 hand_over(struct dns_query *q, struct dns_result **out)
 {
+	struct timespec now;
+
 	if (q->busy)
 		budget_stop(q->budget);
 	if (q->budget != NULL && dns_is_void(q->result->status))
 		q->budget->voids++;
+	dns_time_now(&now);
+	metrics_dns(q->rrtype, dns_status_name(q->result->status),
+	    (unsigned long)((now.tv_sec - q->start.tv_sec) * 1000000L +
+	    (now.tv_nsec - q->start.tv_nsec) / 1000));
 	*out = q->result;
 	free(q);
 }

@@ -42,6 +42,7 @@ struct dns_query {
 	struct dns_budget *budget;
 	struct dns_result *result;	/* set by the back end when done */
 	int busy;			/* counted as outstanding in budget */
+	struct timespec start;		/* submitted (for the metrics) */
 	void *priv;			/* back end's own state */
 };
 

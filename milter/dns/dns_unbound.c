@@ -79,6 +79,7 @@
 #include "dns_ubconf.h"
 #include "ublog.h"
 #include "log.h"
+#include "metrics.h"
 #include "str.h"
 
 #define UBQ_BUCKETS 256
@@ -296,8 +297,10 @@ ubr_submit(struct dns_resolver *base, struct dns_query *q)
 	int rc, aid = 0;
 
 	if ((q->result = dns_cache_get(r->cache, q->name, q->rrtype,
-	    now_sec())) != NULL)
+	    now_sec())) != NULL) {
+		(void)metrics_inc(M_DNS_CACHE_HIT, NULL, NULL);
 		return;			/* a warm answer: no thread hand-off */
+	}
 	e = xcalloc(1, sizeof(*e));
 	if (dns_rdata_qname(q->name, text, sizeof(text)) < 0) {
 		free(e);
