@@ -6,7 +6,8 @@
  * head for at most READ_MS milliseconds, answers and closes:
  * "GET /metrics" gets 200 text/plain; version=0.0.4, another GET or
  * HEAD path 404, anything else (an unparsable, oversized or too slow
- * request) 400.  A client never blocks the milter: the worst it does
+ * request) 400; then what the client still sends is read for up to
+ * 0.2 s, so the reply is not lost to a reset.  A client never blocks the milter: the worst it does
  * is hold this thread for READ_MS.  The socket is opened in the main
  * thread at start (before privileges are dropped), served from a thread
  * started with the milter's; metrics_listen is read at start only.
@@ -136,6 +137,23 @@ write_all(int fd, const char *p, size_t n)
 	}
 }
 
+/* drain - after the reply: read what the client still sends (a little,
+ * briefly), so that closing does not reset the connection before the
+ * client has read the reply */
+static void
+drain(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	char buf[1024];
+	size_t total = 0;
+	ssize_t r;
+
+	(void)shutdown(fd, SHUT_WR);
+	while (total < 65536 && poll(&p, 1, 200) > 0 &&
+	    (r = read(fd, buf, sizeof(buf))) > 0)
+		total += (size_t)r;
+}
+
 /* serve - one client */
 static void
 serve(int fd)
@@ -183,6 +201,7 @@ loop(void *arg)
 		if (fd < 0)
 			continue;
 		serve(fd);
+		drain(fd);
 		close(fd);
 	}
 	return NULL;
