@@ -310,8 +310,8 @@ conf_check_abs_path(const char *path, char *err, size_t errlen)
 
 /* conf_check_listen - see conf_check.h */
 int
-conf_check_listen(const char *spec, char *addr, size_t alen,
-    unsigned *port, char *err, size_t errlen)
+conf_check_listen(const char *spec, char *addr, size_t alen, unsigned *port,
+    char *err, size_t errlen)
 {
 	const char *p = strrchr(spec, ':'), *ps = p ? p + 1 : spec;
 	char *end;
@@ -322,7 +322,8 @@ conf_check_listen(const char *spec, char *addr, size_t alen,
 		spec++;
 		l -= 2;
 	} else if (p != NULL && memchr(spec, ':', l) != NULL) {
-		snprintf(err, errlen, "an IPv6 address goes in brackets: "
+		snprintf(err, errlen,
+		    "an IPv6 address goes in brackets: "
 		    "[ADDR]:PORT");
 		return -1;
 	}

@@ -25,8 +25,8 @@
 int conf_check_socket(const char *spec, char *err, size_t errlen);
 /* conf_check_listen - metrics_listen: "ADDR:PORT", "[ADDR6]:PORT" or
  * "PORT" (then 127.0.0.1) into addr/port; 0 or -1 with err */
-int conf_check_listen(const char *spec, char *addr, size_t alen,
-    unsigned *port, char *err, size_t errlen);
+int conf_check_listen(const char *spec, char *addr, size_t alen, unsigned *port,
+    char *err, size_t errlen);
 /* conf_check_unix_path - the PATH of a unix:/local: socket, else NULL */
 const char *conf_check_unix_path(const char *spec);
 

@@ -46,7 +46,7 @@ static int
 bind_to(const char *addr, unsigned port, char *err, size_t errlen)
 {
 	struct addrinfo hints = { 0 }, *ai;
-	char ps[8];
+	char ps[8], eb[128];
 	int fd, one = 1, rc;
 
 	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
@@ -57,10 +57,10 @@ bind_to(const char *addr, unsigned port, char *err, size_t errlen)
 		return -1;
 	}
 	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one,
-	    sizeof(one)) < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 ||
-	    listen(fd, 8) < 0) {
-		snprintf(err, errlen, "%s", strerror(errno));
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) < 0 || listen(fd, 8) < 0) {
+		snprintf(err, errlen, "%s", strerror_r(errno, eb, sizeof(eb)));
 		if (fd >= 0)
 			close(fd);
 		fd = -1;
@@ -79,7 +79,7 @@ metrics_http_open(const char *spec)
 	if (spec == NULL || spec[0] == '\0')
 		return 0;
 	if (conf_check_listen(spec, addr, sizeof(addr), &port, err,
-	    sizeof(err)) < 0 ||
+		sizeof(err)) < 0 ||
 	    (lfd = bind_to(addr, port, err, sizeof(err))) < 0) {
 		log_err("metrics_listen \"%s\": %s", spec, err);
 		return -1;
@@ -115,10 +115,10 @@ status_of(const char *req)
 {
 	char m[8], path[256], ver[16];
 
-	if (sscanf(req, "%7[A-Z] %255[^ \r\n] %15[^ \r\n]", m, path,
-	    ver) != 3 || strncmp(ver, "HTTP/1.", 7) != 0 ||
-	    strcspn(req, "\r\n") != strlen(m) + strlen(path) +
-	    strlen(ver) + 2)
+	if (sscanf(req, "%7[A-Z] %255[^ \r\n] %15[^ \r\n]", m, path, ver) !=
+		3 ||
+	    strncmp(ver, "HTTP/1.", 7) != 0 ||
+	    strcspn(req, "\r\n") != strlen(m) + strlen(path) + strlen(ver) + 2)
 		return 400;
 	if (strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0)
 		return 400;
@@ -161,14 +161,18 @@ serve(int fd)
 	char req[REQ_MAX], *body = NULL, hdr[160];
 	ssize_t n = read_head(fd, req, sizeof(req));
 	int st = n < 0 ? 400 : status_of(req);
-	const char *text = st == 200 ? "OK" : st == 404 ? "Not Found" :
-	    "Bad Request";
+	const char *text = st == 200 ? "OK" :
+	    st == 404		     ? "Not Found" :
+				       "Bad Request";
 
 	body = st == 200 ? metrics_render() : NULL;
-	snprintf(hdr, sizeof(hdr), "HTTP/1.0 %d %s\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\nConnection: close\r\n\r\n", st, text,
+	snprintf(hdr, sizeof(hdr),
+	    "HTTP/1.0 %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+	    st, text,
 	    st == 200 ? "text/plain; version=0.0.4; charset=utf-8" :
-	    "text/plain", body ? strlen(body) : strlen(text) + 1);
+			"text/plain",
+	    body ? strlen(body) : strlen(text) + 1);
 	write_all(fd, hdr, strlen(hdr));
 	if (strncmp(req, "HEAD ", 5) != 0 || st != 200) {
 		if (body != NULL)
@@ -186,7 +190,7 @@ static void *
 loop(void *arg)
 {
 	struct pollfd p[2] = { { .fd = lfd, .events = POLLIN },
-	    { .fd = stop_pipe[0], .events = POLLIN } };
+		{ .fd = stop_pipe[0], .events = POLLIN } };
 	int fd;
 
 	(void)arg;

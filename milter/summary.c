@@ -172,8 +172,8 @@ count(const struct hm_msg *m)
 	char a[64];
 	size_t i;
 
-	(void)metrics_inc(M_MSG_ACTION,
-	    verdict_action_name(m->verdict.action), NULL);
+	(void)metrics_inc(M_MSG_ACTION, verdict_action_name(m->verdict.action),
+	    NULL);
 	for (i = 0; i < m->ar.n; i++)
 		(void)metrics_inc(M_RESULT, m->ar.v[i].method,
 		    m->ar.v[i].result);

@@ -265,7 +265,7 @@ hand_over(struct dns_query *q, struct dns_result **out)
 	dns_time_now(&now);
 	metrics_dns(q->rrtype, dns_status_name(q->result->status),
 	    (unsigned long)((now.tv_sec - q->start.tv_sec) * 1000000L +
-	    (now.tv_nsec - q->start.tv_nsec) / 1000));
+		(now.tv_nsec - q->start.tv_nsec) / 1000));
 	*out = q->result;
 	free(q);
 }

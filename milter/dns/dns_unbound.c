@@ -297,7 +297,7 @@ ubr_submit(struct dns_resolver *base, struct dns_query *q)
 	int rc, aid = 0;
 
 	if ((q->result = dns_cache_get(r->cache, q->name, q->rrtype,
-	    now_sec())) != NULL) {
+		 now_sec())) != NULL) {
 		(void)metrics_inc(M_DNS_CACHE_HIT, NULL, NULL);
 		return;			/* a warm answer: no thread hand-off */
 	}

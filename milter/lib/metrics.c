@@ -19,12 +19,12 @@
 #include "metrics.h"
 #include "str.h"
 
-#define MAXV 8		/* values of one label */
+#define MAXV 8 /* values of one label */
 #define SLOTS (MAXV * MAXV)
 
 struct label {
-	const char *name;			/* NULL: no label */
-	const char *v[MAXV + 1];		/* NULL-terminated */
+	const char *name;	 /* NULL: no label */
+	const char *v[MAXV + 1]; /* NULL-terminated */
 };
 
 struct family {
@@ -40,16 +40,18 @@ static const struct family fam[M_IDS] = {
 	[M_RESULT] = { "hallmark_results_total",
 	    "Authentication results recorded, by method and result.",
 	    { "method", { "spf", "dkim", "dmarc" } },
-	    { "result", { "pass", "fail", "softfail", "neutral", "none",
-	      "temperror", "permerror", "policy" } } },
+	    { "result",
+		{ "pass", "fail", "softfail", "neutral", "none", "temperror",
+		    "permerror", "policy" } } },
 	[M_DNS_QUERY] = { "hallmark_dns_queries_total",
 	    "DNS queries completed, by record type and outcome.",
 	    { "type", { "A", "AAAA", "MX", "TXT", "PTR", "other" } },
-	    { "outcome", { "ok", "nodata", "nxdomain", "servfail", "timeout",
-	      "error" } } },
+	    { "outcome",
+		{ "ok", "nodata", "nxdomain", "servfail", "timeout",
+		    "error" } } },
 	[M_DNS_CACHE_HIT] = { "hallmark_dns_cache_hits_total",
-	    "DNS queries answered from hallmark's cache.",
-	    { NULL, { NULL } }, { NULL, { NULL } } },
+	    "DNS queries answered from hallmark's cache.", { NULL, { NULL } },
+	    { NULL, { NULL } } },
 	[M_SIGNATURE] = { "hallmark_signatures_total",
 	    "DKIM signatures added, by algorithm.",
 	    { "algorithm", { "rsa-sha256", "ed25519-sha256", "other" } },
@@ -59,10 +61,10 @@ static const struct family fam[M_IDS] = {
 static _Atomic unsigned long long ctr[M_IDS][SLOTS];
 
 /* DNS latency histogram: upper bounds in microseconds */
-static const unsigned long bucket_us[] = { 1000, 5000, 10000, 25000,
-    50000, 100000, 250000, 500000, 1000000, 2500000, 5000000 };
+static const unsigned long bucket_us[] = { 1000, 5000, 10000, 25000, 50000,
+	100000, 250000, 500000, 1000000, 2500000, 5000000 };
 #define NBUCKETS (sizeof(bucket_us) / sizeof(bucket_us[0]))
-static _Atomic unsigned long long hist[NBUCKETS + 1];	/* last: +Inf */
+static _Atomic unsigned long long hist[NBUCKETS + 1]; /* last: +Inf */
 static _Atomic unsigned long long hist_sum_us;
 static _Atomic long long inflight;
 
@@ -106,7 +108,8 @@ metrics_inc(enum metrics_id id, const char *l1, const char *l2)
 	if (a < 0 || b < 0)
 		return -1;
 	atomic_fetch_add_explicit(&ctr[id][(size_t)a * nvals(&fam[id].l2) +
-	    (size_t)b], 1, memory_order_relaxed);
+				      (size_t)b],
+	    1, memory_order_relaxed);
 	return 0;
 }
 
@@ -115,12 +118,18 @@ static const char *
 type_name(int rrtype)
 {
 	switch (rrtype) {
-	case 1: return "A";
-	case 28: return "AAAA";
-	case 15: return "MX";
-	case 16: return "TXT";
-	case 12: return "PTR";
-	default: return "other";
+	case 1:
+		return "A";
+	case 28:
+		return "AAAA";
+	case 15:
+		return "MX";
+	case 16:
+		return "TXT";
+	case 12:
+		return "PTR";
+	default:
+		return "other";
 	}
 }
 
@@ -171,8 +180,9 @@ render_family(struct str *b, enum metrics_id id)
 	    f->name);
 	for (a = 0; a < n1; a++)
 		for (c = 0; c < n2; c++)
-			series(b, f, a, c, atomic_load_explicit(
-			    &ctr[id][a * n2 + c], memory_order_relaxed));
+			series(b, f, a, c,
+			    atomic_load_explicit(&ctr[id][a * n2 + c],
+				memory_order_relaxed));
 }
 
 /* render_hist - the DNS latency histogram (cumulative buckets) */
@@ -184,8 +194,10 @@ render_hist(struct str *b)
 	unsigned long long sum;
 	size_t i;
 
-	str_addf(b, "# HELP %s Time from submitting a DNS query to its "
-	    "answer.\n# TYPE %s histogram\n", n, n);
+	str_addf(b,
+	    "# HELP %s Time from submitting a DNS query to its "
+	    "answer.\n# TYPE %s histogram\n",
+	    n, n);
 	for (i = 0; i <= NBUCKETS; i++) {
 		cum += atomic_load_explicit(&hist[i], memory_order_relaxed);
 		if (i < NBUCKETS)
@@ -196,8 +208,8 @@ render_hist(struct str *b)
 			str_addf(b, "%s_bucket{le=\"+Inf\"} %llu\n", n, cum);
 	}
 	sum = atomic_load_explicit(&hist_sum_us, memory_order_relaxed);
-	str_addf(b, "%s_sum %llu.%06llu\n%s_count %llu\n", n,
-	    sum / 1000000, sum % 1000000, n, cum);
+	str_addf(b, "%s_sum %llu.%06llu\n%s_count %llu\n", n, sum / 1000000,
+	    sum % 1000000, n, cum);
 }
 
 /* metrics_render - see metrics.h */
@@ -208,11 +220,13 @@ metrics_render(void)
 	int id;
 
 	str_init(&b);
-	str_add(&b, "# HELP hallmark_build_info Version of hallmarkd.\n"
+	str_add(&b,
+	    "# HELP hallmark_build_info Version of hallmarkd.\n"
 	    "# TYPE hallmark_build_info gauge\n");
 	str_addf(&b, "hallmark_build_info{version=\"%s\"} 1\n",
 	    PACKAGE_VERSION);
-	str_add(&b, "# HELP hallmark_messages_in_flight Messages begun and "
+	str_add(&b,
+	    "# HELP hallmark_messages_in_flight Messages begun and "
 	    "not yet finished.\n# TYPE hallmark_messages_in_flight gauge\n");
 	str_addf(&b, "hallmark_messages_in_flight %lld\n",
 	    atomic_load_explicit(&inflight, memory_order_relaxed));

@@ -19,11 +19,11 @@
 #include <stddef.h>
 
 enum metrics_id {
-	M_MSG_ACTION = 0,	/* action */
-	M_RESULT,		/* method, result */
-	M_DNS_QUERY,		/* type, outcome */
-	M_DNS_CACHE_HIT,	/* - */
-	M_SIGNATURE,		/* algorithm */
+	M_MSG_ACTION = 0, /* action */
+	M_RESULT,	  /* method, result */
+	M_DNS_QUERY,	  /* type, outcome */
+	M_DNS_CACHE_HIT,  /* - */
+	M_SIGNATURE,	  /* algorithm */
 	M_IDS
 };
 

@@ -35,8 +35,10 @@ test_zero_series_and_headers(void **state)
 	metrics_reset();
 	t = metrics_render();
 	assert_true(has_line(t, "# TYPE hallmark_messages_total counter"));
-	assert_true(has_line(t, "hallmark_messages_total{action=\"reject\"} 0"));
-	assert_true(has_line(t, "hallmark_results_total{method=\"dmarc\","
+	assert_true(has_line(t,
+	    "hallmark_messages_total{action=\"reject\"} 0"));
+	assert_true(has_line(t,
+	    "hallmark_results_total{method=\"dmarc\","
 	    "result=\"policy\"} 0"));
 	assert_true(has_line(t, "hallmark_dns_cache_hits_total 0"));
 	assert_true(has_line(t, "hallmark_messages_in_flight 0"));
@@ -63,9 +65,12 @@ test_counts_and_vocabulary(void **state)
 	metrics_inflight(1);
 	metrics_inflight(-1);
 	t = metrics_render();
-	assert_true(has_line(t, "hallmark_messages_total{action=\"reject\"} 2"));
-	assert_true(has_line(t, "hallmark_messages_total{action=\"accept\"} 0"));
-	assert_true(has_line(t, "hallmark_results_total{method=\"spf\","
+	assert_true(has_line(t,
+	    "hallmark_messages_total{action=\"reject\"} 2"));
+	assert_true(has_line(t,
+	    "hallmark_messages_total{action=\"accept\"} 0"));
+	assert_true(has_line(t,
+	    "hallmark_results_total{method=\"spf\","
 	    "result=\"softfail\"} 1"));
 	assert_true(has_line(t, "hallmark_dns_cache_hits_total 1"));
 	assert_true(has_line(t, "hallmark_messages_in_flight 1"));
@@ -81,14 +86,16 @@ test_dns_histogram(void **state)
 
 	(void)state;
 	metrics_reset();
-	metrics_dns(16, "ok", 500);		/* 0.0005 s */
-	metrics_dns(16, "nxdomain", 30000);	/* 0.03 s */
-	metrics_dns(99, "timeout", 9000000);	/* 9 s, type "other" */
-	metrics_dns(1, "bogus", 10);		/* not counted */
+	metrics_dns(16, "ok", 500);	     /* 0.0005 s */
+	metrics_dns(16, "nxdomain", 30000);  /* 0.03 s */
+	metrics_dns(99, "timeout", 9000000); /* 9 s, type "other" */
+	metrics_dns(1, "bogus", 10);	     /* not counted */
 	t = metrics_render();
-	assert_true(has_line(t, "hallmark_dns_queries_total{type=\"TXT\","
+	assert_true(has_line(t,
+	    "hallmark_dns_queries_total{type=\"TXT\","
 	    "outcome=\"ok\"} 1"));
-	assert_true(has_line(t, "hallmark_dns_queries_total{type=\"other\","
+	assert_true(has_line(t,
+	    "hallmark_dns_queries_total{type=\"other\","
 	    "outcome=\"timeout\"} 1"));
 	snprintf(line, sizeof(line), "%s_bucket{le=\"0.001000\"} 1", n);
 	assert_true(has_line(t, line));
