@@ -316,6 +316,7 @@ conf_check_listen(const char *spec, char *addr, size_t alen, unsigned *port,
 	const char *p = strrchr(spec, ':'), *ps = p ? p + 1 : spec;
 	char *end;
 	unsigned long v;
+	struct in6_addr a6;
 	size_t l = p ? (size_t)(p - spec) : 0;
 
 	if (p != NULL && l >= 2 && spec[0] == '[' && spec[l - 1] == ']') {
@@ -335,6 +336,11 @@ conf_check_listen(const char *spec, char *addr, size_t alen, unsigned *port,
 		return -1;
 	}
 	snprintf(addr, alen, "%.*s", (int)(p ? l : 9), p ? spec : "127.0.0.1");
+	if (inet_pton(AF_INET, addr, &a6) != 1 &&
+	    inet_pton(AF_INET6, addr, &a6) != 1) {
+		snprintf(err, errlen, "\"%s\" is not an IP address", addr);
+		return -1;
+	}
 	*port = (unsigned)v;
 	return 0;
 }

@@ -56,6 +56,20 @@ bad_case "bad value" "${good/a_total\{x=\"1\"\} 3/a_total\{x=\"1\"\} three}"
 bad_case "negative counter" "${good/a_total\{x=\"1\"\} 3/a_total\{x=\"1\"\} -3}"
 bad_case "no final newline" "${good%$'\n'}"
 
+# ---- 0b. hallmarkd -n checks metrics_listen --------------------------------------------------
+for v in '""' '"9891"' '"127.0.0.1:9891"' '"[::1]:9891"'; do
+	printf 'metrics_listen = %s;\n' "$v" > "$RIG_DIR/listen.conf"
+	"$HALLMARKD" -n -c "$RIG_DIR/listen.conf" > "$RIG_DIR/listen.out" 2>&1 ||
+		fail "hallmarkd -n refuses metrics_listen = $v" "$RIG_DIR/listen.out"
+done
+for v in '"::1:9891"' '"localhost:9891"' '"127.0.0.1:0"' '"127.0.0.1:65536"' '"abc"' '":9891"'; do
+	printf 'metrics_listen = %s;\n' "$v" > "$RIG_DIR/listen.conf"
+	if "$HALLMARKD" -n -c "$RIG_DIR/listen.conf" > "$RIG_DIR/listen.out" 2>&1; then
+		fail "hallmarkd -n accepts metrics_listen = $v"
+	fi
+	assert_file_match 'listen.conf:1: metrics_listen: ' "$RIG_DIR/listen.out" "metrics_listen = $v: error with file:line"
+done
+
 # ---- start: hallmarkd with the endpoint, Postfix --------------------------------------------
 rig_free_port MPORT
 hm_start "dns = { forwarders = [\"127.0.0.1@$FD_PORT\"]; };
