@@ -53,6 +53,7 @@
 #include "gateway.h"
 #include "log.h"
 #include "mailaddr.h"
+#include "metrics.h"
 #include "orgdomain.h"
 #include "policy.h"
 #include "str.h"
@@ -462,11 +463,17 @@ policy_conf_of(const struct conf_dmarc *cf, struct policy_conf *pc)
 	pc->honour_pct = cf->org_domain == ORGDOM_PSL;
 }
 
-/* log_decision - the details at debug (the summary line has the rest) */
+/* log_decision - the details at debug (the summary line has the rest);
+ * the overrides are counted in the metrics */
 static void
 log_decision(const struct eval *ev, enum dmarcrec_policy req,
     const struct policy_out *o)
 {
+	if (o->overridden)
+		metrics_override(allow_reason_name(o->reason), o->by);
+	if (o->local != NULL)
+		metrics_override(allow_reason_name(ALLOW_R_LOCAL_POLICY),
+		    o->local);
 	log_qid(LOG_LVL_DEBUG, ev->m->qid,
 	    "dmarc=%s header.from=%s "
 	    "policy_domain=%s org=%s%s p=%s dis=%s%s%s%s%s%s%s action=%s%s%s%s%s",

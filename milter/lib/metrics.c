@@ -12,7 +12,9 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -67,6 +69,16 @@ static const unsigned long bucket_us[] = { 1000, 5000, 10000, 25000, 50000,
 static _Atomic unsigned long long hist[NBUCKETS + 1]; /* last: +Inf */
 static _Atomic unsigned long long hist_sum_us;
 static _Atomic long long inflight;
+
+/* overrides: (reason, by) pairs from the configuration, few and rare,
+ * so a mutex is cheap here */
+struct ovr {
+	char reason[32], by[64];
+	unsigned long long n;
+};
+static struct ovr ovr[METRICS_MAX_BY + 1]; /* last: by="other" */
+static size_t novr;
+static pthread_mutex_t ovr_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* nvals - values in a label's vocabulary (1 for no label) */
 static size_t
@@ -145,6 +157,69 @@ metrics_dns(int rrtype, const char *outcome, unsigned long usec)
 		;
 	atomic_fetch_add_explicit(&hist[i], 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&hist_sum_us, usec, memory_order_relaxed);
+}
+
+/* metrics_override - see metrics.h */
+void
+metrics_override(const char *reason, const char *by)
+{
+	size_t i;
+
+	pthread_mutex_lock(&ovr_lock);
+	for (i = 0; i < novr; i++)
+		if (strcmp(ovr[i].reason, reason) == 0 &&
+		    strcmp(ovr[i].by, by) == 0)
+			break;
+	if (i == novr && novr < METRICS_MAX_BY) {
+		snprintf(ovr[i].reason, sizeof(ovr[i].reason), "%s", reason);
+		snprintf(ovr[i].by, sizeof(ovr[i].by), "%s", by);
+		novr++;
+	} else if (i == novr) {
+		i = METRICS_MAX_BY;
+		snprintf(ovr[i].reason, sizeof(ovr[i].reason), "other");
+		snprintf(ovr[i].by, sizeof(ovr[i].by), "other");
+	}
+	ovr[i].n++;
+	pthread_mutex_unlock(&ovr_lock);
+}
+
+/* add_escaped - a label value: backslash, double quote and newline
+ * escaped as the text format wants */
+static void
+add_escaped(struct str *b, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		if (*s == '\\' || *s == '"')
+			str_addf(b, "\\%c", *s);
+		else if (*s == '\n')
+			str_add(b, "\\n");
+		else
+			str_addf(b, "%c", *s);
+	}
+}
+
+/* render_overrides - the overrides counted so far */
+static void
+render_overrides(struct str *b)
+{
+	const char *n = "hallmark_dmarc_overrides_total";
+	size_t i;
+
+	str_addf(b,
+	    "# HELP %s DMARC policies overridden, by reason and "
+	    "allow-list name.\n# TYPE %s counter\n",
+	    n, n);
+	pthread_mutex_lock(&ovr_lock);
+	for (i = 0; i <= METRICS_MAX_BY; i++) {
+		if (ovr[i].n == 0)
+			continue;
+		str_addf(b, "%s{reason=\"", n);
+		add_escaped(b, ovr[i].reason);
+		str_add(b, "\",by=\"");
+		add_escaped(b, ovr[i].by);
+		str_addf(b, "\"} %llu\n", ovr[i].n);
+	}
+	pthread_mutex_unlock(&ovr_lock);
 }
 
 /* metrics_inflight - see metrics.h */
@@ -232,6 +307,7 @@ metrics_render(void)
 	    atomic_load_explicit(&inflight, memory_order_relaxed));
 	for (id = 0; id < M_IDS; id++)
 		render_family(&b, (enum metrics_id)id);
+	render_overrides(&b);
 	render_hist(&b);
 	return str_steal(&b);
 }
@@ -249,4 +325,8 @@ metrics_reset(void)
 		atomic_store(&hist[i], 0);
 	atomic_store(&hist_sum_us, 0);
 	atomic_store(&inflight, 0);
+	pthread_mutex_lock(&ovr_lock);
+	memset(ovr, 0, sizeof(ovr));
+	novr = 0;
+	pthread_mutex_unlock(&ovr_lock);
 }

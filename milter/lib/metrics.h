@@ -41,6 +41,15 @@ void metrics_dns(int rrtype, const char *outcome, unsigned long usec);
 /* metrics_inflight - add d (+1 / -1) to the in-flight messages gauge */
 void metrics_inflight(int d);
 
+/*
+ * metrics_override - count a DMARC policy override for reason (a fixed
+ * name) by "by" (an allow-list name from the configuration, or a fixed
+ * text such as "t=y"): the first METRICS_MAX_BY distinct pairs get their
+ * own series, later ones count as by="other".
+ */
+#define METRICS_MAX_BY 32
+void metrics_override(const char *reason, const char *by);
+
 /* metrics_render - the exposition text (malloc'd, NUL-terminated) */
 char *metrics_render(void);
 

@@ -10,7 +10,8 @@
 #      outside (spf=fail, dkim=pass, dmarc=pass: accepted); DNS queries counted by type equal
 #      the latency histogram's count; in-flight back to 0;
 #   3. a malformed request gets 400, an oversized one 400, another path 404, a silent client is
-#      dropped, and the daemon still delivers mail and answers the next scrape.
+#      dropped, and the daemon still delivers mail and answers the next scrape; a DMARC failure
+#      from the allow-listed relay (dmarc.vendors) counts one override by reason and list name.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/postfix.sh"
@@ -74,6 +75,8 @@ done
 rig_free_port MPORT
 hm_start "dns = { forwarders = [\"127.0.0.1@$FD_PORT\"]; };
 metrics_listen = \"$MPORT\";
+dmarc = { vendors = ( { name = \"survey-vendor\"; networks = [\"203.0.113.0/24\"];
+                       domains = [\"ok.example\"]; reason = \"trusted_forwarder\"; } ); };
 dkim_sign = {
   keys = ( { name = \"ok\"; domain = \"ok.example\"; selector = \"s1\";
              key_file = \"$K/ok.pem\"; } );
@@ -189,7 +192,14 @@ kill -0 "$HM_PID" || fail "hallmarkd died after bad requests" "$HM_LOG"
 mkmsg after
 send_msg --data "$M/after" --addr 127.0.0.9 --from bounce@ok.example
 SENT=$(( SENT + 1 )); wait_delivered "$SENT" 30
+mkmsg vendor
+send_msg --data "$M/vendor" --addr 203.0.113.5 --from bounce@ok.example
+SENT=$(( SENT + 1 )); wait_delivered "$SENT" 30
 scrape
-assert_eq 3 "$(( $(val 3 'hallmark_messages_total{action="accept"}') - $(val 1 'hallmark_messages_total{action="accept"}') ))" \
+assert_eq 4 "$(( $(val 3 'hallmark_messages_total{action="accept"}') - $(val 1 'hallmark_messages_total{action="accept"}') ))" \
 	"after the bad requests: mail still flows and is counted"
+assert_eq absent "$(val 2 'hallmark_dmarc_overrides_total{reason="trusted_forwarder",by="survey-vendor"}')" \
+	"no override before the vendor's message"
+assert_eq 1 "$(val 3 'hallmark_dmarc_overrides_total{reason="trusted_forwarder",by="survey-vendor"}')" \
+	"the allow-listed relay's DMARC failure: one override by reason and list name"
 ok "metrics: strict text format, exact counter moves for accept/reject/sign, 400/404 for bad requests"

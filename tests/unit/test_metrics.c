@@ -112,6 +112,34 @@ test_dns_histogram(void **state)
 	free(t);
 }
 
+static void
+test_overrides(void **state)
+{
+	char *t, by[16];
+	int i;
+
+	(void)state;
+	metrics_reset();
+	metrics_override("trusted_forwarder", "survey \"x\"\\");
+	metrics_override("trusted_forwarder", "survey \"x\"\\");
+	for (i = 0; i < METRICS_MAX_BY + 5; i++) {
+		snprintf(by, sizeof(by), "v%d", i);
+		metrics_override("local_policy", by);
+	}
+	t = metrics_render();
+	assert_true(has_line(t,
+	    "hallmark_dmarc_overrides_total{reason="
+	    "\"trusted_forwarder\",by=\"survey \\\"x\\\"\\\\\"} 2"));
+	assert_true(has_line(t,
+	    "hallmark_dmarc_overrides_total{reason="
+	    "\"local_policy\",by=\"v0\"} 1"));
+	/* one pair used a slot: METRICS_MAX_BY - 1 named, 6 in "other" */
+	assert_true(has_line(t,
+	    "hallmark_dmarc_overrides_total{reason="
+	    "\"other\",by=\"other\"} 6"));
+	free(t);
+}
+
 int
 main(void)
 {
@@ -119,6 +147,7 @@ main(void)
 		cmocka_unit_test(test_zero_series_and_headers),
 		cmocka_unit_test(test_counts_and_vocabulary),
 		cmocka_unit_test(test_dns_histogram),
+		cmocka_unit_test(test_overrides),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
