@@ -26,6 +26,7 @@
 #include "dkim_sigbuild.h"
 #include "dkim_sign.h"
 #include "log.h"
+#include "metrics.h"
 #include "mailaddr.h"
 #include "str.h"
 
@@ -420,6 +421,7 @@ static void
 bad_key(void *arg, const char *msg)
 {
 	(void)arg;
+	(void)metrics_inc(M_KEY_ERROR, NULL, NULL);
 	log_warn("%s; key skipped (on_bad_key = \"skip\")", msg);
 }
 
@@ -492,8 +494,8 @@ dkims_conf_check(void *section, const char *conf_file,
 	dir = dirname_of(conf_file);
 	if (c->on_bad_key == DKIMS_BAD_KEY_SKIP)
 		rc = load_skipping(c, dir, err, sizeof(err));
-	else
-		rc = keytab_load_keys(c->keys, dir, err, sizeof(err));
+	else if ((rc = keytab_load_keys(c->keys, dir, err, sizeof(err))) < 0)
+		(void)metrics_inc(M_KEY_ERROR, NULL, NULL);
 	free(dir);
 	if (rc < 0)
 		return err_from(e, conf_file, err);

@@ -58,6 +58,10 @@ static const struct family fam[M_IDS] = {
 	    "DKIM signatures added, by algorithm.",
 	    { "algorithm", { "rsa-sha256", "ed25519-sha256", "other" } },
 	    { NULL, { NULL } } },
+	[M_KEY_ERROR] = { "hallmark_key_load_errors_total",
+	    "DKIM signing keys that could not be loaded (skipped, or "
+	    "failing a reload).",
+	    { NULL, { NULL } }, { NULL, { NULL } } },
 };
 
 static _Atomic unsigned long long ctr[M_IDS][SLOTS];

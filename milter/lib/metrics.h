@@ -24,6 +24,7 @@ enum metrics_id {
 	M_DNS_QUERY,	  /* type, outcome */
 	M_DNS_CACHE_HIT,  /* - */
 	M_SIGNATURE,	  /* algorithm */
+	M_KEY_ERROR,	  /* - */
 	M_IDS
 };
 

@@ -12,6 +12,8 @@
 #   3. a malformed request gets 400, an oversized one 400, another path 404, a silent client is
 #      dropped, and the daemon still delivers mail and answers the next scrape; a DMARC failure
 #      from the allow-listed relay (dmarc.vendors) counts one override by reason and list name.
+#   4. a broken key skipped at a reload (on_bad_key = "skip"), and one failing a reload, each
+#      count one key load error.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/postfix.sh"
@@ -73,15 +75,21 @@ done
 
 # ---- start: hallmarkd with the endpoint, Postfix --------------------------------------------
 rig_free_port MPORT
-hm_start "dns = { forwarders = [\"127.0.0.1@$FD_PORT\"]; };
+# conf [KEYS [TABLE-KEYS [EXTRA]]] - the configuration: faultdns, the endpoint, a vendor
+# allow-list, signing for ok.example
+conf() {
+	echo "dns = { forwarders = [\"127.0.0.1@$FD_PORT\"]; };
 metrics_listen = \"$MPORT\";
 dmarc = { vendors = ( { name = \"survey-vendor\"; networks = [\"203.0.113.0/24\"];
                        domains = [\"ok.example\"]; reason = \"trusted_forwarder\"; } ); };
 dkim_sign = {
   keys = ( { name = \"ok\"; domain = \"ok.example\"; selector = \"s1\";
-             key_file = \"$K/ok.pem\"; } );
-  signing_table = ( { pattern = \"ok.example\"; keys = [\"ok\"]; } );
+             key_file = \"$K/ok.pem\"; } ${1:-} );
+  signing_table = ( { pattern = \"ok.example\"; keys = [\"ok\"${2:-}]; } );
+  ${3:-}
 };"
+}
+hm_start "$(conf)"
 wait_listen "$MPORT" 5 "$HM_PID" || fail "metrics endpoint not listening on 127.0.0.1:$MPORT" "$HM_LOG"
 pf_start
 
@@ -202,4 +210,21 @@ assert_eq absent "$(val 2 'hallmark_dmarc_overrides_total{reason="trusted_forwar
 	"no override before the vendor's message"
 assert_eq 1 "$(val 3 'hallmark_dmarc_overrides_total{reason="trusted_forwarder",by="survey-vendor"}')" \
 	"the allow-listed relay's DMARC failure: one override by reason and list name"
+
+# ---- 4. key load errors: a broken key skipped, then one failing a reload -----------------------
+printf 'garbage\n' > "$K/broken.pem"
+chmod 600 "$K/broken.pem"
+BROKEN=', { name = "broken"; domain = "ok.example"; selector = "s2"; key_file = "'"$K"'/broken.pem"; }'
+hm_reload "$(conf "$BROKEN" ', "broken"' 'on_bad_key = "skip";')" ||
+	fail "reload with a broken key under on_bad_key = skip" "$HM_LOG"
+scrape
+assert_eq 1 "$(( $(val 4 hallmark_key_load_errors_total) - $(val 3 hallmark_key_load_errors_total) ))" \
+	"a key skipped (on_bad_key = skip): one key load error"
+if hm_reload "$(conf "$BROKEN" ', "broken"')"; then
+	fail "a reload with a broken key (on_bad_key = fail) succeeded" "$HM_LOG"
+fi
+scrape
+assert_eq 1 "$(( $(val 5 hallmark_key_load_errors_total) - $(val 4 hallmark_key_load_errors_total) ))" \
+	"a reload refused for a broken key: one key load error"
+kill -0 "$HM_PID" || fail "hallmarkd died on the refused reload" "$HM_LOG"
 ok "metrics: strict text format, exact counter moves for accept/reject/sign, 400/404 for bad requests"
