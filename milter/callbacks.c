@@ -51,6 +51,7 @@
 #include "conf_table.h"
 #include "ctx.h"
 #include "log.h"
+#include "metrics.h"
 #include "module.h"
 #include "msglog.h"
 #include "str.h"
@@ -254,6 +255,15 @@ msg_end(struct hm_conn *c)
 	__atomic_sub_fetch(&inflight, 1, __ATOMIC_SEQ_CST);
 }
 
+/* out_of_order - a message command came without a message (no MAIL
+ * FROM, or after its end): counted, then ignored with reply rc */
+static sfsistat
+out_of_order(sfsistat rc)
+{
+	(void)metrics_inc(M_PROTO_ERROR, "out_of_order", NULL);
+	return rc;
+}
+
 /* cb_envfrom - a new message */
 static sfsistat
 cb_envfrom(SMFICTX *ctx, char **argv)
@@ -326,7 +336,7 @@ cb_header(SMFICTX *ctx, char *name, char *value)
 	struct hm_msg *m;
 
 	if (c == NULL || (m = c->msg) == NULL || name == NULL)
-		return SMFIS_NOREPLY;
+		return out_of_order(SMFIS_NOREPLY);
 	value = value ? value : "";
 	msg_begin(m);
 	note_authres(m, name, value);
@@ -363,7 +373,7 @@ cb_body(SMFICTX *ctx, unsigned char *p, size_t n)
 	struct hm_conn *c = conn_of(ctx);
 
 	if (c == NULL || c->msg == NULL)
-		return SMFIS_NOREPLY;
+		return out_of_order(SMFIS_NOREPLY);
 	c->msg->bodybytes += n;
 	msg_begin(c->msg);
 	HOOK_EACH(c->msg, body, c->msg, p, n);
@@ -478,7 +488,7 @@ cb_eom(SMFICTX *ctx)
 	sfsistat rc;
 
 	if (c == NULL || (m = c->msg) == NULL)
-		return SMFIS_CONTINUE;
+		return out_of_order(SMFIS_CONTINUE);
 	update_qid(ctx, m);
 	msg_begin(m);
 	HOOK_EACH(m, eom, m);
@@ -502,6 +512,8 @@ cb_abort(SMFICTX *ctx)
 {
 	struct hm_conn *c = conn_of(ctx);
 
+	if (c != NULL && c->msg != NULL)
+		(void)metrics_inc(M_PROTO_ERROR, "aborted", NULL);
 	if (c != NULL)
 		msg_end(c);
 	return SMFIS_CONTINUE;
@@ -516,6 +528,8 @@ cb_close(SMFICTX *ctx)
 	smfi_setpriv(ctx, NULL); /* also a marker never connected */
 	if (c == NULL)
 		return SMFIS_CONTINUE;
+	if (c->msg != NULL)
+		(void)metrics_inc(M_PROTO_ERROR, "closed_mid_message", NULL);
 	msg_end(c);
 	ctx_conn_free(c);
 	return SMFIS_CONTINUE;

@@ -62,6 +62,12 @@ static const struct family fam[M_IDS] = {
 	    "DKIM signing keys that could not be loaded (skipped, or "
 	    "failing a reload).",
 	    { NULL, { NULL } }, { NULL, { NULL } } },
+	[M_PROTO_ERROR] = { "hallmark_milter_protocol_errors_total",
+	    "Milter sessions that broke off or went out of order: a "
+	    "message aborted by the MTA, a connection closed mid-message, "
+	    "a message command without MAIL FROM.",
+	    { "kind", { "aborted", "closed_mid_message", "out_of_order" } },
+	    { NULL, { NULL } } },
 };
 
 static _Atomic unsigned long long ctr[M_IDS][SLOTS];

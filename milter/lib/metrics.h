@@ -25,6 +25,7 @@ enum metrics_id {
 	M_DNS_CACHE_HIT,  /* - */
 	M_SIGNATURE,	  /* algorithm */
 	M_KEY_ERROR,	  /* - */
+	M_PROTO_ERROR,	  /* kind */
 	M_IDS
 };
 

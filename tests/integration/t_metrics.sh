@@ -13,7 +13,8 @@
 #      dropped, and the daemon still delivers mail and answers the next scrape; a DMARC failure
 #      from the allow-listed relay (dmarc.vendors) counts one override by reason and list name.
 #   4. a broken key skipped at a reload (on_bad_key = "skip"), and one failing a reload, each
-#      count one key load error.
+#      count one key load error;
+#   5. a transaction abandoned with RSET counts one aborted message, no other protocol error.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/postfix.sh"
@@ -227,4 +228,20 @@ scrape
 assert_eq 1 "$(( $(val 5 hallmark_key_load_errors_total) - $(val 4 hallmark_key_load_errors_total) ))" \
 	"a reload refused for a broken key: one key load error"
 kill -0 "$HM_PID" || fail "hallmarkd died on the refused reload" "$HM_LOG"
+
+# ---- 5. a transaction the client abandons (RSET after RCPT): Postfix aborts it in the milter ----
+smtp_open 198.51.100.7 || fail "SMTP session" "$PF_DIR/maillog"
+smtp_cmd 'MAIL FROM:<bounce@ok.example>' 250 && smtp_cmd 'RCPT TO:<rcpt@example.net>' 250 &&
+	smtp_cmd 'RSET' 250 && smtp_cmd 'QUIT' 221 || fail "SMTP MAIL, RCPT, RSET, QUIT" "$PF_DIR/maillog"
+smtp_close
+for i in $(seq 1 50); do
+	scrape
+	[ "$(val $N 'hallmark_milter_protocol_errors_total{kind="aborted"}')" = 1 ] && break
+	sleep 0.1
+done
+assert_eq 1 "$(val $N 'hallmark_milter_protocol_errors_total{kind="aborted"}')" "RSET: one aborted message"
+assert_eq 0 "$(val $N 'hallmark_milter_protocol_errors_total{kind="closed_mid_message"}')" \
+	"no connection closed mid-message"
+assert_eq 0 "$(val $N 'hallmark_milter_protocol_errors_total{kind="out_of_order"}')" "no command out of order"
+assert_eq 0 "$(val $N hallmark_messages_in_flight)" "the aborted message is not in flight"
 ok "metrics: strict text format, exact counter moves for accept/reject/sign, 400/404 for bad requests"
