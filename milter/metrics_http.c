@@ -6,7 +6,7 @@
  * head for at most READ_MS milliseconds, answers and closes:
  * "GET /metrics" gets 200 text/plain; version=0.0.4, another GET or
  * HEAD path 404, anything else (an unparsable, oversized or too slow
- * request) 400; then what the client still sends is read for up to
+ * request: READ_MS for the whole head) 400; then what the client still sends is read for up to
  * 0.2 s, so the reply is not lost to a reset.  A client never blocks the milter: the worst it does
  * is hold this thread for READ_MS.  The socket is opened in the main
  * thread at start (before privileges are dropped), served from a thread
@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conf_check.h"
@@ -88,16 +89,34 @@ metrics_http_open(const char *spec)
 	return 0;
 }
 
-/* read_head - the request head into buf; its length, or -1 */
+/* ms_left - milliseconds from now until start + READ_MS, 0 if past */
+static int
+ms_left(const struct timespec *start)
+{
+	struct timespec now;
+	long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = READ_MS -
+	    ((now.tv_sec - start->tv_sec) * 1000L +
+		(now.tv_nsec - start->tv_nsec) / 1000000L);
+	return ms > 0 ? (int)ms : 0;
+}
+
+/* read_head - the request head into buf within READ_MS in all; its
+ * length, or -1 */
 static ssize_t
 read_head(int fd, char *buf, size_t cap)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct timespec start;
 	size_t n = 0;
 	ssize_t r;
 
+	buf[0] = '\0';
+	clock_gettime(CLOCK_MONOTONIC, &start);
 	while (n < cap - 1) {
-		if (poll(&p, 1, READ_MS) <= 0)
+		if (poll(&p, 1, ms_left(&start)) <= 0)
 			return -1;
 		if ((r = read(fd, buf + n, cap - 1 - n)) <= 0)
 			return -1;
@@ -195,8 +214,12 @@ loop(void *arg)
 
 	(void)arg;
 	for (;;) {
-		if (poll(p, 2, -1) < 0 && errno != EINTR)
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("metrics endpoint stopped: poll failed");
 			break;
+		}
 		if (p[1].revents != 0)
 			break;
 		if ((p[0].revents & POLLIN) == 0)

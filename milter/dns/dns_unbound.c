@@ -337,8 +337,12 @@ static struct dns_result *
 ubr_cached(struct dns_resolver *base, const struct dns_query *q)
 {
 	struct ubr *r = (struct ubr *)base;
+	struct dns_result *res;
 
-	return dns_cache_get(r->cache, q->name, q->rrtype, now_sec());
+	res = dns_cache_get(r->cache, q->name, q->rrtype, now_sec());
+	if (res != NULL)
+		(void)metrics_inc(M_DNS_CACHE_HIT, NULL, NULL);
+	return res;
 }
 
 /* ubr_wait - wait for the callback until *until; 1 when complete */

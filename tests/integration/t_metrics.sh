@@ -197,6 +197,29 @@ assert_match '^HTTP/1.0 400 ' "$(http $'POST /metrics HTTP/1.0\r\n\r\n' | head -
 SECONDS_BEFORE=$SECONDS
 assert_match '^HTTP/1.0 400 ' "$(http 'GET /metr' | head -n 1)" "a client that stops mid-request: 400"
 [ $(( SECONDS - SECONDS_BEFORE )) -le 5 ] || fail "a silent client held the endpoint for more than 5 s"
+# a client trickling its request a byte at a time is cut off after 2 s in all
+SECONDS_BEFORE=$SECONDS
+reply=$(python3 - "$MPORT" <<'PY'
+import select, socket, sys
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=20)
+for c in b'GET /metrics HTTP/1.0':
+    s.send(bytes([c]))
+    if select.select([s], [], [], 0.5)[0]:
+        break	# the reply came: stop sending
+out = b''
+try:
+    while True:
+        b = s.recv(4096)
+        if not b:
+            break
+        out += b
+except OSError:
+    pass
+sys.stdout.write(out.decode('latin-1'))
+PY
+)
+assert_match '^HTTP/1.0 400 ' "$reply" "a trickling client: 400"
+[ $(( SECONDS - SECONDS_BEFORE )) -le 5 ] || fail "the trickling client was not cut off after 2 s"
 kill -0 "$HM_PID" || fail "hallmarkd died after bad requests" "$HM_LOG"
 mkmsg after
 send_msg --data "$M/after" --addr 127.0.0.9 --from bounce@ok.example
