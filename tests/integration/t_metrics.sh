@@ -3,7 +3,8 @@
 # a real Postfix, its DNS being tests/dns/faultdns ("ok.*": SPF "-all", DMARC p=reject).
 #
 #   1. the scrape is HTTP/1.0 200 text/plain; version=0.0.4 and passes tests/tools/promparse.py,
-#      a strict parser of the text format (shown to refuse doctored copies first);
+#      a strict parser of the text format (shown to refuse doctored copies first), and
+#      `promtool check metrics` when promtool (Debian package prometheus) is installed;
 #   2. three messages move the counters by exactly what they did: an internal client's message
 #      (accepted, signed rsa-sha256, no results), an unsigned message from outside From
 #      ok.example (spf=fail, dkim=none, dmarc=fail: rejected), and the signed one sent again from
@@ -22,6 +23,9 @@ set -eu
 rig_init metrics
 command -v openssl >/dev/null 2>&1 || rig_skip "openssl not found"
 PARSE="python3 $top_srcdir/tests/tools/promparse.py"
+# promtool (Debian package prometheus) checks the scrapes too when installed
+PROMTOOL=$(command -v promtool || true)
+rig_log "promtool: ${PROMTOOL:-not installed (only promparse.py checks the format)}"
 K=$RIG_DIR/keys
 M=$RIG_DIR/msg
 mkdir -p "$K" "$M"
@@ -122,6 +126,10 @@ scrape() {
 	sed '1,/^\r$/d' "$raw" > "$raw.body"
 	$PARSE "$raw.body" > "$RIG_DIR/scrape.$N" 2> "$RIG_DIR/parse.$N" ||
 		fail "scrape $N: $(cat "$RIG_DIR/parse.$N")" "$raw.body"
+	if [ -n "$PROMTOOL" ]; then
+		promtool check metrics < "$raw.body" > "$RIG_DIR/promtool.$N" 2>&1 ||
+			fail "scrape $N: promtool check metrics" "$RIG_DIR/promtool.$N"
+	fi
 }
 # val N SERIES - its value in scrape N (0 when absent: the test then fails on the delta)
 val() { awk -v k="$2" '$1 == k { print $2; f = 1 } END { if (!f) print "absent" }' "$RIG_DIR/scrape.$1"; }
