@@ -65,7 +65,7 @@ struct conf {
 	long max_header_bytes;
 	long milter_timeout; /* s; libmilter's I/O timeout, read at
 					 * start only */
-	char *metrics_listen;		/* ADDR:PORT or PORT, or NULL/"": no
+	char *metrics_listen; /* ADDR:PORT or PORT, or NULL/"": no
 					 * metrics endpoint; start only */
 	struct conf_log log;
 	struct conf_dns dns;
