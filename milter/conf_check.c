@@ -345,11 +345,11 @@ conf_check_listen(const char *spec, char *addr, size_t alen, unsigned *port,
 	return 0;
 }
 
-/* conf_check_mode - octal digits, at most 0777 */
-int
-conf_check_mode(const char *mode, char *err, size_t errlen)
+/* conf_mode_value - octal digits, at most 0777; -1 otherwise */
+long
+conf_mode_value(const char *mode)
 {
-	size_t n = strlen(mode), i;
+	size_t n = mode ? strlen(mode) : 0, i;
 	unsigned v = 0;
 
 	for (i = 0; i < n && v <= 0777; i++) {
@@ -357,7 +357,14 @@ conf_check_mode(const char *mode, char *err, size_t errlen)
 			break;
 		v = v * 8 + (unsigned)(mode[i] - '0');
 	}
-	if (n == 0 || i < n || v > 0777)
+	return n == 0 || i < n || v > 0777 ? -1 : (long)v;
+}
+
+/* conf_check_mode - octal digits, at most 0777 */
+int
+conf_check_mode(const char *mode, char *err, size_t errlen)
+{
+	if (conf_mode_value(mode) < 0)
 		return str_seterr(err, errlen,
 		    "not a mode: octal digits from "
 		    "0 to 0777, e.g. \"0660\"");

@@ -69,6 +69,9 @@ int conf_check_abs_path(const char *path, char *err, size_t errlen);
 /* conf_check_mode - a file mode as octal text, "0660" or "660": digits
  * 0-7, at most 0777 */
 int conf_check_mode(const char *mode, char *err, size_t errlen);
+/* conf_mode_value - that mode as a number, or -1 when conf_check_mode
+ * refuses it (the one parser of socket_mode) */
+long conf_mode_value(const char *mode);
 
 /* environment: conf_check_user - a user of this host (getpwnam) */
 int conf_check_user(const char *name, char *err, size_t errlen);

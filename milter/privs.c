@@ -32,6 +32,7 @@
 
 #include <libconfig.h>
 
+#include "conf_check.h"
 #include "conf_table.h"
 #include "log.h"
 #include "privs.h"
@@ -137,19 +138,6 @@ priv_load_as(const struct priv_user *pu, const char *file, int check_only,
 	return c;
 }
 
-/* socket_mode - socket_mode as a number, -1 when not octal 0..0777 */
-static long
-socket_mode(const char *s)
-{
-	char *end;
-	long m;
-
-	if (s == NULL || *s == '\0' || strspn(s, "01234567") != strlen(s))
-		return -1;
-	m = strtol(s, &end, 8);
-	return m >= 0 && m <= 0777 ? m : -1;
-}
-
 /* socket_ids - the owner and group a unix socket gets (-1: unchanged) */
 static int
 socket_ids(const struct conf *c, uid_t *uid, gid_t *gid)
@@ -182,7 +170,7 @@ socket_ids(const struct conf *c, uid_t *uid, gid_t *gid)
 int
 priv_socket(const struct conf *c, const char *path)
 {
-	long mode = socket_mode(c->socket_mode);
+	long mode = conf_mode_value(c->socket_mode);
 	const char *group = "unchanged";
 	char eb[128];
 	uid_t uid;

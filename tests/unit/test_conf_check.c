@@ -193,6 +193,12 @@ test_small_checks(void **state)
 	ok(conf_check_mode, "00660");
 	bad(conf_check_mode, "77777777777777777777777", "not a mode");
 	bad(conf_check_mode, "rw-rw----", "not a mode");
+	/* the value the daemon gives the socket: the same parser */
+	assert_int_equal(conf_mode_value("0660"), 0660);
+	assert_int_equal(conf_mode_value("00660"), 0660);
+	assert_int_equal(conf_mode_value("0"), 0);
+	assert_int_equal(conf_mode_value("0668"), -1);
+	assert_int_equal(conf_mode_value(NULL), -1);
 	ok(conf_check_abs_path, "/run/x.pid");
 	bad(conf_check_abs_path, "x.pid", "absolute");
 }
