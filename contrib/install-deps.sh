@@ -18,12 +18,13 @@ set -eu
 # dpkg-dev and fakeroot build the Debian package (make deb, t_deb.sh)
 BUILD_PKGS="build-essential autoconf automake pkg-config
   libmilter-dev libopendkim-dev libspf2-dev libssl-dev libconfig-dev
-  libunbound-dev libpsl-dev publicsuffix libcmocka-dev openssl"
+  libunbound-dev libpsl-dev publicsuffix libcmocka-dev openssl
+  libsqlite3-dev libpq-dev zlib1g-dev libxml2-dev"
 TEST_PKGS="postfix nsd swaks python3 python3-dkim python3-spf python3-yaml
   libmail-dkim-perl opendkim opendkim-tools opendmarc
   clang libclang-rt-14-dev clang-format valgrind dnsutils ldnsutils procps iproute2
   libcap2-bin sasl2-bin python3-authres mandoc m4
-  debhelper dpkg-dev fakeroot"
+  debhelper dpkg-dev fakeroot postgresql sqlite3 libxml2-utils"
 # downloaded, not installed: sendmail-bin and the libraries its binary
 # needs that nothing above pulls in (liblockfile1, libwrap0); the cf/ m4
 # files are in sendmail-cf
