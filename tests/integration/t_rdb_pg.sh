@@ -1,0 +1,66 @@
+#!/bin/bash
+# tests/integration/t_rdb_pg.sh - the report store (milter/report/rdb*.c) on
+# a real, private PostgreSQL (tests/lib/pg.sh), with the same cases as on
+# SQLite: tests/unit/test_rdb given "pg:$HM_PG_URL" runs each case in its
+# own empty schema (types, NULL, bytes with NULs, upserts, changes,
+# transactions, advisory locks between connections and between processes
+# (one gets 0; a process ending with the lock frees it), four processes
+# opening an empty store at once (the schema made once), a newer schema
+# refused, error texts).  Then, from outside: the tables and types psql
+# sees (BYTES became bytea), one schema_version row, and the error of a
+# server that is gone.
+#
+# Exit 0 pass, 77 skip (PostgreSQL or cmocka missing; with CI=true that is
+# a failure), 1 fail.
+[ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
+set -u
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+. "$top_srcdir/tests/lib/common.sh"
+. "$top_srcdir/tests/lib/pg.sh"
+TEST_RDB=$top_builddir/tests/unit/test_rdb
+HALLMARK=${HALLMARK:-$top_builddir/hallmark}
+
+pg_need
+[ -x "$TEST_RDB" ] || missing "tests/unit/test_rdb (cmocka)"
+fails=0
+cleanup() { pg_stop; }
+work_dir rdb-pg
+t0=$(date +%s.%N)
+pg_start "$WORK" || { echo "FAIL: pg_start"; exit 1; }
+t1=$(date +%s.%N)
+echo "# PostgreSQL $("$PG_BIN/postgres" -V | awk '{print $3}') up in $(echo "$t1 - $t0" | bc) s as $PG_USER"
+
+# 1. every case of test_rdb, on PostgreSQL
+if "$TEST_RDB" "pg:$HM_PG_URL" >"$WORK/unit.log" 2>&1; then
+	ok "test_rdb on PostgreSQL: $(grep -c '^\[       OK \]' "$WORK/unit.log") cases pass, $(grep '^\[  SKIPPED \] test_' "$WORK/unit.log" | sort -u | wc -l) SQLite-only skipped"
+else
+	fail "test_rdb on PostgreSQL" "$WORK/unit.log"
+fi
+
+# 2. the public schema as psql sees it (test_rdb opened the base URL)
+cols=$(pg_psql "SELECT table_name || '.' || column_name || ':' || data_type
+    FROM information_schema.columns WHERE table_schema = 'public'
+    AND column_name IN ('body', 'count', 'rowkey') ORDER BY 1")
+assert_eq "agg_row.count:bigint
+agg_row.rowkey:text
+imp_row.count:bigint
+imp_row.rowkey:text
+report.body:bytea" "$cols" "BYTES is bytea, BIGINT bigint"
+assert_eq "1" "$(pg_psql 'SELECT count(*) FROM schema_version')" \
+    "one schema_version row"
+assert_eq "1" "$(pg_psql 'SELECT version FROM schema_version')" \
+    "schema version 1"
+
+# 3. a server that is gone: a clear error, no hang
+url="pg:$HM_PG_URL"
+pg_stop
+if out=$(timeout 20 "$TEST_RDB" "$url" 2>&1); then
+	fail "test_rdb against a stopped server succeeded"
+else
+	assert_match 'postgresql: cannot connect: .*No such file or directory' \
+	    "$out" "stopped server: \"cannot connect\" with libpq's reason"
+fi
+assert_eq "" "$(pgrep -f "$WORK/pg/data" || :)" "no postmaster left"
+
+[ "$fails" = 0 ] || exit 1
