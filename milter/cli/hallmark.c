@@ -7,6 +7,8 @@
  *   hallmark testkey  the key published in DNS against a private key file
  *                     (testkey.c), through the resolver hallmark.conf's
  *                     dns { } section describes
+ *   hallmark report   DMARC aggregate reports: the verbs of report.c
+ *                     (check: the store)
  *   hallmark --help, -V
  *
  * Exit status: 0 success (key written; key matches), 1 key mismatch or
@@ -35,6 +37,7 @@
 #include "keyfile.h"
 #include "keygen.h"
 #include "log.h"
+#include "report.h"
 #include "str.h"
 #include "testkey.h"
 #include "version.h"
@@ -52,6 +55,7 @@ static const char help_text[] =
     "                    [--output FILE | --directory DIR] [--force]\n"
     "    hallmark testkey --domain DOMAIN --selector SELECTOR --key FILE\n"
     "                    [-c CONFIG]\n"
+    "    hallmark report check [--store URL]\n"
     "    hallmark --help | -V\n"
     "\n"
     "DESCRIPTION\n"
@@ -86,13 +90,18 @@ static const char help_text[] =
     "    -c, --config CONFIG      hallmark.conf (default " DEFAULT_CONF "\n"
     "                             if it exists, else the built-in defaults:\n"
     "                             the resolvers of /etc/resolv.conf)\n"
+    "    --store URL              report: the store, sqlite:PATH (or a path),\n"
+    "                             postgresql://... or pg:CONNINFO (default\n"
+    "                             " REPORT_STORE_DEFAULT ")\n"
     "    -h, --help               this text\n"
     "    -V, --version            the version, and those of the libraries\n"
     "                             linked (libconfig: as compiled)\n"
     "\n"
     "EXIT STATUS\n"
-    "    0  keygen: key written; testkey: the published key matches\n"
-    "    1  testkey: mismatch, revoked, unusable or no key published\n"
+    "    0  keygen: key written; testkey: the published key matches;\n"
+    "       report check: the store opens and reads\n"
+    "    1  testkey: mismatch, revoked, unusable or no key published;\n"
+    "       report check: the store does not open or read\n"
     "    2  bad arguments, unreadable file, configuration error\n"
     "    3  testkey: temporary DNS failure (try again)\n"
     "\n"
@@ -421,8 +430,8 @@ main(int argc, char **argv)
 {
 	log_init("hallmark", 0, NULL, LOG_LVL_WARN);
 	if (argc < 2)
-		return usage_error(NULL, "a command is needed: keygen or "
-		    "testkey");
+		return usage_error(NULL,
+		    "a command is needed: keygen, testkey or report");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(help_text, stdout);
@@ -436,5 +445,7 @@ main(int argc, char **argv)
 		return cmd_keygen(argc - 1, argv + 1);
 	if (strcmp(argv[1], "testkey") == 0)
 		return cmd_testkey(argc - 1, argv + 1);
+	if (strcmp(argv[1], "report") == 0)
+		return report_main(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown command \"%s\"", argv[1]);
 }

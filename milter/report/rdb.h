@@ -81,6 +81,8 @@ const char *rdb_error(const struct rdb *db);
  * the version this build writes */
 int rdb_schema_version(struct rdb *db, int64_t *out);
 int64_t rdb_schema_current(void);
+/* rdb_schema_tables - the tables of the current schema, NULL-terminated */
+const char *const *rdb_schema_tables(void);
 
 /* rdb_exec - run one statement with n parameters, ignoring any rows */
 int

@@ -62,6 +62,8 @@ oneline(const char *msg, char *buf, size_t len)
 		} else if (msg[i + 1] != '\0') {
 			buf[o++] = ';';
 			buf[o++] = ' ';
+			while (msg[i + 1] == ' ' || msg[i + 1] == '\t')
+				i++;
 		}
 	}
 	buf[o] = '\0';

@@ -1,7 +1,7 @@
 /*
  * rdb_schema.c - the schema of the report store and its migrations
- * (rdb.h: rdb_schema_version, rdb_schema_current; rdb_int.h:
- * rdb_schema_ensure, called by rdb_open).
+ * (rdb.h: rdb_schema_version, rdb_schema_current, rdb_schema_tables;
+ * rdb_int.h: rdb_schema_ensure, called by rdb_open).
  *
  * The schema is the list of migrations below: migration N takes a store
  * from version N-1 to N.  A released migration is never edited, only new
@@ -62,12 +62,23 @@ static const struct migration migrations[] = {
 	{ .sql = v1 },
 };
 
+/* the tables of the current schema (hallmark report check counts them):
+ * a migration adding a table adds it here */
+static const char *const tables[] = { "agg_row", "agg_policy", "report",
+	"suppress", "imp_report", "imp_row", "locks", NULL };
+
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 int64_t
 rdb_schema_current(void)
 {
 	return (int64_t)NMIGRATIONS;
+}
+
+const char *const *
+rdb_schema_tables(void)
+{
+	return tables;
 }
 
 static int

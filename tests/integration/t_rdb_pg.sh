@@ -7,8 +7,8 @@
 # (one gets 0; a process ending with the lock frees it), four processes
 # opening an empty store at once (the schema made once), a newer schema
 # refused, error texts).  Then, from outside: the tables and types psql
-# sees (BYTES became bytea), one schema_version row, and the error of a
-# server that is gone.
+# sees (BYTES became bytea), one schema_version row, `hallmark report
+# check` on the store, and the error of a server that is gone.
 #
 # Exit 0 pass, 77 skip (PostgreSQL or cmocka missing; with CI=true that is
 # a failure), 1 fail.
@@ -52,7 +52,19 @@ assert_eq "1" "$(pg_psql 'SELECT count(*) FROM schema_version')" \
 assert_eq "1" "$(pg_psql 'SELECT version FROM schema_version')" \
     "schema version 1"
 
-# 3. a server that is gone: a clear error, no hang
+# 3. hallmark report check on it
+pg_psql "INSERT INTO agg_row VALUES (20424, 'example.org', 'k1', 3)" >/dev/null
+if out=$("$HALLMARK" report check --store "pg:$HM_PG_URL" 2>&1); then
+	ok "hallmark report check: exit 0"
+else
+	fail "hallmark report check: exit $?: $out"
+fi
+assert_match '^backend: postgresql$' "$out" "report check: backend postgresql"
+assert_match '^schema version: 1 \(this hallmark: 1\)$' "$out" \
+    "report check: schema version"
+assert_match '^    agg_row +1$' "$out" "report check: rows counted"
+
+# 4. a server that is gone: a clear error, no hang
 url="pg:$HM_PG_URL"
 pg_stop
 if out=$(timeout 20 "$TEST_RDB" "$url" 2>&1); then

@@ -120,6 +120,7 @@ test_schema_created(void **state)
 {
 	static const char *const tables[] = { "agg_row", "agg_policy", "report",
 		"suppress", "imp_report", "imp_row", "locks" };
+	const char *const *t = rdb_schema_tables();
 	struct rdb *db = *state;
 	char sql[64];
 	int64_t v;
@@ -130,10 +131,13 @@ test_schema_created(void **state)
 	assert_int_equal(rdb_schema_version(db, &v), 0);
 	assert_int_equal(v, rdb_schema_current());
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		assert_non_null(t[i]);
+		assert_string_equal(t[i], tables[i]);
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM %s",
 		    tables[i]);
 		assert_int_equal(count(db, sql), 0);
 	}
+	assert_null(t[i]);
 	/* a second open changes nothing */
 	rdb_close(open_ok());
 	assert_int_equal(count(db, "SELECT count(*) FROM schema_version"), 1);
