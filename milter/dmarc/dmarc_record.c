@@ -21,6 +21,8 @@
  *	- Any other known tag with a bad value gets its default; the first
  *	  such problem is noted in why.
  *	Tag names and keyword values are compared case-insensitively.
+ *	The text of rua= and fo= is kept for aggregate reports (the
+ *	sender needs the addresses; policy_published shows fo).
  *
  *	Pure: no I/O, no logging, no allocation; any input length.
  *
@@ -153,6 +155,51 @@ urilist_ok(struct span v)
 	return any;
 }
 
+/* keep_rua - the URIs of a valid list, WSP around each removed, joined
+ * with ","; those that do not fit whole in rua are left out (rua_cut) */
+static void
+keep_rua(struct dmarcrec *r, struct span v)
+{
+	size_t i, start = 0, n = 0;
+
+	for (i = 0; i <= v.n; i++) {
+		struct span u;
+		if (i < v.n && v.s[i] != ',')
+			continue;
+		u = trim((struct span){ v.s + start, i - start });
+		start = i + 1;
+		if (u.n == 0)
+			continue;
+		if (n + (n > 0) + u.n > DMARCREC_RUA_MAX) {
+			r->rua_cut = 1;
+			continue;
+		}
+		if (n > 0)
+			r->rua[n++] = ',';
+		memcpy(r->rua + n, u.s, u.n);
+		n += u.n;
+	}
+	r->rua[n] = '\0';
+}
+
+/* keep_fo - a valid fo= value without WSP, or "" when it does not fit */
+static void
+keep_fo(struct dmarcrec *r, struct span v)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < v.n; i++) {
+		if (is_wsp(v.s[i]))
+			continue;
+		if (n == DMARCREC_FO_MAX) {
+			n = 0;
+			break;
+		}
+		r->fo[n++] = v.s[i];
+	}
+	r->fo[n] = '\0';
+}
+
 /* fo_ok - colon-separated 0, 1, d, s */
 static int
 fo_ok(struct span v)
@@ -264,7 +311,11 @@ apply(struct state *st, unsigned bit, struct span v)
 	case TB_ADKIM: rs(st, v, &r->adkim_strict, "adkim"); break;
 	case TB_ASPF: rs(st, v, &r->aspf_strict, "aspf"); break;
 	case TB_PCT: set_pct(st, v); break;
-	case TB_RUA: r->has_rua = urilist_ok(v); break;
+	case TB_RUA:
+		r->has_rua = urilist_ok(v);
+		if (r->has_rua)
+			keep_rua(r, v);
+		break;
 	case TB_RUF: r->has_ruf = urilist_ok(v); break;
 	case TB_T:
 		if (yorn(v, &b) == 0)
@@ -283,6 +334,8 @@ apply(struct state *st, unsigned bit, struct span v)
 	case TB_FO:
 		if (!fo_ok(v))
 			note(r, "bad %s= value ignored", "fo");
+		else
+			keep_fo(r, v);
 		break;
 	default:		/* rf, ri: removed by RFC 9989, ignored */
 		break;

@@ -12,6 +12,10 @@
 
 #include <stddef.h>
 
+/* the text kept of rua= and fo= (aggregate reports: policy_published) */
+#define DMARCREC_RUA_MAX 1023
+#define DMARCREC_FO_MAX 31
+
 enum dmarcrec_policy {
 	DMARCREC_P_UNSET = 0,	/* tag absent */
 	DMARCREC_P_NONE,
@@ -44,6 +48,12 @@ struct dmarcrec {
 	int has_rua;			/* >= 1 syntactically valid URI */
 	int has_ruf;
 	int p_from_rua;			/* p invalid, p=none because of rua */
+	/* rua= as published (WSP around it and its URIs removed) when it
+	 * holds a valid URI, else "": a longer list keeps the URIs that fit
+	 * whole, rua_cut says so.  fo= when valid, WSP removed, else "" */
+	char rua[DMARCREC_RUA_MAX + 1];
+	int rua_cut;
+	char fo[DMARCREC_FO_MAX + 1];
 	/* first problem seen: the reason for INVALID, or a tag value that
 	 * was ignored in an OK record ("" when none) */
 	char why[160];

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -223,6 +224,42 @@ test_select(void **state)
 	assert_int_equal(nd, 0);
 }
 
+/* rua= and fo= are kept as published, for aggregate reports */
+static void
+test_rua_fo_text(void **state)
+{
+	struct dmarcrec r;
+	char big[2400], rec[2600];
+	size_t i, n = 0;
+
+	(void)state;
+	assert_int_equal(parse("v=DMARC1; p=none; rua = mailto:a@example.org "
+	    ", mailto:b@example.net!10m ; fo = 0 : d", &r), DMARCREC_OK);
+	assert_string_equal(r.rua,
+	    "mailto:a@example.org,mailto:b@example.net!10m");
+	assert_false(r.rua_cut);
+	assert_string_equal(r.fo, "0:d");
+	/* none, or no valid URI / a bad fo: nothing kept */
+	assert_int_equal(parse("v=DMARC1; p=none", &r), DMARCREC_OK);
+	assert_string_equal(r.rua, "");
+	assert_string_equal(r.fo, "");
+	assert_int_equal(parse("v=DMARC1; p=none; rua=nope; fo=x", &r),
+	    DMARCREC_OK);
+	assert_false(r.has_rua);
+	assert_string_equal(r.rua, "");
+	assert_string_equal(r.fo, "");
+	/* a list too long for the buffer keeps the URIs that fit whole */
+	for (i = 0; i < 60; i++)
+		n += (size_t)snprintf(big + n, sizeof(big) - n,
+		    "%smailto:reports-%02zu@example.org", i ? "," : "", i);
+	snprintf(rec, sizeof(rec), "v=DMARC1; p=none; rua=%s", big);
+	assert_int_equal(parse(rec, &r), DMARCREC_OK);
+	assert_true(r.rua_cut);
+	assert_true(strlen(r.rua) <= DMARCREC_RUA_MAX);
+	assert_int_equal(strncmp(r.rua, big, strlen(r.rua)), 0);
+	assert_int_equal(big[strlen(r.rua)], ',');
+}
+
 int
 main(void)
 {
@@ -237,6 +274,7 @@ main(void)
 		cmocka_unit_test(test_removed_tags),
 		cmocka_unit_test(test_huge_and_split),
 		cmocka_unit_test(test_select),
+		cmocka_unit_test(test_rua_fo_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
