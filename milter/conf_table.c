@@ -200,6 +200,9 @@ const struct conf_opt conf_opts[] = {
 	{ .name = "dkim_sign", .type = CT_SECTION, .off = F(conf, dkim_sign),
 	  .sub = dkims_conf_opts, .check = dkims_conf_check,
 	  .doc = "DKIM signing" },
+	{ .name = "reports", .type = CT_SECTION, .off = F(conf, reports),
+	  .sub = rconf_opts, .check = rconf_check,
+	  .doc = "DMARC aggregate reports" },
 	CONF_END
 };
 /* clang-format on */

@@ -16,6 +16,7 @@
 #include "dkim_verify.h"
 #include "dmarc.h"
 #include "dns.h"
+#include "rconf.h"
 #include "spf.h"
 #include "dkim_sign.h"
 
@@ -75,6 +76,7 @@ struct conf {
 	struct conf_dkim_verify dkim_verify;
 	struct conf_dmarc dmarc;
 	struct dkims_conf dkim_sign;
+	struct conf_reports reports;
 
 	/* run-time resources built from the above by runtime.c (NULL in
 	 * check mode), freed with the snapshot: rt_stop first */
