@@ -68,6 +68,16 @@ static const struct family fam[M_IDS] = {
 	    "a message command without MAIL FROM.",
 	    { "kind", { "aborted", "closed_mid_message", "out_of_order" } },
 	    { NULL, { NULL } } },
+	[M_REPORT_RECORDED] = { "hallmark_reports_recorded_total",
+	    "Messages recorded for DMARC aggregate reports.",
+	    { NULL, { NULL } }, { NULL, { NULL } } },
+	[M_REPORT_DROPPED] = { "hallmark_reports_dropped_total",
+	    "Messages not recorded for DMARC aggregate reports because "
+	    "reports.max_rows was reached.",
+	    { NULL, { NULL } }, { NULL, { NULL } } },
+	[M_REPORT_FLUSH] = { "hallmark_reports_flushes_total",
+	    "Writes of the collected report rows to the store, by outcome.",
+	    { "outcome", { "ok", "error" } }, { NULL, { NULL } } },
 };
 
 static _Atomic unsigned long long ctr[M_IDS][SLOTS];
@@ -121,6 +131,14 @@ find(const struct label *l, const char *s)
 int
 metrics_inc(enum metrics_id id, const char *l1, const char *l2)
 {
+	return metrics_add(id, l1, l2, 1);
+}
+
+/* metrics_add - see metrics.h */
+int
+metrics_add(enum metrics_id id, const char *l1, const char *l2,
+    unsigned long long n)
+{
 	int a, b;
 
 	if ((unsigned)id >= M_IDS)
@@ -131,7 +149,7 @@ metrics_inc(enum metrics_id id, const char *l1, const char *l2)
 		return -1;
 	atomic_fetch_add_explicit(&ctr[id][(size_t)a * nvals(&fam[id].l2) +
 				      (size_t)b],
-	    1, memory_order_relaxed);
+	    n, memory_order_relaxed);
 	return 0;
 }
 

@@ -26,6 +26,9 @@ enum metrics_id {
 	M_SIGNATURE,	  /* algorithm */
 	M_KEY_ERROR,	  /* - */
 	M_PROTO_ERROR,	  /* kind */
+	M_REPORT_RECORDED, /* - */
+	M_REPORT_DROPPED,  /* - */
+	M_REPORT_FLUSH,	   /* outcome */
 	M_IDS
 };
 
@@ -35,6 +38,9 @@ enum metrics_id {
  * vocabulary is not counted (returns -1), else 0.
  */
 int metrics_inc(enum metrics_id id, const char *l1, const char *l2);
+/* metrics_add - the same, adding n */
+int metrics_add(enum metrics_id id, const char *l1, const char *l2,
+    unsigned long long n);
 
 /* metrics_dns - count one DNS query of rrtype (a number) that ended
  * with outcome (dns_status_name) after usec microseconds */
