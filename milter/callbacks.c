@@ -5,8 +5,9 @@
  * outcome to SMFIS_*; at end of message it removes forged
  * Authentication-Results headers (last to first), inserts ours at index 0
  * (none on outbound, mode "sign" or skipped mail: ctx_msg_verify) with the headers modules
- * queued below it, applies the verdict and writes the one log line per
- * message (summary.c).  No policy is decided here.
+ * queued below it, applies the verdict, records the message for DMARC
+ * aggregate reports (rcollect.c: in memory, never the store) and writes
+ * the one log line per message (summary.c).  No policy is decided here.
  *
  * Macros: negotiation asks for the queue id {i} at every step from MAIL
  * FROM on (and {auth_authen} at MAIL FROM), and takes it as soon as the
@@ -54,6 +55,7 @@
 #include "metrics.h"
 #include "module.h"
 #include "msglog.h"
+#include "rcollect.h"
 #include "str.h"
 #include "summary.h"
 
@@ -501,6 +503,7 @@ cb_eom(SMFICTX *ctx)
 		log_qid(LOG_LVL_WARN, m->qid, "header changes failed: the "
 		    "MTA refused them or closed the connection");
 	rc = apply_verdict(ctx, m);
+	(void)rcollect_msg(m); /* DMARC aggregate reports: in memory */
 	summary_log(m);
 	msg_end(c);
 	return rc;

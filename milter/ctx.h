@@ -78,6 +78,8 @@ struct hm_msg {
 	char *auth_authen;		/* {auth_authen}, or NULL */
 	unsigned nrcpt;
 	unsigned nrcpt_skip; /* recipients in skip_recipients */
+	unsigned nrcpt_noreport; /* recipients in reports.
+				  * exclude_recipients (when enabled) */
 	int decided;	     /* ctx_msg_decide ran */
 	const char *skip;    /* why the message is ignored, or NULL
 					 * (ctx_msg_decide; points to skipbuf) */

@@ -69,6 +69,7 @@ struct eval {
 	struct orgdom_policy pol;
 	enum res_dmarc result;
 	const char *aligned_by;		/* "spf" / "dkim" on pass */
+	int spf_aligned, dkim_aligned;	/* an aligned pass of each */
 	char why[256];			/* A-R comment and log: the reason */
 	const char *note;		/* log only: a record ignored on the way */
 };
@@ -373,11 +374,15 @@ evaluate(struct eval *ev)
 {
 	int spf = check_spf(ev), dkim = check_dkim(ev);
 
+	ev->spf_aligned = spf == 1;
+	ev->dkim_aligned = dkim == 1;
 	if (spf == 1 || dkim == 1) {
 		ev->result = RES_DMARC_PASS;
 		ev->aligned_by = dkim == 1 ? "dkim" : "spf";
 	} else if (gateway_pass(ev)) {
 		ev->result = RES_DMARC_PASS;
+		ev->spf_aligned = strcmp(ev->aligned_by, "spf") == 0;
+		ev->dkim_aligned = !ev->spf_aligned;
 	} else if (spf < 0 || dkim < 0) {
 		ev->result = RES_DMARC_TEMPERROR;
 		if (ev->pol.org_open)
@@ -491,6 +496,41 @@ log_decision(const struct eval *ev, enum dmarcrec_policy req,
 	    ev->note != NULL ? " note=" : "", ev->note != NULL ? ev->note : "");
 }
 
+/* keep_report - what aggregate reports need of the decision, in the
+ * message (only when a policy record applied) */
+static void
+keep_report(const struct eval *ev, const struct policy_out *o)
+{
+	struct dmarc_report *r = ev->m->mod[MOD_DMARC];
+
+	if (r == NULL || ev->pol.status != ORGDOM_OK)
+		return;
+	r->have = 1;
+	snprintf(r->author, sizeof(r->author), "%s", ev->author);
+	memcpy(r->policy_domain, ev->pol.policy_domain,
+	    sizeof(r->policy_domain));
+	memcpy(r->org, ev->pol.org, sizeof(r->org));
+	r->rec = ev->pol.rec;
+	r->psl = ev->cf->org_domain == ORGDOM_PSL;
+	r->result = ev->result;
+	r->applied = o->applied;
+	r->dkim_aligned = ev->dkim_aligned;
+	r->spf_aligned = ev->spf_aligned;
+	r->overridden = o->overridden;
+	r->reason = o->reason;
+	r->by = o->by;
+	r->local = o->local;
+}
+
+/* dmarc_report_of - see dmarc.h */
+const struct dmarc_report *
+dmarc_report_of(const struct hm_msg *m)
+{
+	const struct dmarc_report *r = m->mod[MOD_DMARC];
+
+	return r != NULL && r->have ? r : NULL;
+}
+
 /* decide - verdict, header, A-R and log line for an evaluated message */
 static void
 decide(struct eval *ev)
@@ -521,6 +561,7 @@ decide(struct eval *ev)
 	policy_conf_of(ev->cf, &pc);
 	policy_decide(&pc, &in, &o);
 	add_ar(ev, req, &o);
+	keep_report(ev, &o);
 	if (o.action != VERDICT_ACCEPT)
 		verdict_propose(&m->verdict, o.action, "dmarc", o.rcode,
 		    o.xcode, o.text);
@@ -659,5 +700,6 @@ const struct hm_module dmarc_module = {
 	.name = "dmarc",
 	.inbound_only = 1,
 	.requires = dmarc_requires,
+	.msg_size = sizeof(struct dmarc_report),
 	.eom = dmarc_eom,
 };

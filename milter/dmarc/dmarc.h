@@ -16,7 +16,10 @@
 
 #include "allowlist.h"
 #include "conf.h"
+#include "dmarc_record.h"
 #include "module.h"
+#include "orgdomain.h"
+#include "policy.h"
 #include "results.h"
 
 /* the PSL file option and the list loaded from it (RFC 7489 mode) */
@@ -41,6 +44,31 @@ struct conf_dmarc {
 	char **monitor_domains;
 	struct allow_list vendors;
 };
+
+/*
+ * What DMARC decided about one message, for aggregate reports
+ * (report/rcollect.c reads it after the verdict).  Kept in the message
+ * (msg->mod[MOD_DMARC]); filled only when a DMARC Policy Record applied
+ * (have = 1): no record, nothing to report to.
+ */
+struct dmarc_report {
+	int have;
+	char author[ORGDOM_NAME_MAX + 1];	 /* RFC5322.From domain */
+	char policy_domain[ORGDOM_NAME_MAX + 1]; /* where the record is */
+	char org[ORGDOM_NAME_MAX + 1];		 /* Organizational Domain */
+	struct dmarcrec rec;			 /* the record */
+	int psl;			/* discovery: 1 psl, 0 treewalk */
+	enum res_dmarc result;
+	enum policy_dis applied;	/* disposition applied */
+	int dkim_aligned, spf_aligned;	/* an aligned pass of each */
+	int overridden;			/* reason, by: as policy_out */
+	enum allow_reason reason;
+	const char *by;			/* lives as long as the message */
+	const char *local;		/* a local setting, or NULL */
+};
+
+/* dmarc_report_of - the decision of m, or NULL when no record applied */
+const struct dmarc_report *dmarc_report_of(const struct hm_msg *m);
 
 extern const struct conf_opt dmarc_conf_opts[];
 extern const struct hm_module dmarc_module;
