@@ -22,6 +22,11 @@
  * and INT stop taking connections, wait for in-flight messages (up to a
  * bound), then smfi_stop().
  *
+ * DMARC report rows collected in memory are written to the store by the
+ * flusher thread (report/rflush.c), started after the privilege drop:
+ * every reports.flush_interval, after each SIGHUP (once reloaded), and
+ * a last time when hallmarkd stops (bounded by REPORT_FLUSH_SECONDS).
+ *
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "config.h"
@@ -49,9 +54,11 @@
 #include "log.h"
 #include "metrics_http.h"
 #include "privs.h"
+#include "rflush.h"
 #include "str.h"
 
 #define DRAIN_SECONDS 30
+#define REPORT_FLUSH_SECONDS 20 /* the last write of report rows */
 
 static int sig_pipe[2] = { -1, -1 };
 static int ready_fd = -1; /* background start: tells the parent */
@@ -444,6 +451,7 @@ main_loop(const struct daemon_opts *o)
 		}
 		if (sig == SIGHUP) {
 			reload(o);
+			rflush_kick();
 			continue;
 		}
 		log_notice("signal %d: finishing in-flight messages", sig);
@@ -511,12 +519,16 @@ daemon_run(const struct daemon_opts *o)
 		log_err("cannot start the milter thread");
 		return 1;
 	}
+	if (rflush_start() < 0)
+		log_err("cannot start the report flusher: DMARC report rows "
+		    "will not be written");
 	(void)metrics_http_start();
 	block_signals(SIG_UNBLOCK);
 	detach_ready();
 	main_loop(o);
 	stop_milter(tid);
 	pthread_join(tid, NULL);
+	rflush_stop(REPORT_FLUSH_SECONDS);
 	metrics_http_stop();
 	conf_install(NULL);
 	remove_pidfile(pidfile);
