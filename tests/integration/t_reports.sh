@@ -26,32 +26,15 @@ set -eu
 rig_init reports
 command -v sqlite3 >/dev/null || rig_skip "sqlite3 not found (apt-get install sqlite3)"
 command -v curl >/dev/null || rig_skip "curl not found"
-HM_SIGN=$top_builddir/tests/tools/hm-sign
-[ -x "$HM_SIGN" ] || rig_skip "$HM_SIGN not built"
-
-Z=$RIG_DIR/zones
-M=$RIG_DIR/msg
+. "$top_srcdir/tests/lib/reports.sh"
 DB=$RIG_DIR/store/reports.db
-mkdir -p "$Z" "$M" "$RIG_DIR/store"
-openssl genpkey -algorithm ED25519 -out "$M/key.pem" 2>/dev/null
-chmod 600 "$M/key.pem"
-zone_head > "$Z/root.zone"
-{
-	zone_head
-	zone_txt @ "v=spf1 ip4:192.0.2.0/24 -all"
-	zone_txt _dmarc "v=DMARC1; p=reject; rua=mailto:dmarc@univ.example; fo=1"
-	zone_txt s1._domainkey "$(dkim_txt "$M/key.pem")"
-} > "$Z/univ.example.zone"
-{ zone_head; zone_txt @ "v=spf1 -all"; } > "$Z/norecord.example.zone"
-rig_dns "$Z"
+mkdir -p "$RIG_DIR/store"
+rep_setup
 
-# conf [EXTRA] - the hallmarkd snippet: reports on, flushed only on request
+# conf [EXTRA] - the hallmarkd snippet: the metrics endpoint, reports into DB
 conf() {
 	printf 'metrics_listen = "%s";\n' "$METRICS_PORT"
-	printf 'reports = { enable = true; store = "sqlite:%s"; flush_interval = 3600;\n' "$DB"
-	printf '  org_name = "Test University"; email = "postmaster@mx.test.example";\n'
-	printf '  receiver = "mx.test.example"; bounce = "dmarc-bounce@mx.test.example"; %s };\n' \
-		"${1:-}"
+	rep_conf "sqlite:$DB" "${1:-}"
 }
 # ---- r0: the reporter identity is required -------------------------------------------------------
 printf 'reports = { enable = true; org_name = "X"; receiver = "mx.test.example"; };\n' > "$M/bad.conf"
@@ -65,24 +48,6 @@ rig_free_port METRICS_PORT
 hm_start "$(conf)"
 pf_start
 
-SENT=0
-# msg ID FROM [sign] - M/ID: a message From FROM, DKIM-signed (d=univ.example s=s1) with "sign"
-msg() {
-	msg_make "$M/$1.raw" "$1" "$2"
-	if [ "${3:-}" = sign ]; then
-		"$HM_SIGN" -k "$M/key.pem" -d univ.example -s s1 "$M/$1.raw" > "$M/$1"
-	else
-		cp "$M/$1.raw" "$M/$1"
-	fi
-}
-# deliver ID ARGS... - send M/ID (send_msg ARGS), wait for its delivery
-deliver() {
-	local id=$1
-	shift
-	send_msg --data "$M/$id" "$@" || fail "$id: not accepted"
-	SENT=$(( SENT + 1 ))
-	wait_delivered "$SENT" || fail "$id: not delivered"
-}
 # rows - "count|rowkey" per agg_row row (rowkey's lines joined with "|"), sorted
 rows() {
 	sqlite3 -separator '|' "$DB" \
@@ -104,26 +69,20 @@ wait_total() {
 	fail "the store holds ${got:-nothing} messages, not $1" "$HM_LOG"
 }
 
-# The row keys (rrow.c: source_ip, header_from, envelope_from, envelope_to (\0: none),
-# disposition (1 pass, 3 reject), dkim_pass, spf_pass, nreason, ndkim, (d, s, result 1 pass)...,
-# has_spf, spf_domain, spf_result (2 pass, 3 fail)).
-KEY_PASS='192.0.2.10|univ.example|univ.example|\0|1|1|1|0|1|univ.example|s1|1|1|univ.example|2|'
-KEY_FAIL='203.0.113.5|univ.example|univ.example|\0|3|0|0|0|0|1|univ.example|3|'
-
 # ---- r1: recorded, written on SIGHUP -----------------------------------------------------------
-msg pass "Provost <provost@univ.example>" sign
-msg fail "Provost <provost@univ.example>"
-msg norec "Someone <a@norecord.example>"
+rep_msg pass "Provost <provost@univ.example>" sign
+rep_msg fail "Provost <provost@univ.example>"
+rep_msg norec "Someone <a@norecord.example>"
 for i in 1 2 3; do
-	deliver pass --addr 192.0.2.10 --from bounce@univ.example
+	rep_deliver pass --addr 192.0.2.10 --from bounce@univ.example
 done
 for i in 1 2; do
 	send_msg --data "$M/fail" --addr 203.0.113.5 --from x@univ.example --expect 5 ||
 		fail "fail: not rejected"
 done
-deliver norec --addr 203.0.113.5 --from x@norecord.example
-deliver pass --addr 127.0.0.1 --from bounce@univ.example
-deliver pass --addr 192.0.2.10 --from bounce@univ.example --to dmarc-bounce+x=example.net@mx.test.example
+rep_deliver norec --addr 203.0.113.5 --from x@norecord.example
+rep_deliver pass --addr 127.0.0.1 --from bounce@univ.example
+rep_deliver pass --addr 192.0.2.10 --from bounce@univ.example --to dmarc-bounce+x=example.net@mx.test.example
 sleep 0.5
 assert_eq 0 "$( [ -f "$DB" ] && sqlite3 "$DB" 'SELECT COUNT(*) FROM agg_row' || echo 0)" \
 	"r1: nothing in the store before a flush"
@@ -140,7 +99,7 @@ assert_eq 5 "$(sqlite3 "$DB" 'SELECT SUM(count) FROM agg_row')" "r1: 5 messages 
 kill -HUP "$HM_PID"
 sleep 1
 assert_eq 5 "$(sqlite3 "$DB" 'SELECT SUM(count) FROM agg_row')" "r2: a flush with nothing new adds nothing"
-deliver pass --addr 192.0.2.10 --from bounce@univ.example
+rep_deliver pass --addr 192.0.2.10 --from bounce@univ.example
 hm_stop
 assert_eq 0 "$HM_RC" "r2: hallmarkd stopped cleanly"
 wait_total 6
@@ -149,8 +108,8 @@ assert_eq "$(printf '4|%s\n2|%s' "$KEY_PASS" "$KEY_FAIL")" "$(rows)" "r2: SIGTER
 # ---- r3: a store that cannot be written keeps the rows for the next flush ------------------------
 hm_start "$(conf)"
 pf_reload
-deliver pass --addr 192.0.2.10 --from bounce@univ.example
-deliver pass --addr 192.0.2.10 --from bounce@univ.example
+rep_deliver pass --addr 192.0.2.10 --from bounce@univ.example
+rep_deliver pass --addr 192.0.2.10 --from bounce@univ.example
 mark=$(wc -l < "$HM_LOG")
 # hold the write lock past the 5 s busy timeout of the store
 ( printf 'BEGIN EXCLUSIVE;\n'; sleep 8; printf 'COMMIT;\n' ) | sqlite3 "$DB" &
@@ -173,7 +132,7 @@ assert_eq "$(printf '6|%s\n2|%s' "$KEY_PASS" "$KEY_FAIL")" "$(rows)" "r3: the ne
 hm_stop
 hm_start "$(conf 'max_rows = 1;')"
 pf_reload
-deliver pass --addr 192.0.2.10 --from bounce@univ.example
+rep_deliver pass --addr 192.0.2.10 --from bounce@univ.example
 send_msg --data "$M/fail" --addr 203.0.113.5 --from x@univ.example --expect 5 ||
 	fail "fail: not rejected"
 sleep 0.3

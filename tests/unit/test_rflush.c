@@ -1,7 +1,7 @@
 /*
  * test_rflush.c - report/rflush.c's transaction on a real store (SQLite
  * in a temporary directory, or the PostgreSQL of HM_PG_URL when set, as
- * t_rdb_pg.sh does for test_rdb): a batch written twice adds its counts,
+ * t_reports_pg.sh runs it): a batch written twice adds its counts,
  * the policy kept is the one seen last whatever order the writes come
  * in, and a write that fails rolls back everything (no half batch).
  */
@@ -31,8 +31,11 @@ open_db(void)
 	char url[512], err[512];
 	struct rdb *db;
 
-	snprintf(url, sizeof(url), "sqlite:%s/t%d.db", tmpdir, ++ncase);
-	db = rdb_open(pg != NULL && *pg ? pg : url, err, sizeof(err));
+	if (pg != NULL && *pg != '\0')
+		snprintf(url, sizeof(url), "pg:%s", pg);
+	else
+		snprintf(url, sizeof(url), "sqlite:%s/t%d.db", tmpdir, ++ncase);
+	db = rdb_open(url, err, sizeof(err));
 	if (db == NULL)
 		fail_msg("rdb_open: %s", err);
 	assert_int_equal(rdb_exec(db, "DELETE FROM agg_row", NULL, 0), 0);
@@ -199,11 +202,14 @@ test_failure_rolls_back(void **state)
 	put(a, 20000, "example.edu", "k2", 1);
 	policy(a, 20000, "example.edu", RR_POL_REJECT, 100);
 	/* the policies are written after the rows: make them fail */
-	assert_int_equal(rdb_exec(db, "DROP TABLE agg_policy", NULL, 0), 0);
+	assert_int_equal(rdb_exec(db, "ALTER TABLE agg_policy RENAME TO "
+	    "agg_policy_away", NULL, 0), 0);
 	assert_int_equal(rflush_write(db, a, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "agg_policy"));
 	assert_int_equal(count(db, 20000, "example.edu", "k1"), 0);
 	assert_int_equal(count(db, 20000, "example.edu", "k2"), 0);
+	assert_int_equal(rdb_exec(db, "ALTER TABLE agg_policy_away RENAME TO "
+	    "agg_policy", NULL, 0), 0);
 	ragg_free(a);
 	rdb_close(db);
 }
