@@ -4,7 +4,8 @@
  * refuses new rows (never existing ones) and counts them as dropped,
  * a batch taken out and given back adds up again, concurrent adds from
  * many threads lose nothing, and the memory of 100,000 distinct rows
- * (printed: tests/bench/RESULTS.md quotes it).
+ * (printed: tests/bench/RESULTS.md quotes it), and the CPU time of
+ * recording one message.
  */
 #include <malloc.h>
 #include <pthread.h>
@@ -371,6 +372,39 @@ test_memory_100k(void **state)
 	rpolicy_free(&p);
 }
 
+#define COST_N 200000
+
+/* the CPU time of recording one message of a typical row (the row
+ * built, keyed, added; printed: tests/bench/RESULTS.md quotes it); a
+ * gross bound only, the machine may be busy */
+static void
+test_cost_per_message(void **state)
+{
+	struct timespec a, b;
+	struct rpolicy p;
+	struct rrow r;
+	double us;
+	int i;
+
+	(void)state;
+	ragg_free(ragg_take());
+	pol_of(&p, "univ.example", RR_POL_REJECT);
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &a);
+	for (i = 0; i < COST_N; i++) {
+		row_of(&r, "192.0.2.25", i % 4 != 0);
+		ragg_add(&r, &p, T0, 100000);
+		rrow_free(&r);
+	}
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
+	us = ((double)(b.tv_sec - a.tv_sec) * 1e9 +
+		 (double)(b.tv_nsec - a.tv_nsec)) / COST_N / 1000.0;
+	printf("ragg: recording one message: %.2f us CPU (row built, keyed, "
+	    "added; %d messages)\n", us, COST_N);
+	assert_true(us < 50.0);
+	ragg_free(ragg_take());
+	rpolicy_free(&p);
+}
+
 int
 main(void)
 {
@@ -382,6 +416,7 @@ main(void)
 		cmocka_unit_test(test_global_add_take_give_back),
 		cmocka_unit_test(test_threads),
 		cmocka_unit_test(test_memory_100k),
+		cmocka_unit_test(test_cost_per_message),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
