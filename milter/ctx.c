@@ -208,8 +208,7 @@ ctx_msg_rcpt(struct hm_msg *m, const char *rcpt)
 	m->nrcpt++;
 	if (addrpat_list_match(m->conf->skip_recipients, rcpt) != NULL)
 		m->nrcpt_skip++;
-	if (m->conf->reports.enable &&
-	    rconf_excluded(&m->conf->reports, rcpt))
+	if (m->conf->reports.enable && rconf_excluded(&m->conf->reports, rcpt))
 		m->nrcpt_noreport++;
 }
 

@@ -521,7 +521,7 @@ daemon_run(const struct daemon_opts *o)
 	}
 	if (rflush_start() < 0)
 		log_err("cannot start the report flusher: DMARC report rows "
-		    "will not be written");
+			"will not be written");
 	(void)metrics_http_start();
 	block_signals(SIG_UNBLOCK);
 	detach_ready();

@@ -57,14 +57,14 @@ struct dmarc_report {
 	char policy_domain[ORGDOM_NAME_MAX + 1]; /* where the record is */
 	char org[ORGDOM_NAME_MAX + 1];		 /* Organizational Domain */
 	struct dmarcrec rec;			 /* the record */
-	int psl;			/* discovery: 1 psl, 0 treewalk */
+	int psl; /* discovery: 1 psl, 0 treewalk */
 	enum res_dmarc result;
-	enum policy_dis applied;	/* disposition applied */
-	int dkim_aligned, spf_aligned;	/* an aligned pass of each */
-	int overridden;			/* reason, by: as policy_out */
+	enum policy_dis applied;       /* disposition applied */
+	int dkim_aligned, spf_aligned; /* an aligned pass of each */
+	int overridden;		       /* reason, by: as policy_out */
 	enum allow_reason reason;
-	const char *by;			/* lives as long as the message */
-	const char *local;		/* a local setting, or NULL */
+	const char *by;	   /* lives as long as the message */
+	const char *local; /* a local setting, or NULL */
 };
 
 /* dmarc_report_of - the decision of m, or NULL when no record applied */

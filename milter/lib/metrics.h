@@ -19,13 +19,13 @@
 #include <stddef.h>
 
 enum metrics_id {
-	M_MSG_ACTION = 0, /* action */
-	M_RESULT,	  /* method, result */
-	M_DNS_QUERY,	  /* type, outcome */
-	M_DNS_CACHE_HIT,  /* - */
-	M_SIGNATURE,	  /* algorithm */
-	M_KEY_ERROR,	  /* - */
-	M_PROTO_ERROR,	  /* kind */
+	M_MSG_ACTION = 0,  /* action */
+	M_RESULT,	   /* method, result */
+	M_DNS_QUERY,	   /* type, outcome */
+	M_DNS_CACHE_HIT,   /* - */
+	M_SIGNATURE,	   /* algorithm */
+	M_KEY_ERROR,	   /* - */
+	M_PROTO_ERROR,	   /* kind */
 	M_REPORT_RECORDED, /* - */
 	M_REPORT_DROPPED,  /* - */
 	M_REPORT_FLUSH,	   /* outcome */

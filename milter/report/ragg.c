@@ -205,8 +205,8 @@ find_row(const struct ragg *a, uint64_t h, int64_t day, const char *domain,
 
 /* new_row - insert a row (taking key over) */
 static void
-new_row(struct ragg *a, uint64_t h, int64_t day, const char *domain,
-    char *key, size_t keylen, uint64_t count)
+new_row(struct ragg *a, uint64_t h, int64_t day, const char *domain, char *key,
+    size_t keylen, uint64_t count)
 {
 	size_t dl = strlen(domain) + 1;
 	struct row *r = xmalloc(sizeof(*r) + dl);
@@ -377,7 +377,7 @@ ragg_each_row(const struct ragg *a, ragg_row_fn fn, void *arg)
 	for (i = 0; i < a->nrb; i++)
 		for (r = a->rb[i]; r != NULL; r = r->next)
 			if ((rc = fn(r->day, r->domain, r->key, r->keylen,
-			    r->count, arg)) != 0)
+				 r->count, arg)) != 0)
 				return rc;
 	return 0;
 }
@@ -392,8 +392,8 @@ ragg_each_policy(const struct ragg *a, ragg_pol_fn fn, void *arg)
 
 	for (i = 0; i < a->npb; i++)
 		for (p = a->pb[i]; p != NULL; p = p->next)
-			if ((rc = fn(p->day, p->domain, &p->p, p->seen,
-			    arg)) != 0)
+			if ((rc = fn(p->day, p->domain, &p->p, p->seen, arg)) !=
+			    0)
 				return rc;
 	return 0;
 }
@@ -414,7 +414,7 @@ merge_row(int64_t day, const char *domain, const char *key, size_t keylen,
 	int taken;
 
 	if (ragg_put(m->dst, day, domain, k, keylen, count, m->max_rows,
-	    &taken) == RAGG_FULL)
+		&taken) == RAGG_FULL)
 		m->lost += count;
 	if (!taken)
 		free(k);
@@ -445,8 +445,8 @@ ragg_merge(struct ragg *dst, const struct ragg *src, size_t max_rows)
 /* ---- the process's table ------------------------------------------ */
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct ragg *g_tab;	 /* under g_lock */
-static time_t g_last_log;	 /* under g_lock */
+static struct ragg *g_tab; /* under g_lock */
+static time_t g_last_log;  /* under g_lock */
 static _Atomic uint64_t g_dropped;
 
 /* drop_due - count n dropped messages; 1 when a log line is due (under
@@ -467,10 +467,12 @@ drop_note(uint64_t n, size_t max_rows, int log_now)
 {
 	metrics_add(M_REPORT_DROPPED, NULL, NULL, n);
 	if (log_now)
-		log_warn("reports: max_rows (%zu) reached: %llu message(s) not "
+		log_warn(
+		    "reports: max_rows (%zu) reached: %llu message(s) not "
 		    "recorded (%llu since start; raise reports.max_rows or "
-		    "lower reports.flush_interval)", max_rows,
-		    (unsigned long long)n, (unsigned long long)ragg_dropped());
+		    "lower reports.flush_interval)",
+		    max_rows, (unsigned long long)n,
+		    (unsigned long long)ragg_dropped());
 }
 
 /* ragg_add - see ragg.h */

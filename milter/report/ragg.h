@@ -34,9 +34,9 @@
 struct ragg;
 
 enum ragg_rc {
-	RAGG_NEW = 0,  /* a new row */
-	RAGG_COUNTED,  /* added to an existing row */
-	RAGG_FULL      /* max_rows reached: not recorded */
+	RAGG_NEW = 0, /* a new row */
+	RAGG_COUNTED, /* added to an existing row */
+	RAGG_FULL     /* max_rows reached: not recorded */
 };
 
 /* ragg_new / ragg_free - an empty table; free (NULL is fine) */
@@ -49,8 +49,7 @@ void ragg_free(struct ragg *a);
  * with the table); otherwise the caller keeps it (*taken tells).
  */
 enum ragg_rc ragg_put(struct ragg *a, int64_t day, const char *domain,
-    char *rowkey, size_t keylen, uint64_t count, size_t max_rows,
-    int *taken);
+    char *rowkey, size_t keylen, uint64_t count, size_t max_rows, int *taken);
 
 /* ragg_put_policy - p becomes the policy of (day, domain) unless the one
  * kept was seen later; equal policies only update seen (no allocation) */
@@ -65,8 +64,8 @@ size_t ragg_bytes(const struct ragg *a);
 
 /* iteration (order unspecified); a callback returning non-zero stops,
  * and that value is returned */
-typedef int (*ragg_row_fn)(int64_t day, const char *domain,
-    const char *rowkey, size_t keylen, uint64_t count, void *arg);
+typedef int (*ragg_row_fn)(int64_t day, const char *domain, const char *rowkey,
+    size_t keylen, uint64_t count, void *arg);
 typedef int (*ragg_pol_fn)(int64_t day, const char *domain,
     const struct rpolicy *p, int64_t seen, void *arg);
 int ragg_each_row(const struct ragg *a, ragg_row_fn fn, void *arg);
@@ -74,8 +73,7 @@ int ragg_each_policy(const struct ragg *a, ragg_pol_fn fn, void *arg);
 
 /* ragg_merge - add src's rows and policies into dst (max_rows bounds
  * dst); returns the messages of the rows that did not fit */
-uint64_t ragg_merge(struct ragg *dst, const struct ragg *src,
-    size_t max_rows);
+uint64_t ragg_merge(struct ragg *dst, const struct ragg *src, size_t max_rows);
 
 /* ---- the process's table (thread-safe) ---------------------------- */
 

@@ -18,11 +18,11 @@
 /* what became of a message (for the log and the tests) */
 enum rcollect_rc {
 	RCOLLECT_RECORDED = 0,
-	RCOLLECT_OFF,	   /* reports.enable is false */
+	RCOLLECT_OFF,	    /* reports.enable is false */
 	RCOLLECT_NO_POLICY, /* no DMARC Policy Record applied */
-	RCOLLECT_SKIPPED,  /* trusted client, tempfail, excluded rcpts,
+	RCOLLECT_SKIPPED,   /* trusted client, tempfail, excluded rcpts,
 			    * no client address */
-	RCOLLECT_DROPPED   /* max_rows reached (counted, logged) */
+	RCOLLECT_DROPPED    /* max_rows reached (counted, logged) */
 };
 
 /*

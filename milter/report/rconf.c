@@ -43,13 +43,15 @@ rconf_check_store(const char *url, char *err, size_t errlen)
 
 	if (has_prefix(url, "postgresql://") || has_prefix(url, "postgres://"))
 		return 0;
+	if (has_prefix(url, "pg:") && url[3] == '\0')
+		return str_seterr(err, errlen, "pg: needs a libpq conninfo");
 	if (has_prefix(url, "pg:"))
-		return url[3] != '\0' ? 0 :
-		    str_seterr(err, errlen, "pg: needs a libpq conninfo");
+		return 0;
 	if (has_prefix(url, "sqlite:"))
 		path = url + 7;
 	if (path[0] != '/')
-		return str_seterr(err, errlen, "not \"sqlite:/PATH\", an "
+		return str_seterr(err, errlen,
+		    "not \"sqlite:/PATH\", an "
 		    "absolute path, \"postgresql://...\" or \"pg:CONNINFO\"");
 	return conf_check_abs_path(path, err, errlen);
 }
@@ -64,8 +66,8 @@ local_ok(const char *p, size_t n)
 	if (n == 0 || n > 64)
 		return 0;
 	for (i = 0; i < n; i++)
-		if (p[i] <= 0x20 || p[i] >= 0x7f || strchr("<>\"()[],;:\\",
-		    p[i]) != NULL)
+		if (p[i] <= 0x20 || p[i] >= 0x7f ||
+		    strchr("<>\"()[],;:\\", p[i]) != NULL)
 			return 0;
 	return 1;
 }
@@ -195,7 +197,8 @@ rconf_check(void *section, const char *conf_file, const config_setting_t *s,
 		return 0;
 	conf_err_set(e, s ? config_setting_get_member(s, "enable") : NULL,
 	    "true, but reports.%s is not set (reports need the reporter's "
-	    "identity: org_name, email and receiver)", m);
+	    "identity: org_name, email and receiver)",
+	    m);
 	return -1;
 }
 

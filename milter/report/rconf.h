@@ -17,15 +17,15 @@
 #define RCONF_STORE_DEFAULT "sqlite:/var/lib/hallmark/reports.db"
 
 struct conf_reports {
-	int enable;		  /* collect (hallmarkd) and send (tool) */
-	char *store;		  /* rdb.h connection string */
-	long flush_interval;	  /* s between two writes to the store */
-	long max_rows;		  /* distinct rows held between flushes */
-	char *org_name;		  /* report_metadata/org_name */
-	char *email;		  /* report_metadata/email */
-	char *receiver;		  /* our domain in report ids, file names */
-	char *from;		  /* RFC5322.From of report mail, or NULL */
-	char *bounce;		  /* envelope sender of report mail, or NULL */
+	int enable;		   /* collect (hallmarkd) and send (tool) */
+	char *store;		   /* rdb.h connection string */
+	long flush_interval;	   /* s between two writes to the store */
+	long max_rows;		   /* distinct rows held between flushes */
+	char *org_name;		   /* report_metadata/org_name */
+	char *email;		   /* report_metadata/email */
+	char *receiver;		   /* our domain in report ids, file names */
+	char *from;		   /* RFC5322.From of report mail, or NULL */
+	char *bounce;		   /* envelope sender of report mail, or NULL */
 	char **exclude_recipients; /* addrpat.h patterns; unset: from and
 				    * bounce (filled by rconf_check) */
 };
@@ -34,8 +34,8 @@ extern const struct conf_opt rconf_opts[];
 
 /* rconf_check - section check: enable needs org_name, email and
  * receiver; fills exclude_recipients from from and bounce when unset */
-int rconf_check(void *section, const char *conf_file,
-    const config_setting_t *s, struct conf_err *e);
+int rconf_check(void *section, const char *conf_file, const config_setting_t *s,
+    struct conf_err *e);
 
 /* rconf_check_store / rconf_check_mailbox - conf_valid_fn: a store
  * connection string (rdb.h), an address local@domain */

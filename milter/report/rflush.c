@@ -104,8 +104,7 @@ write_policy(int64_t day, const char *domain, const struct rpolicy *p,
 
 /* rflush_write - see rflush.h */
 int
-rflush_write(struct rdb *db, const struct ragg *batch, char *err,
-    size_t errlen)
+rflush_write(struct rdb *db, const struct ragg *batch, char *err, size_t errlen)
 {
 	const char *what = "begin";
 
@@ -175,9 +174,9 @@ static void
 flush_failed(const struct conf_reports *rc, struct ragg *b, const char *why)
 {
 	log_err("reports: cannot write %zu row(s) (%llu message(s)) to %s: "
-	    "%s; kept in memory, next try in %ld s", ragg_rows(b),
-	    (unsigned long long)ragg_messages(b), store_name(rc->store), why,
-	    rc->flush_interval);
+		"%s; kept in memory, next try in %ld s",
+	    ragg_rows(b), (unsigned long long)ragg_messages(b),
+	    store_name(rc->store), why, rc->flush_interval);
 	(void)metrics_inc(M_REPORT_FLUSH, "error", NULL);
 	db_close();
 	ragg_give_back(b, (size_t)rc->max_rows);
@@ -213,7 +212,7 @@ flush_once(void)
 /* ---- the thread --------------------------------------------------- */
 
 static pthread_mutex_t lk = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t wake;	/* CLOCK_MONOTONIC */
+static pthread_cond_t wake; /* CLOCK_MONOTONIC */
 static pthread_cond_t done_cv = PTHREAD_COND_INITIALIZER;
 static int kicked, stopping, done, running;
 static pthread_t tid;
@@ -263,8 +262,8 @@ left_over(void)
 
 	if (ragg_rows(b) > 0)
 		log_warn("reports: %zu row(s) (%llu message(s)) could not be "
-		    "written before stopping: lost", ragg_rows(b),
-		    (unsigned long long)ragg_messages(b));
+			 "written before stopping: lost",
+		    ragg_rows(b), (unsigned long long)ragg_messages(b));
 	ragg_free(b);
 }
 
@@ -343,6 +342,7 @@ rflush_stop(unsigned wait_s)
 		return;
 	}
 	log_warn("reports: the last write to the store did not end within "
-	    "%u s; the rows collected since the last write are lost", wait_s);
+		 "%u s; the rows collected since the last write are lost",
+	    wait_s);
 	pthread_detach(tid);
 }

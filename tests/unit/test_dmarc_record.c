@@ -234,7 +234,9 @@ test_rua_fo_text(void **state)
 
 	(void)state;
 	assert_int_equal(parse("v=DMARC1; p=none; rua = mailto:a@example.org "
-	    ", mailto:b@example.net!10m ; fo = 0 : d", &r), DMARCREC_OK);
+			       ", mailto:b@example.net!10m ; fo = 0 : d",
+			     &r),
+	    DMARCREC_OK);
 	assert_string_equal(r.rua,
 	    "mailto:a@example.org,mailto:b@example.net!10m");
 	assert_false(r.rua_cut);

@@ -97,8 +97,7 @@ find_cb(int64_t day, const char *domain, const char *key, size_t keylen,
 
 /* count_of - the count of one row of a, 0 when absent */
 static uint64_t
-count_of(const struct ragg *a, int64_t day, const char *domain,
-    const char *key)
+count_of(const struct ragg *a, int64_t day, const char *domain, const char *key)
 {
 	struct found f = { day, domain, key, 0, 0 };
 
@@ -114,10 +113,8 @@ test_rows_add_up(void **state)
 
 	(void)state;
 	assert_int_equal(put(a, 1, "univ.example", "k1", 1, 10), RAGG_NEW);
-	assert_int_equal(put(a, 1, "univ.example", "k1", 1, 10),
-	    RAGG_COUNTED);
-	assert_int_equal(put(a, 1, "univ.example", "k1", 3, 10),
-	    RAGG_COUNTED);
+	assert_int_equal(put(a, 1, "univ.example", "k1", 1, 10), RAGG_COUNTED);
+	assert_int_equal(put(a, 1, "univ.example", "k1", 3, 10), RAGG_COUNTED);
 	assert_int_equal(put(a, 2, "univ.example", "k1", 1, 10), RAGG_NEW);
 	assert_int_equal(put(a, 1, "other.example", "k1", 1, 10), RAGG_NEW);
 	assert_int_equal(put(a, 1, "univ.example", "k2", 1, 10), RAGG_NEW);
@@ -153,8 +150,8 @@ struct polseen {
 };
 
 static int
-pol_cb(int64_t day, const char *domain, const struct rpolicy *p,
-    int64_t seen, void *arg)
+pol_cb(int64_t day, const char *domain, const struct rpolicy *p, int64_t seen,
+    void *arg)
 {
 	struct polseen *s = arg;
 
@@ -364,8 +361,9 @@ test_memory_100k(void **state)
 	a = ragg_take();
 	heap = after.uordblks - before.uordblks;
 	printf("ragg: %d distinct rows: table %zu bytes (%zu per row), heap "
-	    "%zu bytes (%zu per row)\n", MEM_ROWS, ragg_bytes(a),
-	    ragg_bytes(a) / MEM_ROWS, heap, heap / MEM_ROWS);
+	       "%zu bytes (%zu per row)\n",
+	    MEM_ROWS, ragg_bytes(a), ragg_bytes(a) / MEM_ROWS, heap,
+	    heap / MEM_ROWS);
 	assert_int_equal(ragg_rows(a), MEM_ROWS);
 	assert_true(heap / MEM_ROWS < 512);
 	ragg_free(a);
@@ -397,9 +395,11 @@ test_cost_per_message(void **state)
 	}
 	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &b);
 	us = ((double)(b.tv_sec - a.tv_sec) * 1e9 +
-		 (double)(b.tv_nsec - a.tv_nsec)) / COST_N / 1000.0;
+		 (double)(b.tv_nsec - a.tv_nsec)) /
+	    COST_N / 1000.0;
 	printf("ragg: recording one message: %.2f us CPU (row built, keyed, "
-	    "added; %d messages)\n", us, COST_N);
+	       "added; %d messages)\n",
+	    us, COST_N);
 	assert_true(us < 50.0);
 	ragg_free(ragg_take());
 	rpolicy_free(&p);

@@ -30,7 +30,8 @@ static const char zone[] =
     "_dmarc.test.example TXT \"v=DMARC1; p=reject; t=y; aspf=s\"\n"
     "_dmarc.inst.example TXT \"v=DMARC1; p=none; sp=quarantine\"\n";
 
-#define REPORTS(extra) "reports = { enable = true; org_name = \"Test\"; " \
+#define REPORTS(extra) \
+	"reports = { enable = true; org_name = \"Test\"; " \
 	"email = \"postmaster@mx.test\"; receiver = \"mx.test\"; " \
 	"bounce = \"dmarc-bounce@mx.test\"; " extra " }; "
 #define ON REPORTS("")
@@ -203,9 +204,11 @@ test_vendor_reason_mapped(void **state)
 	struct t t;
 
 	(void)state;
-	start(&t, "dmarc = { vendors = ( { name = \"lms\"; networks = "
+	start(&t,
+	    "dmarc = { vendors = ( { name = \"lms\"; networks = "
 	    "[\"203.0.113.0/24\"]; domains = [\"example.edu\"]; reason = "
-	    "\"forwarded\"; } ); };", "203.0.113.9");
+	    "\"forwarded\"; } ); };",
+	    "203.0.113.9");
 	from(&t, "a@example.edu");
 	assert_int_equal(eom(&t), 0);
 	assert_int_equal(t.r.disposition, RR_DISP_NONE);
@@ -213,9 +216,11 @@ test_vendor_reason_mapped(void **state)
 	assert_int_equal(t.r.reason[0].type, RR_REASON_TRUSTED_FORWARDER);
 	assert_string_equal(t.r.reason[0].comment, "forwarded: lms");
 	done(&t);
-	start(&t, "dmarc = { vendors = ( { name = \"lms\"; networks = "
+	start(&t,
+	    "dmarc = { vendors = ( { name = \"lms\"; networks = "
 	    "[\"203.0.113.0/24\"]; domains = [\"example.edu\"]; reason = "
-	    "\"mailing_list\"; } ); };", "203.0.113.9");
+	    "\"mailing_list\"; } ); };",
+	    "203.0.113.9");
 	from(&t, "a@example.edu");
 	assert_int_equal(eom(&t), 0);
 	assert_int_equal(t.r.reason[0].type, RR_REASON_MAILING_LIST);
@@ -305,7 +310,8 @@ test_what_is_recorded(void **state)
 	assert_int_equal(msg(ON, "127.0.0.1", NULL, 0), RCOLLECT_SKIPPED);
 	assert_int_equal(msg(ON, "198.51.100.7", NULL, 1), RCOLLECT_SKIPPED);
 	assert_int_equal(msg(ON, "198.51.100.7",
-	    "dmarc-bounce+x=example.org@mx.test", 0), RCOLLECT_SKIPPED);
+			     "dmarc-bounce+x=example.org@mx.test", 0),
+	    RCOLLECT_SKIPPED);
 	assert_int_equal(msg(ON, "198.51.100.7", "DMARC-Bounce@mx.test", 0),
 	    RCOLLECT_SKIPPED);
 	a = ragg_take();
@@ -313,10 +319,10 @@ test_what_is_recorded(void **state)
 	assert_int_equal(ragg_messages(a), 2);
 	ragg_free(a);
 	/* the cap: a second distinct row is dropped, counted */
-	assert_int_equal(msg(REPORTS("max_rows = 1;"), "198.51.100.7",
-	    NULL, 0), RCOLLECT_RECORDED);
-	assert_int_equal(msg(REPORTS("max_rows = 1;"), "198.51.100.8",
-	    NULL, 0), RCOLLECT_DROPPED);
+	assert_int_equal(msg(REPORTS("max_rows = 1;"), "198.51.100.7", NULL, 0),
+	    RCOLLECT_RECORDED);
+	assert_int_equal(msg(REPORTS("max_rows = 1;"), "198.51.100.8", NULL, 0),
+	    RCOLLECT_DROPPED);
 	ragg_free(ragg_take());
 }
 

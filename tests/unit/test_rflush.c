@@ -92,8 +92,11 @@ count(struct rdb *db, int64_t day, const char *domain, const char *key)
 	struct rdb_val v[3] = { RDB_I(day), RDB_S(domain), RDB_S(key) };
 	int64_t n = 0;
 
-	assert_int_equal(rdb_query(db, "SELECT count FROM agg_row WHERE day = "
-	    "? AND domain = ? AND rowkey = ?", v, 3, int_cb, &n), 0);
+	assert_int_equal(rdb_query(db,
+			     "SELECT count FROM agg_row WHERE day = "
+			     "? AND domain = ? AND rowkey = ?",
+			     v, 3, int_cb, &n),
+	    0);
 	return n;
 }
 
@@ -133,8 +136,10 @@ stored_policy(struct rdb *db, int64_t day, const char *domain)
 	struct polrow r;
 
 	memset(&r, 0, sizeof(r));
-	assert_int_equal(rdb_query(db, "SELECT p, sp, np, adkim, rua, seen "
-	    "FROM agg_policy WHERE day = ? AND domain = ?", v, 2, pol_cb, &r),
+	assert_int_equal(rdb_query(db,
+			     "SELECT p, sp, np, adkim, rua, seen "
+			     "FROM agg_policy WHERE day = ? AND domain = ?",
+			     v, 2, pol_cb, &r),
 	    0);
 	return r;
 }
@@ -202,14 +207,20 @@ test_failure_rolls_back(void **state)
 	put(a, 20000, "example.edu", "k2", 1);
 	policy(a, 20000, "example.edu", RR_POL_REJECT, 100);
 	/* the policies are written after the rows: make them fail */
-	assert_int_equal(rdb_exec(db, "ALTER TABLE agg_policy RENAME TO "
-	    "agg_policy_away", NULL, 0), 0);
+	assert_int_equal(rdb_exec(db,
+			     "ALTER TABLE agg_policy RENAME TO "
+			     "agg_policy_away",
+			     NULL, 0),
+	    0);
 	assert_int_equal(rflush_write(db, a, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "agg_policy"));
 	assert_int_equal(count(db, 20000, "example.edu", "k1"), 0);
 	assert_int_equal(count(db, 20000, "example.edu", "k2"), 0);
-	assert_int_equal(rdb_exec(db, "ALTER TABLE agg_policy_away RENAME TO "
-	    "agg_policy", NULL, 0), 0);
+	assert_int_equal(rdb_exec(db,
+			     "ALTER TABLE agg_policy_away RENAME TO "
+			     "agg_policy",
+			     NULL, 0),
+	    0);
 	ragg_free(a);
 	rdb_close(db);
 }
