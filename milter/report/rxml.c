@@ -376,8 +376,8 @@ record(struct xw *w, const struct rpolicy *pol, const struct rrow *r)
 /* check_input - what a valid report needs; 0 or -1 with err */
 static int
 check_input(const struct rxml_meta *m, const char *report_id,
-    const struct rpolicy *pol, const struct rrow *rows, size_t nrows,
-    char *err, size_t errlen)
+    const struct rpolicy *pol, const struct rrow *rows, size_t nrows, char *err,
+    size_t errlen)
 {
 	size_t i;
 

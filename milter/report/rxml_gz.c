@@ -11,8 +11,9 @@
  *
  * rxml_split: consecutive runs of rows, each at least one row with a
  * count (rows of count 0 write nothing and ride along with their
- * neighbours); a run grows by doubling, then by bisection, while its
- * part fits.  Runs are sized with the longest Report-ID the split can
+ * neighbours); a run's length is aimed at 92 % of the cap from the gzip
+ * bytes a row has taken (the whole report's, then this run's own), in a
+ * few builds, not packed to the last byte.  Runs are sized with the longest Report-ID the split can
  * give (part and part count both written as nrows), then every part is
  * built with its real id and checked; should one still be over the cap
  * (deflate output is not strictly monotonic in its input), the split is
@@ -30,7 +31,10 @@
 #include "rxml.h"
 
 #define GZ_CHUNK 16384
-#define SPLIT_TRIES 6 /* plans with a lowered cap before giving up */
+#define SPLIT_TRIES 6  /* plans with a lowered cap before giving up */
+#define SEARCH_STEPS 8 /* builds to size one part */
+#define FILL_AIM 92    /* percent of the cap a part is aimed at */
+#define FILL_LOW 85    /* percent of the cap that is full enough */
 
 /* gz_run - deflate until the stream ends, appending to out; 0 or -1 */
 static int
@@ -91,6 +95,8 @@ struct split {
 	struct str id, xml, gz;
 	size_t *starts; /* part starts found so far */
 	unsigned nparts;
+	size_t hdr; /* gzip of a part with one record: what is not rows */
+	double per; /* gzip bytes a row takes, estimated */
 };
 
 /* gz_size - gzip size of rows [a, b) as one part with this id */
@@ -121,29 +127,42 @@ next_counted(const struct split *s, size_t i)
 	return i;
 }
 
-/* grow - the largest end of a fitting run from a, knowing [a, good)
- * fits: doubling, then bisection */
+/* aim - the end of a run from a that should fill FILL_AIM % of cap at
+ * per bytes of gzip a row */
+static size_t
+aim(const struct split *s, size_t a, double per, size_t cap)
+{
+	double want = (double)cap * FILL_AIM / 100.0 - (double)s->hdr;
+	double rows = want > per ? want / per : 1.0;
+
+	return rows >= (double)(s->nrows - a) ? s->nrows : a + (size_t)rows;
+}
+
+/* grow - a long fitting run from a, knowing [a, good) fits: aim at the
+ * fill from the bytes a row has taken so far, keep the candidate between
+ * the longest run that fit and the shortest that did not, stop when a
+ * run is FILL_LOW % full or after SEARCH_STEPS builds (the parts need
+ * not be as full as they could be, only under the cap) */
 static size_t
 grow(struct split *s, size_t a, size_t good, size_t cap)
 {
-	size_t bad = 0, next, mid;
+	size_t bad = s->nrows + 1, end, size;
+	double per = s->per;
+	int i;
 
-	while (good < s->nrows) {
-		next = good + (good - a);
-		if (next > s->nrows)
-			next = s->nrows;
-		if (!fits(s, a, next, cap)) {
-			bad = next;
-			break;
+	for (i = 0; i < SEARCH_STEPS && good + 1 < bad; i++) {
+		end = aim(s, a, per, cap);
+		end = end <= good ? good + 1 : end >= bad ? bad - 1 : end;
+		size = gz_size(s, a, end, s->id.s);
+		if (size <= cap) {
+			good = end;
+			if (end == s->nrows || size >= cap / 100 * FILL_LOW)
+				break;
+		} else {
+			bad = end;
 		}
-		good = next;
-	}
-	while (bad > good + 1) {
-		mid = good + (bad - good) / 2;
-		if (fits(s, a, mid, cap))
-			good = mid;
-		else
-			bad = mid;
+		if (size != SIZE_MAX && size > s->hdr)
+			per = (double)(size - s->hdr) / (double)(end - a);
 	}
 	return good;
 }
@@ -169,6 +188,7 @@ plan(struct split *s, size_t cap, char *err, size_t errlen)
 			    "record %zu alone is over the size cap of %zu "
 			    "bytes (%zu bytes of gzip)",
 			    first + 1, cap, s->gz.len);
+		s->hdr = s->gz.len;
 		end = grow(s, a, first + 1, cap);
 		if (next_counted(s, end) == s->nrows)
 			end = s->nrows;
@@ -211,8 +231,7 @@ split_run(struct split *s, size_t max, char *err, size_t errlen)
 		if (cap <= slack)
 			break;
 	}
-	str_seterr(err, errlen, "cannot split the report under %zu bytes",
-	    max);
+	str_seterr(err, errlen, "cannot split the report under %zu bytes", max);
 	return 0;
 }
 
@@ -238,6 +257,7 @@ whole(struct split *s, size_t max, char *err, size_t errlen)
 		return -1;
 	if (rxml_gzip(s->xml.s, s->xml.len, &s->gz) < 0)
 		return str_seterr(err, errlen, "zlib failed to compress");
+	s->per = (double)s->gz.len / (double)s->nrows;
 	return s->gz.len <= max;
 }
 
@@ -246,7 +266,10 @@ rxml_split(enum rxml_format fmt, const struct rxml_meta *m,
     const struct rpolicy *pol, const struct rrow *rows, size_t nrows,
     size_t max_bytes, size_t **starts, char *err, size_t errlen)
 {
-	struct split s = { .fmt = fmt, .m = m, .pol = pol, .rows = rows,
+	struct split s = { .fmt = fmt,
+		.m = m,
+		.pol = pol,
+		.rows = rows,
 		.nrows = nrows };
 	unsigned n = 0;
 	int w;

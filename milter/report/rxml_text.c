@@ -133,7 +133,8 @@ ip6_full(struct str *out, const unsigned char *a)
 	int i;
 
 	for (i = 0; i < 16; i += 2)
-		str_addf(out, "%s%x", i ? ":" : "", (unsigned)(a[i] << 8 | a[i + 1]));
+		str_addf(out, "%s%x", i ? ":" : "",
+		    (unsigned)(a[i] << 8 | a[i + 1]));
 }
 
 void

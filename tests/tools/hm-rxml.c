@@ -294,8 +294,8 @@ case_policy(void)
 	p.adkim = 's';
 	p.aspf = 's';
 	for (i = 0; i < 4; i++) {
-		set_row(&r[i], "192.0.2.44", i < 2 ? "univ.example" :
-		    "dept.univ.example", 7);
+		set_row(&r[i], "192.0.2.44",
+		    i < 2 ? "univ.example" : "dept.univ.example", 7);
 		r[i].spf_pass = 0;
 		r[i].spf_result = RES_SPF_SOFTFAIL;
 	}
@@ -329,7 +329,8 @@ split_one(enum rxml_format f, const struct rpolicy *p, const struct rrow *r)
 		str_reset(&xml);
 		str_reset(&back);
 		if (rxml_build(f, &meta, id.s, p, r + starts[i],
-			starts[i + 1] - starts[i], &xml, err, sizeof(err)) < 0 ||
+			starts[i + 1] - starts[i], &xml, err,
+			sizeof(err)) < 0 ||
 		    rxml_gzip(xml.s, xml.len, &gz) < 0)
 			die("split", "build or gzip failed");
 		gunzip(&gz, &back);
