@@ -11,7 +11,8 @@
  *   policy_published (domain, p, sp and np only when published, adkim,
  *   aspf, discovery_method, fo ("0" when not published: the default),
  *   testing y|n; no pct); per row with count > 0 one record: row
- *   (source_ip, count, policy_evaluated: disposition, dkim, spf,
+ *   (source_ip (canonical text; no address: 0.0.0.0, see rxml_ip),
+ *   count, policy_evaluated: disposition, dkim, spf,
  *   reason*), identifiers (header_from, envelope_from, envelope_to when
  *   recorded), auth_results (dkim* as recorded, at most RR_MAX_DKIM;
  *   spf with scope mfrom when recorded).
