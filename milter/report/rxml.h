@@ -38,9 +38,13 @@ struct rxml_meta {
  * rxml_report_id - deterministic Report-ID of part `part` (1-based) of
  * nparts for (receiver, policy domain, begin, end):
  * "<policy-domain>!<begin>!<end>!<receiver>" plus "!<part>" when
- * nparts > 1; into *out.
+ * nparts > 1; into *out (replaced).
  * rxml_filename - RFC 9990 file name: receiver "!" policy-domain "!"
- * begin "!" end ["!" unique] ".xml.gz" (unique = part when nparts > 1).
+ * begin "!" end ["!" unique] ".xml.gz" (unique = part when nparts > 1),
+ * into *out (replaced).
+ * Domains are written lower-case, bytes other than [a-z0-9-_] as '-',
+ * no empty label ("" or NULL: "unknown"); a negative time as 0: an id
+ * is always an RFC 5322 dot-atom, a file name never holds '/'.
  */
 void rxml_report_id(const struct rxml_meta *m, const char *policy_domain,
     unsigned part, unsigned nparts, struct str *out);
@@ -50,8 +54,11 @@ void rxml_filename(const struct rxml_meta *m, const char *policy_domain,
 /*
  * rxml_build - the XML document of one report part: metadata with
  * report_id, policy_published from *pol, one record per row (count > 0)
- * in the order given, into *out (appended).  0, or -1 with err set for
- * input that cannot make a valid report (no rows, no policy domain).
+ * in the order given, into *out (appended).  0, or -1 with err set (and
+ * nothing appended) for input that cannot make a valid report (no row
+ * with a count, no policy domain).  What each form holds, the reason a
+ * record gets when none was recorded, and how text and addresses are
+ * written: rxml.c's header.
  */
 int rxml_build(enum rxml_format fmt, const struct rxml_meta *m,
     const char *report_id, const struct rpolicy *pol, const struct rrow *rows,
