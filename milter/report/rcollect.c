@@ -14,7 +14,8 @@
  *	recorded), and not addressed only to reports.exclude_recipients
  *	(counted per recipient by ctx_msg_rcpt).
  *
- *	The row: source IP, header_from (the Author Domain), envelope_from
+ *	The row: source IP (behind a trusted relay, the client its
+ *	Received header recorded, as SPF checked it), header_from (the Author Domain), envelope_from
  *	(the MAIL FROM domain, "" for a null path), the disposition DMARC
  *	applied, the aligned DKIM and SPF passes, the override reasons in
  *	RFC 9990's vocabulary (allowlist.h reasons it lacks: forwarded ->
@@ -33,9 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 
 #include "conf_table.h"
 #include "dmarc.h"
+#include "gateway.h"
 #include "mailaddr.h"
 #include "ragg.h"
 #include "rcollect.h"
@@ -192,14 +195,43 @@ add_spf(struct rrow *r, const struct hm_msg *m)
 	r->spf_result = s->result;
 }
 
+/* is_ip - s is an IPv4 or IPv6 address */
+static int
+is_ip(const char *s)
+{
+	unsigned char b[16];
+
+	return inet_pton(AF_INET, s, b) == 1 || inet_pton(AF_INET6, s, b) == 1;
+}
+
+/* source_ip - the SMTP client, or behind a trusted relay the first
+ * untrusted hop its Received header recorded (the address SPF checked:
+ * spf.c spf_eoh), into buf */
+static void
+source_ip(const struct hm_msg *m, char *buf, size_t n)
+{
+	char helo[256];
+	size_t end;
+
+	if (m->conn->relay) {
+		end = gw_hop_end(m->hdr, m->nhdr, m->conn->addrstr);
+		if (gw_origin(m->hdr, m->nhdr, end, &m->conf->trusted_relays,
+			buf, n, helo, sizeof(helo)) == 0 &&
+		    is_ip(buf))
+			return;
+	}
+	snprintf(buf, n, "%s", m->conn->addrstr);
+}
+
 /* fill_row - the row of m */
 static void
 fill_row(struct rrow *r, const struct hm_msg *m, const struct dmarc_report *d)
 {
-	char dom[ADDR_DOMAIN_MAX + 1];
+	char dom[ADDR_DOMAIN_MAX + 1], ip[64];
 
 	memset(r, 0, sizeof(*r));
-	r->source_ip = xstrdup(m->conn->addrstr);
+	source_ip(m, ip, sizeof(ip));
+	r->source_ip = xstrdup(ip);
 	r->header_from = lower_dup(d->author);
 	if (m->envfrom == NULL || *m->envfrom == '\0' ||
 	    addr_path_domain(m->envfrom, dom, sizeof(dom)) < 0)

@@ -252,6 +252,34 @@ test_null_path_and_no_record(void **state)
 	done(&t);
 }
 
+#define RCVD \
+	"from mail.sender.example (mail.sender.example [203.0.113.77]) " \
+	"by gw.u.example"
+
+/* behind a trusted relay: the client the relay recorded is the source */
+static void
+test_relay_source(void **state)
+{
+	struct t t;
+
+	(void)state;
+	start(&t, "trusted_relays = [\"198.51.100.0/24\"];", "198.51.100.7");
+	t.c->relay = 1;
+	assert_int_equal(ctx_msg_header(t.m, "Received", RCVD), 0);
+
+	from(&t, "a@example.edu");
+	assert_int_equal(eom(&t), 0);
+	assert_string_equal(t.r.source_ip, "203.0.113.77");
+	done(&t);
+	/* nothing readable recorded: the relay itself */
+	start(&t, "trusted_relays = [\"198.51.100.0/24\"];", "198.51.100.7");
+	t.c->relay = 1;
+	from(&t, "a@example.edu");
+	assert_int_equal(eom(&t), 0);
+	assert_string_equal(t.r.source_ip, "198.51.100.7");
+	done(&t);
+}
+
 static void
 test_dkim_limit(void **state)
 {
@@ -334,6 +362,7 @@ main(void)
 		cmocka_unit_test(test_fail_and_reasons),
 		cmocka_unit_test(test_vendor_reason_mapped),
 		cmocka_unit_test(test_null_path_and_no_record),
+		cmocka_unit_test(test_relay_source),
 		cmocka_unit_test(test_dkim_limit),
 		cmocka_unit_test(test_what_is_recorded),
 	};
