@@ -4,7 +4,8 @@
  * name (dmarcrec_select; input lines are the records).
  *
  * Invariants: an OK record has a policy and pct in 0..100; a refused one
- * has a reason; the reason always fits its buffer; select finds a record
+ * has a reason; the reason, rua and fo always fit their buffers, rua is
+ * kept when a valid URI was given (and fits); select finds a record
  * only when exactly one line starts with v=DMARC1.
  */
 #include "dmarc_record.h"
@@ -18,7 +19,15 @@ check_rec(enum dmarcrec_status st, const struct dmarcrec *r)
 {
 	FUZZ_CHECK(st <= DMARCREC_INVALID);
 	FUZZ_CHECK(memchr(r->why, '\0', sizeof(r->why)) != NULL);
+	FUZZ_CHECK(memchr(r->rua, '\0', sizeof(r->rua)) != NULL);
+	FUZZ_CHECK(memchr(r->fo, '\0', sizeof(r->fo)) != NULL);
 	if (st == DMARCREC_OK) {
+		/* rua kept when it holds a valid URI (unless none fits),
+		 * never with blanks at its ends; fo without blanks */
+		FUZZ_CHECK(r->rua[0] == '\0' || r->has_rua);
+		FUZZ_CHECK(r->rua[0] != '\0' || !r->has_rua || r->rua_cut);
+		FUZZ_CHECK(r->rua[0] != ' ' && r->rua[0] != '\t');
+		FUZZ_CHECK(strchr(r->fo, ' ') == NULL);
 		FUZZ_CHECK(r->p != DMARCREC_P_UNSET);
 		FUZZ_CHECK(r->p <= DMARCREC_P_REJECT && r->sp <= DMARCREC_P_REJECT &&
 		    r->np <= DMARCREC_P_REJECT);
