@@ -5,7 +5,8 @@
 #                         univ.example (SPF ip4:192.0.2.0/24 -all, DMARC p=reject with rua and
 #                         fo=1, the key at s1._domainkey) and norecord.example (SPF, no DMARC)
 #   rep_conf STORE [EXTRA] the reports section for STORE, flushed only on request (an hour's
-#                         interval), our bounce address dmarc-bounce@mx.test.example, EXTRA inside
+#                         interval; REP_INTERVAL sets another), our bounce address
+#                         dmarc-bounce@mx.test.example, EXTRA inside
 #   rep_msg ID FROM [sign] M/ID: a message From FROM, DKIM-signed d=univ.example s=s1 with "sign"
 #   rep_deliver ID ARGS... send M/ID (send_msg ARGS), wait for its delivery (SENT counts them)
 #   KEY_PASS, KEY_FAIL    the row keys (rowkey's lines joined with "|") of a message from
@@ -41,7 +42,8 @@ rep_setup() {
 }
 
 rep_conf() {
-	printf 'reports = { enable = true; store = "%s"; flush_interval = 3600;\n' "$1"
+	printf 'reports = { enable = true; store = "%s"; flush_interval = %s;\n' "$1" \
+		"${REP_INTERVAL:-3600}"
 	printf '  org_name = "Test University"; email = "postmaster@mx.test.example";\n'
 	printf '  receiver = "mx.test.example"; bounce = "dmarc-bounce@mx.test.example"; %s };\n' \
 		"${2:-}"
