@@ -11,7 +11,8 @@
  *	aggregation out (ragg_take: the milter threads go on adding to a
  *	fresh table at once) and writes it in one transaction:
  *
- *	  INSERT INTO agg_row ... ON CONFLICT (day, domain, rowkey)
+ *	  INSERT INTO agg_row ... VALUES (...), ... (100 rows a statement)
+ *	      ON CONFLICT (day, domain, rowkey)
  *	      DO UPDATE SET count = agg_row.count + excluded.count
  *	  INSERT INTO agg_policy ... ON CONFLICT (day, domain)
  *	      DO UPDATE SET ... WHERE excluded.seen >= agg_policy.seen
@@ -45,9 +46,16 @@
 #include "rflush.h"
 #include "str.h"
 
-static const char sql_row[] =
-    "INSERT INTO agg_row (day, domain, rowkey, count) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (day, domain, rowkey) DO UPDATE SET "
+/* rows go in multi-row upserts of up to ROWS_PER_STMT rows: one round
+ * trip to PostgreSQL per hundred rows, not per row (a batch's keys are
+ * distinct, so no statement touches a row twice) */
+#define ROWS_PER_STMT 100
+#define ROW_COLS 4
+
+static const char sql_row_head[] =
+    "INSERT INTO agg_row (day, domain, rowkey, count) VALUES ";
+static const char sql_row_tail[] =
+    " ON CONFLICT (day, domain, rowkey) DO UPDATE SET "
     "count = agg_row.count + excluded.count";
 
 static const char sql_policy[] =
@@ -63,19 +71,63 @@ static const char sql_policy[] =
 
 /* ---- one transaction ---------------------------------------------- */
 
-/* write_row - ragg_each_row callback: one additive upsert */
+struct rowbatch {
+	struct rdb *db;
+	size_t n; /* rows in v */
+	struct rdb_val v[ROWS_PER_STMT * ROW_COLS];
+};
+
+/* rows_send - the rows gathered in rb as one additive upsert */
+static int
+rows_send(struct rowbatch *rb)
+{
+	struct str sql;
+	size_t i;
+	int rc;
+
+	if (rb->n == 0)
+		return 0;
+	str_init(&sql);
+	str_add(&sql, sql_row_head);
+	for (i = 0; i < rb->n; i++)
+		str_add(&sql, i > 0 ? ", (?, ?, ?, ?)" : "(?, ?, ?, ?)");
+	str_add(&sql, sql_row_tail);
+	rc = rdb_exec(rb->db, sql.s, rb->v, rb->n * ROW_COLS);
+	str_free(&sql);
+	rb->n = 0;
+	return rc < 0 ? -1 : 0;
+}
+
+/* write_row - ragg_each_row callback: gather, send a full statement (the
+ * values point into the batch, which outlives the statement) */
 static int
 write_row(int64_t day, const char *domain, const char *key, size_t keylen,
     uint64_t count, void *arg)
 {
-	struct rdb_val v[4];
+	struct rowbatch *rb = arg;
+	struct rdb_val *v = rb->v + rb->n * ROW_COLS;
 
 	(void)keylen;
 	v[0] = RDB_I(day);
 	v[1] = RDB_S(domain);
 	v[2] = RDB_S(key);
 	v[3] = RDB_I((int64_t)count);
-	return rdb_exec(arg, sql_row, v, 4) < 0 ? -1 : 0;
+	return ++rb->n == ROWS_PER_STMT ? rows_send(rb) : 0;
+}
+
+/* write_rows - every row of batch */
+static int
+write_rows(struct rdb *db, const struct ragg *batch)
+{
+	struct rowbatch *rb = xcalloc(1, sizeof(*rb));
+	int rc;
+
+	rb->db = db;
+	rc = ragg_each_row(batch, write_row, rb);
+	if (rc == 0)
+		rc = rows_send(rb);
+	free(rb);
+	return rc;
 }
 
 /* write_policy - ragg_each_policy callback: the day's policy */
@@ -111,7 +163,7 @@ rflush_write(struct rdb *db, const struct ragg *batch, char *err, size_t errlen)
 	if (rdb_begin(db) < 0)
 		goto fail;
 	what = "agg_row";
-	if (ragg_each_row(batch, write_row, db) != 0)
+	if (write_rows(db, batch) != 0)
 		goto fail;
 	what = "agg_policy";
 	if (ragg_each_policy(batch, write_policy, db) != 0)

@@ -1,7 +1,8 @@
 /*
  * test_rflush.c - report/rflush.c's transaction on a real store (SQLite
  * in a temporary directory, or the PostgreSQL of HM_PG_URL when set, as
- * t_reports_pg.sh runs it): a batch written twice adds its counts,
+ * t_reports_pg.sh runs it): a batch written twice adds its counts
+ * (also one of more rows than one statement takes),
  * the policy kept is the one seen last whatever order the writes come
  * in, and a write that fails rolls back everything (no half batch).
  */
@@ -51,7 +52,7 @@ put(struct ragg *a, int64_t day, const char *domain, const char *key,
 	char *k = xstrdup(key);
 	int taken;
 
-	assert_int_not_equal(ragg_put(a, day, domain, k, strlen(k), count, 100,
+	assert_int_not_equal(ragg_put(a, day, domain, k, strlen(k), count, 1000,
 				 &taken),
 	    RAGG_FULL);
 	if (!taken)
@@ -166,6 +167,37 @@ test_counts_add_up(void **state)
 	rdb_close(db);
 }
 
+/* more rows than one statement takes (100): all of them, each once */
+static void
+test_many_rows(void **state)
+{
+	struct rdb *db = open_db();
+	struct ragg *a = ragg_new();
+	char err[256], key[32];
+	int64_t n = 0;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 250; i++) {
+		snprintf(key, sizeof(key), "row %d", i);
+		put(a, 20000, "example.edu", key, (uint64_t)i + 1);
+	}
+	assert_int_equal(rflush_write(db, a, err, sizeof(err)), 0);
+	assert_int_equal(rflush_write(db, a, err, sizeof(err)), 0);
+	assert_int_equal(rdb_query(db, "SELECT COUNT(*) FROM agg_row", NULL, 0,
+			     int_cb, &n),
+	    0);
+	assert_int_equal(n, 250);
+	assert_int_equal(rdb_query(db, "SELECT SUM(count) FROM agg_row", NULL,
+			     0, int_cb, &n),
+	    0);
+	assert_int_equal(n, 2 * 250 * 251 / 2);
+	assert_int_equal(count(db, 20000, "example.edu", "row 99"), 200);
+	assert_int_equal(count(db, 20000, "example.edu", "row 249"), 500);
+	ragg_free(a);
+	rdb_close(db);
+}
+
 static void
 test_policy_seen_last(void **state)
 {
@@ -247,6 +279,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_counts_add_up),
+		cmocka_unit_test(test_many_rows),
 		cmocka_unit_test(test_policy_seen_last),
 		cmocka_unit_test(test_failure_rolls_back),
 	};
