@@ -72,6 +72,11 @@ wait "$B_PID" && brc=0 || brc=$?
 HM_TERM_SENT=1
 hm_stop
 assert_eq "0 0" "$HM_RC $brc" "p2: both stopped cleanly"
+# a sanitizer build: B's log is checked as hm_stop checks A's
+if grep -qE 'ERROR: (Address|Leak)Sanitizer|WARNING: ThreadSanitizer|runtime error:' \
+	"$RIG_DIR/hm2/hallmarkd.log"; then
+	fail "p2: sanitizer report in hallmarkd B's log" "$RIG_DIR/hm2/hallmarkd.log"
+fi
 assert_eq "$(printf '7|%s\n2|%s' "$KEY_PASS" "$KEY_FAIL")" "$(rows)" \
 	"p2: the counts of A and B add up (3 + 2x2 passes, 2 fails)"
 assert_eq "1 reject mailto:dmarc@univ.example" \
