@@ -25,8 +25,10 @@
  *	connection closed (opened again next time) and the batch given back
  *	to the aggregation (ragg_give_back: bounded by max_rows, the excess
  *	counted as dropped), so it is tried again at the next interval.
- *	The store is opened lazily, in this thread, as the run-as user;
- *	a changed reports.store (reload) opens the new one.
+ *	The store is opened in this thread, as the run-as user: at start
+ *	when reports are enabled (an error is logged at once), else at the
+ *	first flush with rows; a changed reports.store (reload) opens the
+ *	new one.
  *
  *	Shutdown: rflush_stop wakes the thread for a last flush and waits
  *	for it within a bound.  A crash loses at most one interval.
@@ -319,6 +321,31 @@ left_over(void)
 	ragg_free(b);
 }
 
+/* first_open - at start, with reports enabled: open the store now, so
+ * that one that cannot be opened is said at once, not at the first
+ * flush */
+static void
+first_open(void)
+{
+	struct conf *c = conf_current();
+	char err[512];
+
+	if (c == NULL)
+		return;
+	if (c->reports.enable) {
+		log_notice("reports: collecting DMARC aggregate report data, "
+			   "written to %s every %ld s (at most %ld rows held)",
+		    store_name(c->reports.store), c->reports.flush_interval,
+		    c->reports.max_rows);
+		if (db_for(c->reports.store, err, sizeof(err)) == NULL)
+			log_err("reports: cannot open %s: %s; the rows are "
+				"kept in memory and the store is tried again "
+				"at each flush",
+			    store_name(c->reports.store), err);
+	}
+	conf_release(c);
+}
+
 /* flusher - the thread's body */
 static void *
 flusher(void *arg)
@@ -326,6 +353,7 @@ flusher(void *arg)
 	int last;
 
 	(void)arg;
+	first_open();
 	pthread_mutex_lock(&lk);
 	do {
 		last = wait_turn();

@@ -4,7 +4,8 @@
 # records are served by a real NSD, and the rows hallmarkd writes are read back from its SQLite
 # store with sqlite3.
 #
-# r1  Recorded, in memory only until a flush (flush_interval is an hour here): nothing in the
+# r1  At start the log says reports are collected, and the store is opened (so a store that
+#     cannot be is said at once).  Recorded, in memory only until a flush (flush_interval is an hour here): nothing in the
 #     store after the messages; SIGHUP writes them: one row per (day, policy domain, row) with
 #     its count (3 DKIM+SPF passes from 192.0.2.10, 2 SPF fails from 203.0.113.5 that Postfix
 #     rejected) and the day's policy (p, rua, fo, adkim, discovery).  Not recorded: a From
@@ -71,6 +72,14 @@ wait_total() {
 }
 
 # ---- r1: recorded, written on SIGHUP -----------------------------------------------------------
+for i in $(seq 50); do
+	grep -q "reports: store sqlite:$DB open" "$HM_LOG" && break
+	sleep 0.1
+done
+grep -q "reports: collecting DMARC aggregate report data, written to sqlite:$DB every 3600 s" \
+	"$HM_LOG" && grep -q "reports: store sqlite:$DB open" "$HM_LOG" ||
+	fail "r1: the start did not say it collects, or did not open the store" "$HM_LOG"
+ok "r1: the start says what is collected where, and opens the store"
 rep_msg pass "Provost <provost@univ.example>" sign
 rep_msg fail "Provost <provost@univ.example>"
 rep_msg norec "Someone <a@norecord.example>"
