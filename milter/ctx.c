@@ -135,6 +135,9 @@ ctx_msg_free(struct hm_msg *m)
 	free(m->envfrom);
 	free(m->auth_authen);
 	free(m->forged);
+	for (i = 0; i < m->nrcpt_domains; i++)
+		free(m->rcpt_domains[i]);
+	free(m->rcpt_domains);
 	headers_free(m);
 	free(m->from.value);
 	authres_free(&m->ar);
@@ -201,11 +204,38 @@ ctx_msg_outbound(const struct hm_msg *m)
 	return !m->conf->authres_outbound && ctx_msg_trusted(m);
 }
 
+/* rcpt_domain - keep the domain of rcpt in m->rcpt_domains once: lower
+ * case, without a final dot; "" for an address without one, and for
+ * every domain past CTX_RCPT_DOMAINS_MAX */
+static void
+rcpt_domain(struct hm_msg *m, const char *rcpt)
+{
+	const char *at = strrchr(rcpt, '@');
+	char d[256];
+	size_t i, n;
+
+	snprintf(d, sizeof(d), "%s", at != NULL ? at + 1 : "");
+	n = strlen(d);
+	if (n > 0 && d[n - 1] == '.')
+		d[n - 1] = '\0';
+	str_lower(d);
+	if (m->nrcpt_domains >= CTX_RCPT_DOMAINS_MAX)
+		d[0] = '\0';
+	for (i = 0; i < m->nrcpt_domains; i++)
+		if (strcmp(m->rcpt_domains[i], d) == 0)
+			return;
+	m->rcpt_domains = xrealloc(m->rcpt_domains,
+	    (m->nrcpt_domains + 2) * sizeof(char *));
+	m->rcpt_domains[m->nrcpt_domains++] = xstrdup(d);
+	m->rcpt_domains[m->nrcpt_domains] = NULL;
+}
+
 /* ctx_msg_rcpt - see ctx.h */
 void
 ctx_msg_rcpt(struct hm_msg *m, const char *rcpt)
 {
 	m->nrcpt++;
+	rcpt_domain(m, rcpt);
 	if (addrpat_list_match(m->conf->skip_recipients, rcpt) != NULL)
 		m->nrcpt_skip++;
 	if (m->conf->reports.enable && rconf_excluded(&m->conf->reports, rcpt))

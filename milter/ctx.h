@@ -31,6 +31,8 @@
 #include "verdict.h"
 
 #define HM_MOD_MAX 8
+/* distinct recipient domains a message keeps (ctx_msg_rcpt) */
+#define CTX_RCPT_DOMAINS_MAX 256
 
 struct conf;
 struct str;
@@ -80,6 +82,10 @@ struct hm_msg {
 	unsigned nrcpt_skip; /* recipients in skip_recipients */
 	unsigned nrcpt_noreport; /* recipients in reports.
 				  * exclude_recipients (when enabled) */
+	char **rcpt_domains; /* the recipients' distinct domains, lower case,
+			      * NULL-terminated ("": a recipient without one,
+			      * or past CTX_RCPT_DOMAINS_MAX); NULL: none yet */
+	size_t nrcpt_domains;
 	int decided;	     /* ctx_msg_decide ran */
 	const char *skip;    /* why the message is ignored, or NULL
 					 * (ctx_msg_decide; points to skipbuf) */
@@ -136,7 +142,7 @@ const char *ctx_msg_trusted_by(const struct hm_msg *m);
  * given no Authentication-Results header */
 int ctx_msg_outbound(const struct hm_msg *m);
 /* ctx_msg_rcpt - one recipient (an envelope address, no <>): counted,
- * and matched against skip_recipients */
+ * matched against skip_recipients, its domain kept in rcpt_domains */
 void ctx_msg_rcpt(struct hm_msg *m, const char *rcpt);
 /* ctx_msg_decide - once the recipients are known: is the message ignored
  * (skip_networks, skip_senders, or every recipient in skip_recipients)?

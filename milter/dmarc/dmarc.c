@@ -57,6 +57,7 @@
 #include "orgdomain.h"
 #include "policy.h"
 #include "str.h"
+#include "vendor.h"
 
 #define DEFAULT_PSL "/usr/share/publicsuffix/public_suffix_list.dat"
 
@@ -150,8 +151,8 @@ const struct conf_opt dmarc_conf_opts[] = {
 	    "subdomains)" },
 	{ .name = "vendors", .type = CT_CUSTOM, .off = D(vendors),
 	  .parse = allow_conf_parse, .free = allow_conf_free,
-	  .doc = "relay allow-lists: ( { name; networks; domains; reason; } "
-	    ")" },
+	  .doc = "vendor entries: ( { name; networks; spf; dkim_domains; "
+	    "domains; recipient_domains; reason; } )" },
 	CONF_END
 };
 /* clang-format on */
@@ -436,8 +437,10 @@ add_ar(struct eval *ev, enum dmarcrec_policy req, const struct policy_out *o)
 		str_addf(&c, "p=%s dis=%s", dmarcrec_policy_name(req),
 		    policy_dis_name(o->applied));
 		if (o->overridden)
-			str_addf(&c, " override=%s by %s",
-			    allow_reason_name(o->reason), o->by);
+			str_addf(&c, " override=%s by %s%s%s",
+			    allow_reason_name(o->reason), o->by,
+			    o->via != NULL ? " via " : "",
+			    o->via != NULL ? o->via : "");
 		if (o->local != NULL)
 			str_addf(&c, " override=%s by %s",
 			    allow_reason_name(ALLOW_R_LOCAL_POLICY), o->local);
@@ -481,7 +484,7 @@ log_decision(const struct eval *ev, enum dmarcrec_policy req,
 		    o->local);
 	log_qid(LOG_LVL_DEBUG, ev->m->qid,
 	    "dmarc=%s header.from=%s "
-	    "policy_domain=%s org=%s%s p=%s dis=%s%s%s%s%s%s%s action=%s%s%s%s%s",
+	    "policy_domain=%s org=%s%s p=%s dis=%s%s%s%s%s%s%s%s%s action=%s%s%s%s%s",
 	    res_dmarc_name(ev->result), ev->author,
 	    ev->pol.policy_domain[0] ? ev->pol.policy_domain : "-",
 	    ev->pol.org[0] ? ev->pol.org : "-",
@@ -490,6 +493,7 @@ log_decision(const struct eval *ev, enum dmarcrec_policy req,
 	    policy_dis_name(o->applied), o->overridden ? " override=" : "",
 	    o->overridden ? allow_reason_name(o->reason) : "",
 	    o->overridden ? " by=" : "", o->overridden ? o->by : "",
+	    o->via != NULL ? " via=" : "", o->via != NULL ? o->via : "",
 	    o->local != NULL ? " override=local_policy by=" : "",
 	    o->local != NULL ? o->local : "", verdict_action_name(o->action),
 	    ev->why[0] ? " reason=" : "", ev->why,
@@ -519,6 +523,7 @@ keep_report(const struct eval *ev, const struct policy_out *o)
 	r->overridden = o->overridden;
 	r->reason = o->reason;
 	r->by = o->by;
+	snprintf(r->via, sizeof(r->via), "%s", o->via != NULL ? o->via : "");
 	r->local = o->local;
 }
 
@@ -531,6 +536,67 @@ dmarc_report_of(const struct hm_msg *m)
 	return r != NULL && r->have ? r : NULL;
 }
 
+/* vendor_of - the vendor entry a failing (or temperror) message is
+ * from.  The SPF rule's lookups run only for a fail whose disposition
+ * the override would change and that no other override covers: passing
+ * mail costs nothing.  A vendor lookup that failed is logged. */
+static void
+vendor_of(const struct eval *ev, const struct policy_input *in,
+    struct vendor_hit *hit)
+{
+	struct hm_msg *m = ev->m;
+	struct vendor_query q;
+	char buf[sizeof(hit->note)];
+
+	memset(hit, 0, sizeof(*hit));
+	if (ev->result != RES_DMARC_FAIL && ev->result != RES_DMARC_TEMPERROR)
+		return;
+	memset(&q, 0, sizeof(q));
+	q.list = &ev->cf->vendors;
+	q.msg.client = m->conn->has_addr ?
+	    (const struct sockaddr *)&m->conn->addr :
+	    NULL;
+	q.msg.author = ev->author;
+	q.msg.rcpt_domains = m->rcpt_domains;
+	q.msg.dkim = m->dkim;
+	q.msg.ndkim = m->ndkim;
+	q.helo = m->conn->helo;
+	q.receiver = m->conf->authserv_id;
+	q.resolver = m->conf->resolver;
+	q.budget = &m->budget;
+	q.use_spf = ev->result == RES_DMARC_FAIL && !in->trusted_client &&
+	    !in->monitor_only &&
+	    (in->requested == DMARCREC_P_QUARANTINE ||
+		in->requested == DMARCREC_P_REJECT);
+	vendor_match(&q, hit);
+	if (hit->v == NULL && hit->note[0] != '\0')
+		log_qid(LOG_LVL_WARN, m->qid,
+		    "dmarc: header.from=%s: no vendor override, "
+		    "the vendor lookup failed: %s",
+		    ev->author, LOG_P(buf, hit->note));
+}
+
+/* policy_input_of - the policy.c view of the evaluated message, the
+ * vendor entry aside */
+static void
+policy_input_of(const struct eval *ev, enum dmarcrec_policy req,
+    struct policy_input *in)
+{
+	memset(in, 0, sizeof(*in));
+	in->result = ev->result;
+	in->domain = ev->author;
+	in->requested = req;
+	in->testing = ev->cf->org_domain == ORGDOM_TREEWALK &&
+	    ev->pol.rec.testing;
+	in->pct = ev->pol.rec.pct;
+	in->rnd = arc4random_uniform(100);
+	in->trusted_by = ctx_msg_trusted_by(ev->m);
+	in->trusted_client = in->trusted_by != NULL;
+	in->monitor_only = allow_domain_match(ev->cf->monitor_domains,
+			       ev->author) ||
+	    allow_domain_match(ev->cf->monitor_domains, ev->pol.policy_domain);
+}
+
 /* decide - verdict, header, A-R and log line for an evaluated message */
 static void
 decide(struct eval *ev)
@@ -539,25 +605,14 @@ decide(struct eval *ev)
 	struct policy_conf pc;
 	struct policy_input in;
 	struct policy_out o;
+	struct vendor_hit hit;
 	enum dmarcrec_policy req = ev->pol.status == ORGDOM_OK ?
 	    requested(ev) : DMARCREC_P_UNSET;
 
-	memset(&in, 0, sizeof(in));
-	in.result = ev->result;
-	in.domain = ev->author;
-	in.requested = req;
-	in.testing = ev->cf->org_domain == ORGDOM_TREEWALK &&
-	    ev->pol.rec.testing;
-	in.pct = ev->pol.rec.pct;
-	in.rnd = arc4random_uniform(100);
-	in.trusted_by = ctx_msg_trusted_by(m);
-	in.trusted_client = in.trusted_by != NULL;
-	in.monitor_only = allow_domain_match(ev->cf->monitor_domains,
-	    ev->author) || allow_domain_match(ev->cf->monitor_domains,
-	    ev->pol.policy_domain);
-	if (m->conn->has_addr)
-		in.vendor = allow_match(&ev->cf->vendors,
-		    (const struct sockaddr *)&m->conn->addr, ev->author);
+	policy_input_of(ev, req, &in);
+	vendor_of(ev, &in, &hit);
+	in.vendor = hit.v;
+	in.vendor_via = hit.v != NULL ? hit.via : NULL;
 	policy_conf_of(ev->cf, &pc);
 	policy_decide(&pc, &in, &o);
 	add_ar(ev, req, &o);

@@ -64,6 +64,7 @@ struct dmarc_report {
 	int overridden;		       /* reason, by: as policy_out */
 	enum allow_reason reason;
 	const char *by;	   /* lives as long as the message */
+	char via[ALLOW_VIA_MAX]; /* a vendor's rule that matched, or "" */
 	const char *local; /* a local setting, or NULL */
 };
 
@@ -76,9 +77,10 @@ extern const struct hm_module dmarc_module;
 /*
  * allow_conf_parse / allow_conf_free (allowlist_conf.c) - CT_CUSTOM option
  * vendors, holding a struct allow_list: a list of groups { name = "x";
- * networks = [...]; domains = [...]; reason = "local_policy"; } (reason
- * optional; name, networks and domains required).  s == NULL: an empty
- * list.
+ * networks = [...]; spf = "_spf.x.example"; dkim_domains = [...];
+ * domains = [...]; recipient_domains = [...]; reason = "local_policy"; }
+ * (name and domains required, and at least one of networks, spf and
+ * dkim_domains).  s == NULL: an empty list.
  */
 int
 allow_conf_parse(const config_setting_t *s, void *field, struct conf_err *e);

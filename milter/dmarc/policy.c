@@ -10,7 +10,8 @@
  *	sp or np, chosen by the caller) is first lowered one level by t=y
  *	(RFC 9989 4.7) or, in RFC 7489 mode, by pct sampling (RFC 7489
  *	6.6.4).  Then the local overrides, in this order, make the
- *	disposition none: a matching vendor relay list (its reason), a
+ *	disposition none: a matching vendor entry (its reason; the rule
+ *	that matched is kept as "via"), a
  *	trusted client (internal network or SMTP AUTH: local_policy), a
  *	monitor-only domain (local_policy).  The disposition maps to the
  *	configured action (on_reject, on_quarantine, on_none); temperror
@@ -54,13 +55,15 @@ lower(enum dmarcrec_policy p)
 
 /* override - set the disposition to none for a reason */
 static void
-override(struct policy_out *o, enum allow_reason r, const char *by)
+override(struct policy_out *o, enum allow_reason r, const char *by,
+    const char *via)
 {
 	if (o->dis != DMARCREC_P_NONE) {
 		o->dis = DMARCREC_P_NONE;
 		o->overridden = 1;
 		o->reason = r;
 		o->by = by;
+		o->via = via;
 	}
 }
 
@@ -84,12 +87,14 @@ disposition(const struct policy_conf *c, const struct policy_input *in,
 		o->by = "pct";
 	}
 	if (in->vendor != NULL)
-		override(o, in->vendor->reason, in->vendor->name);
+		override(o, in->vendor->reason, in->vendor->name,
+		    in->vendor_via);
 	else if (in->trusted_client)
-		override(o, ALLOW_R_LOCAL_POLICY, in->trusted_by != NULL ?
-		    in->trusted_by : "trusted client");
+		override(o, ALLOW_R_LOCAL_POLICY,
+		    in->trusted_by != NULL ? in->trusted_by : "trusted client",
+		    NULL);
 	else if (in->monitor_only)
-		override(o, ALLOW_R_LOCAL_POLICY, "monitor-only domain");
+		override(o, ALLOW_R_LOCAL_POLICY, "monitor-only domain", NULL);
 }
 
 /* texts - reply codes and text for the action chosen */

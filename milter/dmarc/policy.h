@@ -50,7 +50,9 @@ struct policy_input {
 	int monitor_only;		/* domain in the monitor-only list */
 	int trusted_client;		/* internal network or authenticated */
 	const char *trusted_by;		/* its "by" text; NULL: "trusted client" */
-	const struct allow_vendor *vendor;	/* matching relay list */
+	const struct allow_vendor *vendor; /* matching vendor entry */
+	const char *vendor_via;		   /* the rule that matched: "spf:D",
+				 * "dkim:D", "network:P", or NULL */
 };
 
 struct policy_out {
@@ -63,6 +65,7 @@ struct policy_out {
 	int overridden;			/* an override changed the policy */
 	enum allow_reason reason;	/* when overridden */
 	const char *by;			/* vendor name or override source */
+	const char *via; /* a vendor's rule (vendor_via), or NULL */
 	int add_header;			/* POLICY_Q_HEADER: add a header */
 	const char *rcode, *xcode;	/* NULL for accept/quarantine */
 	char text[256];			/* SMTP text or quarantine reason */

@@ -1,7 +1,9 @@
 /*
- * test_allowlist.c - vendor relay lists: configuration parsing (good and
- * bad groups, with line numbers), network + domain matching over IPv4 and
- * IPv6, "*." subdomain entries, override reason names.
+ * test_allowlist.c - vendor entries: configuration parsing (good and
+ * bad groups, with line numbers; networks, spf, dkim_domains, domains,
+ * recipient_domains), network + domain matching over IPv4 and IPv6,
+ * "*." subdomain entries, the rule that matched ("via"), DKIM domains,
+ * recipient coverage, override reason names.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,17 +100,35 @@ test_bad_config(void **state)
 	size_t i;
 	const char *bad[] = {
 		"( { networks = [\"192.0.2.0/24\"]; domains = [\"x.example\"]; } )",
-		"( { name = \"v\"; domains = [\"x.example\"]; } )",
 		"( { name = \"v\"; networks = [\"192.0.2.0/24\"]; } )",
 		"( { name = \"v\"; networks = [\"192.0.2.0/33\"]; "
-		    "domains = [\"x.example\"]; } )",
+		"domains = [\"x.example\"]; } )",
 		"( { name = \"v\"; networks = [\"192.0.2.0/24\"]; "
-		    "domains = [\"x.example\"]; reason = \"because\"; } )",
+		"domains = [\"x.example\"]; reason = \"because\"; } )",
 		"( { name = \"v\"; networks = [\"192.0.2.0/24\"]; "
-		    "domains = [\"x.example\"]; colour = \"red\"; } )",
+		"domains = [\"x.example\"]; colour = \"red\"; } )",
 		"( { name = \"v\"; networks = [1, 2]; domains = [\"x\"]; } )",
 		"\"survey-vendor\"",
 		"( \"a\" )",
+		/* no rule saying which mail is the vendor's */
+		"( { name = \"v\"; domains = [\"x.example\"]; "
+		"recipient_domains = [\"y.example\"]; } )",
+		"( { name = \"v\"; spf = [\"_spf.v.example\"]; "
+		"domains = [\"x.example\"]; } )",
+		"( { name = \"v\"; spf = \"_spf v.example\"; "
+		"domains = [\"x.example\"]; } )",
+		"( { name = \"v\"; spf = \"localhost\"; "
+		"domains = [\"x.example\"]; } )",
+		"( { name = \"v\"; dkim_domains = []; "
+		"domains = [\"x.example\"]; } )",
+		"( { name = \"v\"; dkim_domains = [\"a..example\"]; "
+		"domains = [\"x.example\"]; } )",
+		"( { name = \"v\"; spf = \"_spf.v.example\"; } )",
+		"( { name = \"v\"; spf = \"_spf.v.example\"; "
+		"domains = [\"x.example\"]; recipient_domains = []; } )",
+		"( { name = \"v\"; spf = \"_spf.v.example\"; "
+		"domains = [\"x.example\"]; recipient_domains = [\"@y\"]; "
+		"} )",
 	};
 
 	(void)state;
@@ -122,6 +142,111 @@ test_bad_config(void **state)
 	c = load("()", &e);
 	assert_non_null(c);
 	assert_int_equal(c->dmarc.vendors.n, 0);
+	conf_release(c);
+}
+
+/* the line and text of the error a vendors value gives */
+static void
+bad_at(const char *vendors, int line, const char *text)
+{
+	struct conf_err e;
+	struct conf *c = load(vendors, &e);
+
+	if (c != NULL)
+		fail_msg("accepted: %s", vendors);
+	assert_int_equal(e.line, line);
+	if (strstr(e.msg, text) == NULL)
+		fail_msg("'%s' lacks '%s'", e.msg, text);
+}
+
+static void
+test_rule_errors(void **state)
+{
+	(void)state;
+	/* load() puts the value on line 2 */
+	bad_at("(\n{ name = \"lms\";\n domains = [\"x.example\"]; } )", 3,
+	    "vendor \"lms\": say which mail is the vendor's: networks, spf "
+	    "or dkim_domains");
+	bad_at("(\n{ name = \"lms\"; domains = [\"x.example\"];\n"
+	       " spf = \"_spf lms\"; } )",
+	    4, "vendor \"lms\": spf");
+	bad_at("(\n{ name = \"lms\"; spf = \"_spf.lms.example\";\n"
+	       " domains = [\"x.example\"];\n"
+	       " recipient_domains = [\"ok.example\", \"not a domain\"]; } )",
+	    5, "\"not a domain\"");
+	bad_at("(\n{ name = \"lms\"; spf = \"_spf.lms.example\";\n"
+	       " domains = [\"x.example\"]; colour = 1; } )",
+	    4,
+	    "unknown option 'colour' (name, networks, spf, dkim_domains, "
+	    "domains, recipient_domains, reason)");
+}
+
+static void
+test_rules(void **state)
+{
+	struct conf_err e;
+	struct conf *c =
+	    load("( { name = \"lms\"; spf = \"_SPF.Lms.Example.\"; "
+		 "domains = [\"lms.example.edu\"]; recipient_domains = "
+		 "[\"physics.example.edu\", \"*.physics.example.edu\"]; },\n"
+		 "{ name = \"signer\"; dkim_domains = [\"Mailer.Example\"]; "
+		 "networks = [\"192.0.2.0/24\", \"2001:db8::/32\"]; "
+		 "domains = [\"*.example.edu\"]; } )",
+		&e);
+	const struct allow_vendor *v;
+	struct allow_msg m;
+	struct res_dkim_sig sig[2];
+	struct sockaddr_storage a;
+	char *phys[] = { "physics.example.edu", "lab.physics.example.edu",
+		NULL };
+	char *mixed[] = { "physics.example.edu", "chemistry.example.edu",
+		NULL };
+	char *none[] = { NULL };
+	char via[ALLOW_VIA_MAX];
+
+	(void)state;
+	if (c == NULL)
+		fail_msg("%d: %s", e.line, e.msg);
+	v = &c->dmarc.vendors.v[0];
+	assert_string_equal(v->spf, "_spf.lms.example");
+	assert_int_equal(v->networks.n, 0);
+	memset(&m, 0, sizeof(m));
+	m.author = "lms.example.edu";
+	m.rcpt_domains = phys;
+	assert_true(allow_covers(v, &m));
+	m.rcpt_domains = mixed;
+	assert_false(allow_covers(v, &m));
+	m.rcpt_domains = none;
+	assert_false(allow_covers(v, &m));
+	/* the second entry names no recipient domains: every message */
+	v = &c->dmarc.vendors.v[1];
+	assert_true(allow_covers(v, &m));
+	a = sa("::ffff:192.0.2.77");
+	assert_true(allow_by_network(v, (struct sockaddr *)&a, via,
+	    sizeof(via)));
+	assert_string_equal(via, "network:192.0.2.0/24");
+	a = sa("2001:db8:1::2");
+	assert_true(allow_by_network(v, (struct sockaddr *)&a, via,
+	    sizeof(via)));
+	assert_string_equal(via, "network:2001:db8::/32");
+	memset(sig, 0, sizeof(sig));
+	sig[0].result = RES_DKIM_FAIL;
+	sig[0].d = "mailer.example";
+	sig[1].result = RES_DKIM_PASS;
+	sig[1].d = "MAILER.example";
+	m.dkim = sig;
+	m.ndkim = 1;
+	assert_false(allow_by_dkim(v, &m, via, sizeof(via)));
+	m.ndkim = 2;
+	assert_true(allow_by_dkim(v, &m, via, sizeof(via)));
+	assert_string_equal(via, "dkim:mailer.example");
+	/* static matching: the DKIM rule with no client address */
+	assert_ptr_equal(allow_match_static(&c->dmarc.vendors, &m, via,
+			     sizeof(via)),
+	    v);
+	m.ndkim = 0;
+	assert_null(allow_match_static(&c->dmarc.vendors, &m, via,
+	    sizeof(via)));
 	conf_release(c);
 }
 
@@ -145,6 +270,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_and_match),
 		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_rule_errors),
+		cmocka_unit_test(test_rules),
 		cmocka_unit_test(test_reasons),
 	};
 

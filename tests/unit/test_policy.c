@@ -133,12 +133,23 @@ test_overrides(void **state)
 	v.name = "survey-vendor";
 	v.reason = ALLOW_R_TRUSTED_FORWARDER;
 	in.vendor = &v;
+	in.vendor_via = "spf:_spf.vendor.example";
 	policy_decide(&c, &in, &o);
 	assert_int_equal(o.action, VERDICT_ACCEPT);
 	assert_true(o.overridden);
 	assert_int_equal(o.reason, ALLOW_R_TRUSTED_FORWARDER);
 	assert_string_equal(o.by, "survey-vendor");
+	assert_string_equal(o.via, "spf:_spf.vendor.example");
 	assert_string_equal(allow_reason_name(o.reason), "trusted_forwarder");
+	/* the vendor's rule is kept only when the vendor overrides */
+	in.trusted_client = 1;
+	policy_decide(&c, &in, &o);
+	assert_string_equal(o.via, "spf:_spf.vendor.example");
+	in.vendor = NULL;
+	policy_decide(&c, &in, &o);
+	assert_null(o.via);
+	assert_string_equal(o.by, "trusted client");
+	in.trusted_client = 0;
 
 	policy_conf_defaults(&c);
 	in = fail_in(DMARCREC_P_REJECT);
