@@ -9,6 +9,7 @@
  *                     dns { } section describes
  *   hallmark report   DMARC aggregate reports: the verbs of report.c
  *                     (check: the store)
+ *   hallmark senders  who sends as a domain, by service (senders.c)
  *   hallmark --help, -V
  *
  * Exit status: 0 success (key written; key matches), 1 key mismatch or
@@ -38,6 +39,7 @@
 #include "keygen.h"
 #include "log.h"
 #include "report.h"
+#include "senders.h"
 #include "str.h"
 #include "testkey.h"
 #include "version.h"
@@ -56,6 +58,9 @@ static const char help_text[] =
     "    hallmark testkey --domain DOMAIN --selector SELECTOR --key FILE\n"
     "                    [-c CONFIG]\n"
     "    hallmark report check [--store URL]\n"
+    "    hallmark senders --domain DOMAIN [--since 30d|Nw|YYYY-MM-DD]\n"
+    "                    [--until YYYY-MM-DD] [--format table|json|csv]\n"
+    "                    [--store URL] [-c CONFIG]\n"
     "    hallmark --help | -V\n"
     "\n"
     "DESCRIPTION\n"
@@ -75,6 +80,15 @@ static const char help_text[] =
     "    It warns when FILE can be read by group or others (hallmarkd\n"
     "    refuses such a key file).  CONFIG is loaded as hallmarkd loads it,\n"
     "    key files included: run testkey as a user who can read them.\n"
+    "\n"
+    "    senders lists who sends mail as DOMAIN over the period (default the\n"
+    "    last 30 days up to today, UTC): what hallmarkd recorded and the\n"
+    "    DMARC reports imported from other receivers, grouped by sending\n"
+    "    service (a dmarc.vendors entry of CONFIG by network, DKIM d= or the\n"
+    "    vendor's SPF record; else the reverse DNS of the relays; else the\n"
+    "    address), with SPF, DKIM and DMARC figures, what each service\n"
+    "    should change, and whether DOMAIN is ready for p=quarantine and\n"
+    "    p=reject.  --format json or csv for scripts.\n"
     "\n"
     "OPTIONS\n"
     "    -d, --domain DOMAIN      the signing domain (d=)\n"
@@ -99,9 +113,9 @@ static const char help_text[] =
     "\n"
     "EXIT STATUS\n"
     "    0  keygen: key written; testkey: the published key matches;\n"
-    "       report check: the store opens and reads\n"
+    "       report check: the store opens and reads; senders: printed\n"
     "    1  testkey: mismatch, revoked, unusable or no key published;\n"
-    "       report check: the store does not open or read\n"
+    "       report check, senders: the store does not open or read\n"
     "    2  bad arguments, unreadable file, configuration error\n"
     "    3  testkey: temporary DNS failure (try again)\n"
     "\n"
@@ -431,7 +445,8 @@ main(int argc, char **argv)
 	log_init("hallmark", 0, NULL, LOG_LVL_WARN);
 	if (argc < 2)
 		return usage_error(NULL,
-		    "a command is needed: keygen, testkey or report");
+		    "a command is needed: keygen, testkey, report or "
+		    "senders");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(help_text, stdout);
@@ -447,5 +462,7 @@ main(int argc, char **argv)
 		return cmd_testkey(argc - 1, argv + 1);
 	if (strcmp(argv[1], "report") == 0)
 		return report_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "senders") == 0)
+		return senders_main(argc - 1, argv + 1);
 	return usage_error(NULL, "unknown command \"%s\"", argv[1]);
 }
