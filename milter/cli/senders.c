@@ -138,16 +138,34 @@ parse(int argc, char **argv, struct sargs *a)
 	while ((ch = getopt_long(argc, argv, "+d:s:u:f:S:c:h", lo, NULL)) !=
 	    -1) {
 		switch (ch) {
-		case 'd': free(a->domain); a->domain = xstrdup(optarg); break;
-		case 's': a->since = optarg; break;
-		case 'u': a->until = optarg; break;
-		case 'S': a->store = optarg; break;
-		case 'c': a->config = optarg; break;
-		case 'f': if (set_fmt(a, optarg) != 0) return 2; break;
-		case 'h': fputs(help, stdout); return -1;
+		case 'd':
+			free(a->domain);
+			a->domain = xstrdup(optarg);
+			break;
+		case 's':
+			a->since = optarg;
+			break;
+		case 'u':
+			a->until = optarg;
+			break;
+		case 'S':
+			a->store = optarg;
+			break;
+		case 'c':
+			a->config = optarg;
+			break;
+		case 'f':
+			if (set_fmt(a, optarg) != 0)
+				return 2;
+			break;
+		case 'h':
+			fputs(help, stdout);
+			return -1;
 		default:
-			return say(2, "unknown option or missing value: %s "
-				      "(try --help)", argv[optind - 1]);
+			return say(2,
+			    "unknown option or missing value: %s "
+			    "(try --help)",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -173,8 +191,10 @@ check(struct sargs *a)
 	if (a->until != NULL && parse_day(a->until, &a->last) < 0)
 		return say(2, "--until %s: not a day (YYYY-MM-DD)", a->until);
 	if (parse_since(a->since ? a->since : "30d", a->last, &a->first) < 0)
-		return say(2, "--since %s: use Nd, Nw or a day YYYY-MM-DD not "
-			      "after --until", a->since);
+		return say(2,
+		    "--since %s: use Nd, Nw or a day YYYY-MM-DD not "
+		    "after --until",
+		    a->since);
 	return 0;
 }
 

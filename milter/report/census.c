@@ -197,12 +197,13 @@ strset_add(char ***l, const char *s)
 static void
 sel_add(struct cs_service *s, const struct rr_dkim *k, uint64_t n)
 {
-	const char *d = k->domain ? k->domain : "", *sel =
-	    k->selector ? k->selector : "";
+	const char *d = k->domain ? k->domain : "",
+		   *sel = k->selector ? k->selector : "";
 	size_t i;
 
 	for (i = 0; i < s->nsel; i++)
-		if (strcmp(s->sel[i].d, d) == 0 && strcmp(s->sel[i].s, sel) == 0)
+		if (strcmp(s->sel[i].d, d) == 0 &&
+		    strcmp(s->sel[i].s, sel) == 0)
 			break;
 	if (i == s->nsel) {
 		s->sel = xrealloc(s->sel, (s->nsel + 1) * sizeof(*s->sel));
@@ -236,8 +237,9 @@ sum_row(struct census *c, const struct cs_row *row)
 		s->dkim_aligned += r->count;
 	if (r->dkim_pass || r->spf_pass)
 		s->dmarc_pass += r->count;
-	s->disp[(unsigned)r->disposition <= RR_DISP_REJECT ?
-		r->disposition : RR_DISP_NONE] += r->count;
+	s->disp[(unsigned)r->disposition <= RR_DISP_REJECT ? r->disposition :
+							     RR_DISP_NONE] +=
+	    r->count;
 	for (i = 0; i < r->ndkim; i++)
 		sel_add(s, &r->dkim[i], r->count);
 	strset_add(&s->reporters, row->reporter);

@@ -58,19 +58,19 @@ struct cs_src {
 };
 
 struct cs_service {
-	char *name;		/* vendor name, organizational domain, IP */
+	char *name; /* vendor name, organizational domain, IP */
 	enum cs_kind kind;
-	char *via;		/* vendor: "spf:D", "dkim:D", "network:P" */
+	char *via; /* vendor: "spf:D", "dkim:D", "network:P" */
 	const struct allow_vendor *vendor; /* CS_VENDOR */
 	uint64_t count, spf_pass, spf_aligned, dkim_pass, dkim_aligned,
 	    dmarc_pass;
-	uint64_t disp[4];	/* by enum rr_disp */
-	size_t *src;		/* indexes into census.src, most mail first */
+	uint64_t disp[4]; /* by enum rr_disp */
+	size_t *src;	  /* indexes into census.src, most mail first */
 	size_t nsrc;
-	struct cs_sel *sel;	/* DKIM d=/s= pairs, most mail first */
+	struct cs_sel *sel; /* DKIM d=/s= pairs, most mail first */
 	size_t nsel;
-	char **reporters;	/* sorted, NULL-terminated */
-	char **fixes;		/* what to change, NULL-terminated */
+	char **reporters; /* sorted, NULL-terminated */
+	char **fixes;	  /* what to change, NULL-terminated */
 };
 
 /* one distinct row as read: the row, who reported it, the count */
@@ -81,7 +81,7 @@ struct cs_row {
 };
 
 struct census {
-	char *domain;		/* the domain asked about (lower case) */
+	char *domain;		     /* the domain asked about (lower case) */
 	int64_t first_day, last_day; /* the UTC days covered */
 	struct cs_row *row;
 	size_t nrow;

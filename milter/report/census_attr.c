@@ -137,8 +137,8 @@ by_spf(const struct census_dns *d, const char *ip, char *via, size_t n)
 {
 	size_t i;
 
-	for (i = 0; d->resolver != NULL && d->vendors != NULL &&
-	     i < d->vendors->n;
+	for (i = 0;
+	     d->resolver != NULL && d->vendors != NULL && i < d->vendors->n;
 	     i++) {
 		const struct allow_vendor *v = &d->vendors->v[i];
 		if (v->spf != NULL && spf_passes(d, ip, v->spf)) {
@@ -157,7 +157,8 @@ reverse_name(const struct sockaddr *sa, char *buf, size_t n)
 	size_t i, o = 0;
 
 	if (sa->sa_family == AF_INET) {
-		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		a = (const uint8_t *)&((const struct sockaddr_in *)sa)
+			->sin_addr;
 		snprintf(buf, n, "%u.%u.%u.%u.in-addr.arpa", a[3], a[2], a[1],
 		    a[0]);
 		return;

@@ -17,6 +17,8 @@
  *	  SPF only for another envelope domain: use a bounce address under
  *	  D or have it sign with d=D"; failed for another envelope domain:
  *	  use a bounce address under D and add X, or sign with d=D.
+ *	A service that is no vendor entry and never passes may be a sender
+ *	nobody set up, or a forger: the advice says both.
  *	Per DKIM d=/s=: a passing signature of a domain outside D: "signs
  *	with d=X (s=S), not aligned with D: have it sign with d=D"; a
  *	failing signature of D: "DKIM d=D s=S fails N messages: check the
@@ -121,8 +123,9 @@ relay_fixes(const struct census *c, struct cs_service *s)
 		}
 	}
 	if (more > 0)
-		fix_add(s, xasprintf("and %zu more relay%s failing likewise",
-			       more, more > 1 ? "s" : ""));
+		fix_add(s,
+		    xasprintf("and %zu more relay%s failing likewise", more,
+			more > 1 ? "s" : ""));
 }
 
 /* dkim_fixes - unaligned passing signatures, failing aligned ones */
@@ -135,16 +138,18 @@ dkim_fixes(const struct census *c, struct cs_service *s)
 		const struct cs_sel *k = &s->sel[i];
 		int own = census_under(k->d, c->domain);
 		if (!own && k->pass > 0 && s->dkim_aligned < s->count)
-			fix_add(s, xasprintf("signs with d=%s (s=%s), not "
-					     "aligned with %s: have it sign "
-					     "with d=%s",
-				       k->d, k->s, c->domain, c->domain));
+			fix_add(s,
+			    xasprintf("signs with d=%s (s=%s), not "
+				      "aligned with %s: have it sign "
+				      "with d=%s",
+				k->d, k->s, c->domain, c->domain));
 		else if (own && k->fail > 0)
-			fix_add(s, xasprintf("DKIM d=%s s=%s fails %llu "
-					     "message%s: check the key at "
-					     "%s._domainkey.%s",
-				       k->d, k->s, (unsigned long long)k->fail,
-				       k->fail > 1 ? "s" : "", k->s, k->d));
+			fix_add(s,
+			    xasprintf("DKIM d=%s s=%s fails %llu "
+				      "message%s: check the key at "
+				      "%s._domainkey.%s",
+				k->d, k->s, (unsigned long long)k->fail,
+				k->fail > 1 ? "s" : "", k->s, k->d));
 	}
 }
 
@@ -152,8 +157,22 @@ dkim_fixes(const struct census *c, struct cs_service *s)
 void
 census_fixes(const struct census *c, struct cs_service *s)
 {
+	char *t;
+
 	if (s->dmarc_pass >= s->count)
 		return;
+	if (s->kind != CS_VENDOR && s->dmarc_pass == 0) {
+		t = spf_term(s, &c->src[s->src[0]]);
+		fix_add(s,
+		    xasprintf("never passes: if it sends for you, add "
+			      "%s%s to %s's SPF or have it sign with "
+			      "d=%s; if not, it forges %s, which "
+			      "p=quarantine and p=reject stop",
+			t, s->nsrc > 1 ? " (and its other relays)" : "",
+			c->domain, c->domain, c->domain));
+		free(t);
+		return;
+	}
 	relay_fixes(c, s);
 	dkim_fixes(c, s);
 }
@@ -174,9 +193,10 @@ census_verdict_text(const struct census *c, struct str *v)
 		if (c->other_fail == 0)
 			str_add(v, "all mail passes DMARC");
 		else
-			str_addf(v, "only %llu message%s from %llu source%s "
-				    "that never pass%s (spoofing or unknown "
-				    "senders) would be hit",
+			str_addf(v,
+			    "only %llu message%s from %llu source%s "
+			    "that never pass%s (spoofing or unknown "
+			    "senders) would be hit",
 			    (unsigned long long)c->other_fail_msgs,
 			    c->other_fail_msgs > 1 ? "s" : "",
 			    (unsigned long long)c->other_fail,
@@ -192,7 +212,8 @@ census_verdict_text(const struct census *c, struct str *v)
 		    (unsigned long long)s->count);
 	}
 	if (c->other_fail > 0)
-		str_addf(v, "; %llu more message%s from sources that never pass",
+		str_addf(v,
+		    "; %llu more message%s from sources that never pass",
 		    (unsigned long long)c->other_fail_msgs,
 		    c->other_fail_msgs > 1 ? "s" : "");
 }

@@ -47,8 +47,7 @@ add_key(struct load *l, const char *key, int64_t count, const char *reporter)
 {
 	struct rrow r;
 
-	if (key == NULL || count <= 0 ||
-	    rrow_unkey(key, strlen(key), &r) < 0) {
+	if (key == NULL || count <= 0 || rrow_unkey(key, strlen(key), &r) < 0) {
 		(*l->bad)++;
 		return;
 	}
@@ -79,8 +78,8 @@ imported_row(const struct rdb_val *col, size_t ncol, void *arg)
 		return 0;
 	}
 	who = col[0].type == RDB_TEXT && col[0].s[0] != '\0' ? col[0].s :
-	    col[1].type == RDB_TEXT				 ? col[1].s :
-								   "?";
+	    col[1].type == RDB_TEXT			     ? col[1].s :
+							       "?";
 	add_key(arg, col[2].s, col[3].i, who);
 	return 0;
 }
@@ -100,6 +99,5 @@ census_load(struct rdb *db, struct census *c, uint64_t *bad)
 		return -1;
 	p[1] = RDB_I(c->first_day * 86400);
 	p[2] = RDB_I((c->last_day + 1) * 86400);
-	return rdb_query(db, sql_imported, p, 3, imported_row, &l) < 0 ? -1 :
-									  0;
+	return rdb_query(db, sql_imported, p, 3, imported_row, &l) < 0 ? -1 : 0;
 }

@@ -57,8 +57,8 @@ wrap(struct str *o, const char *first, const char *cont, const char *text)
 			for (cut = room; cut > 0 && p[cut] != ' '; cut--)
 				;
 			if (cut == 0)
-				for (cut = room; p[cut] != '\0' && p[cut] != ' ';
-				     cut++)
+				for (cut = room;
+				     p[cut] != '\0' && p[cut] != ' '; cut++)
 					;
 		}
 		str_addf(o, "%s%.*s\n", pre, (int)cut, p);
@@ -81,8 +81,8 @@ joined(struct str *o, char *const *l, const char *sep)
 
 /* relays_text - "IP (NAME) N, ..." of a service, at most max named */
 static void
-relays_text(struct str *o, const struct census *c,
-    const struct cs_service *s, size_t max)
+relays_text(struct str *o, const struct census *c, const struct cs_service *s,
+    size_t max)
 {
 	size_t i;
 
@@ -139,13 +139,12 @@ kind_text(struct str *o, const struct cs_service *s)
 	else if (s->kind == CS_RDNS)
 		str_add(o, "by the reverse DNS of its relays");
 	else
-		str_add(o, "no vendor entry, no reverse DNS");
+		str_add(o, "no vendor entry, no confirmed reverse DNS");
 }
 
 /* table_details - one service's detail lines */
 static void
-table_details(struct str *o, const struct census *c,
-    const struct cs_service *s)
+table_details(struct str *o, const struct census *c, const struct cs_service *s)
 {
 	struct str t;
 	size_t i;
@@ -205,7 +204,8 @@ census_table(const struct census *c, FILE *out)
 	    "SPF ok/aln", "DKIM ok/aln", "DMARC");
 	for (i = 0; i < c->nsvc; i++) {
 		const struct cs_service *s = &c->svc[i];
-		str_addf(&o, "%-26.26s %8llu  %4u%%/%4u%%  %4u%%/%4u%%  %5u%%\n",
+		str_addf(&o,
+		    "%-26.26s %8llu  %4u%%/%4u%%  %4u%%/%4u%%  %5u%%\n",
 		    s->name, (ull)s->count, census_pct(s->spf_pass, s->count),
 		    census_pct(s->spf_aligned, s->count),
 		    census_pct(s->dkim_pass, s->count),
@@ -254,8 +254,7 @@ js_list(struct str *o, char *const *l)
 
 /* json_sources - the "sources" array of a service */
 static void
-json_sources(struct str *o, const struct census *c,
-    const struct cs_service *s)
+json_sources(struct str *o, const struct census *c, const struct cs_service *s)
 {
 	size_t i;
 
@@ -295,24 +294,25 @@ json_sels(struct str *o, const struct cs_service *s)
 
 /* json_service - one element of "services" */
 static void
-json_service(struct str *o, const struct census *c,
-    const struct cs_service *s)
+json_service(struct str *o, const struct census *c, const struct cs_service *s)
 {
 	str_add(o, "    {\n      \"service\": ");
 	js(o, s->name);
-	str_addf(o, ",\n      \"kind\": \"%s\",\n      \"via\": ",
-	    kind_names[s->kind]);
+	str_addf(o,
+	    ",\n      \"kind\": \"%s\",\n      \"via\": ", kind_names[s->kind]);
 	if (s->via != NULL)
 		js(o, s->via);
 	else
 		str_add(o, "null");
-	str_addf(o, ",\n      \"messages\": %llu,\n      \"spf\": {\"pass\": "
-		    "%llu, \"aligned\": %llu},\n      \"dkim\": {\"pass\": "
-		    "%llu, \"aligned\": %llu},\n      \"dmarc_pass\": %llu,\n",
+	str_addf(o,
+	    ",\n      \"messages\": %llu,\n      \"spf\": {\"pass\": "
+	    "%llu, \"aligned\": %llu},\n      \"dkim\": {\"pass\": "
+	    "%llu, \"aligned\": %llu},\n      \"dmarc_pass\": %llu,\n",
 	    (ull)s->count, (ull)s->spf_pass, (ull)s->spf_aligned,
 	    (ull)s->dkim_pass, (ull)s->dkim_aligned, (ull)s->dmarc_pass);
-	str_addf(o, "      \"disposition\": {\"none\": %llu, \"pass\": %llu, "
-		    "\"quarantine\": %llu, \"reject\": %llu},\n",
+	str_addf(o,
+	    "      \"disposition\": {\"none\": %llu, \"pass\": %llu, "
+	    "\"quarantine\": %llu, \"reject\": %llu},\n",
 	    (ull)s->disp[RR_DISP_NONE], (ull)s->disp[RR_DISP_PASS],
 	    (ull)s->disp[RR_DISP_QUARANTINE], (ull)s->disp[RR_DISP_REJECT]);
 	json_sources(o, c, s);
@@ -330,8 +330,9 @@ json_readiness(struct str *o, const struct census *c)
 {
 	size_t i;
 
-	str_addf(o, "  \"readiness\": {\n    \"ready\": %s,\n    \"would_lose\""
-		    ": [",
+	str_addf(o,
+	    "  \"readiness\": {\n    \"ready\": %s,\n    \"would_lose\""
+	    ": [",
 	    c->nlose == 0 && c->total > 0 ? "true" : "false");
 	for (i = 0; i < c->nlose; i++) {
 		const struct cs_service *s = &c->svc[c->lose[i]];
@@ -340,8 +341,9 @@ json_readiness(struct str *o, const struct census *c)
 		str_addf(o, ", \"failing\": %llu, \"messages\": %llu}",
 		    (ull)(s->count - s->dmarc_pass), (ull)s->count);
 	}
-	str_addf(o, "],\n    \"never_pass_sources\": %llu,\n    "
-		    "\"never_pass_messages\": %llu,\n    \"text\": ",
+	str_addf(o,
+	    "],\n    \"never_pass_sources\": %llu,\n    "
+	    "\"never_pass_messages\": %llu,\n    \"text\": ",
 	    (ull)c->other_fail, (ull)c->other_fail_msgs);
 	js(o, c->verdict);
 	str_add(o, "\n  }\n");
@@ -358,8 +360,9 @@ census_json(const struct census *c, FILE *out)
 	str_init(&o);
 	str_add(&o, "{\n  \"domain\": ");
 	js(&o, c->domain);
-	str_addf(&o, ",\n  \"first_day\": \"%s\",\n  \"last_day\": \"%s\",\n"
-		     "  \"messages\": %llu,\n  \"reporters\": ",
+	str_addf(&o,
+	    ",\n  \"first_day\": \"%s\",\n  \"last_day\": \"%s\",\n"
+	    "  \"messages\": %llu,\n  \"reporters\": ",
 	    day_text(c->first_day, d1, sizeof(d1)),
 	    day_text(c->last_day, d2, sizeof(d2)), (ull)c->total);
 	js_list(&o, c->reporters);
@@ -394,8 +397,7 @@ cv(struct str *o, const char *s, int last)
 
 /* csv_service - one line */
 static void
-csv_service(struct str *o, const struct census *c,
-    const struct cs_service *s)
+csv_service(struct str *o, const struct census *c, const struct cs_service *s)
 {
 	struct str t;
 
@@ -430,11 +432,12 @@ census_csv(const struct census *c, FILE *out)
 	size_t i;
 
 	str_init(&o);
-	str_add(&o, "service,kind,via,messages,spf_pass,spf_aligned,dkim_pass,"
-		    "dkim_aligned,dmarc_pass,disposition_none,"
-		    "disposition_pass,disposition_quarantine,"
-		    "disposition_reject,sources,dkim_selectors,reporters,"
-		    "fixes\r\n");
+	str_add(&o,
+	    "service,kind,via,messages,spf_pass,spf_aligned,dkim_pass,"
+	    "dkim_aligned,dmarc_pass,disposition_none,"
+	    "disposition_pass,disposition_quarantine,"
+	    "disposition_reject,sources,dkim_selectors,reporters,"
+	    "fixes\r\n");
 	for (i = 0; i < c->nsvc; i++)
 		csv_service(&o, c, &c->svc[i]);
 	return emit(&o, out);

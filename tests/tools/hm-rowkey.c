@@ -166,13 +166,16 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (imp != NULL && (slash = strchr(imp, '/')) != NULL) {
-		printf("INSERT INTO imp_row (reporter, report_id, rowkey, count) "
-		       "VALUES (");
+		printf(
+		    "INSERT INTO imp_row (reporter, report_id, rowkey, count) "
+		    "VALUES (");
 		printf("'%.*s', ", (int)(slash - imp), imp);
 		sql_str(slash + 1);
 	} else {
-		printf("INSERT INTO agg_row (day, domain, rowkey, count) VALUES "
-		       "(%s, ", day);
+		printf(
+		    "INSERT INTO agg_row (day, domain, rowkey, count) VALUES "
+		    "(%s, ",
+		    day);
 		sql_str(domain);
 	}
 	printf(", ");
