@@ -15,7 +15,7 @@
 #                  back (mail.bigbank.example): shown by address
 # Left out: a row of another domain, a row before the period, an imported report of an older
 # period. Checked: the table, JSON and CSV outputs byte for byte (tests/golden/senders.*), the
-# exit statuses of usage and store errors.
+# exit statuses of usage and store errors; the same table from the same rows in PostgreSQL.
 #
 # Exit 0 pass, 77 skip (hallmark, sqlite3 or NSD missing; with CI=true a failure), 1 fail.
 [ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
@@ -24,6 +24,7 @@ set -u
 : "${top_builddir:=$top_srcdir}"
 . "$top_srcdir/tests/lib/common.sh"
 . "$top_srcdir/tests/lib/nsd.sh"
+. "$top_srcdir/tests/lib/pg.sh"
 HALLMARK=${HALLMARK:-$top_builddir/hallmark}
 ROWKEY=$top_builddir/tests/tools/hm-rowkey
 GOLDEN=$top_srcdir/tests/golden
@@ -33,7 +34,7 @@ command -v sqlite3 >/dev/null || missing "sqlite3 (apt-get install sqlite3)"
 nsd_available || missing "NSD or dig (apt-get install nsd dnsutils)"
 fails=0
 work_dir senders
-cleanup() { nsd_stop; }
+cleanup() { nsd_stop; pg_stop; }
 
 # ---- the DNS ------------------------------------------------------------------------------
 mkdir -p "$WORK/zones"
@@ -142,6 +143,26 @@ assert_eq 0 "$(awk 'length > 80' "$WORK/out.table" | wc -l)" "the table fits 80 
 if command -v jq >/dev/null; then
 	jq -e '.services | length == 7' "$WORK/out.json" > /dev/null ||
 		fail "the JSON does not parse or has not 7 services"
+fi
+
+# ---- the same store on PostgreSQL (tests/lib/pg.sh), when its server is installed ----------
+if pg_available; then
+	if pg_start "$WORK" && "$HALLMARK" report check --store "pg:$HM_PG_URL" >/dev/null 2>&1 &&
+		pg_psql "$(cat "$WORK/seed.sql")" >/dev/null; then
+		"$HALLMARK" senders --domain univ.example --since 30d --until 2026-11-30 \
+			--store "pg:$HM_PG_URL" -c "$WORK/hallmark.conf" > "$WORK/out.pg" 2>&1
+		assert_eq 0 "$?" "senders on PostgreSQL exits 0" "$WORK/out.pg"
+		if cmp -s "$GOLDEN/senders.table" "$WORK/out.pg"; then
+			ok "senders on PostgreSQL: the same table"
+		else
+			fail "senders on PostgreSQL differs"
+			diff -u "$GOLDEN/senders.table" "$WORK/out.pg" >&2
+		fi
+	else
+		fail "PostgreSQL: no server or the seed did not load"
+	fi
+else
+	report "skip: PostgreSQL is not installed: the PostgreSQL run is left out"
 fi
 
 # ---- errors -----------------------------------------------------------------------------------
