@@ -300,9 +300,12 @@ sources(struct census *c)
 		s->src[s->nsrc++] = i;
 	}
 	for (k = 0; k < c->nsvc; k++) {
-		qsort(c->svc[k].src, c->svc[k].nsrc, sizeof(size_t), by_src);
-		qsort(c->svc[k].sel, c->svc[k].nsel, sizeof(struct cs_sel),
-		    by_sel);
+		if (c->svc[k].nsrc > 1)
+			qsort(c->svc[k].src, c->svc[k].nsrc, sizeof(size_t),
+			    by_src);
+		if (c->svc[k].nsel > 1)
+			qsort(c->svc[k].sel, c->svc[k].nsel,
+			    sizeof(struct cs_sel), by_sel);
 	}
 }
 
@@ -310,9 +313,13 @@ sources(struct census *c)
 static void
 reorder(struct census *c)
 {
-	size_t i, k, *pos = xcalloc(c->nsvc + 1, sizeof(size_t));
-	struct cs_service *old = xmemdup0(c->svc, c->nsvc * sizeof(*c->svc));
+	size_t i, k, *pos;
+	struct cs_service *old;
 
+	if (c->nsvc < 2)
+		return;
+	pos = xcalloc(c->nsvc, sizeof(size_t));
+	old = xmemdup0(c->svc, c->nsvc * sizeof(*c->svc));
 	qsort(c->svc, c->nsvc, sizeof(*c->svc), by_svc);
 	for (i = 0; i < c->nsvc; i++)
 		for (k = 0; k < c->nsvc; k++)
