@@ -20,7 +20,8 @@
  *	applied, the aligned DKIM and SPF passes, the override reasons in
  *	RFC 9990's vocabulary (allowlist.h reasons it lacks: forwarded ->
  *	trusted_forwarder, sampled_out -> other, each with a comment
- *	saying so), at most RR_MAX_DKIM DKIM results with a d= (aligned
+ *	saying so; the comment names who overrode, and for a vendor entry
+ *	the rule that matched: "lms via spf:_spf.lms.example"), at most RR_MAX_DKIM DKIM results with a d= (aligned
  *	passes first, then other passes, then the rest, each in message
  *	order), the SPF MAIL FROM result.  Domains are lower case, so rows
  *	of the same sender add up whatever case it writes.
@@ -102,7 +103,7 @@ add_reason(struct rrow *r, enum rr_reason t, const char *comment)
 static void
 add_override(struct rrow *r, enum allow_reason why, const char *by)
 {
-	char c[160];
+	char c[420];
 
 	by = by != NULL ? by : "";
 	switch (why) {
@@ -223,11 +224,21 @@ source_ip(const struct hm_msg *m, char *buf, size_t n)
 	snprintf(buf, n, "%s", m->conn->addrstr);
 }
 
+/* override_by - who overrode: the source, and for a vendor entry the
+ * rule that matched ("lms via spf:_spf.lms.example") */
+static const char *
+override_by(const struct dmarc_report *d, char *buf, size_t n)
+{
+	snprintf(buf, n, "%s%s%s", d->by != NULL ? d->by : "",
+	    d->via[0] != '\0' ? " via " : "", d->via);
+	return buf;
+}
+
 /* fill_row - the row of m */
 static void
 fill_row(struct rrow *r, const struct hm_msg *m, const struct dmarc_report *d)
 {
-	char dom[ADDR_DOMAIN_MAX + 1], ip[64];
+	char dom[ADDR_DOMAIN_MAX + 1], ip[64], by[400];
 
 	memset(r, 0, sizeof(*r));
 	source_ip(m, ip, sizeof(ip));
@@ -241,7 +252,7 @@ fill_row(struct rrow *r, const struct hm_msg *m, const struct dmarc_report *d)
 	r->dkim_pass = d->dkim_aligned;
 	r->spf_pass = d->spf_aligned;
 	if (d->overridden)
-		add_override(r, d->reason, d->by);
+		add_override(r, d->reason, override_by(d, by, sizeof(by)));
 	if (d->local != NULL)
 		add_reason(r, RR_REASON_LOCAL_POLICY, d->local);
 	add_dkim(r, m, d);

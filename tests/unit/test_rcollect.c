@@ -214,7 +214,8 @@ test_vendor_reason_mapped(void **state)
 	assert_int_equal(t.r.disposition, RR_DISP_NONE);
 	assert_int_equal(t.r.nreason, 1);
 	assert_int_equal(t.r.reason[0].type, RR_REASON_TRUSTED_FORWARDER);
-	assert_string_equal(t.r.reason[0].comment, "forwarded: lms");
+	assert_string_equal(t.r.reason[0].comment,
+	    "forwarded: lms via network:203.0.113.0/24");
 	done(&t);
 	start(&t,
 	    "dmarc = { vendors = ( { name = \"lms\"; networks = "
@@ -224,7 +225,8 @@ test_vendor_reason_mapped(void **state)
 	from(&t, "a@example.edu");
 	assert_int_equal(eom(&t), 0);
 	assert_int_equal(t.r.reason[0].type, RR_REASON_MAILING_LIST);
-	assert_string_equal(t.r.reason[0].comment, "lms");
+	assert_string_equal(t.r.reason[0].comment,
+	    "lms via network:203.0.113.0/24");
 	done(&t);
 }
 
