@@ -14,7 +14,8 @@
  *	prints the census (report/census_out.c).  The period: --since Nd
  *	or Nw (days or weeks back, counting the last day) or a first day
  *	YYYY-MM-DD; --until the last day YYYY-MM-DD (default: today,
- *	UTC).  The store: --store, else the report tool's default.
+ *	UTC).  The store: --store, else reports.store of the
+ *	configuration (what hallmarkd writes to).
  *
  *	Exit status: 0 printed, 1 the store could not be opened or read,
  *	2 usage or configuration error.  Errors on stderr, the census on
@@ -264,7 +265,9 @@ senders_main(int argc, char **argv)
 		rc = check(&a);
 	if (rc == 0 && (cf = load_conf(a.config)) == NULL)
 		rc = 2;
-	if (rc == 0 && (db = report_open("senders", a.store)) == NULL)
+	if (rc == 0 && (db = report_open("senders",
+			    a.store != NULL ? a.store : cf->reports.store)) ==
+		NULL)
 		rc = 1;
 	if (rc == 0)
 		rc = run(&a, cf, db);
