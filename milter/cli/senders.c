@@ -265,9 +265,9 @@ senders_main(int argc, char **argv)
 		rc = check(&a);
 	if (rc == 0 && (cf = load_conf(a.config)) == NULL)
 		rc = 2;
-	if (rc == 0 && (db = report_open("senders",
-			    a.store != NULL ? a.store : cf->reports.store)) ==
-		NULL)
+	if (rc == 0 && a.store == NULL)
+		a.store = cf->reports.store;
+	if (rc == 0 && (db = report_open("senders", a.store)) == NULL)
 		rc = 1;
 	if (rc == 0)
 		rc = run(&a, cf, db);

@@ -259,7 +259,8 @@ test_dkim_rule(void **state)
 	    "dkim:us.mailer.example");
 	assert_int_equal(dmarc_report_of(t.m)->reason,
 	    ALLOW_R_TRUSTED_FORWARDER);
-	assert_string_equal(dmarc_report_of(t.m)->via, "dkim:us.mailer.example");
+	assert_string_equal(dmarc_report_of(t.m)->via,
+	    "dkim:us.mailer.example");
 	done(&t);
 	/* a failing signature of the vendor's domain counts for nothing */
 	t = start(NULL, "203.0.113.9");
