@@ -20,13 +20,17 @@
  *	     PTR record alone is whatever the address's owner wrote);
  *	  5. the address itself.
  *	The confirmed reverse name is kept for every address (the advice
- *	names relays by it).  DNS failures make a step not match; they are
+ *	names relays by it).  The lookups of CENSUS_THREADS addresses run
+ *	at once, one thread each (the resolver is shared by threads); the
+ *	services are then made in address order, so the outcome does not
+ *	depend on which thread finished first.  DNS failures make a step not match; they are
  *	never fatal.  All lookups go through the DNS layer and its cache.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +40,26 @@
 #include "spf_eval.h"
 #include "str.h"
 #include "vendor.h"
+
+/* sources attributed at once (each a thread doing its lookups in turn) */
+#define CENSUS_THREADS 8
+
+/* what the lookups found for one source */
+struct found {
+	const struct allow_vendor *v;
+	char via[ALLOW_VIA_MAX];
+	char *org; /* CS_RDNS: the Organizational Domain of ptr */
+};
+
+/* the work shared by the threads */
+struct work {
+	const struct census *c;
+	const struct census_dns *d;
+	struct found *f;
+	char **ptr; /* per source: the confirmed reverse name */
+	size_t next;
+	pthread_mutex_t lock;
+};
 
 /* sockaddr_of - the address text as a sockaddr; -1 when it is none */
 static int
@@ -229,41 +253,86 @@ org_of(const struct census_dns *d, const char *name)
 	return xstrdup(org);
 }
 
-/* attribute_one - steps 1 to 5 for source i */
+/* look_one - the lookups of steps 1 to 4 for source i */
 static void
-attribute_one(struct census *c, const struct census_dns *d, size_t i)
+look_one(const struct census *c, const struct census_dns *d, size_t i,
+    struct found *f, char **ptr)
 {
-	struct cs_src *s = &c->src[i];
 	struct sockaddr_storage ss;
 	const struct sockaddr *sa = (const struct sockaddr *)&ss;
-	const struct allow_vendor *v = NULL;
-	char via[ALLOW_VIA_MAX], *org;
 
-	if (sockaddr_of(s->ip, &ss) < 0) {
-		s->service = census_service(c, CS_IP, s->ip, NULL, NULL);
+	if (sockaddr_of(c->src[i].ip, &ss) < 0)
 		return;
+	*ptr = rdns(d, sa);
+	if ((f->v = by_network(d, sa, f->via, sizeof(f->via))) == NULL &&
+	    (f->v = by_dkim(c, d, i, f->via, sizeof(f->via))) == NULL)
+		f->v = by_spf(d, c->src[i].ip, f->via, sizeof(f->via));
+	if (f->v == NULL && *ptr != NULL)
+		f->org = org_of(d, *ptr);
+}
+
+/* worker - take sources one at a time until none is left */
+static void *
+worker(void *arg)
+{
+	struct work *w = arg;
+	size_t i;
+
+	for (;;) {
+		pthread_mutex_lock(&w->lock);
+		i = w->next++;
+		pthread_mutex_unlock(&w->lock);
+		if (i >= w->c->nsrc)
+			return NULL;
+		look_one(w->c, w->d, i, &w->f[i], &w->ptr[i]);
 	}
-	s->ptr = rdns(d, sa);
-	if ((v = by_network(d, sa, via, sizeof(via))) == NULL &&
-	    (v = by_dkim(c, d, i, via, sizeof(via))) == NULL)
-		v = by_spf(d, s->ip, via, sizeof(via));
-	if (v != NULL) {
-		s->service = census_service(c, CS_VENDOR, v->name, via, v);
-	} else if (s->ptr != NULL) {
-		org = org_of(d, s->ptr);
-		s->service = census_service(c, CS_RDNS, org, NULL, NULL);
-		free(org);
-	} else {
-		s->service = census_service(c, CS_IP, s->ip, NULL, NULL);
-	}
+}
+
+/* look_all - look_one for every source, CENSUS_THREADS at once (the
+ * resolver is shared by threads; each source is one thread's) */
+static void
+look_all(struct work *w)
+{
+	pthread_t t[CENSUS_THREADS];
+	size_t n = 0, k;
+
+	pthread_mutex_init(&w->lock, NULL);
+	while (n < CENSUS_THREADS && n < w->c->nsrc &&
+	    pthread_create(&t[n], NULL, worker, w) == 0)
+		n++;
+	worker(w); /* also here: no thread at all still gets it done */
+	for (k = 0; k < n; k++)
+		pthread_join(t[k], NULL);
+	pthread_mutex_destroy(&w->lock);
 }
 
 /* census_attribute - see census.h */
 void
 census_attribute(struct census *c, const struct census_dns *d)
 {
+	struct work w;
 	size_t i;
 
-	for (i = 0; i < c->nsrc; i++)
-		attribute_one(c, d, i);
+	memset(&w, 0, sizeof(w));
+	w.c = c;
+	w.d = d;
+	w.f = xcalloc(c->nsrc + 1, sizeof(*w.f));
+	w.ptr = xcalloc(c->nsrc + 1, sizeof(char *));
+	look_all(&w);
+	for (i = 0; i < c->nsrc; i++) {
+		struct cs_src *s = &c->src[i];
+		s->ptr = w.ptr[i];
+		if (w.f[i].v != NULL)
+			s->service = census_service(c, CS_VENDOR,
+			    w.f[i].v->name, w.f[i].via, w.f[i].v);
+		else if (w.f[i].org != NULL)
+			s->service = census_service(c, CS_RDNS, w.f[i].org,
+			    NULL, NULL);
+		else
+			s->service = census_service(c, CS_IP, s->ip, NULL,
+			    NULL);
+		free(w.f[i].org);
+	}
+	free(w.f);
+	free(w.ptr);
 }
