@@ -12,8 +12,9 @@
  *	source a service, census_finish sums the services: volume, SPF
  *	results (pass) and SPF alignment (policy_evaluated), DKIM likewise
  *	(a message with any passing signature counts as DKIM pass), DMARC
- *	pass (aligned SPF or DKIM), dispositions, the DKIM d=/s= pairs, the
- *	reporters; then the advice (census_fix.c) and the verdict: a
+ *	pass (aligned SPF or DKIM), dispositions, the override reasons the
+ *	rows carry (a receiver, hallmarkd itself included, let failing mail
+ *	through), the DKIM d=/s= pairs, the reporters; then the advice (census_fix.c) and the verdict: a
  *	service that sends failing mail and is either a vendor entry or
  *	also sends passing mail would lose mail under p=quarantine (spam
  *	folder) and p=reject (refused); sources that never pass are counted
@@ -218,6 +219,28 @@ sel_add(struct cs_service *s, const struct rr_dkim *k, uint64_t n)
 		s->sel[i].fail += n;
 }
 
+/* ovr_add - count an override reason for service s */
+static void
+ovr_add(struct cs_service *s, const struct rr_reason_ent *e, uint64_t n)
+{
+	const char *t = rr_reason_name(e->type),
+		   *cm = e->comment ? e->comment : "";
+	size_t i;
+
+	for (i = 0; i < s->novr; i++)
+		if (strcmp(s->ovr[i].type, t) == 0 &&
+		    strcmp(s->ovr[i].comment, cm) == 0)
+			break;
+	if (i == s->novr) {
+		s->ovr = xrealloc(s->ovr, (s->novr + 1) * sizeof(*s->ovr));
+		s->ovr[i].type = xstrdup(t);
+		s->ovr[i].comment = xstrdup(cm);
+		s->ovr[i].count = 0;
+		s->novr++;
+	}
+	s->ovr[i].count += n;
+}
+
 /* sum_row - one row into its service */
 static void
 sum_row(struct census *c, const struct cs_row *row)
@@ -242,6 +265,8 @@ sum_row(struct census *c, const struct cs_row *row)
 	    r->count;
 	for (i = 0; i < r->ndkim; i++)
 		sel_add(s, &r->dkim[i], r->count);
+	for (i = 0; i < r->nreason; i++)
+		ovr_add(s, &r->reason[i], r->count);
 	strset_add(&s->reporters, row->reporter);
 	strset_add(&c->reporters, row->reporter);
 }
@@ -397,6 +422,11 @@ service_free(struct cs_service *s)
 		free(s->sel[i].s);
 	}
 	free(s->sel);
+	for (i = 0; i < s->novr; i++) {
+		free(s->ovr[i].type);
+		free(s->ovr[i].comment);
+	}
+	free(s->ovr);
 	strlist_free(s->reporters);
 	strlist_free(s->fixes);
 }

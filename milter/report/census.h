@@ -44,6 +44,13 @@ struct cs_sel {
 	uint64_t pass, fail; /* fail: any result but pass */
 };
 
+/* an override reason recorded on a service's rows (type + comment) */
+struct cs_ovr {
+	char *type;    /* RFC 9990 PolicyOverrideType */
+	char *comment; /* "" when none */
+	uint64_t count;
+};
+
 /* one source address of a service */
 struct cs_src {
 	char *ip;
@@ -69,6 +76,8 @@ struct cs_service {
 	size_t nsrc;
 	struct cs_sel *sel; /* DKIM d=/s= pairs, most mail first */
 	size_t nsel;
+	struct cs_ovr *ovr; /* override reasons, in the order met */
+	size_t novr;
 	char **reporters; /* sorted, NULL-terminated */
 	char **fixes;	  /* what to change, NULL-terminated */
 };

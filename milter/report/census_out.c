@@ -9,8 +9,8 @@
  *	table: a heading (domain, period, volume, reporters), one line per
  *	service (messages, SPF pass / aligned %, DKIM pass / aligned %,
  *	DMARC pass %), then per service its details (how it was
- *	attributed, dispositions, relays, DKIM d=/s=, reporters, what to
- *	change), then the readiness verdict; long lines wrap at 80 columns.
+ *	attributed, dispositions, the overrides that let failing mail
+ *	through, relays, DKIM d=/s=, reporters, what to change), then the readiness verdict; long lines wrap at 80 columns.
  *	json: one object; counts, not percentages (scripts divide); keys in
  *	a fixed order.  csv: RFC 4180, a header line and one line per
  *	service; lists joined with "; ".
@@ -114,6 +114,20 @@ sels_text(struct str *o, const struct cs_service *s, const char *sep)
 	}
 }
 
+/* ovr_text - "TYPE (COMMENT) N; ..." */
+static void
+ovr_text(struct str *o, const struct cs_service *s, const char *sep)
+{
+	size_t i;
+
+	for (i = 0; i < s->novr; i++) {
+		str_addf(o, "%s%s", i ? sep : "", s->ovr[i].type);
+		if (s->ovr[i].comment[0] != '\0')
+			str_addf(o, " (%s)", s->ovr[i].comment);
+		str_addf(o, " %llu", (ull)s->ovr[i].count);
+	}
+}
+
 /* disp_text - the dispositions with messages */
 static void
 disp_text(struct str *o, const struct cs_service *s)
@@ -155,6 +169,10 @@ table_details(struct str *o, const struct census *c, const struct cs_service *s)
 	str_reset(&t);
 	disp_text(&t, s);
 	wrap(o, "  disposition: ", "    ", t.s ? t.s : "");
+	str_reset(&t);
+	ovr_text(&t, s, "; ");
+	if (t.len > 0)
+		wrap(o, "  overridden: ", "    ", t.s);
 	str_reset(&t);
 	relays_text(&t, c, s, SHOW_RELAYS);
 	wrap(o, "  relays: ", "    ", t.s);
@@ -292,6 +310,23 @@ json_sels(struct str *o, const struct cs_service *s)
 	str_add(o, "],\n");
 }
 
+/* json_ovr - the "overrides" array */
+static void
+json_ovr(struct str *o, const struct cs_service *s)
+{
+	size_t i;
+
+	str_add(o, "      \"overrides\": [");
+	for (i = 0; i < s->novr; i++) {
+		str_add(o, i ? ", {\"type\": " : "{\"type\": ");
+		js(o, s->ovr[i].type);
+		str_add(o, ", \"comment\": ");
+		js(o, s->ovr[i].comment);
+		str_addf(o, ", \"messages\": %llu}", (ull)s->ovr[i].count);
+	}
+	str_add(o, "],\n");
+}
+
 /* json_service - one element of "services" */
 static void
 json_service(struct str *o, const struct census *c, const struct cs_service *s)
@@ -315,6 +350,7 @@ json_service(struct str *o, const struct census *c, const struct cs_service *s)
 	    "\"quarantine\": %llu, \"reject\": %llu},\n",
 	    (ull)s->disp[RR_DISP_NONE], (ull)s->disp[RR_DISP_PASS],
 	    (ull)s->disp[RR_DISP_QUARANTINE], (ull)s->disp[RR_DISP_REJECT]);
+	json_ovr(o, s);
 	json_sources(o, c, s);
 	json_sels(o, s);
 	str_add(o, "      \"reporters\": ");
@@ -417,6 +453,9 @@ csv_service(struct str *o, const struct census *c, const struct cs_service *s)
 	cv(o, t.s ? t.s : "", 0);
 	str_reset(&t);
 	joined(&t, s->reporters, "; ");
+	cv(o, t.s ? t.s : "", 0);
+	str_reset(&t);
+	ovr_text(&t, s, "; ");
 	cv(o, t.s ? t.s : "", 0);
 	str_reset(&t);
 	joined(&t, s->fixes, "; ");

@@ -9,7 +9,8 @@
 #   payroll        networks = ["192.0.2.128/26"]: SPF-aligned through univ.example's record
 #   newsletter     spf = "_spf.vendor.example": relay 198.51.100.7 (mailer.vendor.example)
 #                  sends as univ.example without a signature, fails SPF: the failing vendor;
-#                  hallmarkd overrode it locally (local_policy), Example Mail rejected it
+#                  hallmarkd overrode it locally (local_policy, the row's comment as hallmarkd
+#                  writes it), Example Mail rejected it
 #   univ.example   the institution's own MTA, by its forward-confirmed reverse DNS name
 #   203.0.113.66   no reverse DNS, never passes; 203.0.113.99: a PTR that does not resolve
 #                  back (mail.bigbank.example): shown by address
@@ -101,7 +102,7 @@ SPOOF=(from=univ.example mfrom=univ.example disp=reject spf=univ.example/fail)
 	row 20786 2000 ip=192.0.2.25 from=univ.example mfrom=univ.example disp=pass spf_aligned=1 \
 		dkim_aligned=1 dkim=univ.example/s2026/pass spf=univ.example/pass
 	row 20784 60 "${NEWS[@]}" disp=none \
-		"reason=local_policy/by newsletter via spf:_spf.vendor.example"
+		"reason=local_policy/newsletter via spf:_spf.vendor.example"
 	row 20779 7 ip=203.0.113.66 "${SPOOF[@]}"
 	row 20783 2 ip=203.0.113.99 "${SPOOF[@]}"
 	# not counted: before the period, another domain
