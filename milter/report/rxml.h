@@ -75,7 +75,10 @@ int rxml_gzip(const void *in, size_t n, struct str *out);
  * most max_bytes: the rows are cut into consecutive runs (never a row
  * cut, never a row lost); *starts (malloc'd, nparts + 1 entries, the
  * last = nrows) gives each part's first row.  Returns nparts >= 1, or 0
- * with err set when one row alone is over the cap.
+ * with err set when one row alone is over the cap (or no report can be
+ * made of the input, as rxml_build).  Parts are sized with the ids of
+ * pol->domain: build them with rxml_report_id(m, pol->domain, ...) so
+ * that each stays under the cap.
  */
 unsigned rxml_split(enum rxml_format fmt, const struct rxml_meta *m,
     const struct rpolicy *pol, const struct rrow *rows, size_t nrows,
