@@ -7,8 +7,10 @@
  *
  * Writes OUTDIR/<case>-rfc9990.xml and OUTDIR/<case>-rfc7489.xml for
  * each case below, and for the case "split" (600 rows cut under a 4 KiB
- * gzip cap) one file per part: split-<format>-part<N>.xml, each the
- * gunzipped bytes of rxml_gzip, and prints one line per file written.
+ * gzip cap) two files per part: split-<format>-part<N>.xml, the bytes
+ * zlib inflates from rxml_gzip's, and <format>-<file name>, those gzip
+ * bytes under the report's file name (rxml_filename); prints one line
+ * per file written.
  * Cases:
  *   basic    one IPv4 row, DKIM and SPF pass, policy p=reject
  *   ipv6     compressed IPv6, IPv4-mapped IPv6 and an unparsable address
@@ -338,6 +340,10 @@ split_one(enum rxml_format f, const struct rpolicy *p, const struct rrow *r)
 			die("split", "gzip does not give back the XML");
 		file = xasprintf("split-%s-part%zu.xml", fmt_name[f], i + 1);
 		write_file(file, back.s, back.len);
+		free(file);
+		rxml_filename(&meta, p->domain, (unsigned)i + 1, n, &id);
+		file = xasprintf("%s-%s", fmt_name[f], id.s);
+		write_file(file, gz.s, gz.len);
 		free(file);
 	}
 	free(starts);
