@@ -7,7 +7,7 @@
 #ifndef HALLMARK_CALLBACKS_H
 #define HALLMARK_CALLBACKS_H
 
-#include <libmilter/mfapi.h>
+#include "milter_api.h"
 
 /* cb_desc - filled struct smfiDesc for smfi_register() */
 struct smfiDesc *cb_desc(void);

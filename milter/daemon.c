@@ -44,7 +44,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libmilter/mfapi.h>
+#include "milter_api.h"
 
 #include "callbacks.h"
 #include "conf.h"

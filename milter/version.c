@@ -17,7 +17,7 @@
 #include <stdio.h>
 
 #include <libconfig.h>
-#include <libmilter/mfapi.h>
+#include "milter_api.h"
 #include <openssl/crypto.h>
 #include <opendkim/dkim.h>
 #include <unbound.h>
@@ -32,10 +32,16 @@ version_print(FILE *f, const char *prog)
 	uint32_t dv = dkim_libversion();
 
 	fprintf(f, "%s %s\n", prog, PACKAGE_VERSION);
+#ifdef HM_WITH_LIBMILTER
 	if (smfi_version(&maj, &min, &pl) == MI_SUCCESS)
 		fprintf(f, "libmilter %u.%u.%u\n", maj, min, pl);
 	else
 		fprintf(f, "libmilter (version unknown)\n");
+#else
+	(void)smfi_version(&maj, &min, &pl);
+	fprintf(f, "milter engine: hallmark's own (milter protocol %d, "
+	    "libmilter API %u.%u.%u)\n", SMFI_PROT_VERSION, maj, min, pl);
+#endif
 	/* 0xMMmmrrpp: major, minor, revision, patch */
 	fprintf(f, "libopendkim %u.%u.%u\n", (unsigned)(dv >> 24),
 	    (unsigned)((dv >> 16) & 0xff), (unsigned)((dv >> 8) & 0xff));

@@ -29,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libmilter/mfapi.h>
+#include "milter_api.h"
 
 #include "ar_parse.h"
 #include "authres.h"

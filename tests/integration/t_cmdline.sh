@@ -56,10 +56,16 @@ for prog in hallmarkd hallmark; do
 	run_ok "$prog -V" 0 "^$prog $version\$" "$P" -V
 	out=$("$P" -V 2>&1)
 	so=$(ldd "$P" | awk '$1 ~ /^libmilter\.so/ {print $3; exit}')
-	want=$(readlink -f "$so" | sed -n 's/.*libmilter\.so\.\([0-9.]*\)$/\1/p')
-	grep -qx "libmilter $want" <<<"$out" &&
-	    ok "$prog -V: libmilter $want (the API version of $(basename "$(readlink -f "$so")"))" ||
-	    fail "$prog -V: no 'libmilter $want' line: $out"
+	if [ -n "$so" ]; then	# configure --with-libmilter
+		want=$(readlink -f "$so" | sed -n 's/.*libmilter\.so\.\([0-9.]*\)$/\1/p')
+		grep -qx "libmilter $want" <<<"$out" &&
+		    ok "$prog -V: libmilter $want (the API version of $(basename "$(readlink -f "$so")"))" ||
+		    fail "$prog -V: no 'libmilter $want' line: $out"
+	else	# hallmark's own engine
+		grep -qx "milter engine: hallmark's own (milter protocol 6, libmilter API 1.0.1)" <<<"$out" &&
+		    ok "$prog -V: hallmark's own milter engine, protocol 6" ||
+		    fail "$prog -V: no 'milter engine' line: $out"
+	fi
 	for lib in 'libopendkim:^libopendkim\.so' 'OpenSSL:^libcrypto\.so' \
 	    'libunbound:^libunbound\.so'; do
 		name=${lib%%:*}
