@@ -15,7 +15,8 @@
  * a preceding abort starts a new message); what cannot follow even
  * then is a protocol error here (the reference implementation ignores
  * it silently and the MTA waits for a reply that never comes).  An
- * abort outside a message is ignored.
+ * abort outside a message is ignored; QUIT may come at any step
+ * (Postfix sends it right after CONNECT for a session it resets).
  *
  * Replies: as the reference implementation, byte for byte: no reply
  * for a step the filter marked no-reply (SMFIP_NR_*), a 'c' for it
@@ -311,6 +312,8 @@ check_order(SMFICTX *ctx, const struct mp_cmd *c)
 	if (in_mail(ctx->state) && ctx->desc->xxfi_abort != NULL)
 		(void)ctx->desc->xxfi_abort(ctx);
 	ctx->state = MP_ST_HELO;
+	if (c->next == MP_ST_QUIT || c->next == MP_ST_Q_NC)
+		return 0; /* the MTA may end a session at any step */
 	return trans_ok(ctx, MP_ST_HELO, c->next) ? 0 : -1;
 }
 
