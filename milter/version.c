@@ -39,8 +39,10 @@ version_print(FILE *f, const char *prog)
 		fprintf(f, "libmilter (version unknown)\n");
 #else
 	(void)smfi_version(&maj, &min, &pl);
-	fprintf(f, "milter engine: hallmark's own (milter protocol %d, "
-	    "libmilter API %u.%u.%u)\n", SMFI_PROT_VERSION, maj, min, pl);
+	fprintf(f,
+	    "milter engine: hallmark's own (milter protocol %d, "
+	    "libmilter API %u.%u.%u)\n",
+	    SMFI_PROT_VERSION, maj, min, pl);
 #endif
 	/* 0xMMmmrrpp: major, minor, revision, patch */
 	fprintf(f, "libopendkim %u.%u.%u\n", (unsigned)(dv >> 24),

@@ -24,9 +24,9 @@
 #include "mp_int.h"
 #include "str.h"
 
-#define FAKE_NR                                                          \
+#define FAKE_NR \
 	(SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_MAIL | SMFIP_NR_RCPT | \
-	    SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR | SMFIP_NR_EOH |  \
+	    SMFIP_NR_DATA | SMFIP_NR_UNKN | SMFIP_NR_HDR | SMFIP_NR_EOH | \
 	    SMFIP_NR_BODY)
 #define INTERNAL_FLAGS 0x70000000UL
 
@@ -109,8 +109,7 @@ negotiate(SMFICTX *ctx, struct mp_arg *a)
 	    0, 0, &af, &pf, &f2, &f3);
 	if (r == SMFIS_ALL_OPTS) {
 		ctx->aflags = ctx->mta_aflags;
-		ctx->pflags2mta = ctx->pflags |
-		    (ctx->mta_pflags & SMFIP_SKIP);
+		ctx->pflags2mta = ctx->pflags | (ctx->mta_pflags & SMFIP_SKIP);
 	} else if (r != SMFIS_CONTINUE) {
 		return bad(a, "the filter refused the options offered");
 	} else {
@@ -178,14 +177,22 @@ static int
 macro_slot(char c)
 {
 	switch (c) {
-	case 'C': return MP_CI_CONN;
-	case 'H': return MP_CI_HELO;
-	case 'M': return MP_CI_MAIL;
-	case 'R': return MP_CI_RCPT;
-	case 'T': return MP_CI_DATA;
-	case 'E': return MP_CI_EOM;
-	case 'N': return MP_CI_EOH;
-	default: return -1;
+	case 'C':
+		return MP_CI_CONN;
+	case 'H':
+		return MP_CI_HELO;
+	case 'M':
+		return MP_CI_MAIL;
+	case 'R':
+		return MP_CI_RCPT;
+	case 'T':
+		return MP_CI_DATA;
+	case 'E':
+		return MP_CI_EOM;
+	case 'N':
+		return MP_CI_EOH;
+	default:
+		return -1;
 	}
 }
 
@@ -205,8 +212,9 @@ mp_h_macro(SMFICTX *ctx, struct mp_arg *a)
 		return bad(a, "macro packet not NUL-terminated");
 	k = count_strings(rest.p, rest.n);
 	if (k % 2 != 0)
-		return bad(a, "macro packet with an odd number of strings "
-			      "(a name without a value)");
+		return bad(a,
+		    "macro packet with an odd number of strings "
+		    "(a name without a value)");
 	if ((i = macro_slot(a->p[0])) < 0)
 		return MP_R_NONE; /* a stage we do not know: ignored */
 	free(ctx->mac[i].argv);
@@ -259,18 +267,19 @@ mp_h_connect(SMFICTX *ctx, struct mp_arg *a)
 	fam = a->p[hl + 1];
 	if (fam == 'U')
 		return ctx->desc->xxfi_connect ?
-			   ctx->desc->xxfi_connect(ctx, a->p, NULL) :
-			   SMFIS_CONTINUE;
+		    ctx->desc->xxfi_connect(ctx, a->p, NULL) :
+		    SMFIS_CONTINUE;
 	if (hl + 4 >= a->n || !terminated(a))
-		return bad(a, "connect packet: address missing or not "
-			      "NUL-terminated");
+		return bad(a,
+		    "connect packet: address missing or not "
+		    "NUL-terminated");
 	memcpy(&port, a->p + hl + 2, 2);
 	if (strlen(a->p + hl + 4) != a->n - hl - 5 ||
 	    parse_addr(fam, a->p + hl + 4, port, &ss) < 0)
 		return bad(a, "connect packet: bad address or family");
 	return ctx->desc->xxfi_connect ?
-		   ctx->desc->xxfi_connect(ctx, a->p, (struct sockaddr *)&ss) :
-		   SMFIS_CONTINUE;
+	    ctx->desc->xxfi_connect(ctx, a->p, (struct sockaddr *)&ss) :
+	    SMFIS_CONTINUE;
 }
 
 /* mp_h_helo - 'H': the HELO name */
@@ -286,8 +295,7 @@ mp_h_helo(SMFICTX *ctx, struct mp_arg *a)
 
 /* envelope - MAIL or RCPT: the address and its ESMTP parameters */
 static int
-envelope(SMFICTX *ctx, struct mp_arg *a,
-    sfsistat (*fn)(SMFICTX *, char **))
+envelope(SMFICTX *ctx, struct mp_arg *a, sfsistat (*fn)(SMFICTX *, char **))
 {
 	char **argv;
 	int r;
@@ -342,8 +350,8 @@ mp_h_header(SMFICTX *ctx, struct mp_arg *a)
 	if (nl + 1 >= a->n)
 		return bad(a, "header without a value");
 	return ctx->desc->xxfi_header ?
-		   ctx->desc->xxfi_header(ctx, a->p, a->p + nl + 1) :
-		   SMFIS_CONTINUE;
+	    ctx->desc->xxfi_header(ctx, a->p, a->p + nl + 1) :
+	    SMFIS_CONTINUE;
 }
 
 /* mp_h_eoh - 'N' */
@@ -351,8 +359,7 @@ int
 mp_h_eoh(SMFICTX *ctx, struct mp_arg *a)
 {
 	(void)a;
-	return ctx->desc->xxfi_eoh ? ctx->desc->xxfi_eoh(ctx) :
-				     SMFIS_CONTINUE;
+	return ctx->desc->xxfi_eoh ? ctx->desc->xxfi_eoh(ctx) : SMFIS_CONTINUE;
 }
 
 /* mp_h_body - 'B': one chunk, not empty */
@@ -362,8 +369,8 @@ mp_h_body(SMFICTX *ctx, struct mp_arg *a)
 	if (a->n == 0)
 		return bad(a, "empty body chunk");
 	return ctx->desc->xxfi_body ?
-		   ctx->desc->xxfi_body(ctx, (unsigned char *)a->p, a->n) :
-		   SMFIS_CONTINUE;
+	    ctx->desc->xxfi_body(ctx, (unsigned char *)a->p, a->n) :
+	    SMFIS_CONTINUE;
 }
 
 /* mp_h_eob - 'E': end of message, with an optional last chunk; a chunk
@@ -377,8 +384,7 @@ mp_h_eob(SMFICTX *ctx, struct mp_arg *a)
 		r = ctx->desc->xxfi_body(ctx, (unsigned char *)a->p, a->n);
 	if (r != SMFIS_CONTINUE && r != SMFIS_NOREPLY)
 		return r;
-	return ctx->desc->xxfi_eom ? ctx->desc->xxfi_eom(ctx) :
-				     SMFIS_CONTINUE;
+	return ctx->desc->xxfi_eom ? ctx->desc->xxfi_eom(ctx) : SMFIS_CONTINUE;
 }
 
 /* mp_h_abort - 'A' */
@@ -408,7 +414,6 @@ mp_h_unknown(SMFICTX *ctx, struct mp_arg *a)
 {
 	if (!terminated(a))
 		return bad(a, "unknown command not NUL-terminated");
-	return ctx->desc->xxfi_unknown ?
-		   ctx->desc->xxfi_unknown(ctx, a->p) :
-		   SMFIS_CONTINUE;
+	return ctx->desc->xxfi_unknown ? ctx->desc->xxfi_unknown(ctx, a->p) :
+					 SMFIS_CONTINUE;
 }

@@ -135,9 +135,11 @@ grow(struct mp_conn *c)
 	if (cap > base) {
 		take = cap - (c->in.cap > base ? c->in.cap : base);
 		if (budget_take(c, take) < 0) {
-			log_warn("milter %s: a frame of %zu bytes while other "
+			log_warn(
+			    "milter %s: a frame of %zu bytes while other "
 			    "connections hold the memory for large frames; "
-			    "connection closed", c->ctx.peer, need);
+			    "connection closed",
+			    c->ctx.peer, need);
 			return -1;
 		}
 	}
@@ -176,8 +178,9 @@ flush(struct mp_conn *c)
 			continue;
 		if (n <= 0) {
 			log_warn("milter %s: cannot write: %s", c->ctx.peer,
-			    n < 0 && errno == EAGAIN ? "timeout" :
-			    strerror_r(errno, eb, sizeof(eb)));
+			    n < 0 && errno == EAGAIN ?
+				"timeout" :
+				strerror_r(errno, eb, sizeof(eb)));
 			return -1;
 		}
 		off += (size_t)n;
@@ -197,8 +200,9 @@ fill(struct mp_conn *c)
 		return -1;
 	do
 		n = read(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len);
-	while (n < 0 && (errno == EINTR || (c->in.len == 0 &&
-	    (errno == EAGAIN || errno == EWOULDBLOCK))));
+	while (n < 0 &&
+	    (errno == EINTR ||
+		(c->in.len == 0 && (errno == EAGAIN || errno == EWOULDBLOCK))));
 	if (n > 0) {
 		c->in.len += (size_t)n;
 		return 1;
@@ -207,7 +211,8 @@ fill(struct mp_conn *c)
 		return 0;
 	if (errno == EAGAIN || errno == EWOULDBLOCK)
 		log_warn("milter %s: a command incomplete for %d s "
-		    "(timeout); connection closed", c->ctx.peer, c->timeout);
+			 "(timeout); connection closed",
+		    c->ctx.peer, c->timeout);
 	else if (errno != ECONNRESET && errno != ESHUTDOWN)
 		log_warn("milter %s: cannot read: %s", c->ctx.peer,
 		    strerror_r(errno, eb, sizeof(eb)));
@@ -287,8 +292,7 @@ conn_main(void *arg)
 
 /* mp_conn_start - a thread for a new connection */
 int
-mp_conn_start(int fd, const struct smfiDesc *d, int timeout,
-    size_t max_frame)
+mp_conn_start(int fd, const struct smfiDesc *d, int timeout, size_t max_frame)
 {
 	struct mp_conn *c = xcalloc(1, sizeof(*c));
 	pthread_attr_t at;

@@ -14,8 +14,8 @@
 
 /* mp_conn_start - serve fd in a new thread; -1 when no thread could be
  * started (fd is closed then) */
-int mp_conn_start(int fd, const struct smfiDesc *d, int timeout,
-    size_t max_frame);
+int
+mp_conn_start(int fd, const struct smfiDesc *d, int timeout, size_t max_frame);
 /* mp_conn_stop_all - end every connection (shutdown of its socket) and
  * wait up to `seconds` for their threads; the number still running */
 unsigned mp_conn_stop_all(int seconds);

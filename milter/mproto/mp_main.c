@@ -243,7 +243,8 @@ smfi_main(void)
 	left = mp_conn_stop_all(STOP_WAIT);
 	if (left > 0)
 		log_warn("milter: %u connection(s) still in a callback at "
-		    "stop", left);
+			 "stop",
+		    left);
 	return MI_SUCCESS;
 }
 

@@ -36,13 +36,13 @@
 #include "str.h"
 
 #define MASK(s) (1UL << (s))
-#define NX_RCPT                                                        \
-	(MASK(MP_ST_HDRS) | MASK(MP_ST_EOHS) | MASK(MP_ST_DATA) |      \
-	    MASK(MP_ST_BODY) | MASK(MP_ST_ENDM) | MASK(MP_ST_RCPT) |   \
+#define NX_RCPT \
+	(MASK(MP_ST_HDRS) | MASK(MP_ST_EOHS) | MASK(MP_ST_DATA) | \
+	    MASK(MP_ST_BODY) | MASK(MP_ST_ENDM) | MASK(MP_ST_RCPT) | \
 	    MASK(MP_ST_ABRT) | MASK(MP_ST_UNKN))
-#define NX_UNKN                                                        \
-	(MASK(MP_ST_HELO) | MASK(MP_ST_MAIL) | MASK(MP_ST_RCPT) |      \
-	    MASK(MP_ST_ABRT) | MASK(MP_ST_DATA) | MASK(MP_ST_BODY) |   \
+#define NX_UNKN \
+	(MASK(MP_ST_HELO) | MASK(MP_ST_MAIL) | MASK(MP_ST_RCPT) | \
+	    MASK(MP_ST_ABRT) | MASK(MP_ST_DATA) | MASK(MP_ST_BODY) | \
 	    MASK(MP_ST_UNKN) | MASK(MP_ST_QUIT) | MASK(MP_ST_Q_NC))
 
 /* which state may follow which */
@@ -138,10 +138,14 @@ mp_skip_states(SMFICTX *ctx)
 		unsigned long flag;
 		int st;
 	} map[] = {
-		{ SMFIP_NOCONNECT, MP_ST_CONN }, { SMFIP_NOHELO, MP_ST_HELO },
-		{ SMFIP_NOMAIL, MP_ST_MAIL }, { SMFIP_NORCPT, MP_ST_RCPT },
-		{ SMFIP_NOHDRS, MP_ST_HDRS }, { SMFIP_NOEOH, MP_ST_EOHS },
-		{ SMFIP_NOBODY, MP_ST_BODY }, { SMFIP_NODATA, MP_ST_DATA },
+		{ SMFIP_NOCONNECT, MP_ST_CONN },
+		{ SMFIP_NOHELO, MP_ST_HELO },
+		{ SMFIP_NOMAIL, MP_ST_MAIL },
+		{ SMFIP_NORCPT, MP_ST_RCPT },
+		{ SMFIP_NOHDRS, MP_ST_HDRS },
+		{ SMFIP_NOEOH, MP_ST_EOHS },
+		{ SMFIP_NOBODY, MP_ST_BODY },
+		{ SMFIP_NODATA, MP_ST_DATA },
 		{ SMFIP_NOUNKNOWN, MP_ST_UNKN },
 	};
 	size_t i;
@@ -156,16 +160,26 @@ static unsigned long
 nr_bit(int st)
 {
 	switch (st) {
-	case MP_ST_CONN: return SMFIP_NR_CONN;
-	case MP_ST_HELO: return SMFIP_NR_HELO;
-	case MP_ST_MAIL: return SMFIP_NR_MAIL;
-	case MP_ST_RCPT: return SMFIP_NR_RCPT;
-	case MP_ST_DATA: return SMFIP_NR_DATA;
-	case MP_ST_UNKN: return SMFIP_NR_UNKN;
-	case MP_ST_HDRS: return SMFIP_NR_HDR;
-	case MP_ST_EOHS: return SMFIP_NR_EOH;
-	case MP_ST_BODY: return SMFIP_NR_BODY;
-	default: return 0;
+	case MP_ST_CONN:
+		return SMFIP_NR_CONN;
+	case MP_ST_HELO:
+		return SMFIP_NR_HELO;
+	case MP_ST_MAIL:
+		return SMFIP_NR_MAIL;
+	case MP_ST_RCPT:
+		return SMFIP_NR_RCPT;
+	case MP_ST_DATA:
+		return SMFIP_NR_DATA;
+	case MP_ST_UNKN:
+		return SMFIP_NR_UNKN;
+	case MP_ST_HDRS:
+		return SMFIP_NR_HDR;
+	case MP_ST_EOHS:
+		return SMFIP_NR_EOH;
+	case MP_ST_BODY:
+		return SMFIP_NR_BODY;
+	default:
+		return 0;
 	}
 }
 
@@ -260,25 +274,38 @@ send_reply(SMFICTX *ctx, int r)
 	if (bit != 0 && (ctx->pflags & bit) != 0 && r != SMFIS_NOREPLY) {
 		if (r >= SMFIS_CONTINUE && r < MP_R_NONE)
 			log_warn("milter %s: a callback replied in state %d "
-			    "though no reply was negotiated", ctx->peer,
-			    ctx->state);
+				 "though no reply was negotiated",
+			    ctx->peer, ctx->state);
 		if (r != MP_R_ABORT)
 			r = SMFIS_NOREPLY;
 	}
 	switch (r) {
-	case SMFIS_CONTINUE: mp_frame(&ctx->out, 'c', NULL, 0); break;
+	case SMFIS_CONTINUE:
+		mp_frame(&ctx->out, 'c', NULL, 0);
+		break;
 	case SMFIS_TEMPFAIL:
-	case SMFIS_REJECT: reject_reply(ctx, r); break;
-	case SMFIS_DISCARD: mp_frame(&ctx->out, 'd', NULL, 0); break;
-	case SMFIS_ACCEPT: mp_frame(&ctx->out, 'a', NULL, 0); break;
-	case SMFIS_SKIP: mp_frame(&ctx->out, 's', NULL, 0); break;
-	case MP_R_OPTIONS: options_reply(ctx); break;
+	case SMFIS_REJECT:
+		reject_reply(ctx, r);
+		break;
+	case SMFIS_DISCARD:
+		mp_frame(&ctx->out, 'd', NULL, 0);
+		break;
+	case SMFIS_ACCEPT:
+		mp_frame(&ctx->out, 'a', NULL, 0);
+		break;
+	case SMFIS_SKIP:
+		mp_frame(&ctx->out, 's', NULL, 0);
+		break;
+	case MP_R_OPTIONS:
+		options_reply(ctx);
+		break;
 	case SMFIS_NOREPLY:
 		if (bit != 0 && (ctx->pflags & bit) != 0 &&
 		    (ctx->mta_pflags & bit) == 0)
 			mp_frame(&ctx->out, 'c', NULL, 0); /* MTA waits */
 		break;
-	default: break;
+	default:
+		break;
 	}
 }
 
@@ -290,10 +317,12 @@ proto_error(SMFICTX *ctx, char cmd, const char *why)
 
 	if (c >= 0x21 && c < 0x7f)
 		log_warn("milter protocol error from %s: command '%c': %s; "
-		    "connection closed", ctx->peer, c, why);
+			 "connection closed",
+		    ctx->peer, c, why);
 	else
 		log_warn("milter protocol error from %s: command 0x%02x: %s; "
-		    "connection closed", ctx->peer, c, why);
+			 "connection closed",
+		    ctx->peer, c, why);
 	if (in_mail(ctx->state) && ctx->desc->xxfi_abort != NULL)
 		(void)ctx->desc->xxfi_abort(ctx);
 	ctx->state = MP_ST_HELO; /* aborted: mp_sess_end only closes */
@@ -324,7 +353,8 @@ after_reply(SMFICTX *ctx, const struct mp_cmd *c, int r)
 	if (r == SMFIS_ACCEPT)
 		ctx->state = MP_ST_HELO;
 	else if ((r == SMFIS_REJECT || r == SMFIS_DISCARD ||
-	    r == SMFIS_TEMPFAIL) && (c->flags & F_IGNO) == 0)
+		     r == SMFIS_TEMPFAIL) &&
+	    (c->flags & F_IGNO) == 0)
 		ctx->state = MP_ST_HELO;
 }
 
@@ -341,8 +371,7 @@ dispatch(SMFICTX *ctx, char cmd, char *p, size_t n)
 	if (n > 0 && (c->flags & (F_DATA | F_BIG)) == 0)
 		return proto_error(ctx, cmd, "unexpected data");
 	if ((o = check_order(ctx, c)) != 0)
-		return o > 0 ? MP_MORE :
-			       proto_error(ctx, cmd, "out of order");
+		return o > 0 ? MP_MORE : proto_error(ctx, cmd, "out of order");
 	if (c->next != MP_ST_NONE)
 		ctx->state = c->next;
 	r = c->fn(ctx, &a);
@@ -400,8 +429,9 @@ mp_sess_input(SMFICTX *ctx, struct mp_buf *in)
 		const char *why = check_len(ctx, l, in->p + off, in->len - off);
 
 		if (why != NULL) {
-			rc = proto_error(ctx, in->len - off >= 5 ?
-			    (char)in->p[off + 4] : '?', why);
+			rc = proto_error(ctx,
+			    in->len - off >= 5 ? (char)in->p[off + 4] : '?',
+			    why);
 			break;
 		}
 		if (in->len - off < 4 + l)

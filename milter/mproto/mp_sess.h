@@ -24,8 +24,8 @@
 
 #include "mp_api.h"
 
-#define MP_NSTAGES 7		  /* macro stages, SMFIM_CONNECT..EOH */
-#define MP_SMALL_FRAME 65536	  /* limit for all but header and body */
+#define MP_NSTAGES 7		 /* macro stages, SMFIM_CONNECT..EOH */
+#define MP_SMALL_FRAME 65536	 /* limit for all but header and body */
 #define MP_DEF_MAX_FRAME 1048575 /* header and body, smfi_setmaxdatasize */
 
 enum { MP_MORE = 0, MP_END = 1, MP_ERR = -1 };
@@ -44,21 +44,21 @@ struct mp_macros {
 
 struct smfi_str {
 	const struct smfiDesc *desc;
-	int state;		    /* MP_ST_* (mp_sess.c) */
-	unsigned long skip;	    /* states the MTA will not send (NO*) */
-	unsigned long mta_aflags;   /* actions the MTA offers */
-	unsigned long mta_pflags;   /* protocol flags the MTA offers */
-	unsigned long aflags;	    /* actions negotiated */
-	unsigned long pflags;	    /* protocol flags the filter asked */
-	unsigned long pflags2mta;   /* ... and those told to the MTA */
-	unsigned long vers2mta;	    /* protocol version told to the MTA */
-	void *priv;		    /* smfi_setpriv */
-	char *reply;		    /* smfi_setreply, for the next 4xx/5xx */
-	char *symlist[MP_NSTAGES];  /* smfi_setsymlist */
+	int state;		   /* MP_ST_* (mp_sess.c) */
+	unsigned long skip;	   /* states the MTA will not send (NO*) */
+	unsigned long mta_aflags;  /* actions the MTA offers */
+	unsigned long mta_pflags;  /* protocol flags the MTA offers */
+	unsigned long aflags;	   /* actions negotiated */
+	unsigned long pflags;	   /* protocol flags the filter asked */
+	unsigned long pflags2mta;  /* ... and those told to the MTA */
+	unsigned long vers2mta;	   /* protocol version told to the MTA */
+	void *priv;		   /* smfi_setpriv */
+	char *reply;		   /* smfi_setreply, for the next 4xx/5xx */
+	char *symlist[MP_NSTAGES]; /* smfi_setsymlist */
 	struct mp_macros mac[MP_NSTAGES];
-	struct mp_buf out;	    /* reply frames not yet written */
-	size_t max_frame;	    /* header and body frame limit */
-	char peer[80];		    /* the MTA, for log lines */
+	struct mp_buf out; /* reply frames not yet written */
+	size_t max_frame;  /* header and body frame limit */
+	char peer[80];	   /* the MTA, for log lines */
 };
 
 /* mp_sess_init - a session for one connection from peer */

@@ -50,8 +50,7 @@ same_macro(const char *n, const char *want)
 	if (wl == 3 && want[0] == '{' && want[2] == '}')
 		return nl == 1 && n[0] == want[1];
 	if (wl == 1)
-		return nl == 3 && n[0] == '{' && n[1] == want[0] &&
-		    n[2] == '}';
+		return nl == 3 && n[0] == '{' && n[1] == want[0] && n[2] == '}';
 	return 0;
 }
 

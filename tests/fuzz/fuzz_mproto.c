@@ -29,15 +29,16 @@
 static int in_eom;
 
 static sfsistat
-f_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-    unsigned long f2, unsigned long f3, unsigned long *pf0,
-    unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+f_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+    unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+    unsigned long *pf2, unsigned long *pf3)
 {
 	(void)f2;
 	(void)f3;
 	*pf0 = f0 & (SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE);
-	*pf1 = (f1 & (SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC |
-	    SMFIP_NODATA | SMFIP_NOUNKNOWN));
+	*pf1 = (f1 &
+	    (SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_HDR_LEADSPC | SMFIP_NODATA |
+		SMFIP_NOUNKNOWN));
 	*pf2 = *pf3 = 0;
 	(void)smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen}");
 	(void)smfi_setsymlist(ctx, SMFIM_EOM, "i");
@@ -48,8 +49,8 @@ f_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 static void
 look(SMFICTX *ctx)
 {
-	static char *names[] = { "i", "{i}", "{auth_authen}", "j", "{x}",
-		"_", "" };
+	static char *names[] = { "i", "{i}", "{auth_authen}", "j", "{x}", "_",
+		"" };
 	size_t i;
 
 	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -150,11 +151,10 @@ f_close(SMFICTX *ctx)
 	return SMFIS_CONTINUE;
 }
 
-static struct smfiDesc desc = {
-	"fuzz", SMFI_VERSION, SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
-	f_connect, f_helo, f_env, f_env, f_header, f_eoh, f_body, f_eom,
-	f_abort, f_close, NULL, NULL, f_negotiate
-};
+static struct smfiDesc desc = { "fuzz", SMFI_VERSION,
+	SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE, f_connect, f_helo,
+	f_env, f_env, f_header, f_eoh, f_body, f_eom, f_abort, f_close, NULL,
+	NULL, f_negotiate };
 
 /* check_out - the replies are well-formed frames of known commands */
 static void
