@@ -3,6 +3,13 @@
  * on the wire, option negotiation, the steps of a message, the replies
  * and modification actions; see mg_client.h for the contract.
  *
+ * The steps are those Postfix sends (checked against a session recorded
+ * from the rig, tests/data/milter-sessions, by t_mproto_diff.sh): a macro
+ * packet before CONNECT, HELO, MAIL, RCPT, DATA (sent even when the
+ * milter declined DATA itself), each header, end of headers, each body
+ * chunk and end of message, empty when there is nothing to say; an abort
+ * after each transaction; an abort and QUIT at the end.
+ *
  * Owns nothing beyond the session the caller passes in.  Each session is
  * used by one thread; the only shared state read is mg_opt (read-only).
  */
@@ -202,15 +209,6 @@ sock_open(void)
 	return fd;
 }
 
-/* macro_send - SMFIC_MACRO for a stage: pairs of "name\0value\0" */
-static int
-macro_send(struct mg_sess *s, char stage, const char *pairs, size_t len)
-{
-	if (len == 0)
-		return 0;
-	return pkt_send(s, 'D', &stage, 1, pairs, len);
-}
-
 /* macro_add - append name\0value\0 to a buffer */
 static size_t
 macro_add(char *buf, size_t off, size_t cap, const char *n, const char *v)
@@ -222,6 +220,27 @@ macro_add(char *buf, size_t off, size_t cap, const char *n, const char *v)
 	memcpy(buf + off, n, ln);
 	memcpy(buf + off + ln, v, lv);
 	return off + ln + lv;
+}
+
+/* macro_send - SMFIC_MACRO for a stage: pairs of "name\0value\0"; an
+ * empty list is sent too, as Postfix does */
+static int
+macro_send(struct mg_sess *s, char stage, const char *pairs, size_t len)
+{
+	return pkt_send(s, 'D', &stage, 1, pairs, len);
+}
+
+/* qid_macro - the packet Postfix sends before each step from DATA on:
+ * {i} when --macros asks for it, else an empty list */
+static int
+qid_macro(struct mg_sess *s, char stage, const char *qid)
+{
+	char mac[64];
+	size_t n = 0;
+
+	if (mg_opt.macro_i)
+		n = macro_add(mac, 0, sizeof(mac), "i", qid);
+	return macro_send(s, stage, mac, n);
 }
 
 /* stage_reply - wait for the reply to a step; 'c' continue, 's' skip,
@@ -331,8 +350,10 @@ mg_client_close(struct mg_sess *s, int polite)
 {
 	if (s->fd < 0)
 		return;
-	if (polite)
+	if (polite) { /* as Postfix: an abort, then QUIT */
+		(void)pkt_send(s, 'A', NULL, 0, NULL, 0);
 		(void)pkt_send(s, 'Q', NULL, 0, NULL, 0);
+	}
 	close(s->fd);
 	s->fd = -1;
 }
@@ -391,7 +412,7 @@ eom_replies(struct mg_sess *s, struct mg_stats *st)
 
 /* send_headers - every header, then end of headers; 'c' or a verdict */
 static int
-send_headers(struct mg_sess *s, const struct mg_msg *m)
+send_headers(struct mg_sess *s, const struct mg_msg *m, const char *qid)
 {
 	const char *v;
 	size_t i;
@@ -402,17 +423,21 @@ send_headers(struct mg_sess *s, const struct mg_msg *m)
 		if (!(s->pflags & P_LEADSPC))
 			while (*v == ' ' || *v == '\t')
 				v++;
+		if ((c = qid_macro(s, 'L', qid)) != 0)
+			return c;
 		c = step(s, P_NOHDRS, P_NR_HDR, 'L', m->hdr[i].name,
 		    strlen(m->hdr[i].name) + 1, v, strlen(v) + 1);
 		if (c != 'c')
 			return c;
 	}
+	if (!(s->pflags & P_NOEOH) && (c = qid_macro(s, 'N', qid)) != 0)
+		return c;
 	return step(s, P_NOEOH, P_NR_EOH, 'N', NULL, 0, NULL, 0);
 }
 
 /* send_body - body chunks of at most 65535 bytes; 'c' or a verdict */
 static int
-send_body(struct mg_sess *s, const struct mg_msg *m)
+send_body(struct mg_sess *s, const struct mg_msg *m, const char *qid)
 {
 	size_t off, n;
 	int c;
@@ -421,6 +446,8 @@ send_body(struct mg_sess *s, const struct mg_msg *m)
 		return 'c';
 	for (off = 0; off < m->bodylen; off += n) {
 		n = m->bodylen - off < MG_CHUNK ? m->bodylen - off : MG_CHUNK;
+		if ((c = qid_macro(s, 'B', qid)) != 0)
+			return c;
 		c = step(s, P_NOBODY, P_NR_BODY, 'B', m->body + off, n,
 		    NULL, 0);
 		if (c == 's')
@@ -458,6 +485,8 @@ envelope(struct mg_sess *s, const struct mg_msg *m, char *qid)
 	n = (size_t)snprintf(arg, sizeof(arg), "<%s>", mg_opt.rcpt) + 1;
 	if ((c = step(s, P_NORCPT, P_NR_RCPT, 'R', arg, n, NULL, 0)) != 'c')
 		return c;
+	if ((c = qid_macro(s, 'T', qid)) != 0) /* even without DATA */
+		return c;
 	return step(s, P_NODATA, P_NR_DATA, 'T', NULL, 0, NULL, 0);
 }
 
@@ -466,15 +495,14 @@ int
 mg_client_send(struct mg_sess *s, const struct mg_msg *m,
     struct mg_stats *st, int *held)
 {
-	char qid[32], mac[64];
-	size_t n = 0;
+	char qid[32];
 	int c, v;
 
 	snprintf(qid, sizeof(qid), "%03X%07lX", (unsigned)s->id & 0xfff,
 	    s->seq++ & 0xfffffff);
 	if ((c = envelope(s, m, qid)) == 'c' &&
-	    (c = send_headers(s, m)) == 'c')
-		c = send_body(s, m);
+	    (c = send_headers(s, m, qid)) == 'c')
+		c = send_body(s, m, qid);
 	if (c < 0)
 		return c;
 	if (c != 'c') {		/* ended early: verdict, then abort */
@@ -484,13 +512,14 @@ mg_client_send(struct mg_sess *s, const struct mg_msg *m,
 		    : v;
 	}
 	mg_hold_arrive(held, 1);
-	if (mg_opt.macro_i)
-		n = macro_add(mac, 0, sizeof(mac), "i", qid);
-	if ((c = macro_send(s, 'E', mac, n)) != 0 ||
+	if ((c = qid_macro(s, 'E', qid)) != 0 ||
 	    (c = pkt_send(s, 'E', NULL, 0, NULL, 0)) != 0)
 		return c;
 	if ((c = eom_replies(s, st)) < 0)
 		return c;
 	c = final_verdict(s, c);
+	/* Postfix ends each transaction with an abort, reply or not */
+	if (c >= 0 && pkt_send(s, 'A', NULL, 0, NULL, 0) != 0)
+		return -(int)E_CLOSED - 1;
 	return c < 0 ? -(int)E_PROTO - 1 : c;
 }

@@ -15,9 +15,10 @@
  *   reply for are not waited for, SMFIR_SKIP stops the body), connect,
  *   helo, then messages: mail, rcpt, data, headers, end of headers, body
  *   chunks of at most 65535 bytes, end of message, reading every reply and
- *   every modification action.  The next message reuses the connection with
- *   a new MAIL (no SMFIC_ABORT, as Postfix); after --reuse messages the
- *   thread says QUIT and reconnects.  A message the milter ends early
+ *   every modification action, with the macro packets Postfix sends before
+ *   each step (mg_client.c).  Each transaction ends with SMFIC_ABORT, as
+ *   Postfix ends it; the next message reuses the connection with a new
+ *   MAIL; after --reuse messages the thread says QUIT and reconnects.  A message the milter ends early
  *   (accept/reject/... before end of message) is followed by SMFIC_ABORT.
  *
  *   CORPUS is .eml files, directories of them, or @FILE (one path a line).

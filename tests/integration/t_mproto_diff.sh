@@ -49,18 +49,24 @@ mkmsg() {
 	} > "$1"
 }
 
+# rec_start DIR - the recording proxy in front of HM_PORT into DIR (REC_PORT)
+rec_start() {
+	mkdir -p "$1"
+	rm -f "$1.port"
+	/usr/bin/python3 "$REC" record 0 "$HM_PORT" "$1" "$1.port" &
+	REC_PID=$!
+	for _ in $(seq 50); do [ -s "$1.port" ] && break; sleep 0.1; done
+	REC_PORT=$(cat "$1.port")
+}
+rig_on_exit 'stop "${REC_PID:-}"'
+
 # record - the sessions through Postfix, into SESS
 record() {
-	local real rp
+	local real
 	hm_start "$CONF" || fail "hallmarkd did not start"
 	real=$HM_PORT
-	/usr/bin/python3 "$REC" record 0 "$real" "$RIG_DIR/rec" "$RIG_DIR/rec.port" &
-	REC_PID=$!
-	rig_on_exit 'stop "$REC_PID"'
-	mkdir -p "$RIG_DIR/rec"
-	for _ in $(seq 50); do [ -s "$RIG_DIR/rec.port" ] && break; sleep 0.1; done
-	rp=$(cat "$RIG_DIR/rec.port")
-	HM_PORT=$rp pf_start || fail "postfix did not start"
+	rec_start "$RIG_DIR/rec"
+	HM_PORT=$REC_PORT pf_start || fail "postfix did not start"
 	HM_PORT=$real
 	mkmsg "$M/reject" 'A <a@ok.diff.example>'
 	send_msg --from b@ok.diff.example --data "$M/reject" --expect 5
@@ -96,6 +102,35 @@ record() {
 	rig_log "recorded $(ls "$SESS" | wc -l) sessions into $SESS"
 }
 
+# miltergen_steps - the benchmark's client must send what Postfix sends:
+# one message per connection as the recorded single message, two on one
+# connection as the recorded connection with two (after its RSET)
+miltergen_steps() {
+	local mg=$top_builddir/tests/bench/miltergen want got
+	[ -x "$mg" ] || { fail "$mg not built"; return; }
+	HALLMARKD=$top_builddir/hallmarkd
+	hm_start "$CONF" || { fail "hallmarkd did not start"; return; }
+	printf 'From: a@spfpass.diff.example\r\nTo: r@example.net\r\nSubject: mg\r\n\r\nbody\r\n' \
+	    > "$M/mg.eml"
+	rec_start "$RIG_DIR/mg1"
+	"$mg" --socket "inet:$REC_PORT@127.0.0.1" --messages 1 "$M/mg.eml" >/dev/null ||
+		fail "miltergen: one message"
+	stop "$REC_PID"
+	rec_start "$RIG_DIR/mg2"
+	"$mg" --socket "inet:$REC_PORT@127.0.0.1" --messages 2 --reuse 2 "$M/mg.eml" >/dev/null ||
+		fail "miltergen: two messages"
+	stop "$REC_PID"
+	REC_PID=
+	hm_stop
+	want=$(/usr/bin/python3 "$REC" steps "$SESS/session-8.txt")
+	got=$(/usr/bin/python3 "$REC" steps "$RIG_DIR"/mg1/session-1.txt)
+	assert_eq "$want" "$got" "miltergen sends one message as Postfix does"
+	want=$(/usr/bin/python3 "$REC" steps "$SESS/session-10.txt")
+	want=${want#DM M DR R A }
+	got=$(/usr/bin/python3 "$REC" steps "$RIG_DIR"/mg2/session-1.txt)
+	assert_eq "$want" "$got" "miltergen sends two messages on a connection as Postfix does"
+}
+
 # replay_all BIN TAG - every session against hallmarkd BIN, streams to RIG_DIR/TAG/
 replay_all() {
 	local f out
@@ -119,6 +154,8 @@ if [ -n "${HM_LIBMILTER_BUILD:-}" ]; then
 		fail "HM_LIBMILTER_BUILD=$HM_LIBMILTER_BUILD: no hallmarkd"
 	replay_all "$HM_LIBMILTER_BUILD/hallmarkd" libmilter
 fi
+
+miltergen_steps
 
 for f in "$SESS"/session-*.txt; do
 	b=$(basename "$f")

@@ -19,6 +19,11 @@ Usage:
       early or stayed silent for 30 s.
   milter-record.py commands HEX
       the reply command bytes of a reply stream, one per frame.
+  milter-record.py steps FILE
+      the MTA's steps in FILE from the first MAIL on, one word each (a
+      macro packet as D and its stage, e.g. "DL"), runs of the same
+      header step ("DL L") written once: what a message looks like on
+      the wire, whatever its number of headers.
 """
 import os
 import selectors
@@ -135,6 +140,24 @@ def commands(hexstr):
     print(" ".join(out))
 
 
+def steps(path):
+    mta = b"".join(d for k, d in load(path) if k == ">")
+    off, out = 0, []
+    while off + 5 <= len(mta):
+        n = int.from_bytes(mta[off:off + 4], "big")
+        c = chr(mta[off + 4])
+        if c == "D":
+            c += chr(mta[off + 5]) if n > 1 else "?"
+        out.append(c)
+        off += 4 + n
+    if "M" in out:
+        out = out[out.index("M") - 1:] if out[out.index("M") - 1] == "DM" \
+            else out[out.index("M"):]
+    import re
+    text = re.sub(r"(DL L )+", "DL L ", " ".join(out) + " ")
+    print(text.strip())
+
+
 def main(argv):
     if len(argv) >= 5 and argv[1] == "record":
         record(int(argv[2]), int(argv[3]), argv[4],
@@ -142,6 +165,9 @@ def main(argv):
         return 0
     if len(argv) == 4 and argv[1] == "replay":
         return replay(int(argv[2]), argv[3])
+    if len(argv) == 3 and argv[1] == "steps":
+        steps(argv[2])
+        return 0
     if len(argv) == 3 and argv[1] == "commands":
         commands(argv[2])
         return 0
