@@ -93,6 +93,7 @@ record() {
 	smtp_close
 	sleep 1
 	pf_stop
+	sleep 1
 	stop "$REC_PID"
 	REC_PID=
 	mkdir -p "$SESS"
@@ -100,6 +101,11 @@ record() {
 	cp "$RIG_DIR"/rec/session-*.txt "$SESS"/
 	hm_stop
 	rig_log "recorded $(ls "$SESS" | wc -l) sessions into $SESS"
+}
+
+# rec_wait DIR - the proxy wrote the session of the connection that ended
+rec_wait() {
+	for _ in $(seq 50); do [ -s "$1/session-1.txt" ] && break; sleep 0.1; done
 }
 
 # miltergen_steps - the benchmark's client must send what Postfix sends:
@@ -115,10 +121,12 @@ miltergen_steps() {
 	rec_start "$RIG_DIR/mg1"
 	"$mg" --socket "inet:$REC_PORT@127.0.0.1" --messages 1 "$M/mg.eml" >/dev/null ||
 		fail "miltergen: one message"
+	rec_wait "$RIG_DIR/mg1"
 	stop "$REC_PID"
 	rec_start "$RIG_DIR/mg2"
 	"$mg" --socket "inet:$REC_PORT@127.0.0.1" --messages 2 --reuse 2 "$M/mg.eml" >/dev/null ||
 		fail "miltergen: two messages"
+	rec_wait "$RIG_DIR/mg2"
 	stop "$REC_PID"
 	REC_PID=
 	hm_stop
