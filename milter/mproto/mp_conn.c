@@ -13,7 +13,8 @@
  *
  * Memory: the input buffer grows only as bytes arrive (never to a
  * length the peer merely announces), at most to the frame limit of the
- * command (mp_sess.h), and is given back when a burst is done.  Beyond
+ * command (mp_sess.h), and is given back when a burst is done (an idle
+ * connection holds no buffer: a thread and its context only).  Beyond
  * MP_SMALL_FRAME each connection draws from one budget shared by all
  * (mp_conn_budget_set, 16 MB by default): when it is spent, the
  * connection that asks for more is closed with a log line, so what
@@ -148,19 +149,22 @@ grow(struct mp_conn *c)
 	return 0;
 }
 
-/* shrink - after a burst: give back what a large frame took, unless a
- * large frame is still arriving */
+/* shrink - after a burst: an empty buffer is given back (an idle
+ * connection holds none), a large one is cut down unless a large frame
+ * is still arriving */
 static void
 shrink(struct mp_conn *c)
 {
-	if (c->in.cap > IN_MIN && c->in.len <= IN_MIN &&
+	if (c->in.len == 0) {
+		mp_buf_free(&c->in);
+		budget_give(c);
+	} else if (c->in.cap > IN_MIN && c->in.len <= IN_MIN &&
 	    mp_sess_need(&c->in) <= IN_MIN) {
 		c->in.p = xrealloc(c->in.p, IN_MIN);
 		c->in.cap = IN_MIN;
 		budget_give(c);
 	}
-	if (c->ctx.out.cap > IN_MIN)
-		mp_buf_free(&c->ctx.out);
+	mp_buf_free(&c->ctx.out);
 }
 
 /* flush - write the queued replies, all of them */
