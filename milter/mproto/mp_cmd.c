@@ -64,6 +64,8 @@ split(char *p, size_t n, size_t k)
 	char **v = xcalloc(k + 1, sizeof(*v));
 	size_t i, j = 0;
 
+	if (k == 0)
+		return v; /* an empty list: NULL only */
 	v[j++] = p;
 	for (i = 0; i + 1 < n && j < k; i++)
 		if (p[i] == '\0')
