@@ -12,7 +12,8 @@
 # cover: a DMARC reject with its 550 text, a quarantine, a tempfail on a
 # DNS failure, an accepted message whose forged Authentication-Results is
 # removed, an aborted transaction (RSET) then two messages on one
-# connection.
+# connection; and session-qnc.txt, not from Postfix (which never sends
+# QUIT_NC): two SMTP sessions on one milter connection.
 #
 # HM_RECORD=1 records the sessions again through Postfix into
 # tests/data/milter-sessions (DNS: tests/dns/faultdns, as for the replay;
