@@ -100,6 +100,8 @@ record() {
 	mkdir -p "$SESS"
 	rm -f "$SESS"/session-*.txt
 	cp "$RIG_DIR"/rec/session-*.txt "$SESS"/
+	/usr/bin/python3 "$REC" quitnc "$HM_PORT" "$SESS/session-qnc.txt" ||
+		fail "the QUIT_NC session"
 	hm_stop
 	rig_log "recorded $(ls "$SESS" | wc -l) sessions into $SESS"
 }

@@ -19,6 +19,10 @@ Usage:
       early or stayed silent for 30 s.
   milter-record.py commands HEX
       the reply command bytes of a reply stream, one per frame.
+  milter-record.py quitnc MILTER_PORT FILE
+      plays two SMTP sessions on one milter connection (QUIT_NC between
+      them; Postfix never sends it) against the milter and writes them to
+      FILE in the recording format.
   milter-record.py steps FILE
       the MTA's steps in FILE from the first MAIL on, one word each (a
       macro packet as D and its stage, e.g. "DL"), runs of the same
@@ -158,6 +162,62 @@ def steps(path):
     print(text.strip())
 
 
+def frame(c, d=b""):
+    return len(d + b"x").to_bytes(4, "big") + c + d
+
+
+def read_frame(s):
+    h = read_n(s, 4)
+    return h + read_n(s, int.from_bytes(h, "big"))
+
+
+def quitnc_message(i):
+    q = b"i\0QNC%d\0" % i
+    m = frame(b"D", b"M") + frame(b"M", b"<b@spfpass.diff.example>\0")
+    m += frame(b"D", b"R") + frame(b"R", b"<r@example.net>\0")
+    m += frame(b"D", b"T" + q)
+    for n, v in ((b"From", b" a@spfpass.diff.example"),
+                 (b"Subject", b" quit_nc %d" % i),
+                 (b"Authentication-Results", b" mx.test.example; spf=pass")):
+        m += frame(b"D", b"L" + q) + frame(b"L", n + b"\0" + v + b"\0")
+    m += frame(b"D", b"N" + q) + frame(b"N") + frame(b"D", b"B" + q)
+    return m + frame(b"B", b"body\r\n") + frame(b"D", b"E" + q) + frame(b"E")
+
+
+def quitnc(milter_port, path):
+    s = socket.create_connection(("127.0.0.1", milter_port), timeout=30)
+    ev = []
+
+    def step(data, want):
+        s.sendall(data)
+        ev.append((">", data))
+        got = b""
+        while want:
+            f = read_frame(s)
+            got += f
+            if want == "one" or chr(f[4]) in "acrtdy":
+                break
+        if got:
+            ev.append(("<", got))
+    step(frame(b"O", (6).to_bytes(4, "big") + (0x1ff).to_bytes(4, "big") +
+               (0x1fffff).to_bytes(4, "big")), "one")
+    conn = frame(b"D", b"Cj\0mx.test.example\0") + frame(
+        b"C", b"client.example\0" b"4" + (25).to_bytes(2, "big") +
+        b"192.0.2.10\0")
+    for k in range(2):
+        step(conn, "one")
+        step(frame(b"D", b"H") + frame(b"H", b"helo.example\0") +
+             quitnc_message(k), "final")
+        step(frame(b"K") if k == 0 else frame(b"Q"), None)
+    with open(path, "w") as f:
+        f.write("# milter session: '>' MTA to milter, '<' milter to MTA\n"
+                "# synthetic (Postfix never sends QUIT_NC): two SMTP "
+                "sessions on one milter connection\n")
+        for d, data in ev:
+            f.write("%s %s\n" % (d, data.hex()))
+    return 0
+
+
 def main(argv):
     if len(argv) >= 5 and argv[1] == "record":
         record(int(argv[2]), int(argv[3]), argv[4],
@@ -165,6 +225,8 @@ def main(argv):
         return 0
     if len(argv) == 4 and argv[1] == "replay":
         return replay(int(argv[2]), argv[3])
+    if len(argv) == 4 and argv[1] == "quitnc":
+        return quitnc(int(argv[2]), argv[3])
     if len(argv) == 3 and argv[1] == "steps":
         steps(argv[2])
         return 0
