@@ -8,7 +8,8 @@
 # opening an empty store at once (the schema made once), a newer schema
 # refused, error texts).  Then, from outside: the tables and types psql
 # sees (BYTES became bytea), one schema_version row, `hallmark report
-# check` on the store, and the error of a server that is gone.
+# check` on the store, a server restart under an open connection, and the
+# error of a server that is gone.
 #
 # Exit 0 pass, 77 skip (PostgreSQL or cmocka missing; with CI=true that is
 # a failure), 1 fail.
@@ -20,9 +21,11 @@ set -u
 . "$top_srcdir/tests/lib/pg.sh"
 TEST_RDB=$top_builddir/tests/unit/test_rdb
 HALLMARK=${HALLMARK:-$top_builddir/hallmark}
+HM_RDB=$top_builddir/tests/tools/hm-rdb
 
 pg_need
 [ -x "$TEST_RDB" ] || missing "tests/unit/test_rdb (cmocka)"
+[ -x "$HM_RDB" ] || missing "tests/tools/hm-rdb (make check builds it)"
 fails=0
 cleanup() { pg_stop; }
 work_dir rdb-pg
@@ -64,7 +67,31 @@ assert_match '^schema version: 1 \(this hallmark: 1\)$' "$out" \
     "report check: schema version"
 assert_match '^    agg_row +1$' "$out" "report check: rows counted"
 
-# 4. a server that is gone: a clear error, no hang
+# 4. a server restart under an open connection (tests/tools/hm-rdb reading
+# statements from a fifo): the first statement after it fails with the
+# server's reason, the next one reconnects
+mkfifo "$WORK/in"
+"$HM_RDB" "pg:$HM_PG_URL" - <"$WORK/in" >"$WORK/rdb.out" 2>&1 &
+rdb_pid=$!
+exec 3>"$WORK/in"
+echo "SELECT 1" >&3
+for i in $(seq 50); do grep -q '^ok' "$WORK/rdb.out" && break; sleep 0.1; done
+pg_restart || fail "pg_ctl restart" "$PG_DIR/server.log"
+echo "SELECT 2" >&3
+echo "SELECT 3" >&3
+exec 3>&-
+for i in $(seq 100); do kill -0 "$rdb_pid" 2>/dev/null || break; sleep 0.1; done
+kill "$rdb_pid" 2>/dev/null && fail "hm-rdb did not end"
+wait "$rdb_pid"
+assert_eq "1 ok 0" "$(sed -n '1,2p' "$WORK/rdb.out" | tr '\n' ' ' | sed 's/ $//')" \
+    "a statement before the restart" "$WORK/rdb.out"
+assert_match '^error: postgresql: .*(terminat|closed the connection)' \
+    "$(sed -n 3p "$WORK/rdb.out")" "the first after it: the server's reason" \
+    "$WORK/rdb.out"
+assert_eq "3 ok 0" "$(sed -n '4,5p' "$WORK/rdb.out" | tr '\n' ' ' | sed 's/ $//')" \
+    "the next one reconnects" "$WORK/rdb.out"
+
+# 5. a server that is gone: a clear error, no hang
 url="pg:$HM_PG_URL"
 pg_stop
 if out=$(timeout 20 "$TEST_RDB" "$url" 2>&1); then

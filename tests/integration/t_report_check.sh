@@ -22,13 +22,18 @@ command -v sqlite3 >/dev/null || missing "sqlite3 (apt-get install sqlite3)"
 fails=0
 work_dir report-check
 
-# run ARGS... - hallmark report ARGS: $out (stdout+stderr), $rc
-run() { out=$("$HALLMARK" report "$@" 2>&1); rc=$?; }
+# run ARGS... - hallmark report ARGS: $out (stdout+stderr, also in
+# $WORK/out), $rc
+run() {
+	"$HALLMARK" report "$@" >"$WORK/out" 2>&1
+	rc=$?
+	out=$(cat "$WORK/out")
+}
 
 # 1. a new store
 db=$WORK/reports.db
 run check --store "sqlite:$db"
-assert_eq 0 "$rc" "report check on a new store exits 0: $out"
+assert_eq 0 "$rc" "report check on a new store exits 0" "$WORK/out"
 assert_eq "640" "$(stat -c %a "$db")" "the store is created with mode 0640"
 assert_match '^backend: sqlite$' "$out" "backend sqlite"
 assert_match '^schema version: 1 \(this hallmark: 1\)$' "$out" "schema version 1"

@@ -16,6 +16,7 @@
 #                       PG_BIN, PG_USER.  Returns non-zero with the reason and
 #                       the server's log on stderr when it cannot.
 #   pg_psql SQL...      run SQL with psql on the database (as PG_USER)
+#   pg_restart          restart the server (fast: sessions are ended)
 #   pg_stop             stop the server (immediate), safe to call twice:
 #                       call it in the test's cleanup
 #
@@ -52,6 +53,14 @@ pg_as() {
 	fi
 }
 
+# pg_ctl_do ARGS... - pg_ctl as PG_USER on the cluster, output to
+# pg_ctl.log; file descriptors 3-9 closed, so that the server does not keep
+# the test's pipes and fifos open
+pg_ctl_do() {
+	pg_as "$PG_BIN/pg_ctl" "$@" -D "$PG_DIR/data" >>"$PG_DIR/pg_ctl.log" \
+	    2>&1 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&-
+}
+
 # pg_pick_user - who runs the server
 pg_pick_user() {
 	if [ "$(id -u)" != 0 ]; then id -un; return; fi
@@ -66,7 +75,7 @@ pg_pick_user() {
 pg_fail() {
 	echo "pg_start: $*" >&2
 	local f
-	for f in "$PG_DIR/initdb.log" "$PG_DIR/server.log"; do
+	for f in "$PG_DIR/initdb.log" "$PG_DIR/pg_ctl.log" "$PG_DIR/server.log"; do
 		[ -f "$f" ] && sed "s|^|    ${f##*/}: |" "$f" >&2
 	done
 	pg_stop
@@ -114,17 +123,18 @@ pg_start() {
 		PG_TCP_PORT=$(free_port)
 		opts="$opts -c listen_addresses=127.0.0.1 -c port=$PG_TCP_PORT"
 	fi
-	pg_as "$PG_BIN/pg_ctl" start -w -t 30 -D "$PG_DIR/data" \
-	    -l "$PG_DIR/server.log" -o "$opts" >/dev/null 2>&1 ||
+	pg_ctl_do start -w -t 30 -l "$PG_DIR/server.log" -o "$opts" ||
 	    { pg_fail "the server did not start"; return 1; }
 	pg_watchdog
 	local port=${PG_TCP_PORT:-5432}
 	pg_as "$PG_BIN/createdb" -h "$PG_DIR" -p "$port" -U "$PG_USER" hallmark \
-	    >>"$PG_DIR/server.log" 2>&1 ||
+	    >>"$PG_DIR/pg_ctl.log" 2>&1 ||
 	    { pg_fail "createdb hallmark failed"; return 1; }
 	HM_PG_URL="host=$PG_DIR port=$port dbname=hallmark user=$PG_USER"
 	export HM_PG_URL PG_DIR PG_BIN PG_USER
 }
+
+pg_restart() { pg_ctl_do restart -m fast -w -t 30; }
 
 pg_psql() {
 	pg_as "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$HM_PG_URL" \
@@ -134,8 +144,7 @@ pg_psql() {
 pg_stop() {
 	[ -n "${PG_DIR:-}" ] || return 0
 	if [ -f "$PG_DIR/data/postmaster.pid" ]; then
-		pg_as "$PG_BIN/pg_ctl" stop -D "$PG_DIR/data" -m immediate -w \
-		    >/dev/null 2>&1 || :
+		pg_ctl_do stop -m immediate -w || :
 	fi
 	if [ -n "${PG_WATCHDOG:-}" ]; then
 		kill "$PG_WATCHDOG" 2>/dev/null || :
