@@ -24,6 +24,7 @@
 #include "daemon.h"
 #include "log.h"
 #include "module.h"
+#include "rcheck.h"
 #include "str.h"
 #include "version.h"
 
@@ -60,7 +61,8 @@ usage(FILE *f)
 	    "  -h, --help         this text\n");
 }
 
-/* check_only - -n: load without starting anything */
+/* check_only - -n: load without starting anything; with reports
+ * enabled, open the store (rcheck.c) */
 static int
 check_only(const char *file)
 {
@@ -72,6 +74,10 @@ check_only(const char *file)
 			fprintf(stderr, "%s:%d: %s\n", e.file, e.line, e.msg);
 		else
 			fprintf(stderr, "%s: %s\n", e.file, e.msg);
+		return 1;
+	}
+	if (rcheck_store(c) < 0) {
+		conf_release(c);
 		return 1;
 	}
 	conf_release(c);

@@ -3,27 +3,40 @@
  * the help that lists them, which store a verb opens, and the verb
  * `check`.
  *
- *   hallmark report check [--store URL]
+ *   hallmark report check [--store URL] [-c CONFIG]
  *       opens the store (creating or upgrading its schema, as hallmarkd
  *       does) and prints the store (password masked), the back end, the
  *       schema version (and this build's), the rows of each table.
  *       Exit 0 when the store opens and every table can be counted, 1
- *       when not (the reason on stderr), 2 on a usage error.
+ *       when not or when the configuration does not load (the reason on
+ *       stderr), 2 on a usage error.
  *
- * The store: --store URL, else REPORT_STORE_DEFAULT.  Output on stdout,
- * errors on stderr prefixed "hallmark report VERB: ".
+ * The store: --store URL, else reports.store of the configuration (-c,
+ * else the default file when it exists), else REPORT_STORE_DEFAULT.  Run
+ * as root, a new SQLite store is given to the configuration's user.
+ * Output on stdout, errors on stderr prefixed "hallmark report VERB: ".
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include "config.h"
+
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "conf.h"
+#include "conf_table.h"
+#include "privs.h"
 #include "rdb.h"
 #include "report.h"
 #include "str.h"
+
+#define DEFAULT_CONF HM_SYSCONFDIR "/hallmark/hallmark.conf"
 
 struct report_verb {
 	const char *name;
@@ -99,94 +112,91 @@ report_main(int argc, char **argv)
 	return usage(NULL, "unknown verb \"%s\"", argv[1]);
 }
 
-char *
-report_store_url(const char *verb, const char *store)
+/* load_conf - the configuration file (NULL: the default one, if it
+ * exists); *c NULL when there is none; -1 after an error printed */
+static int
+load_conf(const char *verb, const char *file, struct conf **c)
 {
-	(void)verb;
-	return xstrdup(store != NULL ? store : REPORT_STORE_DEFAULT);
+	struct conf_err e;
+
+	*c = NULL;
+	if (file == NULL && access(DEFAULT_CONF, F_OK) == 0)
+		file = DEFAULT_CONF;
+	if (file == NULL)
+		return 0;
+	if ((*c = conf_read(file, &e)) != NULL)
+		return 0;
+	if (e.line > 0)
+		say(verb, "%s:%d: %s", e.file, e.line, e.msg);
+	else
+		say(verb, "%s: %s", file, e.msg);
+	return -1;
+}
+
+char *
+report_store_url(const char *verb, const char *store, const char *config)
+{
+	struct conf *c;
+	char *url;
+
+	if (store != NULL)
+		return xstrdup(store);
+	if (load_conf(verb, config, &c) < 0)
+		return NULL;
+	url = xstrdup(c != NULL && c->reports.store != NULL ?
+		c->reports.store :
+		REPORT_STORE_DEFAULT);
+	if (c != NULL)
+		conf_release(c);
+	return url;
+}
+
+/*
+ * own_file - root, with a configuration naming user: an SQLite store that
+ * does not exist yet is created (0640) owned by that user, so that
+ * hallmarkd can write it (SQLite gives its -wal and -shm files the
+ * database file's owner)
+ */
+static void
+own_file(const char *verb, const char *url, const char *config)
+{
+	struct priv_user pu;
+	const char *path;
+	struct conf *c;
+	int fd;
+
+	if (geteuid() != 0 || (path = rdb_url_path(url)) == NULL ||
+	    access(path, F_OK) == 0 || load_conf(verb, config, &c) < 0 ||
+	    c == NULL)
+		return;
+	if (c->user != NULL && priv_lookup(c->user, &pu) == 0 &&
+	    (fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		 0640)) >= 0) {
+		if (fchown(fd, pu.uid, pu.gid) < 0 || fchmod(fd, 0640) < 0)
+			say(verb, "%s: cannot give it to user %s: %m", path,
+			    pu.name);
+		close(fd);
+	}
+	conf_release(c);
 }
 
 struct rdb *
-report_open(const char *verb, const char *store)
+report_open(const char *verb, const char *store, const char *config)
 {
 	char err[512], *url, *shown;
 	struct rdb *db;
 
-	if ((url = report_store_url(verb, store)) == NULL)
+	if ((url = report_store_url(verb, store, config)) == NULL)
 		return NULL;
+	own_file(verb, url, config);
 	db = rdb_open(url, err, sizeof(err));
 	if (db == NULL) {
-		shown = report_url_display(url);
+		shown = rdb_url_display(url);
 		say(verb, "store %s: %s", shown, err);
 		free(shown);
 	}
 	free(url);
 	return db;
-}
-
-/* mask_value - at p (after "password" and "="): the value's length */
-static size_t
-value_len(const char *p)
-{
-	size_t n = 0;
-
-	if (*p == '\'') {
-		for (n = 1; p[n] != '\0' && p[n] != '\''; n++)
-			if (p[n] == '\\' && p[n + 1] != '\0')
-				n++;
-		return p[n] == '\'' ? n + 1 : n;
-	}
-	while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t' && p[n] != '&')
-		n++;
-	return n;
-}
-
-/* mask_keys - "password = VALUE" (conninfo, URI query) to "password=***" */
-static void
-mask_keys(const char *url, struct str *out)
-{
-	const char *p = url, *k, *v;
-
-	while ((k = strstr(p, "password")) != NULL) {
-		v = k + 8;
-		while (*v == ' ')
-			v++;
-		if (*v != '=') {
-			str_addn(out, p, (size_t)(v - p));
-			p = v;
-			continue;
-		}
-		for (v++; *v == ' '; v++)
-			;
-		str_addn(out, p, (size_t)(k - p));
-		str_add(out, "password=***");
-		p = v + value_len(v);
-	}
-	str_add(out, p);
-}
-
-char *
-report_url_display(const char *url)
-{
-	const char *s, *at, *colon, *end;
-	struct str a, b;
-
-	str_init(&a);
-	s = strstr(url, "://");
-	end = s != NULL ? s + 3 + strcspn(s + 3, "/?") : NULL;
-	at = s != NULL ? memchr(s + 3, '@', (size_t)(end - s - 3)) : NULL;
-	colon = at != NULL ? memchr(s + 3, ':', (size_t)(at - s - 3)) : NULL;
-	if (colon != NULL) { /* postgresql://user:PASSWORD@host */
-		str_addn(&a, url, (size_t)(colon + 1 - url));
-		str_add(&a, "***");
-		str_add(&a, at);
-	} else {
-		str_add(&a, url);
-	}
-	str_init(&b);
-	mask_keys(a.s, &b);
-	str_free(&a);
-	return str_steal(&b);
 }
 
 struct count_arg {
@@ -229,7 +239,7 @@ print_counts(struct rdb *db)
 static int
 print_check(struct rdb *db, const char *url)
 {
-	char *shown = report_url_display(url);
+	char *shown = rdb_url_display(url);
 	int64_t v;
 
 	printf("store: %s\nbackend: %s\n", shown,
@@ -246,6 +256,7 @@ print_check(struct rdb *db, const char *url)
 
 static const struct option check_opts[] = {
 	{ "store", required_argument, NULL, 'S' },
+	{ "config", required_argument, NULL, 'c' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -254,16 +265,18 @@ static const struct option check_opts[] = {
 static int
 report_check(int argc, char **argv)
 {
-	const char *store = NULL;
+	const char *store = NULL, *config = NULL;
 	struct rdb *db;
 	char *url;
 	int ch, rc;
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h", check_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+c:h", check_opts, NULL)) != -1) {
 		if (ch == 'S') {
 			store = optarg;
+		} else if (ch == 'c') {
+			config = optarg;
 		} else if (ch == 'h') {
 			help(stdout);
 			return 0;
@@ -277,9 +290,9 @@ report_check(int argc, char **argv)
 	if (optind != argc)
 		return usage("check", "unexpected argument \"%s\"",
 		    argv[optind]);
-	if ((db = report_open("check", store)) == NULL)
+	if ((db = report_open("check", store, config)) == NULL)
 		return REPORT_EXIT_FAIL;
-	url = report_store_url("check", store);
+	url = report_store_url("check", store, config);
 	rc = print_check(db, url) == 0 ? REPORT_EXIT_OK : REPORT_EXIT_FAIL;
 	free(url);
 	rdb_close(db);

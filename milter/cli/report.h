@@ -27,18 +27,21 @@ int report_main(int argc, char **argv);
 
 /*
  * report_store_url - the store a verb uses: store (its --store option)
- * when not NULL, else REPORT_STORE_DEFAULT.  Allocated; NULL after an
- * error printed on stderr ("hallmark report VERB: ...").
+ * when not NULL, else reports.store of the configuration file config (its
+ * -c option; NULL: the default file when it exists), else
+ * REPORT_STORE_DEFAULT.  Allocated; NULL after an error printed on stderr
+ * ("hallmark report VERB: ...": a configuration that does not load).
  */
-char *report_store_url(const char *verb, const char *store);
+char *report_store_url(const char *verb, const char *store, const char *config);
 
-/* report_open - rdb_open of report_store_url; NULL after an error printed
- * on stderr */
-struct rdb *report_open(const char *verb, const char *store);
-
-/* report_url_display - url with any password replaced by "***"
- * (postgresql://user:PASSWORD@..., password=... in a conninfo);
- * allocated */
-char *report_url_display(const char *url);
+/*
+ * report_open - rdb_open of report_store_url; NULL after an error printed
+ * on stderr.  Run as root with a configuration naming `user`, an SQLite
+ * store that does not exist yet is created owned by that user (0640), so
+ * that hallmarkd, running as that user, can write what the tool created.
+ * The process keeps its own privileges.
+ */
+struct rdb *
+report_open(const char *verb, const char *store, const char *config);
 
 #endif

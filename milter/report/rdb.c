@@ -7,7 +7,8 @@
  * Connection strings: "sqlite:PATH" (also "sqlite://PATH"), a plain PATH,
  * "postgresql://..." or "postgres://..." (a libpq URI, passed as it is),
  * "pg:CONNINFO" (libpq key=value conninfo; "pg:" alone takes libpq's
- * defaults, the PG* environment).  Any other "scheme:" is refused.
+ * defaults, the PG* environment); schemes in any case.  Any other
+ * "scheme:" is refused.  rdb_url_display masks passwords for messages.
  *
  * Locks: a connection records the names it holds; taking a held name
  * again returns 1 at once (one rdb_unlock releases it), rdb_close
@@ -156,6 +157,71 @@ rdb_lock_key(const char *name)
 	return (int64_t)h;
 }
 
+/* value_len - at p (after "password" and "="): the value's length */
+static size_t
+value_len(const char *p)
+{
+	size_t n = 0;
+
+	if (*p == '\'') {
+		for (n = 1; p[n] != '\0' && p[n] != '\''; n++)
+			if (p[n] == '\\' && p[n + 1] != '\0')
+				n++;
+		return p[n] == '\'' ? n + 1 : n;
+	}
+	while (p[n] != '\0' && p[n] != ' ' && p[n] != '\t' && p[n] != '&')
+		n++;
+	return n;
+}
+
+/* mask_keys - "password = VALUE" (conninfo, URI query) to "password=***" */
+static void
+mask_keys(const char *url, struct str *out)
+{
+	const char *p = url, *k, *v;
+
+	while ((k = strstr(p, "password")) != NULL) {
+		v = k + 8;
+		while (*v == ' ')
+			v++;
+		if (*v != '=') {
+			str_addn(out, p, (size_t)(v - p));
+			p = v;
+			continue;
+		}
+		for (v++; *v == ' '; v++)
+			;
+		str_addn(out, p, (size_t)(k - p));
+		str_add(out, "password=***");
+		p = v + value_len(v);
+	}
+	str_add(out, p);
+}
+
+char *
+rdb_url_display(const char *url)
+{
+	const char *s, *at, *colon, *end;
+	struct str a, b;
+
+	str_init(&a);
+	s = strstr(url, "://");
+	end = s != NULL ? s + 3 + strcspn(s + 3, "/?") : NULL;
+	at = s != NULL ? memchr(s + 3, '@', (size_t)(end - s - 3)) : NULL;
+	colon = at != NULL ? memchr(s + 3, ':', (size_t)(at - s - 3)) : NULL;
+	if (colon != NULL) { /* postgresql://user:PASSWORD@host */
+		str_addn(&a, url, (size_t)(colon + 1 - url));
+		str_add(&a, "***");
+		str_add(&a, at);
+	} else {
+		str_add(&a, url);
+	}
+	str_init(&b);
+	mask_keys(a.s, &b);
+	str_free(&a);
+	return str_steal(&b);
+}
+
 /* has_scheme - url starts with "word:" (letters, digits, + - .) */
 static int
 has_scheme(const char *url, size_t *len)
@@ -185,16 +251,16 @@ parse_url(const char *url, const struct rdb_ops **ops, const char **target,
 		    "sqlite:PATH, postgresql://... or pg:CONNINFO)");
 	*ops = &rdb_sqlite_ops;
 	*target = url;
-	if (strncmp(url, "sqlite:", 7) == 0) {
+	if (str_ncasecmp(url, "sqlite:", 7) == 0) {
 		*target = url + 7;
 		if (strncmp(*target, "//", 2) == 0)
 			*target += 2;
 		if (**target == '\0')
 			return str_seterr(err, errlen, "%s: no file name", url);
-	} else if (strncmp(url, "postgresql://", 13) == 0 ||
-	    strncmp(url, "postgres://", 11) == 0) {
+	} else if (str_ncasecmp(url, "postgresql://", 13) == 0 ||
+	    str_ncasecmp(url, "postgres://", 11) == 0) {
 		*ops = &rdb_pg_ops;
-	} else if (strncmp(url, "pg:", 3) == 0) {
+	} else if (str_ncasecmp(url, "pg:", 3) == 0) {
 		*ops = &rdb_pg_ops;
 		*target = url + 3;
 	} else if (has_scheme(url, &n)) {
@@ -204,6 +270,19 @@ parse_url(const char *url, const struct rdb_ops **ops, const char **target,
 		    (int)n, url);
 	}
 	return 0;
+}
+
+const char *
+rdb_url_path(const char *url)
+{
+	const struct rdb_ops *ops = NULL;
+	const char *target = NULL;
+	char err[8];
+
+	if (parse_url(url, &ops, &target, err, sizeof(err)) < 0 ||
+	    ops != &rdb_sqlite_ops)
+		return NULL;
+	return target;
 }
 
 struct rdb *

@@ -74,6 +74,13 @@ typedef int (*rdb_row_fn)(const struct rdb_val *col, size_t ncol, void *arg);
  */
 struct rdb *rdb_open(const char *url, char *err, size_t errlen);
 void rdb_close(struct rdb *db);
+/* rdb_url_display - url for messages: a password in it (postgresql://
+ * user:PASSWORD@..., password=... in a conninfo or URI query) shown as
+ * "***"; allocated */
+char *rdb_url_display(const char *url);
+/* rdb_url_path - the file of an SQLite url (a pointer into url), NULL for
+ * PostgreSQL or a url rdb_open refuses */
+const char *rdb_url_path(const char *url);
 
 enum rdb_backend rdb_backend(const struct rdb *db);
 const char *rdb_error(const struct rdb *db);

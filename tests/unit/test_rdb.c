@@ -652,6 +652,38 @@ test_urls(void **state)
 }
 
 static void
+display(const char *u, const char *want)
+{
+	char *got = rdb_url_display(u);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_url_display(void **state)
+{
+	(void)state;
+	display("sqlite:/var/lib/hallmark/reports.db",
+	    "sqlite:/var/lib/hallmark/reports.db");
+	display("postgresql://hm:s3cret@db.example.org:5433/reports",
+	    "postgresql://hm:***@db.example.org:5433/reports");
+	display("postgres://hm@db/x?password=s3cret&sslmode=require",
+	    "postgres://hm@db/x?password=***&sslmode=require");
+	display("pg:host=db password = 's3 \\'cret' dbname=x",
+	    "pg:host=db password=*** dbname=x");
+	display("pg:password=s3cret", "pg:password=***");
+	display("pg:host=/run/x passwordless=1",
+	    "pg:host=/run/x passwordless=1");
+	assert_string_equal(rdb_url_path("sqlite:/a/b.db"), "/a/b.db");
+	assert_string_equal(rdb_url_path("SQLite:///a/b.db"), "/a/b.db");
+	assert_string_equal(rdb_url_path("rel/b.db"), "rel/b.db");
+	assert_null(rdb_url_path("pg:dbname=x"));
+	assert_null(rdb_url_path("PostgreSQL://db/x"));
+	assert_null(rdb_url_path("mysql://db/x"));
+}
+
+static void
 numbered(const char *in, const char *want, size_t wantn)
 {
 	struct str s;
@@ -689,13 +721,6 @@ test_rewrite(void **state)
 	assert_true(rdb_lock_key("flush") != rdb_lock_key("send"));
 }
 
-#define LOCAL_TESTS \
-	cmocka_unit_test(test_sqlite_file), \
-	    cmocka_unit_test_setup_teardown(test_sqlite_wal, setup, teardown), \
-	    cmocka_unit_test_setup_teardown(test_sqlite_busy, setup, \
-		teardown), \
-	    cmocka_unit_test(test_urls), cmocka_unit_test(test_rewrite)
-
 int
 main(int argc, char **argv)
 {
@@ -717,7 +742,15 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_locks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locks_processes, setup,
 		    teardown),
-		cmocka_unit_test(test_open_race), LOCAL_TESTS
+		cmocka_unit_test(test_open_race),
+		cmocka_unit_test(test_sqlite_file),
+		cmocka_unit_test_setup_teardown(test_sqlite_wal, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_sqlite_busy, setup,
+		    teardown),
+		cmocka_unit_test(test_urls),
+		cmocka_unit_test(test_url_display),
+		cmocka_unit_test(test_rewrite),
 	};
 	int rc;
 
