@@ -222,6 +222,17 @@ rdb_url_display(const char *url)
 	return str_steal(&b);
 }
 
+/* lower_scheme - a URI's scheme (before "://") in lower case: libpq
+ * knows "postgresql://" and "postgres://" only */
+static void
+lower_scheme(char *s)
+{
+	char *e = strstr(s, "://");
+
+	for (; e != NULL && s < e; s++)
+		*s = (char)tolower((unsigned char)*s);
+}
+
 /* has_scheme - url starts with "word:" (letters, digits, + - .) */
 static int
 has_scheme(const char *url, size_t *len)
@@ -298,7 +309,9 @@ rdb_open(const char *url, char *err, size_t errlen)
 	db->ops = ops;
 	db->backend = ops == &rdb_pg_ops ? RDB_POSTGRES : RDB_SQLITE;
 	db->target = xstrdup(target);
-	if (ops->open(db, target) < 0 || rdb_schema_ensure(db) < 0) {
+	if (db->backend == RDB_POSTGRES)
+		lower_scheme(db->target);
+	if (ops->open(db, db->target) < 0 || rdb_schema_ensure(db) < 0) {
 		str_seterr(err, errlen, "%s", db->err);
 		rdb_close(db);
 		return NULL;

@@ -11,6 +11,8 @@
  * else as RDB_TEXT.  rdb_changes is the row count of INSERT, UPDATE,
  * DELETE (and MERGE); 0 for the others.
  *
+ * Connecting gives up after RDB_PG_CONNECT_TIMEOUT seconds unless the
+ * conninfo sets connect_timeout.
  * Errors name the server's primary message and the statement; a failed
  * connection gives libpq's reason (the socket or host it tried), never
  * the conninfo (it may hold a password).  Server notices are dropped.
@@ -34,6 +36,10 @@
 #include <libpq-fe.h>
 
 #include "rdb_int.h"
+
+/* seconds a connection may take, unless the conninfo says otherwise (a
+ * host that does not answer would hold the flusher for minutes) */
+#define RDB_PG_CONNECT_TIMEOUT "10"
 
 /* type OIDs of the built-in types (catalog/pg_type.dat) */
 #define OID_BOOL 16
@@ -92,13 +98,17 @@ quiet(void *arg, const char *message)
 	(void)message;
 }
 
+/* pg_open - connect: connect_timeout first, then the conninfo (a URI or
+ * key=value string, expanded from "dbname"), which may override it */
 static int
 pg_open(struct rdb *db, const char *conninfo)
 {
+	static const char *const keys[] = { "connect_timeout", "dbname", NULL };
+	const char *vals[] = { RDB_PG_CONNECT_TIMEOUT, conninfo, NULL };
 	char msg[RDB_ERRLEN / 2];
 	PGconn *c;
 
-	c = PQconnectdb(conninfo);
+	c = PQconnectdbParams(keys, vals, 1);
 	db->h = c;
 	if (c == NULL)
 		return rdb_seterr(db, "cannot connect: out of memory");

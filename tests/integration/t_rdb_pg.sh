@@ -67,6 +67,13 @@ assert_match '^schema version: 1 \(this hallmark: 1\)$' "$out" \
     "report check: schema version"
 assert_match '^    agg_row +1$' "$out" "report check: rows counted"
 
+# the URI forms reach the same database
+for u in "postgresql:///hallmark?host=$PG_DIR&user=$PG_USER" \
+    "POSTGRES://$PG_USER@/hallmark?host=$PG_DIR"; do
+	assert_eq 1 "$("$HM_RDB" "$u" "SELECT count(*) FROM agg_row" 2>&1)" \
+	    "the store through ${u%%:*}://"
+done
+
 # 4. a server restart under an open connection (tests/tools/hm-rdb reading
 # statements from a fifo): the first statement after it fails with the
 # server's reason, the next one reconnects
