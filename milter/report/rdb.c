@@ -10,6 +10,10 @@
  * defaults, the PG* environment); schemes in any case.  Any other
  * "scheme:" is refused.  rdb_url_display masks passwords for messages.
  *
+ * Transactions: once a statement inside one fails, rdb_commit rolls it
+ * back and fails, on both back ends (PostgreSQL aborts such a
+ * transaction anyway; SQLite would commit the statements that worked).
+ *
  * Locks: a connection records the names it holds; taking a held name
  * again returns 1 at once (one rdb_unlock releases it), rdb_close
  * releases them all.  A transaction still open at rdb_close is rolled
@@ -354,9 +358,13 @@ rdb_query(struct rdb *db, const char *sql, const struct rdb_val *par, size_t n,
 {
 	db->stop = 0;
 	db->err[0] = '\0';
-	if (db->ops->query(db, sql, par, n, fn, arg) < 0)
-		return -1;
-	return db->stop;
+	if (db->ops->query(db, sql, par, n, fn, arg) == 0)
+		return db->stop;
+	if (db->in_tx && !db->tx_failed) {
+		db->tx_failed = 1;
+		snprintf(db->tx_err, sizeof(db->tx_err), "%s", db->err);
+	}
+	return -1;
 }
 
 int
@@ -379,6 +387,7 @@ rdb_begin(struct rdb *db)
 	if (rdb_exec(db, db->ops->begin_sql, NULL, 0) < 0)
 		return -1;
 	db->in_tx = 1;
+	db->tx_failed = 0;
 	return 0;
 }
 
@@ -389,6 +398,14 @@ rdb_commit(struct rdb *db)
 
 	if (!db->in_tx)
 		return rdb_seterr(db, "commit without a transaction");
+	if (db->tx_failed) {
+		snprintf(keep, sizeof(keep), "%s", db->tx_err);
+		(void)rdb_rollback(db);
+		return rdb_seterr(db,
+		    "not committed, rolled back: a statement "
+		    "of the transaction failed (%.300s)",
+		    keep);
+	}
 	if (rdb_exec(db, "COMMIT", NULL, 0) == 0) {
 		db->in_tx = 0;
 		return 0;

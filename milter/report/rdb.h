@@ -100,7 +100,9 @@ int rdb_query(struct rdb *db, const char *sql, const struct rdb_val *par,
 /* rdb_changes - rows changed by the last rdb_exec */
 int64_t rdb_changes(struct rdb *db);
 
-/* transactions: begin (SQLite: BEGIN IMMEDIATE), commit, rollback */
+/* transactions: begin (SQLite: BEGIN IMMEDIATE), commit, rollback.
+ * After a statement of the transaction failed, rdb_commit rolls back and
+ * returns -1 (both back ends). */
 int rdb_begin(struct rdb *db);
 int rdb_commit(struct rdb *db);
 int rdb_rollback(struct rdb *db);

@@ -42,6 +42,8 @@ struct rdb {
 	char *target;		  /* path or conninfo */
 	int64_t changes;	  /* of the last statement */
 	int in_tx;		  /* rdb_begin done, no commit/rollback yet */
+	int tx_failed;		  /* a statement in the transaction failed */
+	char tx_err[RDB_ERRLEN];  /* the first such failure */
 	int stop;		  /* the row callback's non-zero return */
 	char *held[RDB_MAXLOCKS]; /* names of the locks this connection has */
 	size_t nheld;

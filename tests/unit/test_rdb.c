@@ -347,6 +347,20 @@ test_transactions(void **state)
 	    -1);
 	assert_int_equal(rdb_rollback(db), 0);
 	assert_int_equal(count(db, "SELECT count(*) FROM agg_row"), 1);
+	/* ... and one that commits anyway: refused, rolled back (PostgreSQL
+	 * would do so; SQLite would keep the statements that worked) */
+	assert_int_equal(rdb_begin(db), 0);
+	upsert(db, 2, "b", 1);
+	assert_int_equal(rdb_exec(db, "INSERT INTO nosuch VALUES (1)", NULL, 0),
+	    -1);
+	assert_int_equal(rdb_commit(db), -1);
+	assert_non_null(strstr(rdb_error(db), "not committed, rolled back"));
+	assert_non_null(strstr(rdb_error(db), "nosuch"));
+	assert_int_equal(count(db, "SELECT count(*) FROM agg_row"), 1);
+	assert_int_equal(rdb_begin(db), 0); /* the next one is fine */
+	upsert(db, 2, "b", 1);
+	assert_int_equal(rdb_commit(db), 0);
+	assert_int_equal(count(db, "SELECT count(*) FROM agg_row"), 2);
 	/* closing with a transaction open rolls it back */
 	{
 		struct rdb *d2 = open_ok();
@@ -355,7 +369,7 @@ test_transactions(void **state)
 		upsert(d2, 3, "a", 1);
 		rdb_close(d2);
 	}
-	assert_int_equal(count(db, "SELECT count(*) FROM agg_row"), 1);
+	assert_int_equal(count(db, "SELECT count(*) FROM agg_row"), 2);
 }
 
 static int
