@@ -72,7 +72,14 @@ void rdb_forget_locks(struct rdb *db);
 /* rdb_lock_key - the stable 64-bit key of a lock name (FNV-1a) */
 int64_t rdb_lock_key(const char *name);
 
+/* a schema migration: the statements making version N from N-1 */
+struct rdb_migration {
+	const char *const *sql; /* NULL-terminated; BYTES for byte strings */
+};
+
 /* rdb_schema_ensure - create or upgrade the schema (rdb_open) */
 int rdb_schema_ensure(struct rdb *db);
+/* rdb_schema_apply - the same with migrations m[0..n): version n */
+int rdb_schema_apply(struct rdb *db, const struct rdb_migration *m, size_t n);
 
 #endif

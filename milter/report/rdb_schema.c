@@ -1,7 +1,8 @@
 /*
  * rdb_schema.c - the schema of the report store and its migrations
  * (rdb.h: rdb_schema_version, rdb_schema_current, rdb_schema_tables;
- * rdb_int.h: rdb_schema_ensure, called by rdb_open).
+ * rdb_int.h: rdb_schema_ensure, called by rdb_open, and rdb_schema_apply,
+ * the same with a given list: the tests' later versions).
  *
  * The schema is the list of migrations below: migration N takes a store
  * from version N-1 to N.  A released migration is never edited, only new
@@ -24,10 +25,6 @@
 #include <string.h>
 
 #include "rdb_int.h"
-
-struct migration {
-	const char *const *sql; /* statements, NULL-terminated */
-};
 
 /* version 1: the first schema (issue 13) */
 static const char *const v1[] = {
@@ -58,7 +55,7 @@ static const char *const v1[] = {
 };
 
 /* migrations[i] makes version i + 1; append only */
-static const struct migration migrations[] = {
+static const struct rdb_migration migrations[] = {
 	{ .sql = v1 },
 };
 
@@ -111,15 +108,15 @@ rdb_schema_version(struct rdb *db, int64_t *out)
 	*out = 0;
 	if ((rc = table_exists(db, "schema_version")) <= 0)
 		return rc;
-	return rdb_query(db, "SELECT max(version) FROM schema_version", NULL, 0,
-		   one_int, out) < 0 ?
-	    -1 :
-	    0;
+	if (rdb_query(db, "SELECT max(version) FROM schema_version", NULL, 0,
+		one_int, out) < 0)
+		return -1;
+	return 0;
 }
 
-/* migrate - run migration i (making version i + 1) */
+/* migrate - run migration m[i] (making version i + 1) */
 static int
-migrate(struct rdb *db, size_t i)
+migrate(struct rdb *db, const struct rdb_migration *m, size_t i)
 {
 	const char *const *q;
 	struct rdb_val v = RDB_I((int64_t)i + 1);
@@ -127,7 +124,7 @@ migrate(struct rdb *db, size_t i)
 	int rc = 0;
 
 	str_init(&s);
-	for (q = migrations[i].sql; *q != NULL && rc == 0; q++) {
+	for (q = m[i].sql; *q != NULL && rc == 0; q++) {
 		str_reset(&s);
 		rdb_sql_ddl(*q, db->ops->bytes_type, &s);
 		rc = rdb_exec(db, s.s, NULL, 0);
@@ -141,18 +138,18 @@ migrate(struct rdb *db, size_t i)
 
 /* too_new - the refusal of a store written by a newer hallmark */
 static int
-too_new(struct rdb *db, int64_t have)
+too_new(struct rdb *db, int64_t have, size_t n)
 {
 	return rdb_seterr(db,
 	    "the store has schema version %lld, this "
 	    "hallmark knows versions up to %lld: use a newer hallmark (or "
 	    "another store)",
-	    (long long)have, (long long)rdb_schema_current());
+	    (long long)have, (long long)n);
 }
 
 /* upgrade - in the transaction: read the version again, migrate */
 static int
-upgrade(struct rdb *db)
+upgrade(struct rdb *db, const struct rdb_migration *m, size_t n)
 {
 	int64_t have;
 	size_t i;
@@ -163,32 +160,38 @@ upgrade(struct rdb *db)
 		return -1;
 	if (rdb_schema_version(db, &have) < 0)
 		return -1;
-	if (have > rdb_schema_current())
-		return too_new(db, have);
-	for (i = (size_t)have; i < NMIGRATIONS; i++)
-		if (migrate(db, i) < 0)
+	if (have > (int64_t)n)
+		return too_new(db, have, n);
+	for (i = (size_t)have; i < n; i++)
+		if (migrate(db, m, i) < 0)
 			return -1;
 	return 0;
 }
 
 int
-rdb_schema_ensure(struct rdb *db)
+rdb_schema_apply(struct rdb *db, const struct rdb_migration *m, size_t n)
 {
 	char keep[RDB_ERRLEN];
 	int64_t have;
 
 	if (rdb_schema_version(db, &have) < 0)
 		return -1;
-	if (have > rdb_schema_current())
-		return too_new(db, have);
-	if (have == rdb_schema_current())
+	if (have > (int64_t)n)
+		return too_new(db, have, n);
+	if (have == (int64_t)n)
 		return 0;
 	if (rdb_begin(db) < 0)
 		return -1;
-	if (upgrade(db) == 0)
+	if (upgrade(db, m, n) == 0)
 		return rdb_commit(db);
 	snprintf(keep, sizeof(keep), "%s", db->err);
 	(void)rdb_rollback(db);
 	snprintf(db->err, sizeof(db->err), "%s", keep);
 	return -1;
+}
+
+int
+rdb_schema_ensure(struct rdb *db)
+{
+	return rdb_schema_apply(db, migrations, NMIGRATIONS);
 }

@@ -168,6 +168,60 @@ test_newer_refused(void **state)
 
 static const unsigned char blob[] = { 'a', 0, 'b', 0, 0xff, 0, '\n', 0x80 };
 
+/* test_migrations - a later version appended to the list: the store is
+ * upgraded in one transaction, rows kept; a migration that fails leaves
+ * the store at its version; this build then refuses the upgraded store */
+static void
+test_migrations(void **state)
+{
+	static const char *const none[] = { NULL };
+	static const char *const v2[] = {
+		"ALTER TABLE report ADD COLUMN note TEXT",
+		"CREATE TABLE extra (k TEXT PRIMARY KEY, b BYTES)", NULL
+	};
+	static const char *const v3[] = { "CREATE TABLE extra2 (x BIGINT)",
+		"SELEKT", NULL };
+	static const struct rdb_migration m[] = { { .sql = none },
+		{ .sql = v2 }, { .sql = v3 } };
+	struct rdb *db = *state;
+	struct rdb_val p[2] = { RDB_S("r1"), RDB_B(blob, sizeof(blob)) };
+	char err[512];
+	int64_t v;
+
+	assert_int_equal(rdb_exec(db,
+			     "INSERT INTO report (report_id) "
+			     "VALUES (?)",
+			     p, 1),
+	    0);
+	assert_int_equal(rdb_schema_apply(db, m, 2), 0);
+	assert_int_equal(rdb_schema_version(db, &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(count(db,
+			     "SELECT count(*) FROM report WHERE "
+			     "note IS NULL"),
+	    1);
+	p[0] = RDB_S("k");
+	assert_int_equal(rdb_exec(db, "INSERT INTO extra VALUES (?, ?)", p, 2),
+	    0);
+	assert_int_equal(count(db, "SELECT length(b) FROM extra"),
+	    (int64_t)sizeof(blob));
+	/* again: nothing to do */
+	assert_int_equal(rdb_schema_apply(db, m, 2), 0);
+	/* a failing migration: all of it undone */
+	assert_int_equal(rdb_schema_apply(db, m, 3), -1);
+	assert_non_null(strstr(rdb_error(db), "SELEKT"));
+	assert_int_equal(rdb_schema_version(db, &v), 0);
+	assert_int_equal(v, 2);
+	assert_int_equal(rdb_exec(db, "SELECT count(*) FROM extra2", NULL, 0),
+	    -1);
+	/* this build knows version 1 only */
+	assert_null(rdb_open(url, err, sizeof(err)));
+	assert_non_null(strstr(err,
+	    "schema version 2, this hallmark knows "
+	    "versions up to 1"));
+}
+
+
 struct seen {
 	int rows;
 	struct rdb_val v[6];
@@ -742,6 +796,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_schema_created, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_newer_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_migrations, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_types, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_question_marks, setup,
