@@ -218,14 +218,15 @@ static int
 bind(struct rdb *db, sqlite3_stmt *st, const char *sql,
     const struct rdb_val *par, size_t n)
 {
+	char head[80];
 	size_t i;
 	int rc, k;
 
 	if ((size_t)sqlite3_bind_parameter_count(st) != n)
 		return rdb_seterr(db,
-		    "%d parameters in the statement, %zu "
-		    "given (in: %s)",
-		    sqlite3_bind_parameter_count(st), n, sql);
+		    "%d parameters in the statement, %zu given (in: %s)",
+		    sqlite3_bind_parameter_count(st), n,
+		    rdb_sql_head(sql, head, sizeof(head)));
 	for (i = 0; i < n; i++) {
 		k = (int)i + 1;
 		switch (par[i].type) {
@@ -323,6 +324,7 @@ sq_query(struct rdb *db, const char *sql, const struct rdb_val *par, size_t n,
 	sqlite3 *h = sq_h(db);
 	sqlite3_stmt *st = NULL;
 	const char *tail = NULL;
+	char head[80];
 	int64_t before;
 	int rc;
 
@@ -333,7 +335,8 @@ sq_query(struct rdb *db, const char *sql, const struct rdb_val *par, size_t n,
 		return rdb_seterr(db, "empty statement");
 	if (trailing(tail)) {
 		sqlite3_finalize(st);
-		return rdb_seterr(db, "one statement at a time (in: %s)", sql);
+		return rdb_seterr(db, "one statement at a time (in: %s)",
+		    rdb_sql_head(sql, head, sizeof(head)));
 	}
 	if (bind(db, st, sql, par, n) < 0) {
 		sqlite3_finalize(st);
