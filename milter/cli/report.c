@@ -133,69 +133,94 @@ load_conf(const char *verb, const char *file, struct conf **c)
 	return -1;
 }
 
+/* resolve - the store's url (allocated) and, when the configuration
+ * names one, the run-as user (allocated, else NULL); -1 after an error
+ * printed.  The configuration is read when store is NULL, or when root
+ * (for the user); one that does not load is an error either way. */
+static int
+resolve(const char *verb, const char *store, const char *config, char **url,
+    char **user)
+{
+	struct conf *c = NULL;
+
+	*url = *user = NULL;
+	if ((store == NULL || geteuid() == 0) &&
+	    load_conf(verb, config, &c) < 0)
+		return -1;
+	if (store == NULL && c != NULL && c->reports.store != NULL)
+		store = c->reports.store;
+	*url = xstrdup(store != NULL ? store : REPORT_STORE_DEFAULT);
+	if (c != NULL && c->user != NULL)
+		*user = xstrdup(c->user);
+	if (c != NULL)
+		conf_release(c);
+	return 0;
+}
+
 char *
 report_store_url(const char *verb, const char *store, const char *config)
 {
-	struct conf *c;
-	char *url;
+	char *url, *user;
 
-	if (store != NULL)
-		return xstrdup(store);
-	if (load_conf(verb, config, &c) < 0)
+	if (resolve(verb, store, config, &url, &user) < 0)
 		return NULL;
-	url = xstrdup(c != NULL && c->reports.store != NULL ?
-		c->reports.store :
-		REPORT_STORE_DEFAULT);
-	if (c != NULL)
-		conf_release(c);
+	free(user);
 	return url;
 }
 
 /*
- * own_file - root, with a configuration naming user: an SQLite store that
- * does not exist yet is created (0640) owned by that user, so that
- * hallmarkd can write it (SQLite gives its -wal and -shm files the
- * database file's owner)
+ * own_file - root, with a run-as user: an SQLite store that does not
+ * exist yet is created (0640) owned by that user, so that hallmarkd can
+ * write it (SQLite gives its -wal and -shm files the database file's
+ * owner)
  */
 static void
-own_file(const char *verb, const char *url, const char *config)
+own_file(const char *verb, const char *url, const char *user)
 {
 	struct priv_user pu;
 	const char *path;
-	struct conf *c;
 	int fd;
 
-	if (geteuid() != 0 || (path = rdb_url_path(url)) == NULL ||
-	    access(path, F_OK) == 0 || load_conf(verb, config, &c) < 0 ||
-	    c == NULL)
+	if (user == NULL || geteuid() != 0 ||
+	    (path = rdb_url_path(url)) == NULL || priv_lookup(user, &pu) < 0)
 		return;
-	if (c->user != NULL && priv_lookup(c->user, &pu) == 0 &&
-	    (fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		 0640)) >= 0) {
-		if (fchown(fd, pu.uid, pu.gid) < 0 || fchmod(fd, 0640) < 0)
-			say(verb, "%s: cannot give it to user %s: %m", path,
-			    pu.name);
-		close(fd);
-	}
-	conf_release(c);
+	fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+	    0640);
+	if (fd < 0)
+		return; /* there already, or rdb_open says why not */
+	if (fchown(fd, pu.uid, pu.gid) < 0 || fchmod(fd, 0640) < 0)
+		say(verb, "%s: cannot give it to user %s: %m", path, pu.name);
+	close(fd);
 }
 
-struct rdb *
-report_open(const char *verb, const char *store, const char *config)
+/* open_url - own_file, rdb_open; NULL after an error printed */
+static struct rdb *
+open_url(const char *verb, const char *url, const char *user)
 {
-	char err[512], *url, *shown;
+	char err[512], *shown;
 	struct rdb *db;
 
-	if ((url = report_store_url(verb, store, config)) == NULL)
-		return NULL;
-	own_file(verb, url, config);
+	own_file(verb, url, user);
 	db = rdb_open(url, err, sizeof(err));
 	if (db == NULL) {
 		shown = rdb_url_display(url);
 		say(verb, "store %s: %s", shown, err);
 		free(shown);
 	}
+	return db;
+}
+
+struct rdb *
+report_open(const char *verb, const char *store, const char *config)
+{
+	char *url, *user;
+	struct rdb *db;
+
+	if (resolve(verb, store, config, &url, &user) < 0)
+		return NULL;
+	db = open_url(verb, url, user);
 	free(url);
+	free(user);
 	return db;
 }
 
@@ -266,8 +291,8 @@ static int
 report_check(int argc, char **argv)
 {
 	const char *store = NULL, *config = NULL;
+	char *url, *user;
 	struct rdb *db;
-	char *url;
 	int ch, rc;
 
 	optind = 1;
@@ -290,12 +315,15 @@ report_check(int argc, char **argv)
 	if (optind != argc)
 		return usage("check", "unexpected argument \"%s\"",
 		    argv[optind]);
-	if ((db = report_open("check", store, config)) == NULL)
+	if (resolve("check", store, config, &url, &user) < 0)
 		return REPORT_EXIT_FAIL;
-	url = report_store_url("check", store, config);
-	rc = print_check(db, url) == 0 ? REPORT_EXIT_OK : REPORT_EXIT_FAIL;
-	free(url);
+	rc = REPORT_EXIT_FAIL;
+	if ((db = open_url("check", url, user)) != NULL &&
+	    print_check(db, url) == 0)
+		rc = REPORT_EXIT_OK;
 	rdb_close(db);
+	free(url);
+	free(user);
 	if (fflush(stdout) != 0)
 		rc = REPORT_EXIT_FAIL;
 	return rc;

@@ -36,10 +36,11 @@ char *report_store_url(const char *verb, const char *store, const char *config);
 
 /*
  * report_open - rdb_open of report_store_url; NULL after an error printed
- * on stderr.  Run as root with a configuration naming `user`, an SQLite
- * store that does not exist yet is created owned by that user (0640), so
- * that hallmarkd, running as that user, can write what the tool created.
- * The process keeps its own privileges.
+ * on stderr.  Run as root with a configuration naming `user` (read for
+ * it even when store is given), an SQLite store that does not exist yet
+ * is created owned by that user (0640), so that hallmarkd, running as
+ * that user, can write what the tool created.  The process keeps its own
+ * privileges.
  */
 struct rdb *
 report_open(const char *verb, const char *store, const char *config);
