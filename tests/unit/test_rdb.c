@@ -565,6 +565,66 @@ test_locks_processes(void **state)
 	assert_int_equal(child_status(child_lock("flush", 0)), 10);
 }
 
+/* racer - in a child: at "go", open and try the lock; write the result
+ * (one byte, '0' + rc + 1), hold until "release" ends, exit */
+static void
+racer(int go, int res, int release)
+{
+	char c, err[512], out;
+	struct rdb *db;
+
+	if (read(go, &c, 1) != 0)
+		_exit(8);
+	db = rdb_open(url, err, sizeof(err));
+	out = (char)('0' + (db != NULL ? rdb_try_lock(db, "race") : -1) + 1);
+	if (write(res, &out, 1) != 1)
+		_exit(7);
+	while (read(release, &c, 1) > 0)
+		;
+	rdb_close(db);
+	_exit(0);
+}
+
+/* test_lock_race - processes trying one lock at the same moment: exactly
+ * one takes it */
+static void
+test_lock_race(void **state)
+{
+	enum { N = 4 };
+	int go[2], res[2], rel[2], i, taken = 0, other = 0;
+	pid_t pid[N];
+	char c;
+
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(res), 0);
+	assert_int_equal(pipe(rel), 0);
+	for (i = 0; i < N; i++) {
+		pid[i] = fork();
+		assert_true(pid[i] >= 0);
+		if (pid[i] == 0) {
+			close(go[1]);
+			close(rel[1]);
+			racer(go[0], res[1], rel[0]);
+		}
+	}
+	close(go[0]);
+	close(go[1]); /* all at once */
+	for (i = 0; i < N; i++) {
+		assert_int_equal(read(res[0], &c, 1), 1);
+		taken += c == '2';
+		other += c == '1';
+	}
+	close(rel[1]); /* let them go */
+	for (i = 0; i < N; i++)
+		assert_int_equal(child_status(pid[i]), 0);
+	assert_int_equal(taken, 1);
+	assert_int_equal(other, N - 1);
+	close(res[0]);
+	close(res[1]);
+	close(rel[0]);
+	(void)state;
+}
+
 static void
 test_open_race(void **state)
 {
@@ -811,6 +871,8 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_bad_sql, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locks, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_locks_processes, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_lock_race, setup,
 		    teardown),
 		cmocka_unit_test(test_open_race),
 		cmocka_unit_test(test_sqlite_file),
