@@ -34,7 +34,7 @@
 #include "str.h"
 
 static const char *base_url; /* NULL: SQLite in tmpdir */
-static char tmpdir[] = "/tmp/hm-rdb.XXXXXX";
+static char tmpdir[512];     /* $TMPDIR/hm-rdb.XXXXXX */
 static int ncase;
 static char url[1024];
 
@@ -665,7 +665,7 @@ test_open_race(void **state)
 static void
 test_sqlite_file(void **state)
 {
-	char path[256], err[512];
+	char path[600], err[512];
 	struct stat st;
 	struct rdb *db;
 	mode_t old;
@@ -888,6 +888,8 @@ main(int argc, char **argv)
 
 	if (argc > 1)
 		base_url = argv[1];
+	snprintf(tmpdir, sizeof(tmpdir), "%s/hm-rdb.XXXXXX",
+	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
 	if (mkdtemp(tmpdir) == NULL)
 		return 1;
 	rc = cmocka_run_group_tests(tests, NULL, NULL);
