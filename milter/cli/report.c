@@ -158,7 +158,7 @@ resolve(const char *verb, const char *store, const char *config, char **url,
 }
 
 char *
-report_store_url(const char *verb, const char *store, const char *config)
+report_store_url_with(const char *verb, const char *store, const char *config)
 {
 	char *url, *user;
 
@@ -211,7 +211,7 @@ open_url(const char *verb, const char *url, const char *user)
 }
 
 struct rdb *
-report_open(const char *verb, const char *store, const char *config)
+report_open_with(const char *verb, const char *store, const char *config)
 {
 	char *url, *user;
 	struct rdb *db;
@@ -222,6 +222,18 @@ report_open(const char *verb, const char *store, const char *config)
 	free(url);
 	free(user);
 	return db;
+}
+
+char *
+report_store_url(const char *verb, const char *store)
+{
+	return report_store_url_with(verb, store, NULL);
+}
+
+struct rdb *
+report_open(const char *verb, const char *store)
+{
+	return report_open_with(verb, store, NULL);
 }
 
 struct count_arg {

@@ -26,23 +26,28 @@
 int report_main(int argc, char **argv);
 
 /*
- * report_store_url - the store a verb uses: store (its --store option)
- * when not NULL, else reports.store of the configuration file config (its
- * -c option; NULL: the default file when it exists), else
+ * report_store_url_with - the store a verb uses: store (its --store
+ * option) when not NULL, else reports.store of the configuration file
+ * config (its -c option; NULL: the default file when it exists), else
  * REPORT_STORE_DEFAULT.  Allocated; NULL after an error printed on stderr
  * ("hallmark report VERB: ...": a configuration that does not load).
+ * report_store_url - the same with the default configuration file.
  */
-char *report_store_url(const char *verb, const char *store, const char *config);
+char *
+report_store_url_with(const char *verb, const char *store, const char *config);
+char *report_store_url(const char *verb, const char *store);
 
 /*
- * report_open - rdb_open of report_store_url; NULL after an error printed
- * on stderr.  Run as root with a configuration naming `user` (read for
- * it even when store is given), an SQLite store that does not exist yet
- * is created owned by that user (0640), so that hallmarkd, running as
- * that user, can write what the tool created.  The process keeps its own
- * privileges.
+ * report_open_with - rdb_open of report_store_url_with; NULL after an
+ * error printed on stderr.  Run as root with a configuration naming
+ * `user` (read for it even when store is given), an SQLite store that
+ * does not exist yet is created owned by that user (0640), so that
+ * hallmarkd, running as that user, can write what the tool created.  The
+ * process keeps its own privileges.  report_open - the same with the
+ * default configuration file.
  */
 struct rdb *
-report_open(const char *verb, const char *store, const char *config);
+report_open_with(const char *verb, const char *store, const char *config);
+struct rdb *report_open(const char *verb, const char *store);
 
 #endif
