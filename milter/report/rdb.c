@@ -462,6 +462,7 @@ rdb_try_lock(struct rdb *db, const char *name)
 int
 rdb_unlock(struct rdb *db, const char *name)
 {
+	char *own;
 	int i, rc;
 
 	if ((i = held_at(db, name)) < 0)
@@ -469,9 +470,10 @@ rdb_unlock(struct rdb *db, const char *name)
 		    "lock \"%s\" is not held by this "
 		    "connection",
 		    name);
-	rc = db->ops->unlock(db, name);
-	free(db->held[i]);
+	own = db->held[i]; /* off the list first: unlock may reset it */
 	db->held[i] = db->held[--db->nheld];
+	rc = db->ops->unlock(db, own);
+	free(own);
 	return rc;
 }
 

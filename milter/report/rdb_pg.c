@@ -128,9 +128,10 @@ pg_close(struct rdb *db)
 	db->h = NULL;
 }
 
-/* alive - the connection is usable, reset once if it broke */
+/* alive - the connection is usable (0), reset once if it broke; 1: no
+ * need to run sql (a ROLLBACK on a connection that broke) */
 static int
-alive(struct rdb *db)
+alive(struct rdb *db, const char *sql)
 {
 	char msg[RDB_ERRLEN / 2];
 
@@ -138,6 +139,10 @@ alive(struct rdb *db)
 		return 0;
 	if (db->in_tx)
 		return rdb_seterr(db, "connection lost during a transaction");
+	if (strcmp(sql, "ROLLBACK") == 0) {
+		rdb_forget_locks(db); /* gone with the session */
+		return 1;	      /* and so is the transaction */
+	}
 	rdb_forget_locks(db);
 	PQreset(pg_h(db));
 	if (PQstatus(pg_h(db)) == CONNECTION_OK)
@@ -324,8 +329,8 @@ pg_query(struct rdb *db, const char *sql, const struct rdb_val *par, size_t n,
 	int rc;
 
 	db->changes = 0;
-	if (alive(db) < 0)
-		return -1;
+	if ((rc = alive(db, sql)) != 0)
+		return rc < 0 ? -1 : 0;
 	str_init(&q);
 	rdb_sql_numbered(sql, &q, &np);
 	if (np != n)
@@ -363,6 +368,8 @@ pg_unlock(struct rdb *db, const char *name)
 {
 	struct rdb_val k = RDB_I(rdb_lock_key(name));
 
+	if (PQstatus(pg_h(db)) != CONNECTION_OK)
+		return 0; /* the session, and its locks, are gone */
 	return rdb_exec(db, "SELECT pg_advisory_unlock(?)", &k, 1);
 }
 

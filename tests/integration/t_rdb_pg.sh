@@ -74,29 +74,71 @@ for u in "postgresql:///hallmark?host=$PG_DIR&user=$PG_USER" \
 	    "the store through ${u%%:*}://"
 done
 
-# 4. a server restart under an open connection (tests/tools/hm-rdb reading
-# statements from a fifo): the first statement after it fails with the
-# server's reason, the next one reconnects
-mkfifo "$WORK/in"
-"$HM_RDB" "pg:$HM_PG_URL" - <"$WORK/in" >"$WORK/rdb.out" 2>&1 &
-rdb_pid=$!
-exec 3>"$WORK/in"
-echo "SELECT 1" >&3
-for i in $(seq 50); do grep -q '^ok' "$WORK/rdb.out" && break; sleep 0.1; done
-pg_restart || fail "pg_ctl restart" "$PG_DIR/server.log"
-echo "SELECT 2" >&3
-echo "SELECT 3" >&3
-exec 3>&-
-for i in $(seq 100); do kill -0 "$rdb_pid" 2>/dev/null || break; sleep 0.1; done
-kill "$rdb_pid" 2>/dev/null && fail "hm-rdb did not end"
-wait "$rdb_pid"
-assert_eq "1 ok 0" "$(sed -n '1,2p' "$WORK/rdb.out" | tr '\n' ' ' | sed 's/ $//')" \
+# session OUT LINE... - tests/tools/hm-rdb on the store, reading the LINEs
+# (statements, or !begin !commit !rollback !lock NAME !unlock NAME) from a
+# fifo, its answers in OUT; the line @restart waits until every line so
+# far is answered, then restarts the server.  Waits for hm-rdb to end.
+session() {
+	local out=$1 l i n=0 pid
+	shift
+	rm -f "$WORK/in"
+	mkfifo "$WORK/in"
+	"$HM_RDB" "pg:$HM_PG_URL" - <"$WORK/in" >"$out" 2>&1 &
+	pid=$!
+	exec 3>"$WORK/in"
+	for l in "$@"; do
+		if [ "$l" != @restart ]; then
+			echo "$l" >&3
+			n=$((n + 1))
+			continue
+		fi
+		for i in $(seq 50); do
+			[ "$(grep -cE '^(ok|error|lock)' "$out")" -ge "$n" ] && break
+			sleep 0.1
+		done
+		pg_restart || fail "pg_ctl restart" "$PG_DIR/server.log"
+	done
+	exec 3>&-
+	for i in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	kill "$pid" 2>/dev/null && fail "hm-rdb did not end"
+	wait "$pid"
+}
+# lines OUT FROM TO - lines FROM..TO of OUT on one line
+lines() { sed -n "$2,$3p" "$1" | tr '\n' ' ' | sed 's/ $//'; }
+
+# 4. a server restart under an open connection: the first statement after
+# it fails with the server's reason, the next one reconnects
+session "$WORK/rdb.out" "SELECT 1" @restart "SELECT 2" "SELECT 3"
+assert_eq "1 ok 0" "$(lines "$WORK/rdb.out" 1 2)" \
     "a statement before the restart" "$WORK/rdb.out"
 assert_match '^error: postgresql: .*(terminat|closed the connection)' \
-    "$(sed -n 3p "$WORK/rdb.out")" "the first after it: the server's reason" \
+    "$(lines "$WORK/rdb.out" 3 3)" "the first after it: the server's reason" \
     "$WORK/rdb.out"
-assert_eq "3 ok 0" "$(sed -n '4,5p' "$WORK/rdb.out" | tr '\n' ' ' | sed 's/ $//')" \
+assert_eq "3 ok 0" "$(lines "$WORK/rdb.out" 4 5)" \
     "the next one reconnects" "$WORK/rdb.out"
+# ... with a lock and a transaction open: the transaction is not
+# committed, the lock is known gone (taken again after the reconnection),
+# and closing releases it (a later session takes it)
+session "$WORK/rdb2.out" "!lock flush" "!begin" "SELECT 1" @restart \
+    "SELECT 2" "!commit" "!lock flush"
+assert_eq "lock 1 ok 1 ok 0" "$(lines "$WORK/rdb2.out" 1 4)" \
+    "lock and transaction before the restart" "$WORK/rdb2.out"
+assert_match '^error: postgresql: not committed, rolled back' \
+    "$(lines "$WORK/rdb2.out" 6 6)" "after it: the transaction is not committed" \
+    "$WORK/rdb2.out"
+assert_eq "lock 1" "$(lines "$WORK/rdb2.out" 7 7)" \
+    "the lock is taken again on the new connection" "$WORK/rdb2.out"
+session "$WORK/rdb3.out" "!lock flush"
+assert_eq "lock 1" "$(lines "$WORK/rdb3.out" 1 1)" \
+    "closing released it" "$WORK/rdb3.out"
+# ... and unlocking on a connection known broken: nothing to release, no
+# reconnection for it
+session "$WORK/rdb4.out" "!lock send" @restart "SELECT 2" "!unlock send" \
+    "!lock send"
+assert_eq "lock 1" "$(lines "$WORK/rdb4.out" 1 1)" "lock before the restart" \
+    "$WORK/rdb4.out"
+assert_eq "ok lock 1" "$(lines "$WORK/rdb4.out" 3 4)" \
+    "unlock on the broken connection, lock on the new one" "$WORK/rdb4.out"
 
 # 5. a server that is gone: a clear error, no hang
 url="pg:$HM_PG_URL"

@@ -9,7 +9,10 @@
  *   hm-rdb URL -                statements from standard input, one a
  *                               line, each answered after it runs (rows,
  *                               then "ok N" with N = rdb_changes, or
- *                               "error: MESSAGE"); goes on after errors
+ *                               "error: MESSAGE"); goes on after errors.
+ *                               Lines !begin, !commit, !rollback,
+ *                               !lock NAME ("lock 1|0"), !unlock NAME call
+ *                               rdb_begin ... rdb_unlock ("ok")
  *
  * Rows: one a line, columns separated by a tab; NULL as \N, bytes as \x
  * and hex digits, integers in decimal, text as it is.  Exit 0 when every
@@ -128,7 +131,38 @@ one(struct rdb *db, const char *sql, char **argv, int n)
 	return rc;
 }
 
-/* lines - statements from stdin, each answered */
+/* command - a "!" line: !begin, !commit, !rollback, !lock NAME,
+ * !unlock NAME; prints "ok" or "lock N", else "error: ..."; -1 on error */
+static int
+command(struct rdb *db, const char *line)
+{
+	int rc;
+
+	if (strcmp(line, "!begin") == 0)
+		rc = rdb_begin(db);
+	else if (strcmp(line, "!commit") == 0)
+		rc = rdb_commit(db);
+	else if (strcmp(line, "!rollback") == 0)
+		rc = rdb_rollback(db);
+	else if (strncmp(line, "!unlock ", 8) == 0)
+		rc = rdb_unlock(db, line + 8);
+	else if (strncmp(line, "!lock ", 6) == 0) {
+		if ((rc = rdb_try_lock(db, line + 6)) >= 0) {
+			printf("lock %d\n", rc);
+			return 0;
+		}
+	} else {
+		printf("error: unknown command %s\n", line);
+		return -1;
+	}
+	if (rc < 0)
+		printf("error: %s\n", rdb_error(db));
+	else
+		printf("ok\n");
+	return rc < 0 ? -1 : 0;
+}
+
+/* lines - statements (or "!" commands) from stdin, each answered */
 static int
 lines(struct rdb *db)
 {
@@ -143,7 +177,10 @@ lines(struct rdb *db)
 			line[--len] = '\0';
 		if (len == 0)
 			continue;
-		if (rdb_query(db, line, NULL, 0, print_row, NULL) < 0) {
+		if (line[0] == '!') {
+			if (command(db, line) < 0)
+				rc = 1;
+		} else if (rdb_query(db, line, NULL, 0, print_row, NULL) < 0) {
 			printf("error: %s\n", rdb_error(db));
 			rc = 1;
 		} else {
