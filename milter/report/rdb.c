@@ -5,7 +5,8 @@
  * back ends share ("?" to "$n", BYTES in DDL).
  *
  * Connection strings: "sqlite:PATH" (also "sqlite://PATH"), a plain PATH,
- * "postgresql://..." or "postgres://..." (a libpq URI, passed as it is),
+ * "postgresql://..." or "postgres://..." (a libpq URI, its scheme made
+ * lower case for libpq),
  * "pg:CONNINFO" (libpq key=value conninfo; "pg:" alone takes libpq's
  * defaults, the PG* environment); schemes in any case.  Any other
  * "scheme:" is refused.  rdb_url_display masks passwords for messages.

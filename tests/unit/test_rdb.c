@@ -4,15 +4,14 @@
  * the same moment) and refused when newer than this build, every value
  * type through exec and query (NULL, 64-bit extremes, bytes with NULs,
  * "?" inside strings), additive upserts, transactions, changes, named
- * locks (between connections and processes, stale holders), error texts,
- * connection strings, the SQL rewriting.
+ * locks (between connections and processes, stale holders), error texts;
+ * each case on a new empty store (fresh_url).  (Connection strings and
+ * the SQL rewriting: test_rdb_sql.)
  *
  *   test_rdb              the cases on SQLite (a temp directory)
  *   test_rdb URL          the same cases on URL; for PostgreSQL a
  *                         "pg:CONNINFO" (tests/integration/t_rdb_pg.sh):
  *                         each case gets its own empty schema there
- *
- * Each case runs on a new empty store (fresh_url).
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -379,7 +378,7 @@ test_changes(void **state)
 static void
 test_transactions(void **state)
 {
-	struct rdb *db = *state;
+	struct rdb *db = *state, *d2;
 
 	assert_int_equal(rdb_begin(db), 0);
 	upsert(db, 1, "a", 1);
@@ -416,13 +415,10 @@ test_transactions(void **state)
 	assert_int_equal(rdb_commit(db), 0);
 	assert_int_equal(count(db, "SELECT count(*) FROM agg_row"), 2);
 	/* closing with a transaction open rolls it back */
-	{
-		struct rdb *d2 = open_ok();
-
-		assert_int_equal(rdb_begin(d2), 0);
-		upsert(d2, 3, "a", 1);
-		rdb_close(d2);
-	}
+	d2 = open_ok();
+	assert_int_equal(rdb_begin(d2), 0);
+	upsert(d2, 3, "a", 1);
+	rdb_close(d2);
 	assert_int_equal(count(db, "SELECT count(*) FROM agg_row"), 2);
 }
 
@@ -622,7 +618,6 @@ test_lock_race(void **state)
 	close(res[0]);
 	close(res[1]);
 	close(rel[0]);
-	(void)state;
 }
 
 static void
@@ -659,7 +654,6 @@ test_open_race(void **state)
 	assert_int_equal(count(db, "SELECT version FROM schema_version"),
 	    rdb_schema_current());
 	rdb_close(db);
-	(void)state;
 }
 
 static void
@@ -670,7 +664,6 @@ test_sqlite_file(void **state)
 	struct rdb *db;
 	mode_t old;
 
-	(void)state;
 	if (is_pg())
 		skip();
 	/* 0640 whatever the umask, WAL */
@@ -752,103 +745,6 @@ test_sqlite_busy(void **state)
 	(void)db;
 }
 
-static void
-test_urls(void **state)
-{
-	char err[512];
-
-	(void)state;
-	assert_null(rdb_open("mysql://localhost/x", err, sizeof(err)));
-	assert_string_equal(err,
-	    "unknown store type \"mysql:\" (use "
-	    "sqlite:PATH, postgresql://... or pg:CONNINFO)");
-	assert_null(rdb_open("", err, sizeof(err)));
-	assert_non_null(strstr(err, "no store given"));
-	assert_null(rdb_open(NULL, err, sizeof(err)));
-	assert_null(rdb_open("sqlite:", err, sizeof(err)));
-	assert_string_equal(err, "sqlite:: no file name");
-	/* no server there: libpq's reason, with the socket it tried */
-	assert_null(rdb_open("pg:host=/nonexistent port=5999 dbname=x", err,
-	    sizeof(err)));
-	assert_non_null(strstr(err, "postgresql: cannot connect: "));
-	assert_non_null(strstr(err, "/nonexistent/.s.PGSQL.5999"));
-	assert_null(strchr(err, '\n'));
-	assert_null(rdb_open("postgresql://u:secret@127.0.0.1:1/x", err,
-	    sizeof(err)));
-	assert_non_null(strstr(err, "postgresql: cannot connect: "));
-	assert_null(strstr(err, "secret"));
-}
-
-static void
-display(const char *u, const char *want)
-{
-	char *got = rdb_url_display(u);
-
-	assert_string_equal(got, want);
-	free(got);
-}
-
-static void
-test_url_display(void **state)
-{
-	(void)state;
-	display("sqlite:/var/lib/hallmark/reports.db",
-	    "sqlite:/var/lib/hallmark/reports.db");
-	display("postgresql://hm:s3cret@db.example.org:5433/reports",
-	    "postgresql://hm:***@db.example.org:5433/reports");
-	display("postgres://hm@db/x?password=s3cret&sslmode=require",
-	    "postgres://hm@db/x?password=***&sslmode=require");
-	display("pg:host=db password = 's3 \\'cret' dbname=x",
-	    "pg:host=db password=*** dbname=x");
-	display("pg:password=s3cret", "pg:password=***");
-	display("pg:host=/run/x passwordless=1",
-	    "pg:host=/run/x passwordless=1");
-	assert_string_equal(rdb_url_path("sqlite:/a/b.db"), "/a/b.db");
-	assert_string_equal(rdb_url_path("SQLite:///a/b.db"), "/a/b.db");
-	assert_string_equal(rdb_url_path("rel/b.db"), "rel/b.db");
-	assert_null(rdb_url_path("pg:dbname=x"));
-	assert_null(rdb_url_path("PostgreSQL://db/x"));
-	assert_null(rdb_url_path("mysql://db/x"));
-}
-
-static void
-numbered(const char *in, const char *want, size_t wantn)
-{
-	struct str s;
-	size_t n;
-
-	str_init(&s);
-	rdb_sql_numbered(in, &s, &n);
-	assert_string_equal(s.s, want);
-	assert_int_equal(n, wantn);
-	str_free(&s);
-}
-
-static void
-test_rewrite(void **state)
-{
-	struct str s;
-
-	(void)state;
-	numbered("SELECT ?, ?", "SELECT $1, $2", 2);
-	numbered("SELECT '?''?', \"a?\", ? -- ?\n, ? /* ? */ ?",
-	    "SELECT '?''?', \"a?\", $1 -- ?\n, $2 /* ? */ $3", 3);
-	numbered("SELECT 'unterminated ?", "SELECT 'unterminated ?", 0);
-	numbered("", "", 0);
-	str_init(&s);
-	rdb_sql_ddl("CREATE TABLE t (BYTES BYTES, xBYTES BYTES_x, "
-		    "c TEXT DEFAULT 'BYTES')",
-	    "BYTEA", &s);
-	assert_string_equal(s.s,
-	    "CREATE TABLE t (BYTEA BYTEA, xBYTES "
-	    "BYTES_x, c TEXT DEFAULT 'BYTES')");
-	str_free(&s);
-	/* the key of a name never changes (hosts of different versions
-	 * share locks): FNV-1a 64 of "hallmark:flush" */
-	assert_true(rdb_lock_key("flush") == (int64_t)0xd95eb65654d1b877ULL);
-	assert_true(rdb_lock_key("flush") != rdb_lock_key("send"));
-}
-
 int
 main(int argc, char **argv)
 {
@@ -880,9 +776,6 @@ main(int argc, char **argv)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_sqlite_busy, setup,
 		    teardown),
-		cmocka_unit_test(test_urls),
-		cmocka_unit_test(test_url_display),
-		cmocka_unit_test(test_rewrite),
 	};
 	int rc;
 
