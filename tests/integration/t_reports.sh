@@ -19,8 +19,10 @@
 # r0  reports.enable without the reporter identity: hallmarkd -n (and start-up) refuse it,
 #     naming what is missing.
 # r4  The max_rows cap: with max_rows = 1 a second distinct row is not recorded: it is counted
-#     in hallmark_reports_dropped_total (metrics endpoint) and logged; the first row is written
-#     by the periodic flush (flush_interval = 1, no signal).
+#     in hallmark_reports_dropped_total (metrics endpoint) and logged; the next flush writes the
+#     first row only.  (No periodic flush meanwhile: one between the two messages would empty
+#     the table and let the second row in.)  Then the periodic flush (flush_interval = 1) writes
+#     a row with no signal.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/postfix.sh"
@@ -121,26 +123,39 @@ pf_reload
 rep_deliver pass --addr 192.0.2.10 --from bounce@univ.example
 rep_deliver pass --addr 192.0.2.10 --from bounce@univ.example
 mark=$(wc -l < "$HM_LOG")
-# hold the write lock past the 5 s busy timeout of the store
-( printf 'BEGIN EXCLUSIVE;\n'; sleep 8; printf 'COMMIT;\n' ) | sqlite3 "$DB" &
+# hold the write lock past the 5 s busy timeout of the store: from before the SIGHUP until the
+# failed flush is logged, however slow the machine (a line on the fifo, fd 4, releases it; the
+# locker gives up by itself after 60 s should the test end without releasing it)
+mkfifo "$RIG_DIR/unlock"
+exec 4<>"$RIG_DIR/unlock"
+rig_on_exit "{ echo >&4; } 2>/dev/null || true"
+( exec 3<"$RIG_DIR/unlock" 4>&-; printf 'BEGIN EXCLUSIVE;\n'; read -r -t 60 -u 3 _ || true
+	printf 'COMMIT;\n' ) | sqlite3 "$DB" &
 LOCKER=$!
 rig_on_exit "kill $LOCKER 2>/dev/null || true"
-sleep 0.5
+# locked: another writer is refused at once
+for i in $(seq 300); do
+	sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 || break
+	sleep 0.1
+done
+sqlite3 "$DB" 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1 && fail "r3: the store could not be locked"
 kill -HUP "$HM_PID"
-for i in $(seq 120); do
+for i in $(seq 600); do
 	tail -n +"$(( mark + 1 ))" "$HM_LOG" | grep -q "reports: cannot write 1 row(s) (2 message(s))" && break
 	sleep 0.1
 done
 tail -n +"$(( mark + 1 ))" "$HM_LOG" | grep -q "reports: cannot write 1 row(s) (2 message(s)).*kept in memory" ||
 	fail "r3: the failed flush was not logged" "$HM_LOG"
 ok "r3: the failed flush is logged, the rows kept"
+echo >&4
+exec 4>&-
 wait "$LOCKER" || true
 hup_flush 8
 assert_eq "$(printf '6|%s\n2|%s' "$KEY_PASS" "$KEY_FAIL")" "$(rows)" "r3: the next flush wrote them"
 
 # ---- r4: the max_rows cap is counted and logged, never silent ----------------------------------
 hm_stop
-hm_start "$(REP_INTERVAL=1 conf 'max_rows = 1;')"
+hm_start "$(conf 'max_rows = 1;')"
 pf_reload
 rep_deliver pass --addr 192.0.2.10 --from bounce@univ.example
 send_msg --data "$M/fail" --addr 203.0.113.5 --from x@univ.example --expect 5 ||
@@ -150,8 +165,15 @@ grep -q "reports: max_rows (1) reached: 1 message(s) not recorded" "$HM_LOG" ||
 	fail "r4: the dropped message was not logged" "$HM_LOG"
 metric=$(curl -s "http://127.0.0.1:$METRICS_PORT/metrics" | grep '^hallmark_reports_dropped_total ')
 assert_eq "hallmark_reports_dropped_total 1" "$metric" "r4: counted in the metric"
-wait_total 9
+hup_flush 9
 assert_eq "$(printf '7|%s\n2|%s' "$KEY_PASS" "$KEY_FAIL")" "$(rows)" \
-	"r4: the first row was written by the periodic flush"
+	"r4: the flush wrote the first row, not the dropped one"
+hm_stop
+hm_start "$(REP_INTERVAL=1 conf 'max_rows = 1;')"
+pf_reload
+rep_deliver pass --addr 192.0.2.10 --from bounce@univ.example
+wait_total 10
+assert_eq "$(printf '8|%s\n2|%s' "$KEY_PASS" "$KEY_FAIL")" "$(rows)" \
+	"r4: the row was written by the periodic flush"
 hm_stop
 assert_eq 0 "$HM_RC" "hallmarkd stopped cleanly"

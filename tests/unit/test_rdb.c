@@ -710,37 +710,51 @@ test_sqlite_wal(void **state)
 }
 
 /* test_sqlite_busy - a writer waits for another (busy timeout) instead
- * of failing at once */
+ * of failing at once.  The child says when it holds the write lock and
+ * keeps it 0.3 s after the parent's clock starts (pipes, not sleeps: on
+ * a loaded machine the child may take its time to lock) */
 static void
 test_sqlite_busy(void **state)
 {
 	struct rdb *db = *state, *d2;
 	struct timespec t0, t1;
+	int up[2], down[2];
+	char b = 0;
 	pid_t pid;
 	double dt;
 
 	if (is_pg())
 		skip();
+	d2 = open_ok();
+	assert_int_equal(pipe(up), 0);
+	assert_int_equal(pipe(down), 0);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
 		char err[512];
 		struct rdb *c = rdb_open(url, err, sizeof(err));
 
-		if (c == NULL || rdb_begin(c) < 0)
+		if (c == NULL || rdb_begin(c) < 0 ||
+		    write(up[1], "L", 1) != 1 || read(down[0], &b, 1) != 1)
 			_exit(1);
-		usleep(800 * 1000); /* holds the write lock */
+		usleep(300 * 1000); /* holds the write lock */
 		_exit(rdb_commit(c) < 0 ? 1 : 0);
 	}
-	usleep(300 * 1000);
-	d2 = open_ok();
+	close(up[1]);
+	close(down[0]);
+	if (read(up[0], &b, 1) != 1) /* the child holds the lock */
+		fail_msg("the child did not lock: status %d",
+		    child_status(pid));
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	assert_int_equal(write(down[1], "G", 1), 1);
 	assert_int_equal(rdb_begin(d2), 0);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	dt = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
 	assert_true(dt > 0.2 && dt < 4.0);
 	assert_int_equal(rdb_commit(d2), 0);
 	rdb_close(d2);
+	close(up[0]);
+	close(down[1]);
 	assert_int_equal(child_status(pid), 0);
 	(void)db;
 }
