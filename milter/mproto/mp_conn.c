@@ -4,17 +4,23 @@
  * so a thread per connection keeps them simple), with buffered I/O:
  * read what the socket has, decode every complete frame in the buffer
  * (mp_sess.c), write the replies of that burst with one call, and only
- * then read again.  The socket stays blocking with SO_RCVTIMEO and
- * SO_SNDTIMEO set to the configured timeout, so waiting for the next
- * burst costs one read(), not a poll() and a read().  The timeout bounds
- * a frame in progress and a write, not the MTA's pauses between
- * commands (a read that times out with nothing buffered is repeated),
- * as with libmilter's worker pool.
+ * then read again.  The socket stays blocking (SO_SNDTIMEO is the
+ * configured timeout, SO_RCVTIMEO IDLE_MS), so waiting for the next burst
+ * costs one read(), not a poll() and a read().  The timeout bounds a
+ * frame in progress (read_some counts the IDLE_MS waits against it) and a
+ * write, not the MTA's pauses between commands, as with libmilter's
+ * worker pool.  When nothing has come for IDLE_MS, the connection is
+ * idle: its thread gives back the stack pages its callbacks touched
+ * (stack_trim: one madvise per idle pause, none while bursts follow one
+ * another), so what a held connection keeps resident is its thread's
+ * top frames and the callbacks' state, not their deepest stack.
  *
  * Memory: the input buffer grows only as bytes arrive (never to a
  * length the peer merely announces), at most to the frame limit of the
- * command (mp_sess.h), and is given back when a burst is done (an idle
- * connection holds no buffer: a thread and its context only).  Beyond
+ * command (mp_sess.h), and is given back when a burst is done.  The
+ * first read of a burst goes into a stack buffer and only what came is
+ * copied to the heap (fill_idle), so an idle connection, blocked in that
+ * read, holds no input buffer: a thread and its context only.  Beyond
  * MP_SMALL_FRAME each connection draws from one budget shared by all
  * (mp_conn_budget_set, 16 MB by default): when it is spent, the
  * connection that asks for more is closed with a log line, so what
@@ -29,6 +35,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdint.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <time.h>
@@ -39,12 +47,18 @@
 #include "mp_sess.h"
 #include "str.h"
 
-#define IN_MIN 8192 /* input buffer kept between bursts */
+#define IN_MIN 8192  /* input buffer kept while a frame is under way */
+#define IN_READ 8192 /* the first read of a burst (fill_idle) */
+#define IDLE_MS 100  /* no byte for this long: the connection is idle */
+#define RD_IDLE 2    /* read_some: IDLE_MS passed with nothing buffered */
 
 struct mp_conn {
 	int fd;
 	int timeout;
-	size_t budgeted; /* bytes drawn from the shared budget */
+	size_t budgeted;  /* bytes drawn from the shared budget */
+	int idle;	  /* stack_trim done since the last byte came */
+	uintptr_t stk_lo; /* the thread's stack, lowest address; 0 unknown */
+	struct timespec wait_from; /* first timeout of a frame under way */
 	struct mp_buf in;
 	SMFICTX ctx;
 	struct mp_conn *next, *prev;
@@ -193,34 +207,121 @@ flush(struct mp_conn *c)
 	return 0;
 }
 
-/* fill - one read of what the socket has: 1 data, 0 EOF, -1 error */
+/* waited - a read with a frame under way timed out: whether the
+ * configured timeout is now spent (the reads wait IDLE_MS at a time) */
+static int
+waited(struct mp_conn *c)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (c->wait_from.tv_sec == 0 && c->wait_from.tv_nsec == 0) {
+		c->wait_from = now;
+		return 0;
+	}
+	return c->timeout > 0 && now.tv_sec - c->wait_from.tv_sec >= c->timeout;
+}
+
+/* read_some - one read of at most n bytes into p: the count, 0 at EOF,
+ * RD_IDLE the first time IDLE_MS pass with nothing buffered (the
+ * MTA's pause between commands: the caller releases memory and reads
+ * again), -1 on an error or when a frame under way took longer than the
+ * timeout (logged) */
+static ssize_t
+read_some(struct mp_conn *c, unsigned char *p, size_t n)
+{
+	ssize_t r;
+	char eb[128];
+
+	for (;;) {
+		r = read(c->fd, p, n);
+		if (r >= 0 || errno == EINTR) {
+			if (r < 0)
+				continue;
+			c->idle = 0;
+			c->wait_from.tv_sec = c->wait_from.tv_nsec = 0;
+			return r;
+		}
+		if (errno != EAGAIN && errno != EWOULDBLOCK)
+			break;
+		if (c->in.len == 0 && !c->idle) {
+			c->idle = 1;
+			return RD_IDLE;
+		}
+		if (c->in.len > 0 && waited(c)) {
+			log_warn("milter %s: a command incomplete for %d s "
+				 "(timeout); connection closed",
+			    c->ctx.peer, c->timeout);
+			return -1;
+		}
+	}
+	if (errno != ECONNRESET && errno != ESHUTDOWN)
+		log_warn("milter %s: cannot read: %s", c->ctx.peer,
+		    strerror_r(errno, eb, sizeof(eb)));
+	return -1;
+}
+
+/* stack_trim - an idle thread gives back the stack pages below its
+ * current frame (the callbacks touched them; they fault in again when
+ * needed).  The stack's bounds are looked up the first time only, so a
+ * connection that never idles pays no system call for them */
+static __attribute__((noinline)) void
+stack_trim(struct mp_conn *c)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE), sp, lo;
+	pthread_attr_t a;
+	void *addr;
+	size_t size;
+
+	if (c->stk_lo == 0 && pthread_getattr_np(pthread_self(), &a) == 0) {
+		if (pthread_attr_getstack(&a, &addr, &size) == 0)
+			c->stk_lo = ((uintptr_t)addr + pg - 1) & ~(pg - 1);
+		pthread_attr_destroy(&a);
+	}
+	sp = ((uintptr_t)&size - 512) & ~(pg - 1); /* madvise's frame */
+	lo = c->stk_lo;
+	if (lo != 0 && sp > lo)
+		(void)madvise((void *)lo, sp - lo, MADV_DONTNEED);
+}
+
+/* fill_idle - nothing buffered: the read goes into a buffer on this
+ * function's stack, and what came is copied into a heap buffer of just
+ * its size.  An idle connection so holds no input buffer, and the
+ * stack pages of `b` are gone (noinline) when the callbacks run, which
+ * reuse them: the thread's stack grows by max(IN_READ, callbacks), not
+ * by their sum.  1 data, 0 EOF, -1 error */
+static __attribute__((noinline)) int
+fill_idle(struct mp_conn *c)
+{
+	unsigned char b[IN_READ];
+	ssize_t n = read_some(c, b, sizeof(b));
+
+	if (n <= 0 || n == RD_IDLE)
+		return (int)n;
+	c->in.p = xmalloc((size_t)n);
+	memcpy(c->in.p, b, (size_t)n);
+	c->in.len = c->in.cap = (size_t)n;
+	return 1;
+}
+
+/* fill - one read of what the socket has: 1 data, 0 EOF, -1 error,
+ * RD_IDLE nothing came for IDLE_MS */
 static int
 fill(struct mp_conn *c)
 {
 	ssize_t n;
-	char eb[128];
 
+	if (c->in.len == 0) {
+		mp_buf_free(&c->in);
+		return fill_idle(c);
+	}
 	if (grow(c) < 0)
 		return -1;
-	do
-		n = read(c->fd, c->in.p + c->in.len, c->in.cap - c->in.len);
-	while (n < 0 &&
-	    (errno == EINTR ||
-		(c->in.len == 0 && (errno == EAGAIN || errno == EWOULDBLOCK))));
-	if (n > 0) {
-		c->in.len += (size_t)n;
-		return 1;
-	}
-	if (n == 0)
-		return 0;
-	if (errno == EAGAIN || errno == EWOULDBLOCK)
-		log_warn("milter %s: a command incomplete for %d s "
-			 "(timeout); connection closed",
-		    c->ctx.peer, c->timeout);
-	else if (errno != ECONNRESET && errno != ESHUTDOWN)
-		log_warn("milter %s: cannot read: %s", c->ctx.peer,
-		    strerror_r(errno, eb, sizeof(eb)));
-	return -1;
+	n = read_some(c, c->in.p + c->in.len, c->in.cap - c->in.len);
+	if (n <= 0 || n == RD_IDLE)
+		return (int)n;
+	c->in.len += (size_t)n;
+	return 1;
 }
 
 /* serve - the session: bursts in, replies out, until the end */
@@ -230,7 +331,13 @@ serve(struct mp_conn *c)
 	int rc = MP_MORE;
 
 	while (rc == MP_MORE) {
-		if (fill(c) <= 0)
+		int f = fill(c);
+
+		if (f == RD_IDLE) {
+			stack_trim(c);
+			continue;
+		}
+		if (f <= 0)
 			break;
 		rc = mp_sess_input(&c->ctx, &c->in);
 		if (c->ctx.out.len > 0 && rc != MP_ERR && flush(c) < 0)
@@ -240,13 +347,15 @@ serve(struct mp_conn *c)
 	mp_sess_end(&c->ctx);
 }
 
-/* set_timeouts - reads and writes wait at most `s` seconds */
+/* set_timeouts - writes wait at most `s` seconds; reads IDLE_MS at a
+ * time (read_some counts them against `s`) */
 static void
 set_timeouts(int fd, int s)
 {
 	struct timeval tv = { s > 0 ? s : 0, 0 };
+	struct timeval rv = { 0, IDLE_MS * 1000 };
 
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &rv, sizeof(rv));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 }
 

@@ -86,6 +86,26 @@ mg_stats_mem_kib(long pid, const char *key)
 	return v;
 }
 
+/* mg_stats_smaps - copy /proc/PID/smaps to the file `to` (best effort) */
+void
+mg_stats_smaps(long pid, const char *to)
+{
+	char path[64], b[8192];
+	FILE *in, *out;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%ld/smaps", pid);
+	if ((in = fopen(path, "r")) == NULL)
+		return;
+	if ((out = fopen(to, "w")) != NULL) {
+		while ((n = fread(b, 1, sizeof(b), in)) > 0)
+			if (fwrite(b, 1, n, out) != n)
+				break;
+		fclose(out);
+	}
+	fclose(in);
+}
+
 /* u32_cmp - qsort helper */
 static int
 u32_cmp(const void *a, const void *b)

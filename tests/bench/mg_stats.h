@@ -28,6 +28,8 @@ void mg_stats_merge(struct mg_worker *w, int n, struct mg_stats *t);
 void mg_stats_report(const struct mg_stats *t, const struct mg_measure *me);
 /* mg_stats_cpu_us - utime+stime of process pid in microseconds; -1 */
 double mg_stats_cpu_us(long pid);
+/* mg_stats_smaps - copy /proc/PID/smaps to the file `to` (best effort) */
+void mg_stats_smaps(long pid, const char *to);
 /* mg_stats_mem_kib - a "Vm...:" value (VmRSS, VmHWM) of /proc/PID/status
  * in KiB; -1 */
 long mg_stats_mem_kib(long pid, const char *key);

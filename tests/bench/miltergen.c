@@ -36,7 +36,9 @@
  *   after) and its memory (VmRSS, VmHWM from /proc/PID/status).  --kv prints
  *   one line of key=value for scripts.  --hold makes every thread stop its
  *   first message just before end of message until all N are there, then
- *   samples the milter's VmRSS (hold_rss_kib): N messages in flight at once.
+ *   samples the milter's VmRSS (hold_rss_kib): N messages in flight at once
+ *   (and copies its /proc/PID/smaps to the file $MILTERGEN_SMAPS names, to
+ *   see what the memory is made of).
  *
  *   A milter that closes the connection, stalls (--timeout, default 10 s) or
  *   replies garbage costs an error for that message and a reconnect, never a
@@ -270,6 +272,8 @@ hold_sample(void)
 	pthread_mutex_unlock(&lock);
 	usleep(200000);		/* let the milter finish its body work */
 	rss = mg_opt.pid > 0 ? mg_stats_mem_kib(mg_opt.pid, "VmRSS") : -1;
+	if (mg_opt.pid > 0 && getenv("MILTERGEN_SMAPS") != NULL)
+		mg_stats_smaps(mg_opt.pid, getenv("MILTERGEN_SMAPS"));
 	pthread_mutex_lock(&lock);
 	hold_released = 1;
 	pthread_cond_broadcast(&hold_cond);
