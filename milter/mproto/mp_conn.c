@@ -208,7 +208,8 @@ flush(struct mp_conn *c)
 }
 
 /* waited - a read with a frame under way timed out: whether the
- * configured timeout is now spent (the reads wait IDLE_MS at a time) */
+ * configured timeout is now spent (the reads wait IDLE_MS at a time;
+ * wait_from is the first timeout, IDLE_MS after the wait began) */
 static int
 waited(struct mp_conn *c)
 {
@@ -219,7 +220,10 @@ waited(struct mp_conn *c)
 		c->wait_from = now;
 		return 0;
 	}
-	return c->timeout > 0 && now.tv_sec - c->wait_from.tv_sec >= c->timeout;
+	return c->timeout > 0 &&
+	    (now.tv_sec - c->wait_from.tv_sec) * 1000 +
+		(now.tv_nsec - c->wait_from.tv_nsec) / 1000000 >=
+	    (long)c->timeout * 1000 - IDLE_MS;
 }
 
 /* read_some - one read of at most n bytes into p: the count, 0 at EOF,

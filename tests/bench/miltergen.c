@@ -38,7 +38,8 @@
  *   first message just before end of message until all N are there, then
  *   samples the milter's VmRSS (hold_rss_kib): N messages in flight at once
  *   (and copies its /proc/PID/smaps to the file $MILTERGEN_SMAPS names, to
- *   see what the memory is made of).
+ *   see what the memory is made of), $MILTERGEN_HOLD_MS (200) after the
+ *   last thread arrived.
  *
  *   A milter that closes the connection, stalls (--timeout, default 10 s) or
  *   replies garbage costs an error for that message and a reconnect, never a
@@ -270,7 +271,10 @@ hold_sample(void)
 	    pthread_cond_timedwait(&hold_cond, &lock, &until) == 0)
 		;
 	pthread_mutex_unlock(&lock);
-	usleep(200000);		/* let the milter finish its body work */
+	/* let the milter finish its body work ($MILTERGEN_HOLD_MS, 200) */
+	usleep(getenv("MILTERGEN_HOLD_MS") != NULL ?
+	    (useconds_t)strtoul(getenv("MILTERGEN_HOLD_MS"), NULL, 10) * 1000 :
+	    200000);
 	rss = mg_opt.pid > 0 ? mg_stats_mem_kib(mg_opt.pid, "VmRSS") : -1;
 	if (mg_opt.pid > 0 && getenv("MILTERGEN_SMAPS") != NULL)
 		mg_stats_smaps(mg_opt.pid, getenv("MILTERGEN_SMAPS"));
