@@ -79,8 +79,12 @@ EOP
 echo "thread stacks at the hold (count, largest KiB resident): $stacks"
 check "40 connections held (miltergen: $(cat "$WORK/mg.kv"))" \
     [ "${stacks% *}" -ge 40 ]
-check "no idle connection thread keeps over 12 KiB of stack" \
-    [ "${stacks#* }" -le 12 ]
+if grep -q -- '-fsanitize' "$top_builddir/Makefile" 2>/dev/null; then
+	echo "(a sanitizer build: its frames are larger; the 12 KiB check is the plain build's)"
+else
+	check "no idle connection thread keeps over 12 KiB of stack" \
+	    [ "${stacks#* }" -le 12 ]
+fi
 
 # 2 and 3: raw frames (the milter protocol: 4-byte length, command, data)
 /usr/bin/python3 - "$PORT" >"$WORK/raw.out" 2>&1 <<'EOP'
