@@ -11,9 +11,11 @@
  * write, not the MTA's pauses between commands, as with libmilter's
  * worker pool.  When nothing has come for IDLE_MS, the connection is
  * idle: its thread gives back the stack pages its callbacks touched
- * (stack_trim: one madvise per idle pause, none while bursts follow one
- * another), so what a held connection keeps resident is its thread's
- * top frames and the callbacks' state, not their deepest stack.
+ * (stack_trim) and waits with the configured timeout until bytes come
+ * (rcv_timeout): a madvise and two setsockopt per idle pause, none while
+ * bursts follow one another, no wake-ups while idle.  What a held
+ * connection keeps resident is so its thread's top frames and the
+ * callbacks' state, not their deepest stack.
  *
  * Memory: the input buffer grows only as bytes arrive (never to a
  * length the peer merely announces), at most to the frame limit of the
@@ -55,8 +57,8 @@
 struct mp_conn {
 	int fd;
 	int timeout;
-	size_t budgeted;  /* bytes drawn from the shared budget */
-	int idle;	  /* stack_trim done since the last byte came */
+	size_t budgeted; /* bytes drawn from the shared budget */
+	int idle; /* idle since the last byte: trimmed, reads wait long */
 	uintptr_t stk_lo; /* the thread's stack, lowest address; 0 unknown */
 	struct timespec wait_from; /* first timeout of a frame under way */
 	struct mp_buf in;
@@ -207,6 +209,22 @@ flush(struct mp_conn *c)
 	return 0;
 }
 
+/* rcv_timeout - reads wait IDLE_MS (idle 0: a burst may follow) or, on
+ * an idle connection (idle 1), the configured timeout: an idle
+ * connection does not wake up every IDLE_MS.  One call per idle pause
+ * each way, none while bursts follow one another */
+static void
+rcv_timeout(struct mp_conn *c, int idle)
+{
+	struct timeval tv = { 0, IDLE_MS * 1000 };
+
+	if (idle) {
+		tv.tv_sec = c->timeout > 0 ? c->timeout : 0;
+		tv.tv_usec = 0;
+	}
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 /* waited - a read with a frame under way timed out: whether the
  * configured timeout is now spent (the reads wait IDLE_MS at a time;
  * wait_from is the first timeout, IDLE_MS after the wait began) */
@@ -242,6 +260,8 @@ read_some(struct mp_conn *c, unsigned char *p, size_t n)
 		if (r >= 0 || errno == EINTR) {
 			if (r < 0)
 				continue;
+			if (c->idle)
+				rcv_timeout(c, 0);
 			c->idle = 0;
 			c->wait_from.tv_sec = c->wait_from.tv_nsec = 0;
 			return r;
@@ -339,6 +359,7 @@ serve(struct mp_conn *c)
 
 		if (f == RD_IDLE) {
 			stack_trim(c);
+			rcv_timeout(c, 1);
 			continue;
 		}
 		if (f <= 0)

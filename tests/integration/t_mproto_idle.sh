@@ -12,7 +12,9 @@
 #   - a pause between commands longer than milter_timeout does not close
 #     the connection (the next command is answered);
 #   - a frame that stays incomplete is closed after milter_timeout (between
-#     1.5 and 6 s), with a log line saying so.
+#     1.5 and 6 s), with a log line saying so;
+#   - an idle connection does not wake its thread up (at most 2 reads in
+#     2 s, strace).
 #
 # Exit 0 pass, 1 fail, 77 skip (a build --with-libmilter).
 # SPDX-License-Identifier: BSD-2-Clause
@@ -123,6 +125,27 @@ t=$(sed -n 's/^partial closed //p' "$WORK/raw.out")
 check "an incomplete frame is closed after milter_timeout (${t:-not closed} s)" \
     /usr/bin/python3 -c "import sys; sys.exit(not 1.5 <= float('${t:-0}') <= 6)"
 check "the log says why" grep -q 'incomplete for 2 s' "$WORK/hallmarkd.log"
+# 4. an idle connection does not wake up every 0.1 s (the read timeout
+# is the configured one while idle): its reads over 2 s, under strace
+if command -v strace >/dev/null 2>&1; then
+	/usr/bin/python3 - "$PORT" <<'EOP' &
+import socket, struct, sys, time
+s = socket.create_connection(('127.0.0.1', int(sys.argv[1])), timeout=10)
+s.sendall(struct.pack('>I', 13) + b'O' + struct.pack('>III', 6, 0x1ff, 0x1fffff))
+s.recv(4096)
+time.sleep(3.5)
+EOP
+	IDLE_PY=$!
+	sleep 0.7
+	timeout -s INT 2 strace -f -q -e trace=read -o "$WORK/idle.strace" \
+	    -p "$HM_PID" 2>/dev/null
+	wait "$IDLE_PY"
+	reads=$(grep -c 'read(' "$WORK/idle.strace")
+	check "an idle connection: $reads reads in 2 s (no wake-up every 0.1 s)" \
+	    [ "$reads" -le 2 ]
+else
+	echo "(strace missing: the wake-up check is skipped)"
+fi
 kill -0 "$HM_PID" 2>/dev/null || fail "hallmarkd died"
 [ "$fails" = 0 ] || { echo "$fails check(s) failed"; exit 1; }
 exit 0
