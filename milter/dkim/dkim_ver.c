@@ -15,6 +15,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <opendkim/dkim.h> /* the DKIM_SIG* codes the policy reads */
 
@@ -54,6 +55,7 @@ struct dkver_one {
 
 struct dkver {
 	long cap;
+	long drift; /* seconds of tolerance for t= and x= */
 	struct dkvh_list hdr;
 	struct dkver_one sig[DKVER_SIGS_MAX];
 	size_t nsig;
@@ -68,10 +70,11 @@ struct dkver {
 
 /* dkver_new - see dkim_ver.h */
 struct dkver *
-dkver_new(long cap)
+dkver_new(long cap, long drift)
 {
 	struct dkver *v = xcalloc(1, sizeof(*v));
 
+	v->drift = drift < 0 ? 0 : drift;
 	v->cap = cap < 1 ? 1 : cap > DKVER_SIGS_MAX ? DKVER_SIGS_MAX : cap;
 	return v;
 }
@@ -212,6 +215,24 @@ key_check(const struct dkver_one *o, const struct dkvk_key *key)
 	return 0;
 }
 
+/* time_error - x= passed or t= in the future (RFC 6376 section 3.5),
+ * checked before the key is fetched: 0 or a sigerror */
+static int
+time_error(const struct dkver *v, const struct dkvs_sig *g, time_t now)
+{
+	uint64_t t, x, n = now < 0 ? 0 : (uint64_t)now;
+
+	if (g->x != NULL &&
+	    str_parse_u64(g->x, strlen(g->x), UINT64_MAX / 2, &x) == 0 &&
+	    x + (uint64_t)v->drift < n)
+		return DKIM_SIGERROR_EXPIRED;
+	if (g->t != NULL &&
+	    str_parse_u64(g->t, strlen(g->t), UINT64_MAX / 2, &t) == 0 &&
+	    t > n + (uint64_t)v->drift)
+		return DKIM_SIGERROR_FUTURE;
+	return 0;
+}
+
 /* sig_check - key, body hash and signature of one signature */
 static void
 sig_check(struct dkver *v, struct dkver_one *o, struct dns_resolver *r,
@@ -220,6 +241,8 @@ sig_check(struct dkver *v, struct dkver_one *o, struct dns_resolver *r,
 	const struct dkver_body *b;
 
 	if (o->sigerror != 0 || o->dup_tag || o->huge)
+		return;
+	if ((o->sigerror = time_error(v, o->g, time(NULL))) != 0)
 		return;
 	o->sigerror = dkvk_lookup(r, budget, o->g->s, o->g->d, &o->key);
 	if (o->sigerror == 0 && o->key != NULL)
@@ -288,9 +311,16 @@ dkver_facts(const struct dkver *v, size_t k, struct dkimpol_facts *f)
 
 	memset(f, 0, sizeof(*f));
 	f->sigerror = o->sigerror;
+	f->dup_tag = o->dup_tag;
+	f->msglen = f->signlen = -1;
+	f->body_cut = v->body_cut;
+
 	f->flags = o->flags;
 	f->bhres = o->bhres;
-	f->alg = g->alg;
+	/* a= missing or unknown: the reference reports rsa-sha1 (its zero
+	 * value) and the error, so the signature fails on what else it
+	 * lacks first, as there */
+	f->alg = g->alg == DKIM_SIGN_UNKNOWN ? DKIM_SIGN_RSASHA1 : g->alg;
 	f->keybits = o->key != NULL ? o->key->bits : 0;
 	f->d = g->d;
 	f->i = g->i;
@@ -305,9 +335,7 @@ dkver_facts(const struct dkver *v, size_t k, struct dkimpol_facts *f)
 	    -1;
 	f->huge_signed = o->huge;
 	f->key_k = o->key != NULL ? o->key->k : NULL;
-	f->dup_tag = o->dup_tag;
 	f->key_oversized = o->key != NULL && o->key->oversized;
-	f->body_cut = v->body_cut;
 }
 
 /* dkver_free - see dkim_ver.h */

@@ -36,8 +36,8 @@ struct dkver;
 struct dkvs_sig;
 
 /* dkver_new - verify at most cap signatures (later ones are counted and
- * not evaluated) */
-struct dkver *dkver_new(long cap);
+ * not evaluated); drift: seconds of tolerance for t= and x= */
+struct dkver *dkver_new(long cap, long drift);
 /* dkver_header - one header field; leadspc: value is exactly the text
  * after the colon (else a space the MTA stripped is put back) */
 void

@@ -44,7 +44,8 @@ own_get(struct hm_msg *m)
 	struct dkimv_own *st = m->mod[MOD_DKIMV];
 
 	if (st->v == NULL)
-		st->v = dkver_new(m->conf->dkim_verify.max_signatures);
+		st->v = dkver_new(m->conf->dkim_verify.max_signatures,
+		    m->conf->dkim_verify.clock_drift);
 	return st;
 }
 

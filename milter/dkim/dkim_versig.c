@@ -56,9 +56,11 @@ slot(struct dkvs_sig *g, const char *n, size_t nl)
 	return NULL;
 }
 
-/* tags - split the tag-list; 0, or -1 when a tag-spec has no '=' or an
- * empty name */
-static int
+/* tags - split the tag-list.  Like the reference verifier, reading stops
+ * at a tag-spec without '=' (an empty one too, but for the end of the
+ * list): RFC 6376 section 3.2 makes such a list invalid, and the tags
+ * read until then decide how the signature fails */
+static void
 tags(struct dkvs_sig *g, const char *p)
 {
 	while (*p != '\0') {
@@ -71,12 +73,10 @@ tags(struct dkvs_sig *g, const char *p)
 		eq = memchr(p, '=', (size_t)(e - p));
 		ne = eq != NULL ? eq : e;
 		trim(&ns, &ne);
-		if (eq == NULL && ns != ne)
-			return -1;
-		if (eq != NULL && ns == ne)
-			return -1;
-		if (eq != NULL &&
-		    (to = slot(g, ns, (size_t)(ne - ns))) != NULL) {
+		if (eq == NULL)
+			return;
+		to = slot(g, ns, (size_t)(ne - ns));
+		if (to != NULL) {
 			vs = eq + 1;
 			trim(&vs, &e);
 			free(*to);
@@ -84,7 +84,6 @@ tags(struct dkvs_sig *g, const char *p)
 		}
 		p = *e == ';' ? e + 1 : e;
 	}
-	return 0;
 }
 
 /* alg_set - a= to DKIM_SIGN_* and its hash */
@@ -235,11 +234,7 @@ dkvs_parse(const char *value)
 
 	g->raw = xstrdup(value != NULL ? value : "");
 	g->len = -1;
-	if (tags(g, g->raw) < 0) {
-		g->alg = DKIM_SIGN_UNKNOWN;
-		g->sigerror = DKIM_SIGERROR_UNKNOWN;
-		return g;
-	}
+	tags(g, g->raw);
 	alg_set(g);
 	g->sigerror = check(g);
 	return g;
