@@ -10,6 +10,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,34 +57,77 @@ slot(struct dkvs_sig *g, const char *n, size_t nl)
 	return NULL;
 }
 
-/* tags - split the tag-list.  Like the reference verifier, reading stops
- * at a tag-spec without '=' (an empty one too, but for the end of the
- * list): RFC 6376 section 3.2 makes such a list invalid, and the tags
- * read until then decide how the signature fails */
+/* tag_set - store one tag's value [v, e), trailing white space trimmed */
+static void
+tag_set(struct dkvs_sig *g, const char *n, size_t nl, const char *v,
+    const char *e)
+{
+	char **to = slot(g, n, nl);
+
+	while (e > v && is_fws(e[-1]))
+		e--;
+	if (to != NULL) {
+		free(*to);
+		*to = xstrndup(v, (size_t)(e - v));
+	}
+}
+
+/* tag_char_ok - a byte a tag-list may hold: printable US-ASCII or white
+ * space (RFC 6376 section 3.2) */
+static int
+tag_char_ok(unsigned char c)
+{
+	return c < 0x80 && (isprint(c) || isspace(c));
+}
+
+/*
+ * tags - read the tag-list as the reference verifier does: a tag name
+ * starts with a letter or digit and ends at '=' (white space before the
+ * '=' only); a value ends at ';' or the end.  Reading stops at the first
+ * byte that breaks these rules (a byte outside US-ASCII, a tag-spec
+ * without '=', an empty tag-spec): RFC 6376 section 3.2 makes the list
+ * invalid, and the tags read until then decide how the signature fails.
+ */
 static void
 tags(struct dkvs_sig *g, const char *p)
 {
-	while (*p != '\0') {
-		const char *e = strchr(p, ';'), *eq, *ns, *ne, *vs;
-		char **to;
+	const char *n = NULL, *ne = NULL, *v = NULL;
+	int state = 0, spaced = 0;
 
-		if (e == NULL)
-			e = p + strlen(p);
-		ns = p;
-		eq = memchr(p, '=', (size_t)(e - p));
-		ne = eq != NULL ? eq : e;
-		trim(&ns, &ne);
-		if (eq == NULL)
+	for (; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (!tag_char_ok(c))
 			return;
-		to = slot(g, ns, (size_t)(ne - ns));
-		if (to != NULL) {
-			vs = eq + 1;
-			trim(&vs, &e);
-			free(*to);
-			*to = xstrndup(vs, (size_t)(e - vs));
+		if (state == 0 && !isspace(c)) {
+			if (!isalnum(c))
+				return;
+			n = p;
+			state = 1;
+			spaced = 0;
+		} else if (state == 1 && isspace(c)) {
+			if (!spaced)
+				ne = p;
+			spaced = 1;
+		} else if (state == 1 && c == '=') {
+			ne = spaced ? ne : p;
+			state = 2;
+		} else if (state == 1 && (c == ';' || spaced)) {
+			return;
+		} else if (state == 2 && !isspace(c)) {
+			v = p;
+			state = c == ';' ? 0 : 3;
+			if (c == ';')
+				tag_set(g, n, (size_t)(ne - n), p, p);
+		} else if (state == 3 && c == ';') {
+			tag_set(g, n, (size_t)(ne - n), v, p);
+			state = 0;
 		}
-		p = *e == ';' ? e + 1 : e;
 	}
+	if (state == 3)
+		tag_set(g, n, (size_t)(ne - n), v, p);
+	else if (state == 2)
+		tag_set(g, n, (size_t)(ne - n), p, p);
 }
 
 /* alg_set - a= to DKIM_SIGN_* and its hash */
