@@ -240,13 +240,18 @@ sig_check(struct dkver *v, struct dkver_one *o, struct dns_resolver *r,
 {
 	const struct dkver_body *b;
 
-	if (o->sigerror != 0 || o->dup_tag || o->huge)
+	if (o->dup_tag || o->huge)
 		return;
-	if ((o->sigerror = time_error(v, o->g, time(NULL))) != 0)
+	/* the order of the reference: times, tags, key, base64 */
+	if (time_error(v, o->g, time(NULL)) != 0)
+		o->sigerror = time_error(v, o->g, time(NULL));
+	if (o->sigerror != 0)
 		return;
 	o->sigerror = dkvk_lookup(r, budget, o->g->s, o->g->d, &o->key);
 	if (o->sigerror == 0 && o->key != NULL)
 		o->sigerror = key_check(o, o->key);
+	if (o->sigerror == 0)
+		o->sigerror = o->g->b64err;
 	if (o->key != NULL && o->key->testing)
 		o->flags |= DKIM_SIGFLAG_TESTKEY;
 	if (o->sigerror != 0)

@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,35 +76,71 @@ slot(struct ktags *t, const unsigned char *n, size_t nl)
 	}
 }
 
-/* split - the tags of rec; 0, or -1 on a tag-spec without '=' */
+/* tag_put - the value [v, e) of tag [n, ne), trailing space trimmed */
+static void
+tag_put(struct ktags *t, const unsigned char *n, const unsigned char *ne,
+    const unsigned char *v, const unsigned char *e)
+{
+	struct span *to = slot(t, n, (size_t)(ne - n));
+
+	while (e > v && is_fws(e[-1]))
+		e--;
+	if (to != NULL) {
+		to->p = v;
+		to->n = (size_t)(e - v);
+		to->set = 1;
+	}
+}
+
+/*
+ * split - the tags of rec, read as the reference verifier reads them: a
+ * name starts with a letter or digit and ends at '=', a value at ';';
+ * 0, or -1 when the record breaks these rules anywhere (a byte outside
+ * printable US-ASCII and white space, a tag-spec without '=', an empty
+ * one): the record is then not a key record (RFC 6376 section 3.6.1)
+ */
 static int
 split(const unsigned char *rec, size_t len, struct ktags *t)
 {
-	const unsigned char *p = rec, *end = rec + len;
+	const unsigned char *p = rec, *end = rec + len, *n = NULL, *ne = NULL;
+	const unsigned char *v = NULL;
+	int state = 0, spaced = 0;
 
-	while (p < end) {
-		const unsigned char *e = memchr(p, ';', (size_t)(end - p));
-		const unsigned char *eq, *ns, *ne, *vs;
-		struct span *to;
+	for (; p < end; p++) {
+		unsigned char c = *p;
 
-		if (e == NULL)
-			e = end;
-		eq = memchr(p, '=', (size_t)(e - p));
-		ns = p;
-		ne = eq != NULL ? eq : e;
-		trim(&ns, &ne);
-		if ((eq == NULL) != (ns == ne))
+		if (c >= 0x80 || (!isprint(c) && !isspace(c)))
 			return -1;
-		if (eq != NULL &&
-		    (to = slot(t, ns, (size_t)(ne - ns))) != NULL) {
-			vs = eq + 1;
-			trim(&vs, &e);
-			to->p = vs;
-			to->n = (size_t)(e - vs);
-			to->set = 1;
+		if (state == 0 && !isspace(c)) {
+			if (!isalnum(c))
+				return -1;
+			n = p;
+			state = 1;
+			spaced = 0;
+		} else if (state == 1 && isspace(c)) {
+			ne = spaced ? ne : p;
+			spaced = 1;
+		} else if (state == 1 && c == '=') {
+			ne = spaced ? ne : p;
+			state = 2;
+		} else if (state == 1 && (c == ';' || spaced)) {
+			return -1;
+		} else if (state == 2 && !isspace(c)) {
+			v = p;
+			state = c == ';' ? 0 : 3;
+			if (c == ';')
+				tag_put(t, n, ne, p, p);
+		} else if (state == 3 && c == ';') {
+			tag_put(t, n, ne, v, p);
+			state = 0;
 		}
-		p = e < end ? e + 1 : e;
 	}
+	if (state == 1)
+		return -1;
+	if (state == 3)
+		tag_put(t, n, ne, v, p);
+	else if (state == 2)
+		tag_put(t, n, ne, p, p);
 	return 0;
 }
 

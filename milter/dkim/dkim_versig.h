@@ -29,6 +29,8 @@ struct dkvs_sig {
 	 * when absent; the last value wins when a tag repeats */
 	char *v, *a, *b, *bh, *c, *d, *h, *i, *l, *q, *s, *t, *x;
 	int sigerror;	       /* DKIM_SIGERROR_* (0: none found) */
+	int b64err;	       /* CORRUPT_B / CORRUPT_BH, found after the
+				* key is fetched (as the reference does) */
 	int alg;	       /* DKIM_SIGN_* */
 	const EVP_MD *md;      /* the hash of a=, NULL when unknown */
 	enum canon_alg hc, bc; /* c= */
