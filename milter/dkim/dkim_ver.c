@@ -240,11 +240,15 @@ sig_check(struct dkver *v, struct dkver_one *o, struct dns_resolver *r,
 {
 	const struct dkver_body *b;
 
-	if (o->dup_tag || o->huge)
+	if (o->huge)
 		return;
 	/* the order of the reference: times, tags, key, base64 */
 	if (time_error(v, o->g, time(NULL)) != 0)
 		o->sigerror = time_error(v, o->g, time(NULL));
+	/* l= beyond the body: a malformed signature, as in the reference */
+	if (o->sigerror == 0 && o->g->len >= 0 && o->body >= 0 &&
+	    (unsigned long long)o->g->len > v->body[o->body].total)
+		o->sigerror = DKIM_SIGERROR_TOOLARGE_L;
 	if (o->sigerror != 0)
 		return;
 	o->sigerror = dkvk_lookup(r, budget, o->g->s, o->g->d, &o->key);

@@ -227,6 +227,32 @@ b64_tag(const char *v, unsigned char **out, size_t *n, int missing, int empty,
 	return 0;
 }
 
+/* is_name - s is a domain name as RFC 6376 section 3.5 has d= and s=:
+ * labels of letters, digits and hyphens (underscores too, which real
+ * selectors use), none empty, none over 63, at most 253 in all */
+static int
+is_name(const char *s)
+{
+	size_t lab = 0, n = strlen(s);
+
+	if (n == 0 || n > 253)
+		return 0;
+	for (const char *p = s; *p != '\0'; p++) {
+		if (*p == '.') {
+			if (lab == 0)
+				return 0;
+			lab = 0;
+		} else if (isalnum((unsigned char)*p) || *p == '-' ||
+		    *p == '_') {
+			if (++lab > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return lab > 0;
+}
+
 /* check - the first thing wrong with the field, in the order of RFC
  * 6376 section 3.5's tag list; 0 when nothing is */
 static int
@@ -267,6 +293,8 @@ check(struct dkvs_sig *g)
 		return DKIM_SIGERROR_MISSING_S;
 	if (*g->s == '\0')
 		return DKIM_SIGERROR_EMPTY_S;
+	if (!is_name(g->d) || !is_name(g->s))
+		return DKIM_SIGERROR_EMPTY_D; /* as good as none: malformed */
 	return 0;
 }
 
