@@ -213,25 +213,25 @@ length(struct dkvs_sig *g)
 	return 0;
 }
 
-/* b64_tag - decode a base64 tag value; 0, or err (absent/empty) */
+/* b64_tag - decode a base64 tag value; 0, or err (absent/empty); a
+ * value that is not base64 is noted in *late, reported after the key is
+ * fetched (as the reference does) */
 static int
-b64_tag(const char *v, unsigned char **out, size_t *n, int missing, int empty,
-    int corrupt)
+b64_tag(const char *v, unsigned char **out, size_t *n, const int err[3],
+    int *late)
 {
 	if (v == NULL)
-		return missing;
+		return err[0];
 	if (*v == '\0')
-		return empty;
-	if (b64_decode(v, strlen(v), out, n) < 0 || *n == 0)
-		return corrupt;
+		return err[1];
+	if ((b64_decode(v, strlen(v), out, n) < 0 || *n == 0) && *late == 0)
+		*late = err[2];
 	return 0;
 }
 
-/* is_name - s is a domain name as RFC 6376 section 3.5 has d= and s=:
- * labels of letters, digits and hyphens (underscores too, which real
- * selectors use), none empty, none over 63, at most 253 in all */
-static int
-is_name(const char *s)
+/* dkvs_is_name - see dkim_versig.h */
+int
+dkvs_is_name(const char *s)
 {
 	size_t lab = 0, n = strlen(s);
 
@@ -258,6 +258,10 @@ is_name(const char *s)
 static int
 check(struct dkvs_sig *g)
 {
+	static const int berr[3] = { DKIM_SIGERROR_MISSING_B,
+		DKIM_SIGERROR_EMPTY_B, DKIM_SIGERROR_CORRUPT_B };
+	static const int bherr[3] = { DKIM_SIGERROR_MISSING_BH,
+		DKIM_SIGERROR_EMPTY_BH, DKIM_SIGERROR_CORRUPT_BH };
 	int e;
 
 	if (g->v == NULL)
@@ -268,12 +272,10 @@ check(struct dkvs_sig *g)
 		return DKIM_SIGERROR_MISSING_A;
 	if (g->alg == DKIM_SIGN_UNKNOWN)
 		return DKIM_SIGERROR_INVALID_A;
-	if ((e = b64_tag(g->b, &g->bsig, &g->bsiglen, DKIM_SIGERROR_MISSING_B,
-		 DKIM_SIGERROR_EMPTY_B, DKIM_SIGERROR_CORRUPT_B)) != 0)
+	if ((e = b64_tag(g->b, &g->bsig, &g->bsiglen, berr, &g->b64err)) != 0)
 		return e;
-	if ((e = b64_tag(g->bh, &g->bhash, &g->bhashlen,
-		 DKIM_SIGERROR_MISSING_BH, DKIM_SIGERROR_EMPTY_BH,
-		 DKIM_SIGERROR_CORRUPT_BH)) != 0)
+	if ((e = b64_tag(g->bh, &g->bhash, &g->bhashlen, bherr,
+		 &g->b64err)) != 0)
 		return e;
 	if ((e = canons(g)) != 0)
 		return e;
@@ -293,7 +295,7 @@ check(struct dkvs_sig *g)
 		return DKIM_SIGERROR_MISSING_S;
 	if (*g->s == '\0')
 		return DKIM_SIGERROR_EMPTY_S;
-	if (!is_name(g->d) || !is_name(g->s))
+	if (!dkvs_is_name(g->d) || !dkvs_is_name(g->s))
 		return DKIM_SIGERROR_EMPTY_D; /* as good as none: malformed */
 	return 0;
 }

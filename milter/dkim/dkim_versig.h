@@ -47,6 +47,11 @@ struct dkvs_sig *dkvs_parse(const char *value);
 /* dkvs_free - free a signature; NULL allowed */
 void dkvs_free(struct dkvs_sig *s);
 
+/* dkvs_is_name - s is a domain name as RFC 6376 section 3.5 has d= and
+ * s=: labels of letters, digits and hyphens (underscores too, which real
+ * selectors use), none empty, none over 63 bytes, at most 253 in all */
+int dkvs_is_name(const char *s);
+
 /* dkvs_strip_b - value with the b= tag's value removed (RFC 6376 section
  * 3.7: everything else, white space included, stays); appended to out */
 void dkvs_strip_b(const char *value, struct str *out);
