@@ -180,11 +180,20 @@ dkimv_result(struct hm_msg *m, const struct dkimpol_facts *f,
 	free(props);
 }
 
-/* engine - the verifier of this process */
+/* engine - the verifier of message m: chosen when it starts (by
+ * dkimv_reference) and kept until it ends; m may be NULL (a configuration
+ * load) */
 static const struct dkimv_engine *
-engine(void)
+engine(struct hm_msg *m)
 {
-	return dkimv_reference ? &dkimv_ref_engine : &dkimv_own_engine;
+	unsigned char *which;
+
+	if (m == NULL || m->mod[MOD_DKIMV] == NULL)
+		return dkimv_reference ? &dkimv_ref_engine : &dkimv_own_engine;
+	which = (unsigned char *)m->mod[MOD_DKIMV] + DKIMV_STATE_MAX;
+	if (*which == 0)
+		*which = dkimv_reference ? 2 : 1;
+	return *which == 2 ? &dkimv_ref_engine : &dkimv_own_engine;
 }
 
 static int
@@ -192,7 +201,7 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 {
 	if (!m->conf->dkim_verify.enable)
 		return HM_OK;
-	return engine()->header(m, h);
+	return engine(m)->header(m, h);
 }
 
 static int
@@ -200,7 +209,7 @@ dkimv_eoh(struct hm_msg *m)
 {
 	if (!m->conf->dkim_verify.enable)
 		return HM_OK;
-	return engine()->eoh(m);
+	return engine(m)->eoh(m);
 }
 
 static int
@@ -208,7 +217,7 @@ dkimv_body(struct hm_msg *m, const unsigned char *p, size_t n)
 {
 	if (!m->conf->dkim_verify.enable)
 		return HM_OK;
-	return engine()->body(m, p, n);
+	return engine(m)->body(m, p, n);
 }
 
 /* dkimv_eom - the verifier's results, then the must-sign action */
@@ -219,7 +228,7 @@ dkimv_eom(struct hm_msg *m)
 
 	if (!m->conf->dkim_verify.enable)
 		return HM_OK;
-	(void)engine()->eom(m);
+	(void)engine(m)->eom(m);
 	dkima_apply(m, &m->conf->dkim_verify, ar_first);
 	return HM_OK;
 }
@@ -231,7 +240,7 @@ dkimv_msg_free(struct hm_msg *m)
 {
 	res_dkim_free(&m->dkim, &m->ndkim);
 	if (m->mod[MOD_DKIMV] != NULL)
-		engine()->msg_free(m);
+		engine(m)->msg_free(m);
 }
 
 /* dkimv_init - a configuration is loaded: the verifier can start */
@@ -240,7 +249,7 @@ dkimv_init(struct conf *c, struct conf_err *e)
 {
 	if (!c->dkim_verify.enable)
 		return 0;
-	return engine()->init(c, e);
+	return engine(NULL)->init(c, e);
 }
 
 const struct hm_module dkimv_module = {

@@ -19,6 +19,9 @@
 #include "module.h"
 
 #define DKIMV_MSG_SIZE 512
+/* an engine's state fits below DKIMV_STATE_MAX; the module notes which
+ * engine a message started with after it */
+#define DKIMV_STATE_MAX (DKIMV_MSG_SIZE - 16)
 
 /* the hooks of one verifier (as struct hm_module's) */
 struct dkimv_engine {

@@ -34,7 +34,7 @@ struct dkimv_own {
 	int cut_logged;
 };
 
-_Static_assert(sizeof(struct dkimv_own) <= DKIMV_MSG_SIZE,
+_Static_assert(sizeof(struct dkimv_own) <= DKIMV_STATE_MAX,
     "the verifier's state fits the module's block");
 
 /* own_get - the message's state, its verifier started */

@@ -619,7 +619,7 @@ dkimv_init(struct conf *c, struct conf_err *e)
 	return 0;
 }
 
-_Static_assert(sizeof(struct dkimv_state) <= DKIMV_MSG_SIZE,
+_Static_assert(sizeof(struct dkimv_state) <= DKIMV_STATE_MAX,
     "the reference verifier's state fits the module's block");
 
 const struct dkimv_engine dkimv_ref_engine = {
