@@ -59,30 +59,30 @@
  * word of a line in memory, so a body without line breaks would be kept
  * whole */
 #define DKIMV_LINE_MAX (1024 * 1024)
-#define DKIMV_TRACK_MAX 64	/* the highest max_signatures */
+#define DKIMV_TRACK_MAX 64 /* the highest max_signatures */
 
 /* per-message state in msg->mod[MOD_DKIMV] */
 struct dkimv_state {
-	int started;		/* state_get ran */
-	DKIM *dkim;		/* NULL: nothing (more) to verify */
-	long cap;		/* max_signatures of the message's config */
-	int eoh_done;		/* dkim_eoh was called */
-	int nosig;		/* eoh found no signature */
-	int broken;		/* libopendkim failed: stat below */
+	int started;  /* state_get ran */
+	DKIM *dkim;   /* NULL: nothing (more) to verify */
+	long cap;     /* max_signatures of the message's config */
+	int eoh_done; /* dkim_eoh was called */
+	int nosig;    /* eoh found no signature */
+	int broken;   /* libopendkim failed: stat below */
 	DKIM_STAT stat;
-	unsigned nsighdr;	/* DKIM-Signature headers seen */
-	unsigned oversized;	/* DKIM-Signature headers not passed on */
-	unsigned ignored;	/* signatures beyond the cap */
-	unsigned nrefused;	/* signatures libopendkim could not parse */
-	char *huge[DKIMV_HUGE_MAX];	/* names of headers over
+	unsigned nsighdr;	    /* DKIM-Signature headers seen */
+	unsigned oversized;	    /* DKIM-Signature headers not passed on */
+	unsigned ignored;	    /* signatures beyond the cap */
+	unsigned nrefused;	    /* signatures libopendkim could not parse */
+	char *huge[DKIMV_HUGE_MAX]; /* names of headers over
 					 * DKIMPOL_LIB_HDR_MAX, lower case */
 	size_t nhuge;
-	int huge_many;		/* more of them than huge[] holds */
+	int huge_many; /* more of them than huge[] holds */
 	/* signatures with l=: the whole body's canonical length, per body
 	 * canonicalisation (simple, relaxed), to tell whether content
 	 * follows the signed part (libopendkim counts raw bytes only) */
 	struct canon_body *blen[2];
-	long long blen_total[2];	/* after eom; -1: not counted */
+	long long blen_total[2]; /* after eom; -1: not counted */
 	/* DKIM-Signature headers passed to libopendkim (its signature list
 	 * keeps their order), and which of them repeat a tag */
 	unsigned npassed;
@@ -141,8 +141,8 @@ state_get(struct hm_msg *m)
 	st->blen_total[0] = st->blen_total[1] = -1;
 	lib = dkiml_lib();
 	if (lib != NULL)
-		st->dkim = dkim_verify(lib, (const unsigned char *)m->qid,
-		    NULL, &stat);
+		st->dkim = dkim_verify(lib, (const unsigned char *)m->qid, NULL,
+		    &stat);
 	if (st->dkim == NULL) {
 		st->broken = 1;
 		st->stat = lib == NULL ? DKIM_STAT_INTERNAL : stat;
@@ -206,8 +206,10 @@ huge_note(struct hm_msg *m, struct dkimv_state *st, const char *name,
 {
 	char nb[80];
 
-	log_qid(LOG_LVL_WARN, m->qid, "dkim: header %s of %zu bytes: "
-	    "signatures covering it get permerror", LOG_P(nb, name), len);
+	log_qid(LOG_LVL_WARN, m->qid,
+	    "dkim: header %s of %zu bytes: "
+	    "signatures covering it get permerror",
+	    LOG_P(nb, name), len);
 	for (size_t k = 0; k < st->nhuge; k++)
 		if (str_casecmp(st->huge[k], name) == 0)
 			return;
@@ -240,7 +242,7 @@ sig_refused(struct hm_msg *m, struct dkimv_state *st)
 	char eb[120];
 
 	if (++st->nrefused > (unsigned)st->cap)
-		return;		/* no log flood: the cap's worth is enough */
+		return; /* no log flood: the cap's worth is enough */
 	log_qid(LOG_LVL_WARN, m->qid, "dkim: malformed DKIM-Signature: %s",
 	    e != NULL ? LOG_P(eb, e) : "?");
 }
@@ -259,17 +261,21 @@ dkimv_header(struct hm_msg *m, const struct hm_header *h)
 	st = state_get(m);
 	if (is_sighdr(h->name)) {
 		st->nsighdr++;
-		if (strlen(v) > (size_t)m->conf->dkim_verify.max_signature_bytes) {
+		if (strlen(v) >
+		    (size_t)m->conf->dkim_verify.max_signature_bytes) {
 			st->oversized++;
-			log_qid(LOG_LVL_WARN, m->qid, "dkim: DKIM-Signature of "
-			    "%zu bytes not evaluated", strlen(v));
+			log_qid(LOG_LVL_WARN, m->qid,
+			    "dkim: DKIM-Signature of "
+			    "%zu bytes not evaluated",
+			    strlen(v));
 			return HM_OK;
 		}
 	}
 	if (st->dkim == NULL)
 		return HM_OK;
 	if (is_sighdr(h->name) && st->npassed++ < DKIMV_TRACK_MAX)
-		st->dup_tag[st->npassed - 1] = (unsigned char)dkimpol_dup_tag(v);
+		st->dup_tag[st->npassed - 1] = (unsigned char)
+		    dkimpol_dup_tag(v);
 	str_init(&line);
 	str_add(&line, h->name);
 	/* without SMFIP_HDR_LEADSPC the MTA stripped a space after the
@@ -327,7 +333,7 @@ blen_setup(struct dkimv_state *st)
 		r = bc == DKIM_CANON_RELAXED;
 		if (st->blen[r] == NULL)
 			st->blen[r] = canon_body_new(r ? CANON_RELAXED :
-			    CANON_SIMPLE);
+							 CANON_SIMPLE);
 	}
 }
 
@@ -341,8 +347,8 @@ blen_finish(struct dkimv_state *st)
 		if (st->blen[r] == NULL)
 			continue;
 		if (canon_body_final(st->blen[r], digest) == 0)
-			st->blen_total[r] =
-			    (long long)canon_body_length(st->blen[r]);
+			st->blen_total[r] = (long long)
+			    canon_body_length(st->blen[r]);
 		canon_body_free(st->blen[r]);
 		st->blen[r] = NULL;
 	}
@@ -484,8 +490,8 @@ key_oversized(const struct dkimv_state *st, const char *s, const char *d)
 
 /* sig_evaluate - result, A-R entry and log line for one signature */
 static void
-sig_evaluate(struct hm_msg *m, const struct dkimv_state *st,
-    DKIM_SIGINFO *sig, int k, time_t now)
+sig_evaluate(struct hm_msg *m, const struct dkimv_state *st, DKIM_SIGINFO *sig,
+    int k, time_t now)
 {
 	struct dkimpol_facts f;
 	struct dkimv_tags t;
@@ -563,18 +569,20 @@ dkimv_eom(struct hm_msg *m)
 	_Bool testkey = 0;
 	char why[80];
 
-	(void)dkimv_eoh(m);	/* no-op unless the MTA skipped it */
+	(void)dkimv_eoh(m); /* no-op unless the MTA skipped it */
 	st = state_get(m);
 	if (st->oversized > 0) {
-		snprintf(why, sizeof(why), "%u oversized signatures not "
-		    "evaluated", st->oversized);
+		snprintf(why, sizeof(why),
+		    "%u oversized signatures not "
+		    "evaluated",
+		    st->oversized);
 		dkimv_plain(m, RES_DKIM_PERMERROR, why);
 	}
 	if (st->dkim != NULL) {
 		dkiml_dns_bind(m->conf->resolver, &m->budget, &st->keynotes);
 		stat = dkim_eom(st->dkim, &testkey);
 		dkiml_dns_unbind();
-		(void)stat;	/* per-signature results come from the list */
+		(void)stat; /* per-signature results come from the list */
 		blen_finish(st);
 		eom_sigs(m, st);
 	} else if (st->broken) {

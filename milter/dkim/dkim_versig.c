@@ -274,8 +274,8 @@ check(struct dkvs_sig *g)
 		return DKIM_SIGERROR_INVALID_A;
 	if ((e = b64_tag(g->b, &g->bsig, &g->bsiglen, berr, &g->b64err)) != 0)
 		return e;
-	if ((e = b64_tag(g->bh, &g->bhash, &g->bhashlen, bherr,
-		 &g->b64err)) != 0)
+	if ((e = b64_tag(g->bh, &g->bhash, &g->bhashlen, bherr, &g->b64err)) !=
+	    0)
 		return e;
 	if ((e = canons(g)) != 0)
 		return e;

@@ -133,10 +133,10 @@ run(struct conf *conf, const char *hdrs, const char *body, int ref,
 	fuzz_headers(msg, one_header, m);
 	FUZZ_CHECK(dkimv_module.eoh(m) == HM_OK);
 	if (n > 0) {
-		FUZZ_CHECK(dkimv_module.body(m, (const unsigned char *)body, a) ==
-		    HM_OK);
-		FUZZ_CHECK(dkimv_module.body(m,
-			       (const unsigned char *)body + a, n - a) == HM_OK);
+		FUZZ_CHECK(dkimv_module.body(m, (const unsigned char *)body,
+			       a) == HM_OK);
+		FUZZ_CHECK(dkimv_module.body(m, (const unsigned char *)body + a,
+			       n - a) == HM_OK);
 	}
 	FUZZ_CHECK(dkimv_module.eom(m) == HM_OK);
 	record(m, o);
@@ -154,8 +154,8 @@ hdr_refused(const char *hdrs)
 	int in_name = 1;
 
 	for (const unsigned char *p = (const unsigned char *)hdrs; *p; p++) {
-		if (*p >= 0x80 || (*p < 0x20 && *p != '\t' && *p != '\r' &&
-		    *p != '\n'))
+		if (*p >= 0x80 ||
+		    (*p < 0x20 && *p != '\t' && *p != '\r' && *p != '\n'))
 			return 1;
 		if (*p == '\n' && in_name && p != (const unsigned char *)hdrs)
 			return 1; /* a line without a colon */
@@ -182,7 +182,8 @@ known_msg(const char *hdrs, const struct outcome *own,
 {
 	return ref->n >= 1 && ref->nod[ref->n - 1] &&
 	    strcmp(ref->line[ref->n - 1], "permerror/malformed signature") ==
-	    0 && (hdr_refused(hdrs) || own->n == 0);
+	    0 &&
+	    (hdr_refused(hdrs) || own->n == 0);
 }
 
 /*
@@ -261,7 +262,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	zone = "";
 	for (sep = strstr(msg, "\n%%\n"); sep != NULL;
-	    sep = strstr(sep + 1, "\n%%\n"))
+	     sep = strstr(sep + 1, "\n%%\n"))
 		zone = sep;
 	if (zone[0] != '\0') {
 		zone[1] = '\0';
