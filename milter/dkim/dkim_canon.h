@@ -59,7 +59,7 @@ struct canon_body;
 /* canon_body_new - start a body digest; never NULL (aborts on OOM) */
 struct canon_body *canon_body_new(enum canon_alg alg);
 #define CANON_NO_LIMIT (~0ULL)
-#define CANON_MD_MAX 64			/* longest digest (EVP_MAX_MD_SIZE) */
+#define CANON_MD_MAX 64 /* longest digest (EVP_MAX_MD_SIZE) */
 
 /* canon_body_new_md - a body digest with md (SHA-1, SHA-256) over the
  * first limit canonical bytes (CANON_NO_LIMIT: all; l= of RFC 6376

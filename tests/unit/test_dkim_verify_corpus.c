@@ -118,7 +118,8 @@ diff_run(struct conf *cf, const char *file, const char *raw, size_t len,
 	dkimv_reference = 0;
 	bad |= ref->ndkim != own->ndkim;
 	for (size_t k = 0; !bad && k < own->ndkim; k++) {
-		const struct res_dkim_sig *x = &own->dkim[k], *y = &ref->dkim[k];
+		const struct res_dkim_sig *x = &own->dkim[k],
+					  *y = &ref->dkim[k];
 
 		bad |= x->result != y->result || x->testing != y->testing ||
 		    !same_str(x->reason, y->reason) || !same_str(x->d, y->d) ||
