@@ -68,6 +68,15 @@ struct dkver {
 	char *huge; /* the first header over DKIMPOL_LIB_HDR_MAX */
 };
 
+static unsigned long dkver_ndigests; /* body digests started (tests) */
+
+/* dkver_digests - see dkim_ver.h */
+unsigned long
+dkver_digests(void)
+{
+	return __atomic_load_n(&dkver_ndigests, __ATOMIC_RELAXED);
+}
+
 /* dkver_new - see dkim_ver.h */
 struct dkver *
 dkver_new(long cap, long drift)
@@ -104,6 +113,7 @@ body_for(struct dkver *v, const struct dkvs_sig *g)
 	b->alg = g->bc;
 	b->md = g->md;
 	b->len = g->len;
+	__atomic_fetch_add(&dkver_ndigests, 1, __ATOMIC_RELAXED);
 	b->cb = canon_body_new_md(g->bc, g->md,
 	    g->len < 0 ? CANON_NO_LIMIT : (unsigned long long)g->len);
 	if (g->bc == CANON_RELAXED)

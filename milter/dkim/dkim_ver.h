@@ -68,4 +68,8 @@ const char *dkver_huge(const struct dkver *v);
 
 void dkver_free(struct dkver *v);
 
+/* dkver_digests - body digests started by the process so far (tests,
+ * bench: one per distinct (canonicalisation, hash, l=) of a message) */
+unsigned long dkver_digests(void);
+
 #endif
