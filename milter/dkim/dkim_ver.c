@@ -272,15 +272,18 @@ sig_check(struct dkver *v, struct dkver_one *o, struct dns_resolver *r,
 	if (o->sigerror != 0)
 		return;
 	o->flags |= DKIM_SIGFLAG_PROCESSED | DKIM_SIGFLAG_KEYLOADED;
+	if (!dkvh_verify(&v->hdr, o->field, o->g, o->key->pk)) {
+		/* both wrong: "signature mismatch", as the reference says
+		 * (the body hash is compared only under a valid signature) */
+		o->sigerror = DKIM_SIGERROR_BADSIG;
+		return;
+	}
+	o->flags |= DKIM_SIGFLAG_PASSED;
 	b = &v->body[o->body];
 	o->bhres = b->ok && b->dlen == o->g->bhashlen &&
 		memcmp(b->digest, o->g->bhash, b->dlen) == 0 ?
 	    DKIM_SIGBH_MATCH :
 	    DKIM_SIGBH_MISMATCH;
-	if (dkvh_verify(&v->hdr, o->field, o->g, o->key->pk))
-		o->flags |= DKIM_SIGFLAG_PASSED;
-	else
-		o->sigerror = DKIM_SIGERROR_BADSIG;
 }
 
 /* dkver_eom - see dkim_ver.h */
