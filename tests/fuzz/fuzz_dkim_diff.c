@@ -180,6 +180,10 @@ static int
 known_msg(const char *hdrs, const struct outcome *own,
     const struct outcome *ref)
 {
+	/* K3: the reference ran out of resources on the message */
+	if (ref->n == 1 &&
+	    strcmp(ref->line[0], "temperror/verifier out of resources") == 0)
+		return 1;
 	return ref->n >= 1 && ref->nod[ref->n - 1] &&
 	    strcmp(ref->line[ref->n - 1], "permerror/malformed signature") ==
 	    0 &&
