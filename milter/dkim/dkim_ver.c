@@ -254,8 +254,8 @@ sig_check(struct dkver *v, struct dkver_one *o, struct dns_resolver *r,
 		return;
 	/* the order of the reference: v= and s=, times, the other tags,
 	 * key, base64 */
-	if (o->g->v != NULL && o->g->s != NULL &&
-	    time_error(v, o->g, time(NULL)) != 0)
+	if (o->g->v != NULL && strcmp(o->g->v, "1") == 0 && o->g->s != NULL &&
+	    *o->g->s != '\0' && time_error(v, o->g, time(NULL)) != 0)
 		o->sigerror = time_error(v, o->g, time(NULL));
 	/* l= beyond the body: a malformed signature, as in the reference */
 	if (o->sigerror == 0 && o->g->len >= 0 && o->body >= 0 &&
