@@ -146,8 +146,8 @@ run(struct conf *conf, const char *hdrs, const char *body, int ref,
 }
 
 /* hdr_refused - a header line the reference refuses: a byte outside
- * printable US-ASCII and white space, a field name with white space or
- * control bytes, a line without a colon */
+ * printable US-ASCII and white space, a field name with white space,
+ * control bytes or ';', a line without a colon */
 static int
 hdr_refused(const char *hdrs)
 {
@@ -163,7 +163,7 @@ hdr_refused(const char *hdrs)
 			in_name = p[1] != ' ' && p[1] != '\t' && p[1] != '\0';
 		else if (*p == ':')
 			in_name = 0;
-		else if (in_name && (*p == ' ' || *p == '\t'))
+		else if (in_name && (*p == ' ' || *p == '\t' || *p == ';'))
 			return 1;
 	}
 	return 0;
