@@ -213,6 +213,27 @@ length(struct dkvs_sig *g)
 	return 0;
 }
 
+/* b64_lenient - v decoded as the reference decodes it: base64 letters
+ * (white space skipped), an incomplete last group of letters ignored;
+ * 0, or -1 when v holds other bytes */
+static int
+b64_lenient(const char *v, unsigned char **out, size_t *n)
+{
+	struct str clean;
+	int r;
+
+	if (!b64_valid(v, strlen(v)))
+		return -1;
+	str_init(&clean);
+	for (const char *p = v; *p != '\0'; p++)
+		if (!isspace((unsigned char)*p))
+			str_addc(&clean, *p);
+	r = b64_decode(clean.s != NULL ? clean.s : "", clean.len / 4 * 4, out,
+	    n);
+	str_free(&clean);
+	return r;
+}
+
 /* b64_tag - decode a base64 tag value; 0, or err (absent/empty); a
  * value that is not base64 is noted in *late, reported after the key is
  * fetched (as the reference does) */
@@ -224,7 +245,7 @@ b64_tag(const char *v, unsigned char **out, size_t *n, const int err[3],
 		return err[0];
 	if (*v == '\0')
 		return err[1];
-	if ((b64_decode(v, strlen(v), out, n) < 0 || *n == 0) && *late == 0)
+	if ((b64_lenient(v, out, n) < 0 || *n == 0) && *late == 0)
 		*late = err[2];
 	return 0;
 }
