@@ -16,6 +16,8 @@
 
 #include <stddef.h>
 
+#include <openssl/evp.h>
+
 #include "str.h"
 
 enum canon_alg {
@@ -56,6 +58,18 @@ struct canon_body;
 
 /* canon_body_new - start a body digest; never NULL (aborts on OOM) */
 struct canon_body *canon_body_new(enum canon_alg alg);
+#define CANON_NO_LIMIT (~0ULL)
+#define CANON_MD_MAX 64 /* longest digest (EVP_MAX_MD_SIZE) */
+
+/* canon_body_new_md - a body digest with md (SHA-1, SHA-256) over the
+ * first limit canonical bytes (CANON_NO_LIMIT: all; l= of RFC 6376
+ * section 3.5); canon_body_length still counts every byte */
+struct canon_body *canon_body_new_md(enum canon_alg alg, const EVP_MD *md,
+    unsigned long long limit);
+/* canon_body_final_md - finish; writes the digest and its length *len
+ * (at most CANON_MD_MAX); 0, or -1 on a crypto library failure */
+int canon_body_final_md(struct canon_body *cb, unsigned char *digest,
+    unsigned int *len);
 /* canon_body_capture - also append the canonical bytes to copy (tests) */
 void canon_body_capture(struct canon_body *cb, struct str *copy);
 /* canon_body_update - feed n bytes of body */

@@ -102,6 +102,13 @@ dkiml_dns_queries(void)
 	return dkiml_tls.queries;
 }
 
+/* dkiml_query_noted - one more lookup by this thread */
+void
+dkiml_query_noted(void)
+{
+	dkiml_tls.queries++;
+}
+
 /* dkiml_key_oversized - the key record of qname was noted as too large */
 int
 dkiml_key_oversized(const struct dkiml_keynotes *kn, const char *qname)

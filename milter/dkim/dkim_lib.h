@@ -60,9 +60,11 @@ int dkiml_key_oversized(const struct dkiml_keynotes *kn, const char *qname);
 /* dkiml_keynotes_free - free the notes' names; kn may be NULL */
 void dkiml_keynotes_free(struct dkiml_keynotes *kn);
 
-/* dkiml_dns_queries - lookups made through the bridge by this thread since
- * it started (tests) */
+/* dkiml_dns_queries - key lookups made by this thread since it started,
+ * through the bridge or by hallmark's own verifier (tests) */
 unsigned long dkiml_dns_queries(void);
+/* dkiml_query_noted - count one key lookup of hallmark's own verifier */
+void dkiml_query_noted(void);
 
 /*
  * dkiml_reply_build - write a DNS reply packet for the question

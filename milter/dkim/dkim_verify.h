@@ -6,10 +6,11 @@
  *
  * The decision itself is in dkim_policy.c (pure).
  *
- * Per message the module keeps one libopendkim verify handle (msg->mod
+ * Per message the module keeps its verifier's state (msg->mod
  * [MOD_DKIMV]), feeds it headers and body as the milter receives them (the
- * body is streamed, never buffered), and at eom evaluates every signature
- * up to max_signatures: one ctx_dkim_add() result and one A-R entry each.
+ * body is hashed as it streams, never buffered), and at eom evaluates every
+ * signature up to max_signatures: one ctx_dkim_add() result and one A-R
+ * entry each.
  * The msg_free hook frees the handle and the DKIM results; ctx.c frees the
  * state block (module.h).
  *
@@ -29,6 +30,10 @@
 
 extern const struct conf_opt dkimv_conf_opts[];
 extern const struct hm_module dkimv_module;
+/* 0 (the default): verify with hallmark's own verifier (dkim_ver.c); 1:
+ * with the libopendkim reference (dkim_verify_ref.c), which the
+ * differential tests compare it with.  Set before any message. */
+extern int dkimv_reference;
 
 
 #endif

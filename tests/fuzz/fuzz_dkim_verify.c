@@ -1,10 +1,11 @@
 /*
  * fuzz_dkim_verify.c - fuzz target: DKIM signature handling.  A message
  * goes through the DKIM verify module's hooks (dkim_verify.c: header,
- * eoh, body in two chunks, eom, msg_free), so libopendkim parses the
- * DKIM-Signature tags, fetches the keys from a fuzzer-chosen zone through
- * hallmark's DNS bridge (dkim_lib.c, dns_static), hashes and verifies, and
- * hallmark's policy (dkim_policy.c) decides each signature's result.
+ * eoh, body in two chunks, eom, msg_free), so hallmark's verifier
+ * (dkim_ver*.c) parses the DKIM-Signature tags, fetches the keys from a
+ * fuzzer-chosen zone (dns_static) through its key cache, hashes and
+ * verifies, and hallmark's policy (dkim_policy.c) decides each signature's
+ * result.  fuzz_dkim_diff.c compares it with the libopendkim reference.
  *
  * Input (text):
  *   optional first line "#N": configuration variant N (0-3, else 0)

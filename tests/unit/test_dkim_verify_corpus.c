@@ -2,7 +2,12 @@
  * test_dkim_verify_corpus.c - unit tests of DKIM verification (dkim_verify.c)
  * with the interop corpus (tests/dkim/corpus, made by python3-dkim and
  * Mail::DKIM) checked against its MANIFEST, and a corpus signed now by the
- * installed signers (tests/dkim/make-corpus).  Fixtures: dkimv_fixture.c.
+ * installed signers (tests/dkim/make-corpus).  Every message goes through
+ * both verifiers, hallmark's own and the libopendkim reference
+ * (dkimv_reference), and their results (result, reason, d=, s=, i=, a=,
+ * b=, testing) and A-R entries must be the same: on this corpus there is
+ * no known difference (README, "DKIM verification", lists those the fuzz
+ * target fuzz_dkim_diff accepts).  Fixtures: dkimv_fixture.c.
  */
 #include "config.h"
 
@@ -17,6 +22,7 @@
 
 #include <cmocka.h>
 
+#include "authres.h"
 #include "conf_table.h"
 #include "ctx.h"
 #include "dkim_lib.h"
@@ -89,7 +95,52 @@ bad:
 	return 0;
 }
 
-/* corpus_run - every message of dir against its MANIFEST; failures */
+/* same_str - both NULL or equal */
+static int
+same_str(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* diff_run - raw through the reference verifier too: 0 when its results
+ * and A-R entries are the same as own's, else 1 (printed) */
+static int
+diff_run(struct conf *cf, const char *file, const char *raw, size_t len,
+    const struct hm_msg *own)
+{
+	struct hm_msg *ref;
+	char *a, *b;
+	int bad = own->ndkim == 0;
+
+	dkimv_reference = 1;
+	ref = msg_run(cf, raw, len);
+	dkimv_reference = 0;
+	bad |= ref->ndkim != own->ndkim;
+	for (size_t k = 0; !bad && k < own->ndkim; k++) {
+		const struct res_dkim_sig *x = &own->dkim[k],
+					  *y = &ref->dkim[k];
+
+		bad |= x->result != y->result || x->testing != y->testing ||
+		    !same_str(x->reason, y->reason) || !same_str(x->d, y->d) ||
+		    !same_str(x->s, y->s) || !same_str(x->i, y->i) ||
+		    !same_str(x->a, y->a) || strcmp(x->b8, y->b8) != 0;
+	}
+	a = authres_format("mx.test", &own->ar);
+	b = authres_format("mx.test", &ref->ar);
+	if (bad || strcmp(a, b) != 0) {
+		print_error("%s: verifiers differ:\n  own: %s\n  ref: %s\n",
+		    file, a, b);
+		bad = 1;
+	}
+	free(a);
+	free(b);
+	msg_done(ref);
+	return bad;
+}
+
+/* corpus_run - every message of dir against its MANIFEST, and the
+ * reference verifier against hallmark's; failures */
 static int
 corpus_run(const char *dir, const char *zonefile)
 {
@@ -114,6 +165,7 @@ corpus_run(const char *dir, const char *zonefile)
 		snprintf(path, sizeof(path), "%s/%s", dir, file);
 		raw = read_file(path, &len);
 		m = msg_run(cf, raw, len);
+		bad += diff_run(cf, file, raw, len, m);
 		while ((want = strtok_r(NULL, "\t", &save)) != NULL) {
 			if (k >= m->ndkim) {
 				print_error("%s: no result %zu\n", file, k);
