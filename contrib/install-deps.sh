@@ -24,7 +24,7 @@ TEST_PKGS="postfix nsd swaks python3 python3-dkim python3-spf python3-yaml
   libmail-dkim-perl opendkim opendkim-tools opendmarc
   clang libclang-rt-14-dev clang-format valgrind dnsutils ldnsutils procps iproute2
   libcap2-bin sasl2-bin python3-authres mandoc m4
-  debhelper dpkg-dev fakeroot postgresql sqlite3 libxml2-utils jq curl"
+  debhelper dpkg-dev fakeroot postgresql sqlite3 libxml2-utils jq curl strace"
 # downloaded, not installed: sendmail-bin and the libraries its binary
 # needs that nothing above pulls in (liblockfile1, libwrap0); the cf/ m4
 # files are in sendmail-cf
