@@ -5,8 +5,9 @@
  * type through exec and query (NULL, 64-bit extremes, bytes with NULs,
  * "?" inside strings), additive upserts, transactions, changes, named
  * locks (between connections and processes, stale holders), error texts;
- * each case on a new empty store (fresh_url).  (Connection strings and
- * the SQL rewriting: test_rdb_sql.)
+ * each case on a new empty store (rdb_fixture.c).  (Connection strings
+ * and the SQL rewriting: test_rdb_sql; SQLite's file, WAL and busy wait:
+ * test_rdb_sqlite.)
  *
  *   test_rdb              the cases on SQLite (a temp directory)
  *   test_rdb URL          the same cases on URL; for PostgreSQL a
@@ -29,91 +30,9 @@
 #include <cmocka.h>
 
 #include "rdb.h"
+#include "rdb_fixture.h"
 #include "rdb_int.h"
 #include "str.h"
-
-static const char *base_url; /* NULL: SQLite in tmpdir */
-static char tmpdir[512];     /* $TMPDIR/hm-rdb.XXXXXX */
-static int ncase;
-static char url[1024];
-
-static int
-is_pg(void)
-{
-	return base_url != NULL;
-}
-
-/* fresh_url - url = a new empty store */
-static void
-fresh_url(void)
-{
-	char err[512], sql[128];
-	struct rdb *db;
-
-	ncase++;
-	if (!is_pg()) {
-		snprintf(url, sizeof(url), "sqlite:%s/t%d.db", tmpdir, ncase);
-		return;
-	}
-	db = rdb_open(base_url, err, sizeof(err));
-	if (db == NULL)
-		fail_msg("%s", err);
-	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS hm_t%d CASCADE",
-	    ncase);
-	assert_int_equal(rdb_exec(db, sql, NULL, 0), 0);
-	snprintf(sql, sizeof(sql), "CREATE SCHEMA hm_t%d", ncase);
-	assert_int_equal(rdb_exec(db, sql, NULL, 0), 0);
-	rdb_close(db);
-	snprintf(url, sizeof(url), "%s options='-csearch_path=hm_t%d'",
-	    base_url, ncase);
-}
-
-static struct rdb *
-open_ok(void)
-{
-	char err[512];
-	struct rdb *db = rdb_open(url, err, sizeof(err));
-
-	if (db == NULL)
-		fail_msg("rdb_open %s: %s", url, err);
-	return db;
-}
-
-static int
-setup(void **state)
-{
-	fresh_url();
-	*state = open_ok();
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	rdb_close(*state);
-	return 0;
-}
-
-static int
-get_int(const struct rdb_val *col, size_t ncol, void *arg)
-{
-	assert_int_equal(ncol, 1);
-	assert_int_equal(col[0].type, RDB_INT);
-	*(int64_t *)arg = col[0].i;
-	return 0;
-}
-
-/* count - the one integer a query gives */
-static int64_t
-count(struct rdb *db, const char *sql)
-{
-	int64_t v = -1;
-
-	if (rdb_query(db, sql, NULL, 0, get_int, &v) != 0)
-		fail_msg("%s: %s", sql, rdb_error(db));
-	return v;
-}
-
 static void
 test_schema_created(void **state)
 {
@@ -526,15 +445,6 @@ child_lock(const char *name, int hold)
 	_exit(10 + rc);
 }
 
-static int
-child_status(pid_t pid)
-{
-	int st;
-
-	assert_int_equal(waitpid(pid, &st, 0), pid);
-	assert_true(WIFEXITED(st));
-	return WEXITSTATUS(st);
-}
 
 static void
 test_locks_processes(void **state)
@@ -656,109 +566,6 @@ test_open_race(void **state)
 	rdb_close(db);
 }
 
-static void
-test_sqlite_file(void **state)
-{
-	char path[600], err[512];
-	struct stat st;
-	struct rdb *db;
-	mode_t old;
-
-	if (is_pg())
-		skip();
-	/* 0640 whatever the umask, WAL */
-	snprintf(path, sizeof(path), "%s/mode.db", tmpdir);
-	old = umask(077);
-	db = rdb_open(path, err, sizeof(err)); /* a plain path */
-	umask(old);
-	assert_non_null(db);
-	assert_int_equal(stat(path, &st), 0);
-	assert_int_equal(st.st_mode & 07777, 0640);
-	assert_int_equal(st.st_uid, geteuid());
-	rdb_close(db);
-	snprintf(path, sizeof(path), "sqlite://%s/mode.db", tmpdir);
-	db = rdb_open(path, err, sizeof(err));
-	assert_non_null(db);
-	rdb_close(db);
-	/* a directory that does not exist: the path and the reason */
-	assert_null(rdb_open("sqlite:/nonexistent/dir/r.db", err, sizeof(err)));
-	assert_string_equal(err,
-	    "sqlite: cannot create /nonexistent/dir/r.db: "
-	    "No such file or directory");
-}
-
-static int
-get_text(const struct rdb_val *col, size_t ncol, void *arg)
-{
-	assert_int_equal(col[0].type, RDB_TEXT);
-	snprintf(arg, 16, "%s", col[0].s);
-	return 0;
-}
-
-static void
-test_sqlite_wal(void **state)
-{
-	struct rdb *db = *state;
-	char mode[16] = "";
-
-	if (is_pg())
-		skip();
-	assert_int_equal(rdb_query(db, "PRAGMA journal_mode", NULL, 0, get_text,
-			     mode),
-	    0);
-	assert_string_equal(mode, "wal");
-}
-
-/* test_sqlite_busy - a writer waits for another (busy timeout) instead
- * of failing at once.  The child says when it holds the write lock and
- * keeps it 0.3 s after the parent's clock starts (pipes, not sleeps: on
- * a loaded machine the child may take its time to lock) */
-static void
-test_sqlite_busy(void **state)
-{
-	struct rdb *db = *state, *d2;
-	struct timespec t0, t1;
-	int up[2], down[2];
-	char b = 0;
-	pid_t pid;
-	double dt;
-
-	if (is_pg())
-		skip();
-	d2 = open_ok();
-	assert_int_equal(pipe(up), 0);
-	assert_int_equal(pipe(down), 0);
-	pid = fork();
-	assert_true(pid >= 0);
-	if (pid == 0) {
-		char err[512];
-		struct rdb *c = rdb_open(url, err, sizeof(err));
-
-		if (c == NULL || rdb_begin(c) < 0 ||
-		    write(up[1], "L", 1) != 1 || read(down[0], &b, 1) != 1)
-			_exit(1);
-		usleep(300 * 1000); /* holds the write lock */
-		_exit(rdb_commit(c) < 0 ? 1 : 0);
-	}
-	close(up[1]);
-	close(down[0]);
-	if (read(up[0], &b, 1) != 1) /* the child holds the lock */
-		fail_msg("the child did not lock: status %d",
-		    child_status(pid));
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	assert_int_equal(write(down[1], "G", 1), 1);
-	assert_int_equal(rdb_begin(d2), 0);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	dt = (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9;
-	assert_true(dt > 0.2 && dt < 4.0);
-	assert_int_equal(rdb_commit(d2), 0);
-	rdb_close(d2);
-	close(up[0]);
-	close(down[1]);
-	assert_int_equal(child_status(pid), 0);
-	(void)db;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -785,27 +592,9 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_lock_race, setup,
 		    teardown),
 		cmocka_unit_test(test_open_race),
-		cmocka_unit_test(test_sqlite_file),
-		cmocka_unit_test_setup_teardown(test_sqlite_wal, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_sqlite_busy, setup,
-		    teardown),
 	};
-	int rc;
 
-	if (argc > 1)
-		base_url = argv[1];
-	snprintf(tmpdir, sizeof(tmpdir), "%s/hm-rdb.XXXXXX",
-	    getenv("TMPDIR") != NULL ? getenv("TMPDIR") : "/tmp");
-	if (mkdtemp(tmpdir) == NULL)
+	if (fixture_init(argc, argv) < 0)
 		return 1;
-	rc = cmocka_run_group_tests(tests, NULL, NULL);
-	if (getenv("HM_KEEP") == NULL) {
-		char *cmd = xasprintf("rm -rf '%s'", tmpdir);
-
-		if (system(cmd) != 0)
-			rc = 1;
-		free(cmd);
-	}
-	return rc;
+	return fixture_done(cmocka_run_group_tests(tests, NULL, NULL));
 }
