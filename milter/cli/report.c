@@ -34,6 +34,7 @@
 #include "privs.h"
 #include "rdb.h"
 #include "report.h"
+#include "report_send.h"
 #include "str.h"
 
 #define DEFAULT_CONF HM_SYSCONFDIR "/hallmark/hallmark.conf"
@@ -51,6 +52,18 @@ static const struct report_verb verbs[] = {
 	{ .name = "check",
 	    .summary = "open the store: back end, schema version, rows",
 	    .run = report_check },
+	{ .name = "send",
+	    .summary = "build, verify destinations and mail due reports",
+	    .run = report_send },
+	{ .name = "list",
+	    .summary = "the reports and their states (--json)",
+	    .run = report_list },
+	{ .name = "show",
+	    .summary = "one report: metadata and its XML",
+	    .run = report_show },
+	{ .name = "suppress",
+	    .summary = "destinations that get no report; bounces",
+	    .run = report_suppress },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -111,6 +111,9 @@ receiver_ok(const char *s, char *err, size_t errlen)
 	return conf_check_domain(s, err, errlen);
 }
 
+/* the values of format, in the order of enum rxml_format */
+static const char *const format_names[] = { "rfc9990", "rfc7489", NULL };
+
 #define R(m) offsetof(struct conf_reports, m)
 /* option table rows stay as written (see .clang-format) */
 /* clang-format off */
@@ -151,6 +154,45 @@ const struct conf_opt rconf_opts[] = {
 	  .off = R(exclude_recipients), .valid = conf_check_addr_pattern,
 	  .doc = "mail to these addresses is not recorded (default: from "
 	    "and bounce)" },
+	/* sending: hallmark report send */
+	{ .name = "format", .type = CT_ENUM, .off = R(format),
+	  .def = "rfc9990", .enums = format_names,
+	  .doc = "report XML: rfc9990, or rfc7489 for old readers" },
+	{ .name = "send_delay", .type = CT_INT, .off = R(send_delay),
+	  .def = "7200", .min = 0, .max = 86400,
+	  .doc = "seconds after midnight UTC before the day's reports are "
+	    "built (mail of the last minutes still being flushed)" },
+	{ .name = "max_report_bytes", .type = CT_INT,
+	  .off = R(max_report_bytes), .def = "4194304", .min = 10000,
+	  .max = 104857600,
+	  .doc = "gzip size cap of one report: bigger reports are split "
+	    "into parts, never truncated" },
+	{ .name = "sendmail", .type = CT_STRING, .off = R(sendmail),
+	  .def = "/usr/sbin/sendmail", .valid = conf_check_abs_path,
+	  .doc = "the MTA's sendmail program that report mail is handed to" },
+	{ .name = "suppress", .type = CT_STRLIST, .off = R(suppress),
+	  .valid = conf_check_addr_pattern,
+	  .doc = "report destinations that never get a report (user@domain, "
+	    "domain, *.domain)" },
+	{ .name = "daily_cap", .type = CT_INT, .off = R(daily_cap),
+	  .def = "500", .min = 0, .max = 1000000,
+	  .doc = "report mails one address gets per UTC day at most (0: no "
+	    "cap); the rest wait for the next day" },
+	{ .name = "skip_no_pass", .type = CT_BOOL, .off = R(skip_no_pass),
+	  .def = "false",
+	  .doc = "send no report for a domain with no aligned DKIM or SPF "
+	    "pass in the day" },
+	{ .name = "verp", .type = CT_BOOL, .off = R(verp), .def = "false",
+	  .doc = "envelope sender bounce+LOCAL=DOMAIN@... per recipient, so "
+	    "bounces name the recipient" },
+	{ .name = "bounce_suppress_days", .type = CT_INT,
+	  .off = R(bounce_suppress_days), .def = "30", .min = 0, .max = 3650,
+	  .doc = "how long a bounced destination is suppressed (suppress "
+	    "--bounce; 0: for good)" },
+	{ .name = "retry_days", .type = CT_INT, .off = R(retry_days),
+	  .def = "3", .min = 1, .max = 30,
+	  .doc = "days a deferred report is tried again before it is given "
+	    "up as failed" },
 	CONF_END
 };
 /* clang-format on */
