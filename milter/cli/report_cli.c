@@ -60,8 +60,8 @@ load(const char *verb, const char *file, int runtime)
 	if (c == NULL && e.line > 0)
 		rcli_err(verb, "%s:%d: %s", e.file, e.line, e.msg);
 	else if (c == NULL)
-		rcli_err(verb, "%s: %s", file != NULL ? file :
-		    "(built-in configuration)", e.msg);
+		rcli_err(verb, "%s: %s",
+		    file != NULL ? file : "(built-in configuration)", e.msg);
 	return c;
 }
 
@@ -72,8 +72,8 @@ rcli_open(struct rcli *c, int runtime)
 	c->conf = load(c->verb, c->config, runtime);
 	if (c->conf == NULL)
 		return REPORT_EXIT_USAGE;
-	c->db = report_open(c->verb, c->store != NULL ? c->store :
-	    c->conf->reports.store);
+	c->db = report_open(c->verb,
+	    c->store != NULL ? c->store : c->conf->reports.store);
 	if (c->db == NULL) {
 		conf_release(c->conf);
 		c->conf = NULL;

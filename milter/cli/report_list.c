@@ -59,12 +59,16 @@ parse(int argc, char **argv, struct list_args *a, int nargs)
 		else if (ch == 'j' && nargs == 0)
 			a->json = 1;
 		else
-			return rcli_usage(a->c.verb, "unknown option or missing "
-			    "value: %s", argv[optind - 1]);
+			return rcli_usage(a->c.verb,
+			    "unknown option or missing "
+			    "value: %s",
+			    argv[optind - 1]);
 	}
 	if (argc - optind != nargs)
-		return rcli_usage(a->c.verb, nargs ? "the report ID is needed" :
-		    "unexpected argument \"%s\"", argv[optind]);
+		return rcli_usage(a->c.verb,
+		    nargs ? "the report ID is needed" :
+			    "unexpected argument \"%s\"",
+		    argv[optind]);
 	return 0;
 }
 
@@ -98,8 +102,9 @@ print_text(const struct rstate *r, void *arg)
 	    (long long)r->attempts);
 	printf("    %s\n", clip(r->report_id, 76, b1, sizeof(b1)));
 	if (r->last_error != NULL || r->rcpts != NULL)
-		printf("    %s\n", clip(r->last_error != NULL ? r->last_error :
-		    r->rcpts, 76, b2, sizeof(b2)));
+		printf("    %s\n",
+		    clip(r->last_error != NULL ? r->last_error : r->rcpts, 76,
+			b2, sizeof(b2)));
 	return 0;
 }
 
@@ -133,8 +138,8 @@ print_json(const struct rstate *r, void *arg)
 	printf(", \"attempts\": %lld", (long long)r->attempts);
 	json_field("rcpts", r->rcpts, 1);
 	json_field("last_error", r->last_error, 1);
-	printf(", \"created\": %lld, \"updated\": %lld}",
-	    (long long)r->created, (long long)r->updated);
+	printf(", \"created\": %lld, \"updated\": %lld}", (long long)r->created,
+	    (long long)r->updated);
 	return 0;
 }
 
@@ -150,8 +155,7 @@ report_list(int argc, char **argv)
 		return rc;
 	if (a.json)
 		printf("[");
-	rc = rstate_each(a.c.db, a.state, a.json ? print_json : print_text,
-	    &a);
+	rc = rstate_each(a.c.db, a.state, a.json ? print_json : print_text, &a);
 	if (a.json)
 		printf("%s]\n", a.n ? "\n" : "");
 	else if (a.n == 0)
@@ -196,13 +200,14 @@ print_show(const struct rstate *r)
 
 	rcli_day(r->day, day, sizeof(day));
 	printf("report-id: %s\nday: %s\npolicy-domain: %s\npart: %lld of "
-	    "%lld\nfile: %s\nstate: %s\nattempts: %lld\n", r->report_id, day,
-	    r->domain, (long long)r->part, (long long)r->nparts, r->filename,
-	    r->state, (long long)r->attempts);
+	       "%lld\nfile: %s\nstate: %s\nattempts: %lld\n",
+	    r->report_id, day, r->domain, (long long)r->part,
+	    (long long)r->nparts, r->filename, r->state,
+	    (long long)r->attempts);
 	printf("rcpts: %s\nlast-error: %s\ncreated: %lld\nupdated: %lld\n"
-	    "gzip-bytes: %zu\n\n", r->rcpts ? r->rcpts : "-",
-	    r->last_error ? r->last_error : "-", (long long)r->created,
-	    (long long)r->updated, r->bodylen);
+	       "gzip-bytes: %zu\n\n",
+	    r->rcpts ? r->rcpts : "-", r->last_error ? r->last_error : "-",
+	    (long long)r->created, (long long)r->updated, r->bodylen);
 	str_init(&xml);
 	rc = gunzip(r->body, r->bodylen, &xml);
 	if (rc == 0)

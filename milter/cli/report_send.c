@@ -60,21 +60,35 @@ parse(int argc, char **argv, struct send_args *a)
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+c:n", send_opts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': a->c.config = optarg; break;
-		case 'S': a->c.store = optarg; break;
-		case 'n': a->dry_run = 1; break;
-		case 'd': a->domain = optarg; break;
-		case 'r': a->resend = optarg; break;
+		case 'c':
+			a->c.config = optarg;
+			break;
+		case 'S':
+			a->c.store = optarg;
+			break;
+		case 'n':
+			a->dry_run = 1;
+			break;
+		case 'd':
+			a->domain = optarg;
+			break;
+		case 'r':
+			a->resend = optarg;
+			break;
 		case 'N':
 			if (str_parse_u64(optarg, strlen(optarg), INT64_MAX,
-			    &v) < 0)
-				return rcli_usage("send", "--now %s: not a "
-				    "number of seconds", optarg);
+				&v) < 0)
+				return rcli_usage("send",
+				    "--now %s: not a "
+				    "number of seconds",
+				    optarg);
 			a->now = (int64_t)v;
 			break;
 		default:
-			return rcli_usage("send", "unknown option or missing "
-			    "value: %s", argv[optind - 1]);
+			return rcli_usage("send",
+			    "unknown option or missing "
+			    "value: %s",
+			    argv[optind - 1]);
 		}
 	}
 	if (optind != argc)
@@ -88,13 +102,17 @@ static int
 identity(const struct conf_reports *r)
 {
 	const char *m = r->org_name == NULL ? "org_name" :
-	    r->email == NULL ? "email" : r->receiver == NULL ? "receiver" :
-	    r->from == NULL ? "from" : NULL;
+	    r->email == NULL		    ? "email" :
+	    r->receiver == NULL		    ? "receiver" :
+	    r->from == NULL		    ? "from" :
+					      NULL;
 
 	if (m == NULL)
 		return 0;
-	rcli_err("send", "reports.%s is not set (sending needs org_name, "
-	    "email, receiver and from)", m);
+	rcli_err("send",
+	    "reports.%s is not set (sending needs org_name, "
+	    "email, receiver and from)",
+	    m);
 	return REPORT_EXIT_USAGE;
 }
 
@@ -134,18 +152,19 @@ static int
 summary(int rc, const struct rsend_stats *st, int dry)
 {
 	if (rc == 0) {
-		fprintf(stderr, "hallmark report send: the store is locked by "
+		fprintf(stderr,
+		    "hallmark report send: the store is locked by "
 		    "another sender (lock \"%s\"): nothing done\n",
 		    RSEND_LOCK);
 		return REPORT_EXIT_OK;
 	}
-	fprintf(stderr, "hallmark report send:%s %u built, %u sent, %u "
+	fprintf(stderr,
+	    "hallmark report send:%s %u built, %u sent, %u "
 	    "deferred, %u failed, %u skipped, %u suppressed, %u errors\n",
 	    dry ? " (dry run, nothing written)" : "", st->built, st->sent,
-	    st->deferred, st->failed, st->skipped, st->suppressed,
-	    st->errors);
+	    st->deferred, st->failed, st->skipped, st->suppressed, st->errors);
 	return st->failed > 0 || st->errors > 0 ? REPORT_EXIT_FAIL :
-	    REPORT_EXIT_OK;
+						  REPORT_EXIT_OK;
 }
 
 /* run - the run itself, on an open configuration and store */
@@ -154,7 +173,8 @@ run(struct send_args *a)
 {
 	struct conf *c = a->c.conf;
 	struct orgdom_ctx oc = { .mode = c->dmarc.org_domain,
-		.psl = c->dmarc.psl.ctx, .resolver = c->resolver };
+		.psl = c->dmarc.psl.ctx,
+		.resolver = c->resolver };
 	struct rsend_stats st;
 	struct rsend_opts o;
 	char err[512];
@@ -188,7 +208,8 @@ report_send(int argc, char **argv)
 	if (a.now == 0)
 		a.now = (int64_t)time(NULL);
 	if (a.dry_run && a.resend != NULL)
-		return rcli_usage("send", "--dry-run and --resend exclude each "
+		return rcli_usage("send",
+		    "--dry-run and --resend exclude each "
 		    "other");
 	if ((rc = rcli_open(&a.c, 1)) != 0)
 		return rc;

@@ -68,13 +68,27 @@ set_opt(int ch, const char *arg, struct supp_args *a)
 	uint64_t v;
 
 	switch (ch) {
-	case 'c': a->c.config = arg; return 0;
-	case 'S': a->c.store = arg; return 0;
-	case 'r': a->reason = arg; return 0;
-	case 'v': a->verp = arg; return 0;
-	case 'R': a->mode = SUPP_REMOVE; return 0;
-	case 'l': a->mode = SUPP_LIST; return 0;
-	case 'b': a->mode = SUPP_BOUNCE; return 0;
+	case 'c':
+		a->c.config = arg;
+		return 0;
+	case 'S':
+		a->c.store = arg;
+		return 0;
+	case 'r':
+		a->reason = arg;
+		return 0;
+	case 'v':
+		a->verp = arg;
+		return 0;
+	case 'R':
+		a->mode = SUPP_REMOVE;
+		return 0;
+	case 'l':
+		a->mode = SUPP_LIST;
+		return 0;
+	case 'b':
+		a->mode = SUPP_BOUNCE;
+		return 0;
 	case 'd':
 		if (str_parse_u64(arg, strlen(arg), 36500, &v) < 0)
 			return rcli_usage("suppress", "--days %s: 0 to 36500",
@@ -82,7 +96,8 @@ set_opt(int ch, const char *arg, struct supp_args *a)
 		a->days = (long)v;
 		return 0;
 	default:
-		return rcli_usage("suppress", "unknown option or missing "
+		return rcli_usage("suppress",
+		    "unknown option or missing "
 		    "value");
 	}
 }
@@ -100,14 +115,18 @@ parse(int argc, char **argv, struct supp_args *a)
 			return rc;
 	want = a->mode == SUPP_ADD || a->mode == SUPP_REMOVE;
 	if (argc - optind != want)
-		return rcli_usage("suppress", want ? "one ADDRESS is needed" :
-		    "unexpected argument \"%s\"", argv[optind]);
+		return rcli_usage("suppress",
+		    want ? "one ADDRESS is needed" :
+			   "unexpected argument \"%s\"",
+		    argv[optind]);
 	if (a->verp != NULL && a->mode != SUPP_BOUNCE)
 		return rcli_usage("suppress", "--verp goes with --bounce");
 	a->addr = want ? argv[optind] : NULL;
 	if (a->addr != NULL && !rsupp_valid(a->addr))
-		return rcli_usage("suppress", "\"%s\" is not an address "
-		    "local@domain or @domain", a->addr);
+		return rcli_usage("suppress",
+		    "\"%s\" is not an address "
+		    "local@domain or @domain",
+		    a->addr);
 	return 0;
 }
 
@@ -115,8 +134,7 @@ parse(int argc, char **argv, struct supp_args *a)
 static int64_t
 until_of(long days)
 {
-	return days > 0 ? (int64_t)time(NULL) + (int64_t)days * DAY_SECONDS :
-	    0;
+	return days > 0 ? (int64_t)time(NULL) + (int64_t)days * DAY_SECONDS : 0;
 }
 
 /* add_one - suppress addr; 0 or -1 (printed) */
@@ -174,8 +192,10 @@ bounce_verp(struct supp_args *a, char *out, size_t outlen)
 
 	if (b != NULL && rsupp_verp_decode(b, a->verp, "+-", out, outlen) == 0)
 		return 0;
-	rcli_err("suppress", "--verp %s is not a VERP form of reports.bounce "
-	    "(%s): nothing suppressed", a->verp, b ? b : "not set");
+	rcli_err("suppress",
+	    "--verp %s is not a VERP form of reports.bounce "
+	    "(%s): nothing suppressed",
+	    a->verp, b ? b : "not set");
 	return -1;
 }
 
@@ -185,7 +205,7 @@ do_bounce(struct supp_args *a)
 {
 	char failed[MAX_FAILED][RSUPP_ADDR_MAX + 1], dest[RSUPP_ADDR_MAX + 1];
 	long days = a->days >= 0 ? a->days :
-	    a->c.conf->reports.bounce_suppress_days;
+				   a->c.conf->reports.bounce_suppress_days;
 	struct str in;
 	size_t n, i;
 	int rc = 0, dsn;
@@ -200,16 +220,17 @@ do_bounce(struct supp_args *a)
 			return 0;
 		if (n > 0 || !dsn)
 			return add_one(a, dest, days, "bounce") < 0 ?
-			    EXIT_TEMPFAIL : 0;
+			    EXIT_TEMPFAIL :
+			    0;
 		printf("no failed recipient in the bounce: nothing "
-		    "suppressed\n");
+		       "suppressed\n");
 		return 0;
 	}
 	for (i = 0; i < n && rc == 0; i++)
 		rc = add_one(a, failed[i], days, "bounce");
 	if (n == 0)
 		printf("no failed recipient in the bounce: nothing "
-		    "suppressed\n");
+		       "suppressed\n");
 	return rc < 0 ? EXIT_TEMPFAIL : 0;
 }
 
@@ -222,19 +243,22 @@ dispatch(struct supp_args *a)
 	switch (a->mode) {
 	case SUPP_ADD:
 		return add_one(a, a->addr, a->days > 0 ? a->days : 0,
-		    a->reason ? a->reason : "by hand") < 0 ? REPORT_EXIT_FAIL :
+			   a->reason ? a->reason : "by hand") < 0 ?
+		    REPORT_EXIT_FAIL :
 		    0;
 	case SUPP_REMOVE:
 		rc = rsupp_del(a->c.db, a->addr);
 		if (rc < 0)
 			rcli_err("suppress", "%s", rdb_error(a->c.db));
 		else
-			printf("%s %s\n", a->addr, rc ? "removed" :
-			    "was not suppressed");
+			printf("%s %s\n", a->addr,
+			    rc ? "removed" : "was not suppressed");
 		return rc < 0 ? REPORT_EXIT_FAIL : 0;
 	case SUPP_LIST:
-		rc = rdb_query(a->c.db, "SELECT address, until_time, reason "
-		    "FROM suppress ORDER BY address", NULL, 0, print_row, NULL);
+		rc = rdb_query(a->c.db,
+		    "SELECT address, until_time, reason "
+		    "FROM suppress ORDER BY address",
+		    NULL, 0, print_row, NULL);
 		if (rc < 0)
 			rcli_err("suppress", "%s", rdb_error(a->c.db));
 		return rc < 0 ? REPORT_EXIT_FAIL : 0;
@@ -254,7 +278,8 @@ report_suppress(int argc, char **argv)
 		return rc;
 	if ((rc = rcli_open(&a.c, 0)) != 0)
 		return a.mode == SUPP_BOUNCE && rc == REPORT_EXIT_FAIL ?
-		    EXIT_TEMPFAIL : rc;
+		    EXIT_TEMPFAIL :
+		    rc;
 	rc = dispatch(&a);
 	rcli_close(&a.c);
 	if (fflush(stdout) != 0 && rc == 0)

@@ -77,8 +77,12 @@ rcap_load(struct rcap *c, struct rdb *db, int64_t now)
 	struct rdb_val par[1] = { RDB_I(now - now % 86400) };
 
 	memset(c, 0, sizeof(*c));
-	return rdb_query(db, "SELECT rcpts FROM report WHERE updated >= ? AND "
-	    "rcpts IS NOT NULL", par, 1, count_rcpts, c) < 0 ? -1 : 0;
+	return rdb_query(db,
+		   "SELECT rcpts FROM report WHERE updated >= ? AND "
+		   "rcpts IS NOT NULL",
+		   par, 1, count_rcpts, c) < 0 ?
+	    -1 :
+	    0;
 }
 
 /* rcap_free - see rcap.h */

@@ -73,16 +73,22 @@ compose(struct run *u, const char *rcpt, struct str *m)
 	const char *to[1] = { rcpt };
 	const char *at = strrchr(u->o->from, '@');
 	char msgid[256], err[256];
-	struct rmail ml = {
-		.from = u->o->from, .from_name = u->o->from_name, .to = to,
-		.nto = 1, .policy_domain = u->r->domain,
-		.receiver = u->o->receiver, .report_id = u->r->report_id,
-		.filename = u->r->filename, .begin = u->r->day * DAY_SECONDS,
+	struct rmail ml = { .from = u->o->from,
+		.from_name = u->o->from_name,
+		.to = to,
+		.nto = 1,
+		.policy_domain = u->r->domain,
+		.receiver = u->o->receiver,
+		.report_id = u->r->report_id,
+		.filename = u->r->filename,
+		.begin = u->r->day * DAY_SECONDS,
 		.end = u->r->day * DAY_SECONDS + DAY_SECONDS - 1,
-		.part = (unsigned)u->r->part, .nparts = (unsigned)u->r->nparts,
-		.gz = u->r->body, .gzlen = u->r->bodylen,
-		.date = (time_t)u->o->now, .message_id = msgid
-	};
+		.part = (unsigned)u->r->part,
+		.nparts = (unsigned)u->r->nparts,
+		.gz = u->r->body,
+		.gzlen = u->r->bodylen,
+		.date = (time_t)u->o->now,
+		.message_id = msgid };
 
 	snprintf(msgid, sizeof(msgid), "hallmark-report.%lld.%ld.%u@%s",
 	    (long long)u->o->now, (long)getpid(), ++seq,
@@ -168,8 +174,10 @@ one_dest(struct run *u, const struct rdest *d)
 		u->failed++;
 	} else if (d->limit > 0 && m.len > d->limit) {
 		u->oversize++;
-		note(u, "%s: the mail (%zu bytes) is over the URI's size limit "
-		    "(%llu)", d->addr, m.len, (unsigned long long)d->limit);
+		note(u,
+		    "%s: the mail (%zu bytes) is over the URI's size limit "
+		    "(%llu)",
+		    d->addr, m.len, (unsigned long long)d->limit);
 	} else if (u->o->dry_run) {
 		u->sent++;
 		note(u, "%s: would be sent (%zu bytes)", d->addr, m.len);
@@ -195,8 +203,9 @@ destinations(struct run *u, struct orgdom_ctx *oc, struct rdest_list *l)
 		return -1;
 	if (rc == 0 || pol.rua == NULL ||
 	    rdest_parse_rua(pol.rua, l, pnote, sizeof(pnote)) == 0) {
-		note(u, "no usable mailto: rua=%s%s", rc == 0 || !pol.rua ? "" :
-		    " ", rc == 0 || !pol.rua ? "" : pnote);
+		note(u, "no usable mailto: rua=%s%s",
+		    rc == 0 || !pol.rua ? "" : " ",
+		    rc == 0 || !pol.rua ? "" : pnote);
 		snprintf(u->res->state, sizeof(u->res->state), "skipped");
 		rpolicy_free(&pol);
 		return 0;
@@ -235,15 +244,17 @@ give_up(struct run *u)
 	    u->o->now - u->r->created < (int64_t)days * DAY_SECONDS)
 		return;
 	snprintf(u->res->state, sizeof(u->res->state), "failed");
-	note(u, "gave up: deferred for more than %ld days "
-	    "(reports.retry_days)", days);
+	note(u,
+	    "gave up: deferred for more than %ld days "
+	    "(reports.retry_days)",
+	    days);
 }
 
 /* rdeliver - see rdeliver.h */
 int
-rdeliver(struct rdb *db, struct orgdom_ctx *oc,
-    const struct rdeliver_opts *o, struct rcap *cap, const struct rstate *r,
-    struct rdeliver_result *res, char *err, size_t errlen)
+rdeliver(struct rdb *db, struct orgdom_ctx *oc, const struct rdeliver_opts *o,
+    struct rcap *cap, const struct rstate *r, struct rdeliver_result *res,
+    char *err, size_t errlen)
 {
 	struct run u = { .db = db, .o = o, .cap = cap, .r = r, .res = res };
 	struct rdest_list l;
@@ -265,9 +276,10 @@ rdeliver(struct rdb *db, struct orgdom_ctx *oc,
 	if (res->state[0] == '\0')
 		snprintf(res->state, sizeof(res->state), "%s", final_state(&u));
 	give_up(&u);
-	if (!o->dry_run && rstate_update(db, r->report_id, res->state,
-	    u.rcpts.len ? u.rcpts.s : NULL, res->note[0] ? res->note : NULL,
-	    1, o->now) < 0)
+	if (!o->dry_run &&
+	    rstate_update(db, r->report_id, res->state,
+		u.rcpts.len ? u.rcpts.s : NULL, res->note[0] ? res->note : NULL,
+		1, o->now) < 0)
 		rc = str_seterr(err, errlen, "recording %s: %s", r->report_id,
 		    rdb_error(db));
 	str_free(&u.rcpts);

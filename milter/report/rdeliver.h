@@ -32,18 +32,18 @@
 #include "rstate.h"
 
 struct rdeliver_opts {
-	const char *sendmail;	/* path of the sendmail program */
-	const char *from;	/* From: mailbox */
-	const char *from_name;	/* its display name, or NULL */
-	const char *bounce;	/* envelope sender */
-	int verp;		/* envelope sender bounce+rcpt=domain@... */
-	const char *receiver;	/* Submitter */
-	char **suppress;	/* static suppression patterns, or NULL */
-	long daily_cap;		/* reports per address and day, 0: none */
-	long retry_days;	/* deferred longer than that: failed */
-	unsigned timeout_s;	/* per sendmail run */
+	const char *sendmail;  /* path of the sendmail program */
+	const char *from;      /* From: mailbox */
+	const char *from_name; /* its display name, or NULL */
+	const char *bounce;    /* envelope sender */
+	int verp;	       /* envelope sender bounce+rcpt=domain@... */
+	const char *receiver;  /* Submitter */
+	char **suppress;       /* static suppression patterns, or NULL */
+	long daily_cap;	       /* reports per address and day, 0: none */
+	long retry_days;       /* deferred longer than that: failed */
+	unsigned timeout_s;    /* per sendmail run */
 	int dry_run;
-	int force;		/* resend: every destination, no cap */
+	int force; /* resend: every destination, no cap */
 	int64_t now;
 };
 

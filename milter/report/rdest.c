@@ -94,10 +94,18 @@ parse_limit(const char *p, size_t n, uint64_t *out)
 
 	if (n > 0 && strchr("kmgtKMGT", p[n - 1]) != NULL) {
 		switch (tolower((unsigned char)p[n - 1])) {
-		case 'k': mult = 1024ULL; break;
-		case 'm': mult = 1024ULL * 1024; break;
-		case 'g': mult = 1024ULL * 1024 * 1024; break;
-		default: mult = 1024ULL * 1024 * 1024 * 1024; break;
+		case 'k':
+			mult = 1024ULL;
+			break;
+		case 'm':
+			mult = 1024ULL * 1024;
+			break;
+		case 'g':
+			mult = 1024ULL * 1024 * 1024;
+			break;
+		default:
+			mult = 1024ULL * 1024 * 1024 * 1024;
+			break;
 		}
 		n--;
 	}
@@ -109,8 +117,7 @@ parse_limit(const char *p, size_t n, uint64_t *out)
 
 /* parse_mailto - one URI (trimmed, n bytes) into *d; 0, or -1 + why */
 static int
-parse_mailto(const char *u, size_t n, struct rdest *d, char *why,
-    size_t whylen)
+parse_mailto(const char *u, size_t n, struct rdest *d, char *why, size_t whylen)
 {
 	const char *bang, *q, *end = u + n, *at;
 	char local[RDEST_ADDR_MAX + 1];
@@ -121,8 +128,8 @@ parse_mailto(const char *u, size_t n, struct rdest *d, char *why,
 		    (int)(n > 60 ? 60 : n), u);
 	u += 7;
 	bang = memchr(u, '!', (size_t)(end - u));
-	if (bang != NULL && parse_limit(bang + 1, (size_t)(end - bang - 1),
-	    &d->limit) < 0)
+	if (bang != NULL &&
+	    parse_limit(bang + 1, (size_t)(end - bang - 1), &d->limit) < 0)
 		return str_seterr(why, whylen, "bad size limit in a rua URI");
 	if (bang != NULL)
 		end = bang;
@@ -133,14 +140,16 @@ parse_mailto(const char *u, size_t n, struct rdest *d, char *why,
 	for (q = u; q < end; q++)
 		if (*q == '@')
 			at = q;
-	if (at == NULL || pct_decode(u, (size_t)(at - u), local,
-	    sizeof(local)) < 0 || pct_decode(at + 1, (size_t)(end - at - 1),
-	    d->host, sizeof(d->host)) < 0)
+	if (at == NULL ||
+	    pct_decode(u, (size_t)(at - u), local, sizeof(local)) < 0 ||
+	    pct_decode(at + 1, (size_t)(end - at - 1), d->host,
+		sizeof(d->host)) < 0)
 		return str_seterr(why, whylen, "unusable mailto: URI");
 	str_lower(d->host);
 	if (!local_ok(local) || !host_ok(d->host) ||
 	    strlen(local) + strlen(d->host) + 1 > RDEST_ADDR_MAX)
-		return str_seterr(why, whylen, "unusable address in a mailto: "
+		return str_seterr(why, whylen,
+		    "unusable address in a mailto: "
 		    "URI");
 	{
 		size_t ll = strlen(local), hl = strlen(d->host);
@@ -172,10 +181,12 @@ rdest_parse_rua(const char *rua, struct rdest_list *out, char *note,
 		while (n > 0 && isspace((unsigned char)p[n - 1]))
 			n--;
 		if (n > 0 && out->n == RDEST_MAX)
-			snprintf(why, sizeof(why), "more than %d destinations: "
-			    "the first %d are used", RDEST_MAX, RDEST_MAX);
-		else if (n > 0 && parse_mailto(p, n, &out->d[out->n], why,
-		    sizeof(why)) == 0)
+			snprintf(why, sizeof(why),
+			    "more than %d destinations: "
+			    "the first %d are used",
+			    RDEST_MAX, RDEST_MAX);
+		else if (n > 0 &&
+		    parse_mailto(p, n, &out->d[out->n], why, sizeof(why)) == 0)
 			why[0] = '\0', out->n++;
 		if (n > 0 && why[0] != '\0' && note != NULL && note[0] == '\0')
 			snprintf(note, notelen, "%s", why);
@@ -208,8 +219,9 @@ tag_value(const char *txt, size_t len, const char *name, char *out,
 				v++;
 			while (ve > v && isspace((unsigned char)ve[-1]))
 				ve--;
-			if ((size_t)(ne - p) == nl && str_ncasecmp(p, name,
-			    nl) == 0 && (size_t)(ve - v) < outlen) {
+			if ((size_t)(ne - p) == nl &&
+			    str_ncasecmp(p, name, nl) == 0 &&
+			    (size_t)(ve - v) < outlen) {
 				memcpy(out, v, (size_t)(ve - v));
 				out[ve - v] = '\0';
 				return 1;
@@ -222,8 +234,8 @@ tag_value(const char *txt, size_t len, const char *name, char *out,
 
 /* rdest_check_txt - see rdest.h */
 int
-rdest_check_txt(const char *const *txt, const size_t *len, size_t n,
-    char *rua, size_t rualen)
+rdest_check_txt(const char *const *txt, const size_t *len, size_t n, char *rua,
+    size_t rualen)
 {
 	int found = 0;
 	size_t i;
@@ -235,8 +247,8 @@ rdest_check_txt(const char *const *txt, const size_t *len, size_t n,
 		    memchr(txt[i], '\0', len[i]) != NULL)
 			continue;
 		found = 1;
-		if (rua[0] == '\0' && tag_value(txt[i], len[i], "rua", rua,
-		    rualen))
+		if (rua[0] == '\0' &&
+		    tag_value(txt[i], len[i], "rua", rua, rualen))
 			break;
 	}
 	return found;
@@ -269,8 +281,8 @@ lookup_report(struct dns_resolver *r, const char *pd, const char *host,
 	snprintf(name, sizeof(name), "%s._report._dmarc.%s", pd, host);
 	res = dns_lookup(r, name, DNS_T_TXT, NULL);
 	if (res->status != DNS_OK && !dns_is_void(res->status)) {
-		str_seterr(why, whylen, "%s TXT: %s (DNS), report deferred", name,
-		    dns_status_name(res->status));
+		str_seterr(why, whylen, "%s TXT: %s (DNS), report deferred",
+		    name, dns_status_name(res->status));
 		dns_result_free(res);
 		return -1;
 	}
@@ -280,9 +292,12 @@ lookup_report(struct dns_resolver *r, const char *pd, const char *host,
 	}
 	ok = rdest_check_txt(txt, len, i, rua, rualen);
 	if (!ok)
-		str_seterr(why, whylen, "not authorised: no v=DMARC1 record at "
-		    "%s (%s)", name, res->status == DNS_OK ? "other TXT only" :
-		    dns_status_name(res->status));
+		str_seterr(why, whylen,
+		    "not authorised: no v=DMARC1 record at "
+		    "%s (%s)",
+		    name,
+		    res->status == DNS_OK ? "other TXT only" :
+					    dns_status_name(res->status));
 	dns_result_free(res);
 	return ok;
 }
@@ -310,13 +325,16 @@ apply_override(const struct rdest *d, const char *rua, struct rdest_list *out,
 	size_t i;
 
 	if (rdest_parse_rua(rua, &ov, NULL, 0) == 0)
-		return str_seterr(why, whylen, "the authorising record's rua= "
+		return str_seterr(why, whylen,
+		    "the authorising record's rua= "
 		    "has no usable mailto: URI: not sent");
 	for (i = 0; i < ov.n; i++)
 		if (str_casecmp(ov.d[i].host, d->host) != 0)
-			return str_seterr(why, whylen, "the authorising record "
+			return str_seterr(why, whylen,
+			    "the authorising record "
 			    "redirects to another host (%s): not sent "
-			    "(RFC 9990 4)", ov.d[i].host);
+			    "(RFC 9990 4)",
+			    ov.d[i].host);
 	for (i = 0; i < ov.n && out->n < RDEST_MAX; i++) {
 		out->d[out->n] = ov.d[i];
 		out->d[out->n].external = 1;
@@ -341,21 +359,25 @@ verify_one(struct orgdom_ctx *oc, const char *pd, struct rdest *d,
 		out->d[out->n++] = *d;
 		return;
 	}
-	rc = lookup_report(oc->resolver, pd, d->host, rua, sizeof(rua),
-	    d->why, sizeof(d->why));
+	rc = lookup_report(oc->resolver, pd, d->host, rua, sizeof(rua), d->why,
+	    sizeof(d->why));
 	if (rc == 0) {
 		rc = same_org(oc, pd, d->host);
 		if (rc < 0) {
 			d->state = RDEST_TEMP;
-			snprintf(d->why, sizeof(d->why), "Organizational Domain "
+			snprintf(d->why, sizeof(d->why),
+			    "Organizational Domain "
 			    "of %s or %s: DNS temporary failure, report "
-			    "deferred", pd, d->host);
+			    "deferred",
+			    pd, d->host);
 		} else if (rc == 0) {
 			d->state = RDEST_REFUSED;
 		} else {
 			d->state = RDEST_OK;
-			snprintf(d->why, sizeof(d->why), "same Organizational "
-			    "Domain as %s", pd);
+			snprintf(d->why, sizeof(d->why),
+			    "same Organizational "
+			    "Domain as %s",
+			    pd);
 			out->d[out->n++] = *d;
 		}
 		return;

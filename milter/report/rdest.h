@@ -40,18 +40,18 @@
 #define RDEST_ADDR_MAX 320 /* local@host, decoded */
 
 enum rdest_state {
-	RDEST_OK = 0,	/* send to addr */
-	RDEST_REFUSED,	/* not authorised or unusable: do not send */
-	RDEST_TEMP	/* a DNS lookup failed temporarily: undecided */
+	RDEST_OK = 0,  /* send to addr */
+	RDEST_REFUSED, /* not authorised or unusable: do not send */
+	RDEST_TEMP     /* a DNS lookup failed temporarily: undecided */
 };
 
 struct rdest {
-	char addr[RDEST_ADDR_MAX + 1];	/* mailbox, lower-case host */
-	char host[DNS_NAME_MAX + 1];	/* the destination host */
-	uint64_t limit;			/* size limit in bytes, 0 = none */
+	char addr[RDEST_ADDR_MAX + 1]; /* mailbox, lower-case host */
+	char host[DNS_NAME_MAX + 1];   /* the destination host */
+	uint64_t limit;		       /* size limit in bytes, 0 = none */
 	enum rdest_state state;
-	int external;			/* needed (and got) an authorisation */
-	char why[200];			/* reason, or a note when OK */
+	int external;  /* needed (and got) an authorisation */
+	char why[200]; /* reason, or a note when OK */
 };
 
 struct rdest_list {

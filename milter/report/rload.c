@@ -24,8 +24,8 @@ pol_field(const struct rdb_val *v, enum rr_pol *out)
 static char
 align_field(const struct rdb_val *v)
 {
-	return v->type == RDB_TEXT && (v->s[0] == 's' || v->s[0] == 'S') ? 's'
-	    : 'r';
+	return v->type == RDB_TEXT && (v->s[0] == 's' || v->s[0] == 'S') ? 's' :
+									   'r';
 }
 
 /* policy_row - agg_policy columns record_domain .. rua into *p */
@@ -43,9 +43,10 @@ policy_row(const struct rdb_val *c, size_t ncol, void *arg)
 	p->fo = c[6].type == RDB_TEXT ? xstrdup(c[6].s) : NULL;
 	p->testing = c[7].type == RDB_INT && c[7].i != 0;
 	p->discovery = c[8].type == RDB_TEXT && strcmp(c[8].s, "psl") == 0 ?
-	    RR_DISC_PSL : RR_DISC_TREEWALK;
-	p->rua = c[9].type == RDB_TEXT && c[9].s[0] != '\0' ?
-	    xstrdup(c[9].s) : NULL;
+	    RR_DISC_PSL :
+	    RR_DISC_TREEWALK;
+	p->rua = c[9].type == RDB_TEXT && c[9].s[0] != '\0' ? xstrdup(c[9].s) :
+							      NULL;
 	return 1;
 }
 
@@ -58,9 +59,11 @@ rload_policy(struct rdb *db, int64_t day, const char *domain,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = rdb_query(db, "SELECT record_domain, p, sp, np, adkim, aspf, fo, "
+	rc = rdb_query(db,
+	    "SELECT record_domain, p, sp, np, adkim, aspf, fo, "
 	    "testing, discovery, rua FROM agg_policy WHERE day = ? AND "
-	    "domain = ?", par, 2, policy_row, out);
+	    "domain = ?",
+	    par, 2, policy_row, out);
 	if (rc < 0)
 		return -1;
 	if (rc == 0)
@@ -102,9 +105,12 @@ rload_rows(struct rdb *db, int64_t day, const char *domain,
 	struct rdb_val par[2] = { RDB_I(day), RDB_S(domain) };
 
 	memset(out, 0, sizeof(*out));
-	return rdb_query(db, "SELECT rowkey, count FROM agg_row WHERE day = ? "
-	    "AND domain = ? AND count > 0 ORDER BY rowkey", par, 2, row_cb,
-	    out) < 0 ? -1 : 0;
+	return rdb_query(db,
+		   "SELECT rowkey, count FROM agg_row WHERE day = ? "
+		   "AND domain = ? AND count > 0 ORDER BY rowkey",
+		   par, 2, row_cb, out) < 0 ?
+	    -1 :
+	    0;
 }
 
 /* rload_rows_free - see rload.h */
@@ -152,13 +158,14 @@ rload_due(struct rdb *db, int64_t last_day, const char *domain,
 	char sql[640];
 	int rc;
 
-	snprintf(sql, sizeof(sql), "SELECT p.day, p.domain FROM agg_policy p "
+	snprintf(sql, sizeof(sql),
+	    "SELECT p.day, p.domain FROM agg_policy p "
 	    "WHERE p.day <= ?%s AND p.rua IS NOT NULL AND p.rua <> '' AND "
 	    "EXISTS (SELECT 1 FROM agg_row r WHERE r.day = p.day AND "
 	    "r.domain = p.domain AND r.count > 0) AND NOT EXISTS (SELECT 1 "
 	    "FROM report t WHERE t.day = p.day AND t.domain = p.domain) "
-	    "ORDER BY p.day, p.domain", domain != NULL ? " AND p.domain = ?" :
-	    "");
+	    "ORDER BY p.day, p.domain",
+	    domain != NULL ? " AND p.domain = ?" : "");
 	rc = rdb_query(db, sql, par, domain != NULL ? 2 : 1, due_row, &d);
 	if (rc < 0) {
 		rload_due_free(d.d, d.n);

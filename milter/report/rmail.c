@@ -35,15 +35,18 @@ check_values(const struct rmail *m, char *err, size_t errlen)
 	    !clean(m->receiver) || !clean(m->report_id) ||
 	    !clean(m->filename) || !clean(m->message_id) || m->nto == 0 ||
 	    (m->from_name != NULL && !clean(m->from_name)))
-		return str_seterr(err, errlen, "report mail: a header value "
+		return str_seterr(err, errlen,
+		    "report mail: a header value "
 		    "is missing or holds a line break");
 	if (strchr(m->filename, '"') != NULL ||
 	    (m->from_name != NULL && strpbrk(m->from_name, "\"\\") != NULL))
-		return str_seterr(err, errlen, "report mail: a quote in the "
+		return str_seterr(err, errlen,
+		    "report mail: a quote in the "
 		    "file name or the From name");
 	for (i = 0; i < m->nto; i++)
 		if (!clean(m->to[i]))
-			return str_seterr(err, errlen, "report mail: bad "
+			return str_seterr(err, errlen,
+			    "report mail: bad "
 			    "recipient");
 	return 0;
 }
@@ -74,8 +77,10 @@ add_headers(const struct rmail *m, const char *boundary, struct str *out)
 	str_add(out, "To: ");
 	for (i = 0; i < m->nto; i++)
 		str_addf(out, "%s<%s>", i > 0 ? ",\n  " : "", m->to[i]);
-	str_addf(out, "\nSubject: Report Domain: %s\n  Submitter: %s\n"
-	    "  Report-ID: <%s>\n", m->policy_domain, m->receiver, m->report_id);
+	str_addf(out,
+	    "\nSubject: Report Domain: %s\n  Submitter: %s\n"
+	    "  Report-ID: <%s>\n",
+	    m->policy_domain, m->receiver, m->report_id);
 	rmail_date(m->date, date, sizeof(date));
 	str_addf(out, "Date: %s\nMessage-ID: <%s>\n", date, m->message_id);
 	str_add(out, "MIME-Version: 1.0\nAuto-Submitted: auto-generated\n");
@@ -91,12 +96,15 @@ add_text(const struct rmail *m, const char *boundary, struct str *out)
 
 	rmail_date((time_t)m->begin, b, sizeof(b));
 	rmail_date((time_t)m->end, e, sizeof(e));
-	str_addf(out, "This is a multi-part message in MIME format.\n\n"
+	str_addf(out,
+	    "This is a multi-part message in MIME format.\n\n"
 	    "--%s\nContent-Type: text/plain; charset=us-ascii\n"
-	    "Content-Transfer-Encoding: 7bit\n\n", boundary);
-	str_addf(out, "This is a DMARC aggregate report (RFC 9990) from %s\n"
-	    "for the domain %s, covering %s\nto %s.\n", m->receiver,
-	    m->policy_domain, b, e);
+	    "Content-Transfer-Encoding: 7bit\n\n",
+	    boundary);
+	str_addf(out,
+	    "This is a DMARC aggregate report (RFC 9990) from %s\n"
+	    "for the domain %s, covering %s\nto %s.\n",
+	    m->receiver, m->policy_domain, b, e);
 	if (m->nparts > 1)
 		str_addf(out, "It is part %u of %u.\n", m->part, m->nparts);
 	str_addf(out, "Report-ID: %s\n\n", m->report_id);
@@ -109,13 +117,14 @@ add_attachment(const struct rmail *m, const char *boundary, struct str *out)
 	char *b64 = b64_encode(m->gz, m->gzlen);
 	size_t n = strlen(b64), i;
 
-	str_addf(out, "--%s\nContent-Type: application/gzip;\n  name=\"%s\"\n"
+	str_addf(out,
+	    "--%s\nContent-Type: application/gzip;\n  name=\"%s\"\n"
 	    "Content-Transfer-Encoding: base64\nContent-Disposition: "
-	    "attachment;\n  filename=\"%s\"\n\n", boundary, m->filename,
-	    m->filename);
+	    "attachment;\n  filename=\"%s\"\n\n",
+	    boundary, m->filename, m->filename);
 	for (i = 0; i < n; i += RMAIL_B64_LINE) {
-		str_addn(out, b64 + i, n - i < RMAIL_B64_LINE ? n - i :
-		    RMAIL_B64_LINE);
+		str_addn(out, b64 + i,
+		    n - i < RMAIL_B64_LINE ? n - i : RMAIL_B64_LINE);
 		str_addc(out, '\n');
 	}
 	str_addf(out, "\n--%s--\n", boundary);
@@ -124,8 +133,7 @@ add_attachment(const struct rmail *m, const char *boundary, struct str *out)
 
 /* rmail_compose - see rmail.h */
 int
-rmail_compose(const struct rmail *m, struct str *out, char *err,
-    size_t errlen)
+rmail_compose(const struct rmail *m, struct str *out, char *err, size_t errlen)
 {
 	char boundary[96];
 

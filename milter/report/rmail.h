@@ -21,9 +21,9 @@
 #include "str.h"
 
 struct rmail {
-	const char *from;	   /* reports.from mailbox */
-	const char *from_name;	   /* display name (org_name), or NULL */
-	const char *const *to;	   /* recipients */
+	const char *from;      /* reports.from mailbox */
+	const char *from_name; /* display name (org_name), or NULL */
+	const char *const *to; /* recipients */
 	size_t nto;
 	const char *policy_domain; /* Report Domain */
 	const char *receiver;	   /* Submitter */
@@ -33,7 +33,7 @@ struct rmail {
 	unsigned part, nparts;
 	const void *gz; /* the attachment */
 	size_t gzlen;
-	time_t date;	       /* Date: */
+	time_t date;		/* Date: */
 	const char *message_id; /* without <>, e.g. "x.y@example.org" */
 };
 
@@ -44,8 +44,8 @@ struct rmail {
  * with a text/plain part and the base64 attachment (76-column lines).
  * 0, or -1 with err set when a value cannot go into a header.
  */
-int rmail_compose(const struct rmail *m, struct str *out, char *err,
-    size_t errlen);
+int
+rmail_compose(const struct rmail *m, struct str *out, char *err, size_t errlen);
 
 /* rmail_date - an RFC 5322 date of t in UTC into buf */
 void rmail_date(time_t t, char *buf, size_t len);

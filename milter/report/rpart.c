@@ -124,8 +124,10 @@ rpart_make(struct rdb *db, const struct rpart_opts *o, int64_t day,
 		out->count += rows.row[i].count;
 	out->no_pass = !rload_any_pass(&rows);
 	out->rua = pol.rua != NULL ? xstrdup(pol.rua) : NULL;
-	rc = rows.n == 0 ? 0 : build_parts(o, day, domain, &pol, &rows, out,
-	    err, errlen) < 0 ? -1 : 1;
+	rc = rows.n == 0 ? 0 :
+	    build_parts(o, day, domain, &pol, &rows, out, err, errlen) < 0 ?
+			   -1 :
+			   1;
 	rload_rows_free(&rows);
 	rpolicy_free(&pol);
 	if (rc < 0)
@@ -153,7 +155,8 @@ insert_parts(struct rdb *db, const struct rpart_opts *o, int64_t day,
 		r.bodylen = s->p[i].gz.len;
 		r.state = skipped ? "skipped" : "built";
 		r.last_error = skipped ? "no aligned DKIM or SPF pass in the "
-		    "period (reports.skip_no_pass)" : NULL;
+					 "period (reports.skip_no_pass)" :
+					 NULL;
 		r.created = r.updated = o->now;
 		if (rstate_insert(db, &r) < 0)
 			return -1;
@@ -170,8 +173,10 @@ rpart_store(struct rdb *db, const struct rpart_opts *o, int64_t day,
 
 	if (rc <= 0)
 		return rc;
-	if (rdb_begin(db) < 0 || insert_parts(db, o, day, domain, out,
-	    o->skip_no_pass && out->no_pass) < 0 || rdb_commit(db) < 0) {
+	if (rdb_begin(db) < 0 ||
+	    insert_parts(db, o, day, domain, out,
+		o->skip_no_pass && out->no_pass) < 0 ||
+	    rdb_commit(db) < 0) {
 		str_seterr(err, errlen, "storing the report of %s: %s", domain,
 		    rdb_error(db));
 		rdb_rollback(db);

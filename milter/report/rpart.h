@@ -21,8 +21,8 @@
 struct rpart_opts {
 	enum rxml_format format;
 	const char *org_name, *email, *extra_contact, *receiver, *generator;
-	size_t max_bytes;  /* gzip size cap of a part */
-	int skip_no_pass;  /* no aligned pass: stored as skipped */
+	size_t max_bytes; /* gzip size cap of a part */
+	int skip_no_pass; /* no aligned pass: stored as skipped */
 	int64_t now;
 };
 

@@ -62,18 +62,21 @@ dry_part(struct rdb *db, struct orgdom_ctx *oc, const struct rsend_opts *o,
     struct rcap *cap, int64_t day, const char *domain,
     const struct rpart_set *s, unsigned i, struct rsend_stats *st)
 {
-	struct rstate r = {
-		.report_id = s->p[i].report_id, .day = day,
-		.domain = (char *)domain, .part = i + 1, .nparts = s->n,
+	struct rstate r = { .report_id = s->p[i].report_id,
+		.day = day,
+		.domain = (char *)domain,
+		.part = i + 1,
+		.nparts = s->n,
 		.filename = s->p[i].filename,
 		.body = (unsigned char *)s->p[i].gz.s,
-		.bodylen = s->p[i].gz.len, .created = o->dlv.now
-	};
+		.bodylen = s->p[i].gz.len,
+		.created = o->dlv.now };
 	struct rdeliver_result res;
 	char err[256];
 
 	if (o->part.skip_no_pass && s->no_pass) {
-		say(o, r.report_id, "skipped", "no aligned pass "
+		say(o, r.report_id, "skipped",
+		    "no aligned pass "
 		    "(reports.skip_no_pass)");
 		st->skipped++;
 		return;
@@ -99,13 +102,14 @@ build_due(struct rdb *db, struct orgdom_ctx *oc, const struct rsend_opts *o,
 	char err[512];
 	int rc;
 
-	if (rload_due(db, rsend_last_day(o->dlv.now, o->send_delay),
-	    o->domain, &due, &n) < 0)
+	if (rload_due(db, rsend_last_day(o->dlv.now, o->send_delay), o->domain,
+		&due, &n) < 0)
 		return -1;
 	for (i = 0; i < n; i++) {
 		rc = o->dlv.dry_run ? rpart_make(db, &o->part, due[i].day,
-		    due[i].domain, &s, err, sizeof(err)) : rpart_store(db,
-		    &o->part, due[i].day, due[i].domain, &s, err, sizeof(err));
+					  due[i].domain, &s, err, sizeof(err)) :
+				      rpart_store(db, &o->part, due[i].day,
+					  due[i].domain, &s, err, sizeof(err));
 		if (rc < 0) {
 			say(o, due[i].domain, "error", err);
 			st->errors++;
@@ -178,8 +182,8 @@ deliver_pending(struct rdb *db, struct orgdom_ctx *oc,
 	    rstate_each(db, "deferred", collect, &v) < 0)
 		rc = -1;
 	for (i = 0; i < v.n; i++) {
-		if (rc == 0 && deliver_id(db, oc, o, &o->dlv, cap, v.id[i],
-		    st) < 0)
+		if (rc == 0 &&
+		    deliver_id(db, oc, o, &o->dlv, cap, v.id[i], st) < 0)
 			rc = -1;
 		free(v.id[i]);
 	}
@@ -223,9 +227,8 @@ rsend_run(struct rdb *db, struct orgdom_ctx *oc, const struct rsend_opts *o,
 
 /* rsend_resend - see rsend.h */
 int
-rsend_resend(struct rdb *db, struct orgdom_ctx *oc,
-    const struct rsend_opts *o, const char *id, struct rsend_stats *st,
-    char *err, size_t errlen)
+rsend_resend(struct rdb *db, struct orgdom_ctx *oc, const struct rsend_opts *o,
+    const char *id, struct rsend_stats *st, char *err, size_t errlen)
 {
 	struct rdeliver_opts dlv = o->dlv;
 	struct rcap cap;

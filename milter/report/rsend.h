@@ -52,17 +52,16 @@ int64_t rsend_last_day(int64_t now, long delay);
  * counts reports a store or build error stopped), 0 the lock is held
  * elsewhere (nothing done), -1 the store failed (err).
  */
-int rsend_run(struct rdb *db, struct orgdom_ctx *oc,
-    const struct rsend_opts *o, struct rsend_stats *st, char *err,
-    size_t errlen);
+int rsend_run(struct rdb *db, struct orgdom_ctx *oc, const struct rsend_opts *o,
+    struct rsend_stats *st, char *err, size_t errlen);
 
 /*
  * rsend_resend - deliver the stored part id again (force: to every
  * verified destination, no cap), under the lock.  1 done, 0 lock held,
  * -1 error or no such report (err).
  */
-int rsend_resend(struct rdb *db, struct orgdom_ctx *oc,
-    const struct rsend_opts *o, const char *id, struct rsend_stats *st,
-    char *err, size_t errlen);
+int
+rsend_resend(struct rdb *db, struct orgdom_ctx *oc, const struct rsend_opts *o,
+    const char *id, struct rsend_stats *st, char *err, size_t errlen);
 
 #endif

@@ -10,8 +10,9 @@
 #include "rstate.h"
 #include "str.h"
 
-#define COLS "report_id, day, domain, part, nparts, filename, rcpts, " \
-	     "state, attempts, last_error, created, updated"
+#define COLS \
+	"report_id, day, domain, part, nparts, filename, rcpts, " \
+	"state, attempts, last_error, created, updated"
 
 /* rstate_free - see rstate.h */
 void
@@ -53,7 +54,8 @@ rstate_insert(struct rdb *db, const struct rstate *r)
 	p[10] = opt_s(r->last_error);
 	p[11] = RDB_I(r->created);
 	p[12] = RDB_I(r->updated);
-	return rdb_exec(db, "INSERT INTO report (report_id, day, domain, part, "
+	return rdb_exec(db,
+	    "INSERT INTO report (report_id, day, domain, part, "
 	    "nparts, filename, rcpts, body, state, attempts, last_error, "
 	    "created, updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 	    p, 13);
@@ -105,9 +107,12 @@ rstate_get(struct rdb *db, const char *report_id, int with_body,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	rc = rdb_query(db, with_body ? "SELECT " COLS ", body FROM report "
-	    "WHERE report_id = ?" : "SELECT " COLS " FROM report WHERE "
-	    "report_id = ?", p, 1, get_row, out);
+	rc = rdb_query(db,
+	    with_body ? "SELECT " COLS ", body FROM report "
+			"WHERE report_id = ?" :
+			"SELECT " COLS " FROM report WHERE "
+			"report_id = ?",
+	    p, 1, get_row, out);
 	return rc < 0 ? -1 : rc != 0;
 }
 
@@ -124,9 +129,11 @@ rstate_update(struct rdb *db, const char *report_id, const char *state,
 	p[3] = RDB_I(inc);
 	p[4] = RDB_I(now);
 	p[5] = RDB_S(report_id);
-	return rdb_exec(db, "UPDATE report SET state = ?, rcpts = ?, "
+	return rdb_exec(db,
+	    "UPDATE report SET state = ?, rcpts = ?, "
 	    "last_error = ?, attempts = attempts + ?, updated = ? WHERE "
-	    "report_id = ?", p, 6);
+	    "report_id = ?",
+	    p, 6);
 }
 
 /* count_row - rdb_query callback: the one integer */
@@ -144,8 +151,10 @@ rstate_count(struct rdb *db, int64_t day, const char *domain)
 	struct rdb_val p[2] = { RDB_I(day), RDB_S(domain) };
 	int64_t n = 0;
 
-	if (rdb_query(db, "SELECT COUNT(*) FROM report WHERE day = ? AND "
-	    "domain = ?", p, 2, count_row, &n) < 0)
+	if (rdb_query(db,
+		"SELECT COUNT(*) FROM report WHERE day = ? AND "
+		"domain = ?",
+		p, 2, count_row, &n) < 0)
 		return -1;
 	return n;
 }
@@ -179,10 +188,14 @@ rstate_each(struct rdb *db, const char *state,
 	struct rdb_val p[1] = { RDB_S(state) };
 
 	if (state == NULL)
-		return rdb_query(db, "SELECT " COLS " FROM report ORDER BY "
-		    "day, domain, part", NULL, 0, walk_row, &w);
-	return rdb_query(db, "SELECT " COLS " FROM report WHERE state = ? "
-	    "ORDER BY day, domain, part", p, 1, walk_row, &w);
+		return rdb_query(db,
+		    "SELECT " COLS " FROM report ORDER BY "
+		    "day, domain, part",
+		    NULL, 0, walk_row, &w);
+	return rdb_query(db,
+	    "SELECT " COLS " FROM report WHERE state = ? "
+	    "ORDER BY day, domain, part",
+	    p, 1, walk_row, &w);
 }
 
 /* rstate_has_rcpt - see rstate.h */
@@ -195,8 +208,8 @@ rstate_has_rcpt(const char *rcpts, const char *addr)
 	while (p != NULL && *p != '\0') {
 		while (*p == ' ')
 			p++;
-		if (str_ncasecmp(p, addr, n) == 0 && (p[n] == ' ' ||
-		    p[n] == '\0') && n > 0)
+		if (str_ncasecmp(p, addr, n) == 0 &&
+		    (p[n] == ' ' || p[n] == '\0') && n > 0)
 			return 1;
 		p = strchr(p, ' ');
 	}

@@ -33,7 +33,7 @@ struct rstate {
 	char *domain;
 	int64_t part, nparts;
 	char *filename;
-	char *rcpts;	  /* or NULL */
+	char *rcpts;	     /* or NULL */
 	unsigned char *body; /* the gzip bytes (NULL when not loaded) */
 	size_t bodylen;
 	char *state;

@@ -40,9 +40,12 @@ const char *
 rsubmit_result_name(enum rsubmit_result r)
 {
 	switch (r) {
-	case RSUBMIT_SENT: return "sent";
-	case RSUBMIT_DEFERRED: return "deferred";
-	default: return "failed";
+	case RSUBMIT_SENT:
+		return "sent";
+	case RSUBMIT_DEFERRED:
+		return "deferred";
+	default:
+		return "failed";
 	}
 }
 
@@ -147,9 +150,11 @@ pump(struct child *c, const char *msg, size_t len, time_t deadline)
 		pf[1] = (struct pollfd){ .fd = c->err, .events = POLLIN };
 		if (poll(pf, 2, left * 1000) < 0 && errno != EINTR)
 			return -1;
-		if (c->err >= 0 && (pf[1].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (c->err >= 0 &&
+		    (pf[1].revents & (POLLIN | POLLHUP | POLLERR)))
 			read_err(c);
-		if (c->in < 0 || !(pf[0].revents & (POLLOUT | POLLERR | POLLHUP)))
+		if (c->in < 0 ||
+		    !(pf[0].revents & (POLLOUT | POLLERR | POLLHUP)))
 			continue;
 		w = write(c->in, msg + off, len - off);
 		if (w > 0)
@@ -216,9 +221,9 @@ outcome(struct child *c, const char *path, int st, char *why, size_t whylen)
 
 /* rsubmit - see rsubmit.h */
 enum rsubmit_result
-rsubmit(const char *sendmail_path, const char *sender,
-    const char *const *rcpts, size_t nrcpt, const void *msg, size_t len,
-    unsigned timeout_s, char *why, size_t whylen)
+rsubmit(const char *sendmail_path, const char *sender, const char *const *rcpts,
+    size_t nrcpt, const void *msg, size_t len, unsigned timeout_s, char *why,
+    size_t whylen)
 {
 	struct child c = { .in = -1, .err = -1, .exec = -1 };
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old;
@@ -230,7 +235,7 @@ rsubmit(const char *sendmail_path, const char *sender,
 		return RSUBMIT_DEFERRED;
 	sigaction(SIGPIPE, &ign, &old);
 	timed_out = pump(&c, msg, len,
-	    time(NULL) + (timeout_s ? timeout_s : 300)) < 0;
+			time(NULL) + (timeout_s ? timeout_s : 300)) < 0;
 	sigaction(SIGPIPE, &old, NULL);
 	close_fd(&c.in);
 	close_fd(&c.err);

@@ -22,11 +22,7 @@
 
 #define RSUBMIT_ERR_MAX 512 /* bytes of the program's stderr kept */
 
-enum rsubmit_result {
-	RSUBMIT_SENT = 0,
-	RSUBMIT_DEFERRED,
-	RSUBMIT_FAILED
-};
+enum rsubmit_result { RSUBMIT_SENT = 0, RSUBMIT_DEFERRED, RSUBMIT_FAILED };
 
 /*
  * rsubmit - run sendmail_path with -oi -f sender -- rcpts[0..nrcpt) and

@@ -31,7 +31,8 @@ rsupp_valid(const char *addr)
 	    n > RSUPP_ADDR_MAX || strchr(at + 1, '.') == NULL)
 		return 0;
 	for (; *addr != '\0'; addr++)
-		if ((unsigned char)*addr <= 0x20 || (unsigned char)*addr >= 0x7f)
+		if ((unsigned char)*addr <= 0x20 ||
+		    (unsigned char)*addr >= 0x7f)
 			return 0;
 	return 1;
 }
@@ -79,9 +80,11 @@ rsupp_lookup(struct rdb *db, const char *addr, int64_t now, char *why,
 	par[0] = RDB_S(a);
 	par[1] = RDB_S(dom);
 	par[2] = RDB_I(now);
-	rc = rdb_query(db, "SELECT address, until_time, reason FROM suppress "
+	rc = rdb_query(db,
+	    "SELECT address, until_time, reason FROM suppress "
 	    "WHERE (address = ? OR address = ?) AND (until_time IS NULL OR "
-	    "until_time > ?) ORDER BY address", par, 3, hit_row, &h);
+	    "until_time > ?) ORDER BY address",
+	    par, 3, hit_row, &h);
 	if (rc < 0) {
 		snprintf(why, whylen, "suppression lookup: %s", rdb_error(db));
 		return -1;
@@ -100,13 +103,16 @@ rsupp_add(struct rdb *db, const char *addr, int64_t until, const char *reason,
 	snprintf(a, sizeof(a), "%s", addr);
 	str_lower(a);
 	par[0] = RDB_S(a);
-	par[1] = until > 0 ? RDB_I(until) : (struct rdb_val){ .type = RDB_NULL };
+	par[1] = until > 0 ? RDB_I(until) :
+			     (struct rdb_val){ .type = RDB_NULL };
 	par[2] = RDB_S(reason);
 	par[3] = RDB_I(now);
-	return rdb_exec(db, "INSERT INTO suppress (address, until_time, "
+	return rdb_exec(db,
+	    "INSERT INTO suppress (address, until_time, "
 	    "reason, added) VALUES (?, ?, ?, ?) ON CONFLICT (address) DO "
 	    "UPDATE SET until_time = excluded.until_time, reason = "
-	    "excluded.reason, added = excluded.added", par, 4);
+	    "excluded.reason, added = excluded.added",
+	    par, 4);
 }
 
 /* rsupp_del - see rsupp.h */

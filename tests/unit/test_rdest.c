@@ -45,9 +45,13 @@ setup(void **state)
 	f->r = dns_static_new(zone, err, sizeof(err));
 	assert_non_null(f->r);
 	assert_int_equal(dns_static_fail(f->r,
-	    "example.org._report._dmarc.fail.example", DNS_SERVFAIL), 0);
+			     "example.org._report._dmarc.fail.example",
+			     DNS_SERVFAIL),
+	    0);
 	assert_int_equal(dns_static_fail(f->r,
-	    "example.org._report._dmarc.slow.example", DNS_TIMEOUT), 0);
+			     "example.org._report._dmarc.slow.example",
+			     DNS_TIMEOUT),
+	    0);
 	f->oc.mode = ORGDOM_TREEWALK;
 	f->oc.resolver = f->r;
 	*state = f;
@@ -71,17 +75,20 @@ test_parse_rua(void **state)
 	char note[200];
 
 	(void)state;
-	assert_int_equal(rdest_parse_rua(" mailto:A@Ext.Example!10m , "
-	    "https://x.example/r, mailto:b%2Bx@h.example?subject=hi", &l,
-	    note, sizeof(note)), 2);
+	assert_int_equal(
+	    rdest_parse_rua(
+		" mailto:A@Ext.Example!10m , "
+		"https://x.example/r, mailto:b%2Bx@h.example?subject=hi",
+		&l, note, sizeof(note)),
+	    2);
 	assert_string_equal(l.d[0].addr, "A@ext.example");
 	assert_string_equal(l.d[0].host, "ext.example");
 	assert_int_equal(l.d[0].limit, 10 * 1024 * 1024);
 	assert_string_equal(l.d[1].addr, "b+x@h.example");
 	assert_int_equal(l.d[1].limit, 0);
 	assert_non_null(strstr(note, "not a mailto"));
-	assert_int_equal(rdest_parse_rua("mailto:x@y.example!2", &l, NULL,
-	    0), 1);
+	assert_int_equal(rdest_parse_rua("mailto:x@y.example!2", &l, NULL, 0),
+	    1);
 	assert_int_equal(l.d[0].limit, 2);
 }
 
@@ -93,14 +100,20 @@ test_parse_rua_refused(void **state)
 
 	(void)state;
 	/* no @, bad host, a header injection, option-like, bad size, bad % */
-	assert_int_equal(rdest_parse_rua("mailto:nobody, mailto:a@-x.example, "
-	    "mailto:a%0d%0aBcc:%20e@h.example, mailto:-oX@h.example, "
-	    "mailto:a@h.example!10q, mailto:a%4@h.example, mailto:a@nodot",
-	    &l, note, sizeof(note)), 0);
+	assert_int_equal(
+	    rdest_parse_rua(
+		"mailto:nobody, mailto:a@-x.example, "
+		"mailto:a%0d%0aBcc:%20e@h.example, mailto:-oX@h.example, "
+		"mailto:a@h.example!10q, mailto:a%4@h.example, mailto:a@nodot",
+		&l, note, sizeof(note)),
+	    0);
 	assert_string_not_equal(note, "");
-	assert_int_equal(rdest_parse_rua("mailto:a@h.example,mailto:b@h.example,"
-	    "mailto:c@h.example,mailto:d@h.example,mailto:e@h.example", &l,
-	    note, sizeof(note)), RDEST_MAX);
+	assert_int_equal(
+	    rdest_parse_rua(
+		"mailto:a@h.example,mailto:b@h.example,"
+		"mailto:c@h.example,mailto:d@h.example,mailto:e@h.example",
+		&l, note, sizeof(note)),
+	    RDEST_MAX);
 	assert_non_null(strstr(note, "the first"));
 	assert_int_equal(rdest_parse_rua("", &l, note, sizeof(note)), 0);
 }
@@ -120,7 +133,7 @@ test_check_txt(void **state)
 	assert_int_equal(rdest_check_txt(t + 2, len + 2, 1, rua, sizeof(rua)),
 	    1);
 	assert_string_equal(rua, "");
-	t[0] = "rua=mailto:a@b.c; v=DMARC1";	/* v= not first: no */
+	t[0] = "rua=mailto:a@b.c; v=DMARC1"; /* v= not first: no */
 	len[0] = strlen(t[0]);
 	assert_int_equal(rdest_check_txt(t, len, 1, rua, sizeof(rua)), 0);
 }
@@ -180,14 +193,15 @@ test_verify_refused(void **state)
 	struct fixture *f = *state;
 	struct rdest_list l;
 
-	assert_int_equal(verify(f, "mailto:x@none.example", &l),
-	    RDEST_REFUSED);
+	assert_int_equal(verify(f, "mailto:x@none.example", &l), RDEST_REFUSED);
 	assert_non_null(strstr(l.d[0].why, "not authorised"));
-	assert_int_equal(verify(f, "mailto:x@spf.example", &l),
-	    RDEST_REFUSED);
+	assert_int_equal(verify(f, "mailto:x@spf.example", &l), RDEST_REFUSED);
 	/* a good and a refused one: the good one is kept first */
-	assert_int_equal(verify(f, "mailto:x@none.example, "
-	    "mailto:d@ext.example", &l), RDEST_OK);
+	assert_int_equal(verify(f,
+			     "mailto:x@none.example, "
+			     "mailto:d@ext.example",
+			     &l),
+	    RDEST_OK);
 	assert_int_equal(l.d[0].state, RDEST_OK);
 	assert_string_equal(l.d[0].addr, "d@ext.example");
 	assert_int_equal(l.d[1].state, RDEST_REFUSED);
@@ -200,8 +214,7 @@ test_verify_same_org(void **state)
 	struct rdest_list l;
 
 	assert_true(rdest_parse_rua("mailto:r@example.org", &l, NULL, 0));
-	assert_int_equal(rdest_verify(&f->oc, "sub.example.org", &l),
-	    RDEST_OK);
+	assert_int_equal(rdest_verify(&f->oc, "sub.example.org", &l), RDEST_OK);
 	assert_non_null(strstr(l.d[0].why, "Organizational"));
 }
 
@@ -215,8 +228,11 @@ test_verify_temp(void **state)
 	assert_non_null(strstr(l.d[0].why, "servfail"));
 	assert_int_equal(verify(f, "mailto:x@slow.example", &l), RDEST_TEMP);
 	/* one undecided destination defers the whole report */
-	assert_int_equal(verify(f, "mailto:d@ext.example, "
-	    "mailto:x@fail.example", &l), RDEST_TEMP);
+	assert_int_equal(verify(f,
+			     "mailto:d@ext.example, "
+			     "mailto:x@fail.example",
+			     &l),
+	    RDEST_TEMP);
 }
 
 int

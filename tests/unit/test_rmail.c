@@ -24,18 +24,23 @@ static const char *to[2] = { "dmarc@ext.example", "b@h.example" };
 static struct rmail
 base(void)
 {
-	struct rmail m = {
-		.from = "dmarc-reports@mx.example.net",
-		.from_name = "Example Net", .to = to, .nto = 2,
+	struct rmail m = { .from = "dmarc-reports@mx.example.net",
+		.from_name = "Example Net",
+		.to = to,
+		.nto = 2,
 		.policy_domain = "example.org",
 		.receiver = "mx.example.net",
 		.report_id = "example.org!1764633600!1764719999!mx.example.net",
 		.filename = "mx.example.net!example.org!1764633600!"
-		    "1764719999.xml.gz",
-		.begin = 1764633600, .end = 1764719999, .part = 1, .nparts = 1,
-		.gz = gz, .gzlen = sizeof(gz), .date = 1764720000 + 3600,
-		.message_id = "r.1@mx.example.net"
-	};
+			    "1764719999.xml.gz",
+		.begin = 1764633600,
+		.end = 1764719999,
+		.part = 1,
+		.nparts = 1,
+		.gz = gz,
+		.gzlen = sizeof(gz),
+		.date = 1764720000 + 3600,
+		.message_id = "r.1@mx.example.net" };
 
 	return m;
 }
@@ -76,23 +81,28 @@ test_compose(void **state)
 		gz[i] = (unsigned char)(i * 7 + (i >> 3));
 	str_init(&s);
 	assert_int_equal(rmail_compose(&m, &s, err, sizeof(err)), 0);
-	assert_non_null(strstr(s.s, "From: \"Example Net\" "
+	assert_non_null(strstr(s.s,
+	    "From: \"Example Net\" "
 	    "<dmarc-reports@mx.example.net>\n"));
-	assert_non_null(strstr(s.s, "To: <dmarc@ext.example>,\n  "
+	assert_non_null(strstr(s.s,
+	    "To: <dmarc@ext.example>,\n  "
 	    "<b@h.example>\n"));
-	assert_non_null(strstr(s.s, "Subject: Report Domain: example.org\n"
+	assert_non_null(strstr(s.s,
+	    "Subject: Report Domain: example.org\n"
 	    "  Submitter: mx.example.net\n  Report-ID: "
 	    "<example.org!1764633600!1764719999!mx.example.net>\n"));
 	assert_non_null(strstr(s.s, "Date: Wed, 03 Dec 2025 01:00:00 +0000\n"));
 	assert_non_null(strstr(s.s, "\nMessage-ID: <r.1@mx.example.net>\n"));
 	assert_non_null(strstr(s.s, "\nAuto-Submitted: auto-generated\n"));
 	assert_non_null(strstr(s.s, "\nMIME-Version: 1.0\n"));
-	assert_non_null(strstr(s.s, "Content-Type: application/gzip;\n  "
+	assert_non_null(strstr(s.s,
+	    "Content-Type: application/gzip;\n  "
 	    "name=\"mx.example.net!example.org!1764633600!"
 	    "1764719999.xml.gz\""));
 	assert_non_null(strstr(s.s, "filename=\"mx.example.net!example.org!"));
 	assert_null(strstr(s.s, "part 1 of"));
-	assert_non_null(strstr(s.s, "Content-Type: text/plain; "
+	assert_non_null(strstr(s.s,
+	    "Content-Type: text/plain; "
 	    "charset=us-ascii\n"));
 	assert_null(strchr(s.s, '\r'));
 	check_attachment(s.s);

@@ -89,13 +89,17 @@ test_sent(void **state)
 	size_t n;
 
 	(void)state;
-	snprintf(body, sizeof(body), "printf '%%s|' \"$@\" > %s/args; "
-	    "cat > %s/msg; exit 0", dir, dir);
-	assert_int_equal(rsubmit(script("ok", body), "bounce@mx.example", rc,
-	    2, msg, strlen(msg), 10, why, sizeof(why)), RSUBMIT_SENT);
+	snprintf(body, sizeof(body),
+	    "printf '%%s|' \"$@\" > %s/args; "
+	    "cat > %s/msg; exit 0",
+	    dir, dir);
+	assert_int_equal(rsubmit(script("ok", body), "bounce@mx.example", rc, 2,
+			     msg, strlen(msg), 10, why, sizeof(why)),
+	    RSUBMIT_SENT);
 	assert_string_equal(why, "");
 	got = slurp("args", &n);
-	assert_string_equal(got, "-oi|-f|bounce@mx.example|--|a@ext.example|"
+	assert_string_equal(got,
+	    "-oi|-f|bounce@mx.example|--|a@ext.example|"
 	    "-b@h.example|");
 	free(got);
 	got = slurp("msg", &n);
@@ -111,22 +115,32 @@ test_exit_codes(void **state)
 	char why[RSUBMIT_ERR_MAX + 200];
 
 	(void)state;
-	assert_int_equal(rsubmit(script("t75", "cat >/dev/null; echo 'queue "
-	    "file write error' >&2; exit 75"), "b@x.example", rc, 1, "x\n", 2,
-	    10, why, sizeof(why)), RSUBMIT_DEFERRED);
+	assert_int_equal(rsubmit(script("t75",
+				     "cat >/dev/null; echo 'queue "
+				     "file write error' >&2; exit 75"),
+			     "b@x.example", rc, 1, "x\n", 2, 10, why,
+			     sizeof(why)),
+	    RSUBMIT_DEFERRED);
 	assert_non_null(strstr(why, "status 75: queue file write error"));
-	assert_int_equal(rsubmit(script("t1", "cat >/dev/null; printf 'bad "
-	    "address\\nsyntax\\n' >&2; exit 1"), "b@x.example", rc, 1, "x\n",
-	    2, 10, why, sizeof(why)), RSUBMIT_FAILED);
+	assert_int_equal(rsubmit(script("t1",
+				     "cat >/dev/null; printf 'bad "
+				     "address\\nsyntax\\n' >&2; exit 1"),
+			     "b@x.example", rc, 1, "x\n", 2, 10, why,
+			     sizeof(why)),
+	    RSUBMIT_FAILED);
 	assert_non_null(strstr(why, "status 1: bad address syntax"));
 	assert_null(strchr(why, '\n'));
 	assert_int_equal(rsubmit(script("kill", "kill -9 $$"), "b@x.example",
-	    rc, 1, "x\n", 2, 10, why, sizeof(why)), RSUBMIT_FAILED);
+			     rc, 1, "x\n", 2, 10, why, sizeof(why)),
+	    RSUBMIT_FAILED);
 	assert_non_null(strstr(why, "signal 9"));
 	/* a long stderr is cut */
-	assert_int_equal(rsubmit(script("long", "head -c 5000 /dev/zero | "
-	    "tr '\\0' e >&2; exit 1"), "b@x.example", rc, 1, "x\n", 2, 10,
-	    why, sizeof(why)), RSUBMIT_FAILED);
+	assert_int_equal(rsubmit(script("long",
+				     "head -c 5000 /dev/zero | "
+				     "tr '\\0' e >&2; exit 1"),
+			     "b@x.example", rc, 1, "x\n", 2, 10, why,
+			     sizeof(why)),
+	    RSUBMIT_FAILED);
 	assert_true(strlen(why) < RSUBMIT_ERR_MAX + 100);
 }
 
@@ -140,11 +154,12 @@ test_local_failures(void **state)
 	(void)state;
 	snprintf(path, sizeof(path), "%s/missing", dir);
 	assert_int_equal(rsubmit(path, "b@x.example", rc, 1, "x\n", 2, 10, why,
-	    sizeof(why)), RSUBMIT_DEFERRED);
+			     sizeof(why)),
+	    RSUBMIT_DEFERRED);
 	assert_non_null(strstr(why, "cannot run"));
 	t0 = time(NULL);
-	assert_int_equal(rsubmit(script("hang", "exec sleep 30"),
-	    "b@x.example", rc, 1, "x\n", 2, 1, why, sizeof(why)),
+	assert_int_equal(rsubmit(script("hang", "exec sleep 30"), "b@x.example",
+			     rc, 1, "x\n", 2, 1, why, sizeof(why)),
 	    RSUBMIT_DEFERRED);
 	assert_non_null(strstr(why, "did not finish"));
 	assert_true(time(NULL) - t0 < 10);
@@ -159,10 +174,13 @@ test_big(void **state)
 
 	(void)state;
 	memset(msg, 'm', n);
-	snprintf(body, sizeof(body), "head -c 100000 /dev/zero >&2; cat > "
-	    "%s/big; exit 0", dir);
-	assert_int_equal(rsubmit(script("big", body), "b@x.example", rc, 1,
-	    msg, n, 30, why, sizeof(why)), RSUBMIT_SENT);
+	snprintf(body, sizeof(body),
+	    "head -c 100000 /dev/zero >&2; cat > "
+	    "%s/big; exit 0",
+	    dir);
+	assert_int_equal(rsubmit(script("big", body), "b@x.example", rc, 1, msg,
+			     n, 30, why, sizeof(why)),
+	    RSUBMIT_SENT);
 	back = slurp("big", &got);
 	assert_int_equal(got, n);
 	free(back);

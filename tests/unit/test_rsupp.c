@@ -72,27 +72,36 @@ test_verp(void **state)
 
 	(void)state;
 	assert_int_equal(rsupp_verp_encode("dmarc-bounce@mx.example.net",
-	    "dmarc@ext.example", out, sizeof(out)), 0);
-	assert_string_equal(out, "dmarc-bounce+dmarc=ext.example@mx.example.net");
+			     "dmarc@ext.example", out, sizeof(out)),
+	    0);
+	assert_string_equal(out,
+	    "dmarc-bounce+dmarc=ext.example@mx.example.net");
 	assert_int_equal(rsupp_verp_decode("dmarc-bounce@mx.example.net",
-	    "DMARC-bounce+Dmarc=Ext.example@mx.example.net", "+", out,
-	    sizeof(out)), 0);
+			     "DMARC-bounce+Dmarc=Ext.example@mx.example.net",
+			     "+", out, sizeof(out)),
+	    0);
 	assert_string_equal(out, "dmarc@ext.example");
 	assert_int_equal(rsupp_verp_decode("dmarc-bounce@mx.example.net",
-	    "dmarc-bounce-a=b.example@mx.example.net", "+-", out,
-	    sizeof(out)), 0);
+			     "dmarc-bounce-a=b.example@mx.example.net", "+-",
+			     out, sizeof(out)),
+	    0);
 	assert_string_equal(out, "a@b.example");
 	assert_int_equal(rsupp_verp_decode("dmarc-bounce@mx.example.net",
-	    "dmarc-bounce+a=b.example@other.example", "+", out, sizeof(out)),
+			     "dmarc-bounce+a=b.example@other.example", "+", out,
+			     sizeof(out)),
 	    -1);
 	assert_int_equal(rsupp_verp_decode("dmarc-bounce@mx.example.net",
-	    "postmaster+a=b.example@mx.example.net", "+", out, sizeof(out)),
+			     "postmaster+a=b.example@mx.example.net", "+", out,
+			     sizeof(out)),
 	    -1);
 	assert_int_equal(rsupp_verp_decode("dmarc-bounce@mx.example.net",
-	    "dmarc-bounce+nodomain@mx.example.net", "+", out, sizeof(out)),
+			     "dmarc-bounce+nodomain@mx.example.net", "+", out,
+			     sizeof(out)),
 	    -1);
 	assert_int_equal(rsupp_verp_decode("dmarc-bounce@mx.example.net",
-	    "dmarc-bounce@mx.example.net", "+", out, sizeof(out)), -1);
+			     "dmarc-bounce@mx.example.net", "+", out,
+			     sizeof(out)),
+	    -1);
 }
 
 static void
@@ -101,15 +110,18 @@ test_dsn(void **state)
 	char out[4][RSUPP_ADDR_MAX + 1];
 
 	(void)state;
-	assert_int_equal(rsupp_dsn_failed(postfix_dsn, strlen(postfix_dsn),
-	    out, 4), 1);
+	assert_int_equal(rsupp_dsn_failed(postfix_dsn, strlen(postfix_dsn), out,
+			     4),
+	    1);
 	assert_string_equal(out[0], "dmarc@gone.example");
-	assert_int_equal(rsupp_dsn_failed(delayed_dsn, strlen(delayed_dsn),
-	    out, 4), 1);
+	assert_int_equal(rsupp_dsn_failed(delayed_dsn, strlen(delayed_dsn), out,
+			     4),
+	    1);
 	assert_string_equal(out[0], "bad@h.example");
 	assert_int_equal(rsupp_dsn_failed("hello\n\nworld\n", 13, out, 4), 0);
-	assert_int_equal(rsupp_dsn_failed(postfix_dsn, strlen(postfix_dsn),
-	    out, 0), 0);
+	assert_int_equal(rsupp_dsn_failed(postfix_dsn, strlen(postfix_dsn), out,
+			     0),
+	    0);
 }
 
 int
