@@ -180,6 +180,11 @@ run(struct send_args *a)
 	char err[512];
 	int rc;
 
+	if (!c->reports.enable) {
+		fprintf(stderr, "hallmark report send: reports are not enabled "
+		    "(reports.enable = false): nothing to do\n");
+		return REPORT_EXIT_OK;
+	}
 	if ((rc = identity(&c->reports)) != 0)
 		return rc;
 	fill(a, &c->reports, &o);
