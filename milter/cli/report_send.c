@@ -181,7 +181,8 @@ run(struct send_args *a)
 	int rc;
 
 	if (!c->reports.enable) {
-		fprintf(stderr, "hallmark report send: reports are not enabled "
+		fprintf(stderr,
+		    "hallmark report send: reports are not enabled "
 		    "(reports.enable = false): nothing to do\n");
 		return REPORT_EXIT_OK;
 	}

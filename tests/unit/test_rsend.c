@@ -11,7 +11,8 @@
  *   the daily cap; skip_no_pass; a day not yet closed is not built; the
  *   lock held elsewhere; a dry run writes nothing; a forced resend is
  *   byte-identical (same attachment, same Report-ID); a report over the
- *   size cap goes in parts.
+ *   size cap goes in parts; the VERP envelope sender; a mail over the
+ *   rua URI's size limit ("!1k") is not sent.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -29,6 +30,11 @@
 #include "rsupp.h"
 #include "str.h"
 
+/* argv[1]: a PostgreSQL store "pg:CONNINFO" (t_report_pg.sh), each case
+ * in its own schema; default: a SQLite file per case */
+static const char *base_url;
+static int ncase;
+
 #define DAY 20000
 #define NOW ((int64_t)(DAY + 1) * 86400 + 3 * 3600)
 
@@ -38,7 +44,7 @@ static const char zone[] =
     "d.example._report._dmarc.fail.example TXT \"v=DMARC1\"\n";
 
 struct fx {
-	char dir[64], url[128], sendmail[128];
+	char dir[64], url[1024], sendmail[128];
 	struct rdb *db;
 	struct dns_resolver *r;
 	struct orgdom_ctx oc;
@@ -102,6 +108,32 @@ zone_resolver(int fail)
 	return r;
 }
 
+/* store_url - the case's store: a new SQLite file, or a new PostgreSQL
+ * schema */
+static void
+store_url(struct fx *f)
+{
+	char err[256], sql[96];
+	struct rdb *db;
+
+	ncase++;
+	if (base_url == NULL) {
+		snprintf(f->url, sizeof(f->url), "sqlite:%s/r.db", f->dir);
+		return;
+	}
+	db = rdb_open(base_url, err, sizeof(err));
+	if (db == NULL)
+		fail_msg("%s", err);
+	snprintf(sql, sizeof(sql), "DROP SCHEMA IF EXISTS hm_s%d CASCADE",
+	    ncase);
+	assert_int_equal(rdb_exec(db, sql, NULL, 0), 0);
+	snprintf(sql, sizeof(sql), "CREATE SCHEMA hm_s%d", ncase);
+	assert_int_equal(rdb_exec(db, sql, NULL, 0), 0);
+	rdb_close(db);
+	snprintf(f->url, sizeof(f->url), "%s options='-csearch_path=hm_s%d'",
+	    base_url, ncase);
+}
+
 static int
 setup(void **state)
 {
@@ -112,7 +144,7 @@ setup(void **state)
 	assert_non_null(mkdtemp(f->dir));
 	snprintf(path, sizeof(path), "%s/out", f->dir);
 	mkdir(path, 0700);
-	snprintf(f->url, sizeof(f->url), "sqlite:%s/r.db", f->dir);
+	store_url(f);
 	f->db = rdb_open(f->url, err, sizeof(err));
 	assert_non_null(f->db);
 	make_sendmail(f);
@@ -564,8 +596,31 @@ test_parts(void **state)
 	rstate_free(&r);
 }
 
+static void
+test_verp_and_limit(void **state)
+{
+	struct fx *f = *state;
+	struct rsend_stats st;
+	struct rstate r;
+	char *args;
+
+	seed(f, DAY, "a.example", "mailto:r@a.example", 1, 3);
+	seed(f, DAY, "g.example", "mailto:r@g.example!1k", 1, 3);
+	f->o.dlv.verp = 1;
+	run(f, &st);
+	assert_int_equal(nsent(f), 1);
+	args = sent_file(f, 0, "args");
+	assert_string_equal(args,
+	    "-oi\n-f\nbounce+r=a.example@example.net\n"
+	    "--\nr@a.example\n");
+	free(args);
+	assert_string_equal(state_of(f, "g.example", &r), "skipped");
+	assert_non_null(strstr(r.last_error, "size limit"));
+	rstate_free(&r);
+}
+
 int
-main(void)
+main(int argc, char **argv)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_states, setup, teardown),
@@ -582,7 +637,11 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_resend, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_parts, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_verp_and_limit, setup,
+		    teardown),
 	};
 
+	if (argc > 1)
+		base_url = argv[1];
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
