@@ -65,21 +65,32 @@ load(const char *verb, const char *file, int runtime)
 	return c;
 }
 
+/* rcli_load - see report_cli.h */
+int
+rcli_load(struct rcli *c, int runtime)
+{
+	c->conf = load(c->verb, c->config, runtime);
+	return c->conf != NULL ? 0 : REPORT_EXIT_USAGE;
+}
+
+/* rcli_store - see report_cli.h */
+int
+rcli_store(struct rcli *c)
+{
+	c->db = report_open(c->verb,
+	    c->store != NULL ? c->store : c->conf->reports.store);
+	return c->db != NULL ? 0 : REPORT_EXIT_FAIL;
+}
+
 /* rcli_open - see report_cli.h */
 int
 rcli_open(struct rcli *c, int runtime)
 {
-	c->conf = load(c->verb, c->config, runtime);
-	if (c->conf == NULL)
-		return REPORT_EXIT_USAGE;
-	c->db = report_open(c->verb,
-	    c->store != NULL ? c->store : c->conf->reports.store);
-	if (c->db == NULL) {
-		conf_release(c->conf);
-		c->conf = NULL;
-		return REPORT_EXIT_FAIL;
-	}
-	return 0;
+	int rc = rcli_load(c, runtime);
+
+	if (rc == 0 && (rc = rcli_store(c)) != 0)
+		rcli_close(c);
+	return rc;
 }
 
 /* rcli_close - see report_cli.h */

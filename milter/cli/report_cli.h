@@ -34,6 +34,12 @@ struct rcli {
 int rcli_open(struct rcli *c, int runtime);
 void rcli_close(struct rcli *c);
 
+/* rcli_load, rcli_store - the two halves of rcli_open (a verb that
+ * decides on the configuration before it touches the store); rcli_close
+ * releases what was made */
+int rcli_load(struct rcli *c, int runtime);
+int rcli_store(struct rcli *c);
+
 /* rcli_err - "hallmark report VERB: " and the message on stderr */
 void rcli_err(const char *verb, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -180,14 +180,6 @@ run(struct send_args *a)
 	char err[512];
 	int rc;
 
-	if (!c->reports.enable) {
-		fprintf(stderr,
-		    "hallmark report send: reports are not enabled "
-		    "(reports.enable = false): nothing to do\n");
-		return REPORT_EXIT_OK;
-	}
-	if ((rc = identity(&c->reports)) != 0)
-		return rc;
 	fill(a, &c->reports, &o);
 	if (a->resend != NULL)
 		rc = rsend_resend(a->c.db, &oc, &o, a->resend, &st, err,
@@ -215,11 +207,19 @@ report_send(int argc, char **argv)
 		a.now = (int64_t)time(NULL);
 	if (a.dry_run && a.resend != NULL)
 		return rcli_usage("send",
-		    "--dry-run and --resend exclude each "
-		    "other");
-	if ((rc = rcli_open(&a.c, 1)) != 0)
+		    "--dry-run and --resend exclude "
+		    "each other");
+	if ((rc = rcli_load(&a.c, 1)) != 0)
 		return rc;
-	rc = run(&a);
+	if (!a.c.conf->reports.enable) {
+		fprintf(stderr,
+		    "hallmark report send: reports are not enabled "
+		    "(reports.enable = false): nothing to do\n");
+		rc = REPORT_EXIT_OK;
+	} else if ((rc = identity(&a.c.conf->reports)) == 0 &&
+	    (rc = rcli_store(&a.c)) == 0) {
+		rc = run(&a);
+	}
 	rcli_close(&a.c);
 	return rc;
 }

@@ -215,7 +215,7 @@ rsend_run(struct rdb *db, struct orgdom_ctx *oc, const struct rsend_opts *o,
 	rc = rcap_load(&cap, db, o->dlv.now);
 	if (rc == 0)
 		rc = build_due(db, oc, o, &cap, st);
-	if (rc == 0 && !o->dlv.dry_run)
+	if (rc == 0)
 		rc = deliver_pending(db, oc, o, &cap, st);
 	if (rc < 0)
 		str_seterr(err, errlen, "%s", rdb_error(db));

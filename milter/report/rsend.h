@@ -12,7 +12,8 @@
  *   3. deliver every part in state built or deferred (rdeliver.h)
  *
  * A dry run takes no lock and writes nothing: it builds in memory and
- * says what each report would get.  A forced resend delivers one stored
+ * says what each new report and each stored one waiting (built,
+ * deferred) would get.  A forced resend delivers one stored
  * part again, byte for byte, to every destination.
  *
  * Every report handled is reported as one line on out: "ID STATE NOTE".
