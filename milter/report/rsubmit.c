@@ -7,7 +7,9 @@
  * The parent writes the message and reads the child's stderr with poll(),
  * so a child that writes much to stderr before reading its input cannot
  * block both.  An exec failure is reported through a close-on-exec pipe
- * (errno), told apart from the program's own exit status.
+ * (errno), told apart from the program's own exit status.  The child has
+ * nothing else open: its standard output goes with its standard error,
+ * and no descriptor of ours (the store's, for one) reaches the MTA.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -49,6 +51,26 @@ rsubmit_result_name(enum rsubmit_result r)
 	}
 }
 
+/* child_fds - in the child: the message pipe on 0, the error pipe on 1
+ * and 2, the exec-error pipe on 3 (close-on-exec), nothing else open */
+static void
+child_fds(int in, int err, int ex)
+{
+	int i2 = fcntl(in, F_DUPFD, 10), e2 = fcntl(err, F_DUPFD, 10);
+	int x2 = fcntl(ex, F_DUPFD, 10);
+	long fd, max;
+
+	if (i2 < 0 || e2 < 0 || x2 < 0 || dup2(i2, 0) < 0 || dup2(e2, 1) < 0 ||
+	    dup2(e2, 2) < 0 || dup2(x2, 3) < 0 ||
+	    fcntl(3, F_SETFD, FD_CLOEXEC) < 0)
+		_exit(127);
+	if (close_range(4, ~0U, 0) == 0)
+		return;
+	max = sysconf(_SC_OPEN_MAX);
+	for (fd = 4; fd < (max > 0 && max < 65536 ? max : 65536); fd++)
+		close((int)fd);
+}
+
 /* child_exec - in the child: wire the pipes and exec; never returns */
 static void
 child_exec(const char *path, const char *sender, const char *const *rcpts,
@@ -58,8 +80,9 @@ child_exec(const char *path, const char *sender, const char *const *rcpts,
 	size_t i, n = 0;
 	int e;
 
-	if (argv == NULL || dup2(in, 0) < 0 || dup2(err, 2) < 0)
+	if (argv == NULL)
 		_exit(127);
+	child_fds(in, err, ex);
 	argv[n++] = path;
 	argv[n++] = "-oi";
 	argv[n++] = "-f";
@@ -70,7 +93,7 @@ child_exec(const char *path, const char *sender, const char *const *rcpts,
 	argv[n] = NULL;
 	execv(path, (char *const *)argv);
 	e = errno;
-	if (write(ex, &e, sizeof(e)) < 0)
+	if (write(3, &e, sizeof(e)) < 0)
 		_exit(127);
 	_exit(127);
 }

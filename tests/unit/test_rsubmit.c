@@ -5,8 +5,8 @@
  * message on stdin), 75 deferred, 1 failed with its stderr as the reason
  * (bounded, one line), a program that does not exist deferred, one that
  * hangs killed at the timeout and deferred, one killed by a signal failed,
- * and a 2 MB message to a program that first writes 100 kB to stderr
- * (no deadlock).
+ * a 2 MB message to a program that first writes 100 kB to stderr (no
+ * deadlock), and no descriptor of the caller left open in the program.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -108,6 +108,36 @@ test_sent(void **state)
 	free(got);
 }
 
+/* the child gets stdin, stdout and stderr only: an open descriptor of
+ * ours is not inherited; stdout is collected like stderr */
+static void
+test_descriptors(void **state)
+{
+	const char *rc[1] = { "a@ext.example" };
+	char body[256], why[600], *got, mine[16], all[4096];
+	size_t n;
+	FILE *f = fopen("/dev/null", "r");
+
+	(void)state;
+	assert_non_null(f);
+	snprintf(mine, sizeof(mine), "\n%d\n", fileno(f));
+	snprintf(body, sizeof(body),
+	    "cat >/dev/null; ls /proc/$$/fd > "
+	    "%s/fds; echo to-stdout; exit 1",
+	    dir);
+	assert_int_equal(rsubmit(script("fds", body), "b@x.example", rc, 1,
+			     "x\n", 2, 10, why, sizeof(why)),
+	    RSUBMIT_FAILED);
+	assert_non_null(strstr(why, "status 1: to-stdout"));
+	got = slurp("fds", &n);
+	snprintf(all, sizeof(all), "\n%s", got);
+	assert_non_null(strstr(all, "\n0\n"));
+	assert_non_null(strstr(all, "\n2\n"));
+	assert_null(strstr(all, mine));
+	free(got);
+	fclose(f);
+}
+
 static void
 test_exit_codes(void **state)
 {
@@ -192,6 +222,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sent),
+		cmocka_unit_test(test_descriptors),
 		cmocka_unit_test(test_exit_codes),
 		cmocka_unit_test(test_local_failures),
 		cmocka_unit_test(test_big),
