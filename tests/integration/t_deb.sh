@@ -7,7 +7,8 @@
 # conffile, the same as conf/hallmark.conf) and is its default file, the
 # man pages name /etc, the system user hallmark (home /var/lib/hallmark,
 # which it owns), the unit /lib/systemd/system/hallmarkd.service with
-# ExecStart=/usr/sbin/hallmarkd, enabled but not started; then dpkg --purge
+# ExecStart=/usr/sbin/hallmarkd, enabled but not started, the report
+# sender's hallmark-report.service and its timer (enabled); then dpkg --purge
 # and that nothing is left (binaries, man pages, unit, its enablement
 # link, /etc/hallmark, /var/lib/hallmark with a state file in it); before
 # that, a reinstall keeps an edited conffile and the user.  The
@@ -143,6 +144,15 @@ else
 	fail "$UNIT missing"
 fi
 [ -L "$WANTS" ] && ok "unit enabled ($WANTS)" || fail "unit not enabled"
+# the report sender: its service (a oneshot of hallmark report send) and the hourly timer, enabled
+RSVC=/lib/systemd/system/hallmark-report.service
+RTIMER=/lib/systemd/system/hallmark-report.timer
+RWANTS=/etc/systemd/system/timers.target.wants/hallmark-report.timer
+grep -qxF -- "ExecStart=/usr/bin/hallmark report send -c $CONF" "$RSVC" 2>/dev/null &&
+    ok "report service: ExecStart=/usr/bin/hallmark report send -c $CONF" ||
+    fail "$RSVC missing or without its ExecStart"
+[ -f "$RTIMER" ] && ok "report timer installed" || fail "$RTIMER missing"
+[ -L "$RWANTS" ] && ok "report timer enabled ($RWANTS)" || fail "report timer not enabled"
 pgrep -f '^/usr/sbin/hallmarkd' >/dev/null && fail "hallmarkd was started" ||
     ok "hallmarkd not started"
 
@@ -169,7 +179,8 @@ fi
 dpkg-query -W -f '${Status}' hallmark 2>/dev/null | grep -q ' installed$' &&
     fail "still installed after purge"
 for f in /usr/sbin/hallmarkd /usr/bin/hallmark /etc/hallmark /var/lib/hallmark \
-    "$UNIT" "$WANTS" /usr/share/man/man8/hallmarkd.8.gz /usr/share/doc/hallmark; do
+    "$UNIT" "$WANTS" "$RSVC" "$RTIMER" "$RWANTS" /usr/share/man/man8/hallmarkd.8.gz \
+    /usr/share/doc/hallmark; do
 	[ -e "$f" ] || [ -L "$f" ] && fail "$f left after purge"
 done
 [ "$fails" = 0 ] && ok "nothing left after purge (the user hallmark stays)"
