@@ -49,7 +49,7 @@ parse(int argc, char **argv, struct list_args *a, int nargs)
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+c:", list_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:", list_opts, NULL)) != -1) {
 		if (ch == 'c')
 			a->c.config = optarg;
 		else if (ch == 'S')

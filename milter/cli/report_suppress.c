@@ -110,7 +110,7 @@ parse(int argc, char **argv, struct supp_args *a)
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+c:", supp_opts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, "c:", supp_opts, NULL)) != -1)
 		if ((rc = set_opt(ch, optarg, a)) != 0)
 			return rc;
 	want = a->mode == SUPP_ADD || a->mode == SUPP_REMOVE;

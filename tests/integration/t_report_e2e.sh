@@ -275,4 +275,10 @@ printf 'Content-Type: message/delivery-status\n\nReporting-MTA: dns; rcv.example
 	fail "e6: suppress --bounce" "$M/supp.out"
 assert_match 'new@rcv\.example +until' "$("$HALLMARK" report suppress -c "$HM_CONF" --list)" \
 	"e6: the bounced destination is suppressed for reports.bounce_suppress_days"
+"$HALLMARK" report suppress dmarc@wildrcv.example -c "$HM_CONF" --days 2 --reason "asked us" \
+	> "$M/supp2.out" || fail "e6: suppress by hand" "$M/supp2.out"
+assert_match 'dmarc@wildrcv\.example +until .* asked us' \
+	"$("$HALLMARK" report suppress -c "$HM_CONF" --list)" "e6: suppressed by hand for 2 days"
+"$HALLMARK" report suppress -c "$HM_CONF" --remove dmarc@wildrcv.example > "$M/supp3.out"
+assert_no_match 'wildrcv' "$("$HALLMARK" report suppress -c "$HM_CONF" --list)" "e6: removed"
 ok "reports collected, built, verified, mailed, read back, verified and resent"
