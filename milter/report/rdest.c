@@ -161,6 +161,26 @@ parse_mailto(const char *u, size_t n, struct rdest *d, char *why, size_t whylen)
 	return 0;
 }
 
+/* has_addr - is addr already in l (ASCII case-insensitive) */
+static int
+has_addr(const struct rdest_list *l, const char *addr)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (str_casecmp(l->d[i].addr, addr) == 0)
+			return 1;
+	return 0;
+}
+
+/* push - append d to l unless it is there or l is full */
+static void
+push(struct rdest_list *l, const struct rdest *d)
+{
+	if (l->n < RDEST_MAX && !has_addr(l, d->addr))
+		l->d[l->n++] = *d;
+}
+
 /* rdest_parse_rua - see rdest.h */
 size_t
 rdest_parse_rua(const char *rua, struct rdest_list *out, char *note,
@@ -187,7 +207,8 @@ rdest_parse_rua(const char *rua, struct rdest_list *out, char *note,
 			    RDEST_MAX, RDEST_MAX);
 		else if (n > 0 &&
 		    parse_mailto(p, n, &out->d[out->n], why, sizeof(why)) == 0)
-			why[0] = '\0', out->n++;
+			why[0] = '\0',
+			out->n += !has_addr(out, out->d[out->n].addr);
 		if (n > 0 && why[0] != '\0' && note != NULL && note[0] == '\0')
 			snprintf(note, notelen, "%s", why);
 		p = comma != NULL ? comma + 1 : NULL;
@@ -335,12 +356,11 @@ apply_override(const struct rdest *d, const char *rua, struct rdest_list *out,
 			    "redirects to another host (%s): not sent "
 			    "(RFC 9990 4)",
 			    ov.d[i].host);
-	for (i = 0; i < ov.n && out->n < RDEST_MAX; i++) {
-		out->d[out->n] = ov.d[i];
-		out->d[out->n].external = 1;
-		str_seterr(out->d[out->n].why, sizeof(out->d[0].why),
+	for (i = 0; i < ov.n; i++) {
+		ov.d[i].external = 1;
+		str_seterr(ov.d[i].why, sizeof(ov.d[i].why),
 		    "authorised, %s replaced by the record's rua=", d->addr);
-		out->n++;
+		push(out, &ov.d[i]);
 	}
 	return 0;
 }
@@ -356,7 +376,7 @@ verify_one(struct orgdom_ctx *oc, const char *pd, struct rdest *d,
 	if (rdest_below(d->host, pd)) {
 		d->state = RDEST_OK;
 		snprintf(d->why, sizeof(d->why), "at the policy domain");
-		out->d[out->n++] = *d;
+		push(out, d);
 		return;
 	}
 	rc = lookup_report(oc->resolver, pd, d->host, rua, sizeof(rua), d->why,
@@ -378,7 +398,7 @@ verify_one(struct orgdom_ctx *oc, const char *pd, struct rdest *d,
 			    "same Organizational "
 			    "Domain as %s",
 			    pd);
-			out->d[out->n++] = *d;
+			push(out, d);
 		}
 		return;
 	}
@@ -391,7 +411,7 @@ verify_one(struct orgdom_ctx *oc, const char *pd, struct rdest *d,
 	snprintf(d->why, sizeof(d->why), "authorised by %s._report._dmarc.%s",
 	    pd, d->host);
 	if (rua[0] == '\0')
-		out->d[out->n++] = *d;
+		push(out, d);
 	else if (apply_override(d, rua, out, d->why, sizeof(d->why)) < 0)
 		d->state = RDEST_REFUSED;
 }

@@ -90,6 +90,11 @@ test_parse_rua(void **state)
 	assert_int_equal(rdest_parse_rua("mailto:x@y.example!2", &l, NULL, 0),
 	    1);
 	assert_int_equal(l.d[0].limit, 2);
+	/* the same address twice is one destination */
+	assert_int_equal(rdest_parse_rua("mailto:a@h.example, "
+					 "mailto:A@H.example!1m",
+			     &l, NULL, 0),
+	    1);
 }
 
 static void
