@@ -7,6 +7,7 @@
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,6 +117,13 @@ build_due(struct rdb *db, struct orgdom_ctx *oc, const struct rsend_opts *o,
 			continue;
 		}
 		st->built += s.n;
+		if (s.bad_keys > 0) {
+			snprintf(err, sizeof(err),
+			    "%zu stored rows of %s could "
+			    "not be read and are left out of its report",
+			    s.bad_keys, due[i].domain);
+			say(o, due[i].domain, "warning", err);
+		}
 		for (k = 0; o->dlv.dry_run && k < s.n; k++)
 			dry_part(db, oc, o, cap, due[i].day, due[i].domain, &s,
 			    k, st);

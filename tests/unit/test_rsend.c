@@ -12,7 +12,8 @@
  *   lock held elsewhere; a dry run writes nothing; a forced resend is
  *   byte-identical (same attachment, same Report-ID); a report over the
  *   size cap goes in parts; the VERP envelope sender; a mail over the
- *   rua URI's size limit ("!1k") is not sent.
+ *   rua URI's size limit ("!1k") is not sent; a stored row that cannot be
+ *   read is left out and reported.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -619,6 +620,28 @@ test_verp_and_limit(void **state)
 	rstate_free(&r);
 }
 
+/* a stored row whose key does not parse is left out, and said so */
+static void
+test_bad_key(void **state)
+{
+	struct fx *f = *state;
+	struct rsend_stats st;
+	struct rdb_val p[1] = { RDB_I(DAY) };
+
+	seed(f, DAY, "a.example", "mailto:r@a.example", 1, 3);
+	assert_int_equal(
+	    rdb_exec(f->db,
+		"INSERT INTO agg_row (day, domain, "
+		"rowkey, count) VALUES (?, 'a.example', 'not a key', 9)",
+		p, 1),
+	    0);
+	run(f, &st);
+	assert_string_equal(state_of(f, "a.example", NULL), "sent");
+	assert_non_null(strstr(f->outbuf,
+	    "1 stored rows of a.example could "
+	    "not be read"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -639,6 +662,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_parts, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_verp_and_limit, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_bad_key, setup, teardown),
 	};
 
 	if (argc > 1)
