@@ -198,14 +198,15 @@ destinations(struct run *u, struct orgdom_ctx *oc, struct rdest_list *l)
 	size_t i;
 	int rc;
 
+	memset(l, 0, sizeof(*l));
+	pnote[0] = '\0';
 	rc = rload_policy(u->db, u->r->day, u->r->domain, &pol);
 	if (rc < 0)
 		return -1;
 	if (rc == 0 || pol.rua == NULL ||
 	    rdest_parse_rua(pol.rua, l, pnote, sizeof(pnote)) == 0) {
-		note(u, "no usable mailto: rua=%s%s",
-		    rc == 0 || !pol.rua ? "" : " ",
-		    rc == 0 || !pol.rua ? "" : pnote);
+		note(u, "no usable mailto: URI in rua=%s%s%s",
+		    pnote[0] ? " (" : "", pnote, pnote[0] ? ")" : "");
 		snprintf(u->res->state, sizeof(u->res->state), "skipped");
 		rpolicy_free(&pol);
 		return 0;

@@ -341,7 +341,11 @@ test_states(void **state)
 	assert_string_equal(state_of(f, "c.example", &r), "skipped");
 	assert_non_null(strstr(r.last_error, "not authorised"));
 	rstate_free(&r);
-	assert_string_equal(state_of(f, "e.example", NULL), "skipped");
+	assert_string_equal(state_of(f, "e.example", &r), "skipped");
+	assert_non_null(strstr(r.last_error,
+	    "no usable mailto: URI in rua= "
+	    "(https://e.example/r: not a mailto: URI)"));
+	rstate_free(&r);
 	assert_string_equal(state_of(f, "d.example", &r), "deferred");
 	assert_non_null(strstr(r.last_error, "servfail"));
 	assert_int_equal(r.attempts, 1);
