@@ -17,7 +17,8 @@
 #   e3  every report mail: From reports.from, Auto-Submitted, the RFC 9990 Subject with its
 #       Report-ID, one application/gzip attachment; read with a namespace-aware reader
 #       (tests/tools/report-read.py): for each domain, the sum of count per (source IP,
-#       header_from, DKIM and SPF results, disposition) is what was sent.
+#       header_from, DKIM and SPF results, disposition) is what was sent; each report validates
+#       with xmllint against the shared RFC 9990 schema.
 #   e4  the report passes DMARC at a second hallmarkd (mode verify, fed over the milter
 #       protocol by tests/tools/milterc.py): hallmarkd signed it for reporter.example on the way out.
 #   e5  `send --resend ID`: a second mail whose attachment is byte-identical (same file name, same
@@ -204,6 +205,25 @@ assert_eq "203.0.113.5 own.example dkim=fail spf=fail disposition=none 1" \
 assert_eq "192.0.2.10 servfail.example dkim=fail spf=pass disposition=pass 1" \
 	"$(rows_of servfail.example)" "e3: servfail.example's counts"
 assert_match 'To: <new@rcv\.example>' "$(cat "$M/ovr.example.mail")" "e3: ovr mailed to the override"
+# the reports as mailed validate against the working group's RFC 9990 schema (the shared/
+# directory beside the source tree or its repository, or HM_SHARED_DIR; t_rxml_schema.sh needs it)
+common=$(git -C "$top_srcdir" rev-parse --path-format=absolute --git-common-dir 2>/dev/null) || common=
+XSD=""
+for c in "${HM_SHARED_DIR:-}" "$top_srcdir/../shared" "${common:+$(dirname "$common")/../shared}"; do
+	[ -n "$c" ] && [ -r "$c/dmarc/rfc9990-aggregate-report.xsd" ] &&
+		{ XSD=$c/dmarc/rfc9990-aggregate-report.xsd; break; }
+done
+if [ -n "$XSD" ] && command -v xmllint >/dev/null; then
+	for d in auth wild ovr own servfail; do
+		$READ "$M/$d.example.mail" --gz "$M/$d.gz" > /dev/null
+		gzip -dc < "$M/$d.gz" > "$M/$d.xml"
+		xmllint --noout --nonet --schema "$XSD" "$M/$d.xml" > "$M/$d.lint" 2>&1 ||
+			fail "e3: $d.example's report does not validate" "$M/$d.lint"
+	done
+	ok "e3: every mailed report validates against $XSD"
+else
+	rig_log "note: RFC 9990 schema or xmllint not found: the mailed reports were not validated"
+fi
 
 # ---- e4: DMARC pass at a second hallmarkd ---------------------------------------------------------
 rig_free_port HM2_PORT
