@@ -5,7 +5,7 @@
 #
 # A real NSD serves the policy domains' SPF and DMARC records (p=none, rua= to other hosts) and the
 # report receivers' _report._dmarc records; hallmarkd (reports on, SQLite store; non_smtpd_milters
-# too, so the report mail it signs on the way out) gets 12 messages from outside with known SPF
+# too, so the report mail it signs on the way out) gets 13 messages from outside with known SPF
 # results, and writes their rows on SIGHUP.  Then, with --now a day later:
 #   e1  SERVFAIL: `send --domain servfail.example` with faultdns as the resolver (its
 #       servfail.example._report._dmarc.rcv.example query answers SERVFAIL): deferred, nothing
@@ -23,7 +23,11 @@
 #       protocol by tests/tools/milterc.py): hallmarkd signed it for reporter.example on the way out.
 #   e5  `send --resend ID`: a second mail whose attachment is byte-identical (same file name, same
 #       Report-ID); a new run builds nothing and mails nothing.
-#   e6  list (80 columns, --json), show (metadata and XML), dry run, suppress --bounce with a DSN.
+#   e6  list (80 columns, --json), show (metadata and XML), dry run, suppress --bounce with a DSN,
+#       suppress by hand and remove.
+# Bounces (reports.verp): the report to bounced.example meets Postfix's error transport; its DSN
+# goes to the VERP address of reports.bounce, whose pipe transport runs `hallmark report suppress
+# --bounce --verp ${recipient}`: the destination ends up in table suppress.
 set -eu
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 . "$top_srcdir/tests/lib/postfix.sh"
@@ -64,6 +68,7 @@ policy away.example "mailto:dmarc@rcv.example"
 policy missing.example "mailto:dmarc@rcv.example"
 policy servfail.example "mailto:dmarc@rcv.example"
 policy own.example "mailto:dmarc@own.example"
+policy bounced.example "mailto:dmarc@bounced.example"
 {
 	zone_head
 	zone_txt _dmarc "v=DMARC1; p=none"
@@ -85,7 +90,8 @@ hm_start "$(cat <<CONF
 reports = { enable = true; store = "sqlite:$DB"; flush_interval = 3600;
   org_name = "Test Receiver"; email = "postmaster@reporter.example";
   receiver = "mx.test.example"; from = "dmarc-reports@reporter.example";
-  bounce = "dmarc-bounce@reporter.example"; sendmail = "$RIG_DIR/pf-sendmail"; };
+  bounce = "dmarc-bounce@reporter.example"; sendmail = "$RIG_DIR/pf-sendmail";
+  verp = true; };
 dkim_sign = {
   keys = ( { name = "rep"; domain = "reporter.example"; selector = "s1";
              key_file = "$K/rep.pem"; } );
@@ -95,6 +101,26 @@ CONF
 )"
 pf_postconf "non_smtpd_milters = inet:127.0.0.1:$HM_PORT"
 pf_start
+# bounces: mail to bounced.example fails (Postfix's error transport), the DSN goes to the VERP
+# address dmarc-bounce+dmarc=bounced.example@reporter.example, which a pipe transport hands to
+# `hallmark report suppress --bounce --verp ${recipient}`, run as nobody (pipe runs no command as
+# root): the store, the configuration and the key it names are made readable for it
+pf_stop_master
+printf 'dmarc-bounce@reporter.example hmbounce:\nbounced.example error:mailbox unavailable\n' \
+	> "$PF_DIR/etc/transport"
+# (no static: map beside it: static: matches the full address before the domain is looked up)
+"$PF_SBIN/postconf" -c "$PF_DIR/etc" -e "recipient_delimiter = +" \
+	"transport_maps = texthash:$PF_DIR/etc/transport" "relay_transport = smtp:[127.0.0.1]:$SINK_PORT"
+# its configuration: hallmarkd's without the pid file (which nobody may not write)
+grep -v '^pidfile' "$HM_CONF" > "$RIG_DIR/pipe.conf"
+printf 'hmbounce unix - n n - - pipe user=nobody argv=%s report suppress -c %s --bounce --verp ${recipient}\n' \
+	"$HALLMARK" "$RIG_DIR/pipe.conf" >> "$PF_DIR/etc/master.cf"
+"$PF_SBIN/postfix" -c "$PF_DIR/etc" start >> "$PF_DIR/start.log" 2>&1 || fail "postfix restart"
+PF_STARTED=1
+wait_listen "$PF_PORT" 15 || fail "postfix did not come back on $PF_PORT"
+chown nobody "$RIG_DIR/store" "$K/rep.pem"
+chmod 711 "$K"
+chmod 644 "$RIG_DIR/pipe.conf"
 
 # send_n N IP DOMAIN - N messages from IP with From and MAIL FROM at DOMAIN
 send_n() {
@@ -114,14 +140,16 @@ send_n 1 192.0.2.10 away.example
 send_n 1 192.0.2.10 missing.example
 send_n 1 192.0.2.10 servfail.example
 send_n 1 203.0.113.5 own.example
-wait_delivered "$SENT" || fail "the 12 messages were not delivered"
+send_n 1 192.0.2.10 bounced.example
+wait_delivered "$SENT" || fail "the 13 messages were not delivered"
 kill -HUP "$HM_PID"
 for i in $(seq 100); do
 	got=$(sqlite3 "$DB" "SELECT COALESCE(SUM(count), 0) FROM agg_row" 2>/dev/null || true)
-	[ "$got" = 12 ] && break
+	[ "$got" = 13 ] && break
 	sleep 0.1
 done
-assert_eq 12 "$got" "12 messages recorded in the store after SIGHUP"
+assert_eq 13 "$got" "13 messages recorded in the store after SIGHUP"
+chown nobody "$RIG_DIR/store"/*
 
 NOW=$(( $(date +%s) + 86400 + 7260 ))
 DAY=$(( $(date +%s) / 86400 ))
@@ -144,7 +172,7 @@ assert_match 'servfail\.example\._report\._dmarc\.rcv\.example' "$(cat "$FD_LOG"
 	"e1: the _report._dmarc name was asked"
 assert_eq 1 "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM report')" "e1: only that domain built"
 sleep 1
-assert_eq "$SENT" "$(sent_count)" "e1: nothing mailed"
+assert_eq "$SENT" "$(sink_files | wc -l)" "e1: nothing mailed"
 
 # ---- e2: the run with NSD -----------------------------------------------------------------------
 rc=0
@@ -163,8 +191,20 @@ assert_eq skipped "$(state away.example)" "e2: override to another host: not sen
 assert_match 'another host' "$(field away.example last_error)" "e2: away.example's reason"
 assert_eq skipped "$(state missing.example)" "e2: no _report._dmarc record: not sent"
 assert_match 'not authorised' "$(field missing.example last_error)" "e2: missing.example's reason"
+assert_eq sent "$(state bounced.example)" "e2: bounced.example handed to Postfix"
 SENT=$(( SENT + 5 ))
 wait_delivered "$SENT" 60 || fail "e2: the 5 report mails were not delivered"
+assert_match '^X-Mail-Args: <dmarc-bounce\+dmarc=rcv\.example@reporter\.example>' "$(cat $(sink_files))" \
+	"e2: VERP envelope sender (reports.verp)"
+# the report to bounced.example bounced: Postfix's DSN went to the VERP address, the pipe
+# transport ran hallmark report suppress --bounce --verp
+for i in $(seq 300); do
+	got=$(sqlite3 "$DB" "SELECT reason FROM suppress WHERE address = 'dmarc@bounced.example'")
+	[ -n "$got" ] && break
+	sleep 0.1
+done
+assert_eq bounce "$got" "e2: a bounce through Postfix's pipe transport suppressed dmarc@bounced.example"
+assert_match 'hmbounce.*status=sent' "$(cat "$PF_DIR/maillog")" "e2: the pipe transport took the DSN"
 
 # ---- e3: the mails and their reports ----------------------------------------------------------
 # report_mail DOMAIN - the delivered report mail of DOMAIN into M/DOMAIN.mail
@@ -272,7 +312,7 @@ rc=0
 "$HALLMARK" report send -c "$HM_CONF" --now $(( NOW + 900 )) > "$M/e5b.out" 2>&1 || rc=$?
 assert_match '0 built, 0 sent' "$(cat "$M/e5b.out")" "e5: a new run builds and mails nothing"
 sleep 1
-assert_eq "$SENT" "$(sent_count)" "e5: nothing more mailed"
+assert_eq "$SENT" "$(sink_files | wc -l)" "e5: nothing more mailed"
 
 # ---- e6: list, show, dry run, bounces --------------------------------------------------------------
 "$HALLMARK" report list -c "$HM_CONF" > "$M/list.out"
@@ -280,9 +320,9 @@ assert_eq 0 "$(awk 'length > 80' "$M/list.out" | wc -l)" "e6: list fits 80 colum
 assert_match 'away\.example +1/1  skipped' "$(cat "$M/list.out")" "e6: list shows the states"
 "$HALLMARK" report list -c "$HM_CONF" --json > "$M/list.json"
 /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]));
-assert len(r) == 7 and sorted(x["state"] for x in r).count("sent") == 5, r' "$M/list.json" ||
+assert len(r) == 8 and sorted(x["state"] for x in r).count("sent") == 6, r' "$M/list.json" ||
 	fail "e6: list --json"
-ok "e6: list --json: 7 reports, 5 sent"
+ok "e6: list --json: 8 reports, 6 sent"
 "$HALLMARK" report show -c "$HM_CONF" "$AUTH_ID" > "$M/show.out"
 assert_match 'state: sent' "$(cat "$M/show.out")" "e6: show: state"
 assert_match 'xmlns="urn:ietf:params:xml:ns:dmarc-2\.0"' "$(cat "$M/show.out")" "e6: show: the XML"
