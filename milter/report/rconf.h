@@ -29,16 +29,16 @@ struct conf_reports {
 	char **exclude_recipients; /* addrpat.h patterns; unset: from and
 				    * bounce (filled by rconf_check) */
 	/* sending: hallmark report send (rsend.h) */
-	int format;		  /* enum rxml_format: rfc9990, rfc7489 */
-	long send_delay;	  /* s after UTC midnight before a day goes */
-	long max_report_bytes;	  /* gzip size cap of one report part */
-	char *sendmail;		  /* path of the sendmail program */
-	char **suppress;	  /* addrpat.h patterns that get no report */
-	long daily_cap;		  /* report mails per address and day, 0 none */
-	int skip_no_pass;	  /* no aligned pass in the day: not sent */
-	int verp;		  /* envelope sender bounce+rcpt=domain@... */
+	int format;	       /* enum rxml_format: rfc9990, rfc7489 */
+	long send_delay;       /* s after UTC midnight before a day goes */
+	long max_report_bytes; /* gzip size cap of one report part */
+	char *sendmail;	       /* path of the sendmail program */
+	char **suppress;       /* addrpat.h patterns that get no report */
+	long daily_cap;	       /* report mails per address and day, 0 none */
+	int skip_no_pass;      /* no aligned pass in the day: not sent */
+	int verp;	       /* envelope sender bounce+rcpt=domain@... */
 	long bounce_suppress_days; /* suppress --bounce: days, 0 permanent */
-	long retry_days;	  /* deferred longer: failed */
+	long retry_days;	   /* deferred longer: failed */
 };
 
 extern const struct conf_opt rconf_opts[];
