@@ -1,7 +1,7 @@
 /*
  * report_list.c - `hallmark report list` and `hallmark report show`: the
- * reports of table report and their states, for people (80 columns) and
- * for programs (--json); one report with its metadata and the XML, as
+ * reports of table report and their states, for people (80 columns,
+ * then a count per state) and for programs (--json); one report with its metadata and the XML, as
  * decoded from the stored gzip bytes (exactly what was or will be sent).
  *
  *   hallmark report list [-c CONFIG] [--store URL] [--state STATE] [--json]
@@ -26,11 +26,16 @@
 
 #define SHOW_XML_MAX (256u * 1024 * 1024) /* decoded size shown at most */
 
+/* the states, in the order of the summary line of list */
+static const char *const states[] = { "built", "deferred", "sent", "failed",
+	"suppressed", "skipped", NULL };
+
 struct list_args {
 	struct rcli c;
 	const char *state;
 	int json;
 	unsigned n;
+	unsigned count[7]; /* per entry of states, last: any other */
 };
 
 static const struct option list_opts[] = {
@@ -90,6 +95,11 @@ print_text(const struct rstate *r, void *arg)
 {
 	struct list_args *a = arg;
 	char day[16], part[24], b1[96], b2[96];
+	size_t i;
+
+	for (i = 0; states[i] != NULL && strcmp(states[i], r->state) != 0; i++)
+		;
+	a->count[i]++;
 
 	if (a->n++ == 0)
 		printf("%-10s  %-30s %5s  %-10s %5s\n", "DAY", "POLICY DOMAIN",
@@ -143,6 +153,24 @@ print_json(const struct rstate *r, void *arg)
 	return 0;
 }
 
+/* summary - "N reports: n1 sent, n2 skipped, ..." (states with any) */
+static void
+summary(const struct list_args *a)
+{
+	size_t i;
+	int first = 1;
+
+	printf("%u report%s:", a->n, a->n == 1 ? "" : "s");
+	for (i = 0; i < 7; i++) {
+		if (a->count[i] == 0)
+			continue;
+		printf("%s %u %s", first ? "" : ",", a->count[i],
+		    states[i] != NULL ? states[i] : "other");
+		first = 0;
+	}
+	printf("\n");
+}
+
 /* report_list - see report_send.h */
 int
 report_list(int argc, char **argv)
@@ -161,6 +189,8 @@ report_list(int argc, char **argv)
 	else if (a.n == 0)
 		printf("no reports%s%s\n", a.state ? " in state " : "",
 		    a.state ? a.state : "");
+	else
+		summary(&a);
 	if (rc < 0)
 		rcli_err("list", "%s", rdb_error(a.c.db));
 	rcli_close(&a.c);

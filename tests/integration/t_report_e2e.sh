@@ -318,6 +318,7 @@ assert_eq "$SENT" "$(sink_files | wc -l)" "e5: nothing more mailed"
 "$HALLMARK" report list -c "$HM_CONF" > "$M/list.out"
 assert_eq 0 "$(awk 'length > 80' "$M/list.out" | wc -l)" "e6: list fits 80 columns"
 assert_match 'away\.example +1/1  skipped' "$(cat "$M/list.out")" "e6: list shows the states"
+assert_eq "8 reports: 6 sent, 2 skipped" "$(tail -n 1 "$M/list.out")" "e6: list counts the states"
 "$HALLMARK" report list -c "$HM_CONF" --json > "$M/list.json"
 /usr/bin/python3 -c 'import json,sys; r=json.load(open(sys.argv[1]));
 assert len(r) == 8 and sorted(x["state"] for x in r).count("sent") == 6, r' "$M/list.json" ||
