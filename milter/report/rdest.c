@@ -146,6 +146,8 @@ parse_mailto(const char *u, size_t n, struct rdest *d, char *why, size_t whylen)
 		sizeof(d->host)) < 0)
 		return str_seterr(why, whylen, "unusable mailto: URI");
 	str_lower(d->host);
+	if (d->host[0] != '\0' && d->host[strlen(d->host) - 1] == '.')
+		d->host[strlen(d->host) - 1] = '\0'; /* "b.example." is fine */
 	if (!local_ok(local) || !host_ok(d->host) ||
 	    strlen(local) + strlen(d->host) + 1 > RDEST_ADDR_MAX)
 		return str_seterr(why, whylen,

@@ -90,6 +90,10 @@ test_parse_rua(void **state)
 	assert_int_equal(rdest_parse_rua("mailto:x@y.example!2", &l, NULL, 0),
 	    1);
 	assert_int_equal(l.d[0].limit, 2);
+	/* a fully qualified host (trailing dot) is the same host */
+	assert_int_equal(rdest_parse_rua("mailto:a@h.example.", &l, NULL, 0),
+	    1);
+	assert_string_equal(l.d[0].addr, "a@h.example");
 	/* the same address twice is one destination */
 	assert_int_equal(rdest_parse_rua("mailto:a@h.example, "
 					 "mailto:A@H.example!1m",

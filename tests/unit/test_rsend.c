@@ -26,6 +26,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include <zlib.h>
+
 #include "rsend.h"
 #include "rstate.h"
 #include "rsupp.h"
@@ -624,6 +626,57 @@ test_verp_and_limit(void **state)
 	rstate_free(&r);
 }
 
+/* gunzip_text - the gzip bytes decoded (allocated, NUL-terminated) */
+static char *
+gunzip_text(const unsigned char *p, size_t n)
+{
+	size_t cap = 1 << 20;
+	char *out = calloc(1, cap + 1);
+	z_stream z;
+
+	memset(&z, 0, sizeof(z));
+	assert_int_equal(inflateInit2(&z, 16 + MAX_WBITS), Z_OK);
+	z.next_in = (unsigned char *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = (unsigned char *)out;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(inflate(&z, Z_FINISH), Z_STREAM_END);
+	inflateEnd(&z);
+	return out;
+}
+
+/* reports.format = "rfc7489": the same states, the old XML (no namespace) */
+static void
+test_rfc7489(void **state)
+{
+	struct fx *f = *state;
+	struct rsend_stats st;
+	struct rstate r;
+	char *m, *id;
+
+	seed(f, DAY, "a.example", "mailto:r@a.example", 1, 3);
+	f->o.part.format = RXML_RFC7489;
+	run(f, &st);
+	assert_string_equal(state_of(f, "a.example", &r), "sent");
+	rstate_free(&r);
+	state_of(f, "a.example", &r);
+	id = r.report_id;
+	r.report_id = NULL;
+	rstate_free(&r);
+	assert_int_equal(rstate_get(f->db, id, 1, &r), 1);
+	assert_true(r.bodylen > 20);
+	m = gunzip_text(r.body, r.bodylen);
+	assert_non_null(strstr(m, "<feedback>"));
+	assert_null(strstr(m, "urn:ietf:params:xml:ns:dmarc-2.0"));
+	assert_non_null(strstr(m, "<count>3</count>"));
+	free(m);
+	rstate_free(&r);
+	free(id);
+	m = sent_file(f, 0, "msg");
+	assert_non_null(strstr(m, "application/gzip"));
+	free(m);
+}
+
 /* a stored row whose key does not parse is left out, and said so */
 static void
 test_bad_key(void **state)
@@ -667,6 +720,7 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(test_verp_and_limit, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_key, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rfc7489, setup, teardown),
 	};
 
 	if (argc > 1)
