@@ -77,8 +77,8 @@ rcli_load(struct rcli *c, int runtime)
 int
 rcli_store(struct rcli *c)
 {
-	c->db = report_open(c->verb,
-	    c->store != NULL ? c->store : c->conf->reports.store);
+	c->db = report_open_with(c->verb,
+	    c->store != NULL ? c->store : c->conf->reports.store, c->config);
 	return c->db != NULL ? 0 : REPORT_EXIT_FAIL;
 }
 
