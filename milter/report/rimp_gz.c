@@ -35,20 +35,22 @@ grow(unsigned char **buf, size_t *cap_now, size_t limit)
 	return 0;
 }
 
-/* inflate_all - run z over its input into *buf; 0, or -1 with err */
+/* inflate_all - run z over its input into *buf (*have bytes so far; the
+ * zlib counters restart with each member); 0, or -1 with err */
 static int
-inflate_all(z_stream *z, unsigned char **buf, size_t *size, size_t cap,
-    char *err, size_t errlen)
+inflate_all(z_stream *z, unsigned char **buf, size_t *size, size_t *have,
+    size_t cap, char *err, size_t errlen)
 {
 	int rc;
 
 	for (;;) {
-		if (z->total_out == *size && grow(buf, size, cap + 1) < 0)
+		if (*have == *size && grow(buf, size, cap + 1) < 0)
 			break;
-		z->next_out = *buf + z->total_out;
-		z->avail_out = (uInt)(*size - z->total_out);
+		z->next_out = *buf + *have;
+		z->avail_out = (uInt)(*size - *have);
 		rc = inflate(z, Z_NO_FLUSH);
-		if (z->total_out > cap)
+		*have = (size_t)(z->next_out - *buf);
+		if (*have > cap)
 			break;
 		if (rc == Z_STREAM_END) {
 			if (z->avail_in == 0)
@@ -77,7 +79,7 @@ rimp_gunzip(const unsigned char *in, size_t len, size_t cap,
 {
 	z_stream z;
 	unsigned char *buf;
-	size_t size = GZ_FIRST < cap + 1 ? GZ_FIRST : cap + 1;
+	size_t size = GZ_FIRST < cap + 1 ? GZ_FIRST : cap + 1, have = 0;
 	int rc;
 
 	*out = NULL;
@@ -90,9 +92,9 @@ rimp_gunzip(const unsigned char *in, size_t len, size_t cap,
 	z.next_in = (Bytef *)(uintptr_t)in;
 	z.avail_in = (uInt)len;
 	buf = xmalloc(size);
-	rc = inflate_all(&z, &buf, &size, cap, err, errlen);
+	rc = inflate_all(&z, &buf, &size, &have, cap, err, errlen);
 	if (rc == 0) {
-		*outlen = z.total_out;
+		*outlen = have;
 		buf = xrealloc(buf, *outlen + 1);
 		buf[*outlen] = '\0';
 		*out = buf;

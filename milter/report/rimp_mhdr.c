@@ -53,8 +53,9 @@ mime_header(const struct mpart *m, const char *name)
 	for (size_t i = 0; i < b.len; i++)
 		if (b.s[i] == '\r' || b.s[i] == '\n' || b.s[i] == '\t')
 			b.s[i] = ' ';
-	str_strip(b.s);
-	return str_steal(&b);
+	v = xstrdup(str_strip(b.s));
+	str_free(&b);
+	return (char *)v;
 }
 
 /* param_value - the value at p (token or quoted string) into *out; end */
@@ -154,10 +155,12 @@ mime_content_type(const struct mpart *m, char **type, char **boundary,
 	char *ct = mime_header(m, "Content-Type");
 	char *cd = mime_header(m, "Content-Disposition");
 	size_t n;
+	char *t;
 
 	n = ct != NULL ? strcspn(ct, ";") : 0;
-	*type = n > 0 ? xstrndup(ct, n) : xstrdup("text/plain");
-	str_strip(*type);
+	t = xstrndup(ct != NULL ? ct : "", n);
+	*type = xstrdup(*str_strip(t) != '\0' ? str_strip(t) : "text/plain");
+	free(t);
 	str_lower(*type);
 	*boundary = param_any(ct, "boundary");
 	*name = param_any(cd, "filename");
