@@ -8,7 +8,8 @@
  *                     (testkey.c), through the resolver hallmark.conf's
  *                     dns { } section describes
  *   hallmark report   DMARC aggregate reports: the verbs of report.c
- *                     (check: the store)
+ *                     (check: the store; import: the reports others
+ *                     send, report_import.c)
  *   hallmark senders  who sends as a domain, by service (senders.c)
  *   hallmark --help, -V
  *
@@ -65,6 +66,7 @@ static const char help_text[] =
     "    hallmark report suppress [-c CONFIG] ADDRESS [--days N]\n"
     "                    [--reason TEXT] | --remove ADDRESS | --list |\n"
     "                    --bounce [--verp RECIPIENT] [--days N]\n"
+    "    hallmark report import [--store URL] [--pipe] [FILE|DIR|-]...\n"
     "    hallmark senders --domain DOMAIN [--since 30d|Nw|YYYY-MM-DD]\n"
     "                    [--until YYYY-MM-DD] [--format table|json|csv]\n"
     "                    [--store URL] [-c CONFIG]\n"
@@ -111,6 +113,15 @@ static const char help_text[] =
     "    states, report show one report and its XML, report suppress the\n"
     "    destinations that get none (--bounce: a DSN on stdin).\n"
     "\n"
+    "    report import reads DMARC aggregate reports other receivers sent\n"
+    "    (RFC 7489 or RFC 9990 XML, bare or as .xml.gz or .zip, attached to\n"
+    "    messages) from files, directories, Maildirs (cur/ and new/), mbox\n"
+    "    files or standard input (-) into the report store, one line per\n"
+    "    report: stored, duplicate (the same reporter and report id are\n"
+    "    already there: importing a mailbox twice adds nothing), or\n"
+    "    rejected with the reason.  A report with one invalid record is\n"
+    "    rejected whole.\n"
+    "\n"
     "OPTIONS\n"
     "    -d, --domain DOMAIN      the signing domain (d=)\n"
     "    -s, --selector SELECTOR  the selector (s=)\n"
@@ -130,6 +141,9 @@ static const char help_text[] =
     "                             a path), postgresql://... or pg:CONNINFO\n"
     "                             (default reports.store of CONFIG, else\n"
     "                             " REPORT_STORE_DEFAULT ")\n"
+    "    --pipe                   report import: standard input is one\n"
+    "                             message from an MTA pipe transport; results\n"
+    "                             to syslog (mail), exit 0 or 75 (store down)\n"
     "    -h, --help               this text\n"
     "    -V, --version            the version, and those of the libraries\n"
     "                             linked (libconfig: as compiled)\n"
@@ -138,12 +152,17 @@ static const char help_text[] =
     "    0  keygen: key written; testkey: the published key matches;\n"
     "       report check: the store opens and reads; senders: printed;\n"
     "       report send: the run finished (deferred reports included) or\n"
-    "       another host holds the lock\n"
+    "       another host holds the lock;\n"
+    "       report import: every report stored or already there\n"
     "    1  testkey: mismatch, revoked, unusable or no key published;\n"
     "       report check, senders: the store does not open or read;\n"
-    "       report send: a report failed\n"
+    "       report send: a report failed;\n"
+    "       report import: a report rejected, an input unreadable, or\n"
+    "       the store failed\n"
     "    2  bad arguments, unreadable file, configuration error\n"
     "    3  testkey: temporary DNS failure (try again)\n"
+    "    75 report import --pipe: the store failed (the MTA retries);\n"
+    "       otherwise --pipe exits 0, rejected reports logged, not bounced\n"
     "\n"
     "EXAMPLES\n"
     "    hallmark keygen -d example.org -s s2026 -t rsa -D /etc/hallmark/keys\n"

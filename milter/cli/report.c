@@ -64,6 +64,9 @@ static const struct report_verb verbs[] = {
 	{ .name = "suppress",
 	    .summary = "destinations that get no report; bounces",
 	    .run = report_suppress },
+	{ .name = "import",
+	    .summary = "read DMARC aggregate reports others sent into the store",
+	    .run = report_import },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

@@ -50,4 +50,7 @@ struct rdb *
 report_open_with(const char *verb, const char *store, const char *config);
 struct rdb *report_open(const char *verb, const char *store);
 
+/* report_import - hallmark report import (report_import.c) */
+int report_import(int argc, char **argv);
+
 #endif

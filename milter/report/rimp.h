@@ -110,7 +110,8 @@ typedef void (*rimp_zip_fn)(void *arg, const char *name,
  * archive is refused whole, before fn is called, when it has more than
  * RIMP_MAX_ZIP_ENTRIES entries or a name that is absolute or holds a
  * ".." component; an entry that inflates past cap stops with an error.
- * 0, or -1 with err.
+ * The number of files handed to fn (directories are skipped), or -1 with
+ * err.
  */
 int rimp_unzip(const unsigned char *in, size_t len, size_t cap, rimp_zip_fn fn,
     void *arg, char *err, size_t errlen);

@@ -172,6 +172,9 @@ read_ids(struct rx *x, const xmlNode *rec, struct rrow *r)
 	    get_domain(x, id, "envelope_to", "identifiers/envelope_to", 0, 1,
 		&r->envelope_to) < 0)
 		return -1;
+	/* absent (RFC 7489 made it optional) reads as the null sender's "" */
+	if (r->envelope_from == NULL)
+		r->envelope_from = xstrdup("");
 	return 0;
 }
 

@@ -74,15 +74,19 @@ rimp_payload(const char *where, const unsigned char *data, size_t len,
 {
 	struct zctx z = { .where = where, .sink = sink };
 	char err[256];
+	int n;
 
 	if (len >= 2 && data[0] == 0x1f && data[1] == 0x8b) {
 		unpack_gzip(where, data, len, sink);
 	} else if (len >= 4 && memcmp(data, "PK", 2) == 0 &&
 	    ((data[2] == 3 && data[3] == 4) ||
 		(data[2] == 5 && data[3] == 6))) {
-		if (rimp_unzip(data, len, RIMP_MAX_DOC, zip_entry, &z, err,
-			sizeof(err)) < 0)
+		n = rimp_unzip(data, len, RIMP_MAX_DOC, zip_entry, &z, err,
+		    sizeof(err));
+		if (n < 0)
 			sink->bad(sink->arg, where, err);
+		else if (n == 0)
+			sink->bad(sink->arg, where, "zip holds no file");
 	} else if (looks_xml(data, len)) {
 		if (len > RIMP_MAX_DOC)
 			sink->bad(sink->arg, where,

@@ -221,6 +221,7 @@ rimp_unzip(const unsigned char *in, size_t len, size_t cap, rimp_zip_fn fn,
 {
 	struct zent ents[RIMP_MAX_ZIP_ENTRIES];
 	size_t n = 0, i, start[RIMP_MAX_ZIP_ENTRIES];
+	int files = 0;
 	unsigned char *out;
 
 	if (read_dir(in, len, cap, ents, &n, err, errlen) < 0)
@@ -245,6 +246,7 @@ rimp_unzip(const unsigned char *in, size_t len, size_t cap, rimp_zip_fn fn,
 		out[ents[i].usize] = '\0';
 		fn(arg, ents[i].name, out, ents[i].usize);
 		free(out);
+		files++;
 	}
-	return 0;
+	return files;
 }

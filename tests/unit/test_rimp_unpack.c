@@ -343,6 +343,8 @@ test_zip_bad(void **state)
 		.deflate = 1,
 		.bad_crc = 1 };
 	zip_refused(f, 1, "a.xml: bad CRC");
+	f[0] = (struct zfile){ .name = "dir/", .data = "", .len = 0 };
+	zip_refused(f, 1, "zip holds no file");
 	free(big);
 }
 

@@ -87,7 +87,7 @@ test_google_7489(void **state)
 	assert_int_equal(r.rows[0].ndkim, 1);
 	assert_string_equal(r.rows[0].dkim[0].selector, "s2026");
 	assert_int_equal(r.rows[0].dkim[0].result, RES_DKIM_PASS);
-	assert_null(r.rows[0].envelope_from);
+	assert_string_equal(r.rows[0].envelope_from, "");
 	/* address canonical, domain lowercased */
 	assert_string_equal(r.rows[1].source_ip, "2001:db8::25");
 	assert_string_equal(r.rows[1].header_from, "univ.example");
