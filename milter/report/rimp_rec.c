@@ -64,13 +64,11 @@ check_dates(struct rx *x, uint64_t begin, uint64_t end)
 }
 
 int
-rx_metadata(struct rx *x, const xmlNode *root)
+rx_metadata(struct rx *x, const xmlNode *m)
 {
-	const xmlNode *m = rx_child(x, root, "report_metadata"), *dr;
+	const xmlNode *dr;
 	uint64_t begin, end;
 
-	if (m == NULL)
-		return rx_fail(x, "report_metadata: missing");
 	if (rx_get(x, m, "org_name", "report_metadata/org_name", 1,
 		&x->rep->org_name) < 0 ||
 	    rx_get(x, m, "email", "report_metadata/email", 1, &x->rep->email) <
@@ -154,13 +152,10 @@ policy_rest(struct rx *x, const xmlNode *pp, struct rpolicy *p)
 }
 
 int
-rx_policy(struct rx *x, const xmlNode *root)
+rx_policy(struct rx *x, const xmlNode *pp)
 {
-	const xmlNode *pp = rx_child(x, root, "policy_published");
 	struct rpolicy *p = &x->rep->policy;
 
-	if (pp == NULL)
-		return rx_fail(x, "policy_published: missing");
 	if (rx_get(x, pp, "domain", "policy_published/domain", 1, &p->domain) <
 	    0)
 		return -1;

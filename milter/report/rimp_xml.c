@@ -14,6 +14,10 @@
  * bombs and external entities live), and an entity reference left in
  * the tree is refused when a value is read.
  *
+ * The document is read with libxml2's reader, one child of the root
+ * (report_metadata, policy_published, a record) expanded at a time, so
+ * memory follows the largest record, not the document.
+ *
  * Elements are matched by local name within the root's namespace;
  * unknown elements (vendor extensions) are skipped.  Every record is
  * checked (rimp_val.h) and the first bad one refuses the whole report,
@@ -29,6 +33,7 @@
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlreader.h>
 
 #include "rimp.h"
 #include "rimp_val.h"
@@ -133,22 +138,29 @@ rx_get(struct rx *x, const xmlNode *parent, const char *name, const char *path,
 	return 0;
 }
 
-/* parse_fail - the reason libxml2 refused the document */
-static int
-parse_fail(struct rx *x, xmlParserCtxt *ctxt)
+/* on_error - keep libxml2's first error (reader error handler) */
+static void
+on_error(void *arg, xmlErrorPtr e)
 {
-	const xmlError *e = xmlCtxtGetLastError(ctxt);
-	char msg[200] = "not well-formed";
+	struct rx *x = arg;
 	size_t n;
 
-	if (e != NULL && e->message != NULL) {
-		snprintf(msg, sizeof(msg), "%s", e->message);
-		n = strlen(msg);
-		while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
-			msg[--n] = '\0';
-	}
-	return rx_fail(x, "invalid XML (line %d): %s", e != NULL ? e->line : 0,
-	    msg);
+	if (x->xml_err[0] != '\0' || e == NULL)
+		return;
+	snprintf(x->xml_err, sizeof(x->xml_err), "%s",
+	    e->message != NULL ? e->message : "not well-formed");
+	n = strlen(x->xml_err);
+	while (n > 0 && (x->xml_err[n - 1] == '\n' || x->xml_err[n - 1] == ' '))
+		x->xml_err[--n] = '\0';
+	x->xml_line = e->line;
+}
+
+/* parse_fail - the reason libxml2 refused the document */
+static int
+parse_fail(struct rx *x)
+{
+	return rx_fail(x, "invalid XML (line %d): %s", x->xml_line,
+	    x->xml_err[0] != '\0' ? x->xml_err : "not well-formed");
 }
 
 /* has_doctype - the bytes hold a document type declaration */
@@ -169,46 +181,98 @@ has_doctype(const char *p, size_t len)
 
 /* read_root - the namespace and format from the root element */
 static int
-read_root(struct rx *x, xmlDoc *doc, xmlNode **root)
+read_root(struct rx *x, xmlTextReaderPtr rd)
 {
-	*root = xmlDocGetRootElement(doc);
-	if (*root == NULL)
-		return rx_fail(x, "empty document");
-	if (doc->intSubset != NULL || doc->extSubset != NULL)
+	const xmlDoc *doc = xmlTextReaderCurrentDoc(rd);
+	const xmlNode *root = xmlTextReaderCurrentNode(rd);
+
+	if (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))
 		return rx_fail(x, "DTD (DOCTYPE) in a report: refused");
-	x->ns = (*root)->ns != NULL ? (const char *)(*root)->ns->href : NULL;
+	if (root == NULL)
+		return rx_fail(x, "empty document");
+	x->ns = root->ns != NULL ? (const char *)root->ns->href : NULL;
 	if (x->ns != NULL && strcmp(x->ns, NS_9990) != 0)
 		return rx_fail(x, "unknown namespace \"%.100s\"", x->ns);
-	if (!rx_is(x, *root, "feedback"))
+	if (!rx_is(x, root, "feedback"))
 		return rx_fail(x, "root element is <%.50s>, not <feedback>",
-		    (const char *)(*root)->name);
+		    (const char *)root->name);
 	x->rep->format = x->ns != NULL ? RIMP_RFC9990 : RIMP_RFC7489;
 	return 0;
 }
 
-/* read_doc - the parsed tree into x->rep */
+/* one_part - a child of the root, expanded: metadata, policy, record */
 static int
-read_doc(struct rx *x, xmlDoc *doc)
+one_part(struct rx *x, const xmlNode *n, int *meta, int *policy)
 {
-	xmlNode *root, *c;
-
-	if (read_root(x, doc, &root) < 0 || rx_metadata(x, root) < 0 ||
-	    rx_policy(x, root) < 0)
-		return -1;
-	for (c = root->children; c != NULL; c = c->next) {
-		if (!rx_is(x, c, "record"))
-			continue;
-		if (x->rep->nrows >= RIMP_MAX_ROWS)
-			return rx_fail(x, "more than %d records",
-			    RIMP_MAX_ROWS);
-		x->recno = x->rep->nrows + 1;
-		if (rx_record(x, c) < 0)
-			return -1;
-		x->recno = 0;
+	if (rx_is(x, n, "report_metadata") && !*meta) {
+		*meta = 1;
+		return rx_metadata(x, n);
 	}
+	if (rx_is(x, n, "policy_published") && !*policy) {
+		*policy = 1;
+		return rx_policy(x, n);
+	}
+	if (!rx_is(x, n, "record"))
+		return 0;
+	if (x->rep->nrows >= RIMP_MAX_ROWS)
+		return rx_fail(x, "more than %d records", RIMP_MAX_ROWS);
+	x->recno = x->rep->nrows + 1;
+	if (rx_record(x, n) < 0)
+		return -1;
+	x->recno = 0;
+	return 0;
+}
+
+/* read_parts - each child of the root, one subtree in memory at a time */
+static int
+read_parts(struct rx *x, xmlTextReaderPtr rd)
+{
+	int rc = 1, meta = 0, policy = 0;
+	const xmlNode *n;
+
+	if (!xmlTextReaderIsEmptyElement(rd))
+		rc = xmlTextReaderRead(rd);
+	while (rc == 1 && xmlTextReaderDepth(rd) > 0) {
+		if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT) {
+			rc = xmlTextReaderRead(rd);
+			continue;
+		}
+		if ((n = xmlTextReaderExpand(rd)) == NULL)
+			return parse_fail(x);
+		if (one_part(x, n, &meta, &policy) < 0)
+			return -1;
+		rc = xmlTextReaderNext(rd);
+	}
+	while (rc == 1)
+		rc = xmlTextReaderRead(rd);
+	if (rc < 0)
+		return parse_fail(x);
+	if (!meta)
+		return rx_fail(x, "report_metadata: missing");
+	if (!policy)
+		return rx_fail(x, "policy_published: missing");
 	if (x->rep->nrows == 0)
 		return rx_fail(x, "no <record>");
 	return 0;
+}
+
+/* read_doc - the document through a reader into x->rep */
+static int
+read_doc(struct rx *x, xmlTextReaderPtr rd)
+{
+	int rc;
+
+	xmlTextReaderSetStructuredErrorHandler(rd, on_error, x);
+	while ((rc = xmlTextReaderRead(rd)) == 1 &&
+	    xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT)
+		;
+	if (rc < 0 || (rc == 0 && x->xml_err[0] != '\0'))
+		return parse_fail(x);
+	if (rc == 0)
+		return rx_fail(x, "invalid XML (line 1): no root element");
+	if (read_root(x, rd) < 0)
+		return -1;
+	return read_parts(x, rd);
 }
 
 int
@@ -216,8 +280,7 @@ rimp_xml_parse(const void *buf, size_t len, int64_t now,
     struct rimp_report *rep, char *err, size_t errlen)
 {
 	struct rx x = { .rep = rep, .err = err, .errlen = errlen, .now = now };
-	xmlParserCtxt *ctxt;
-	xmlDoc *doc;
+	xmlTextReaderPtr rd;
 	int rc;
 
 	memset(rep, 0, sizeof(*rep));
@@ -231,17 +294,13 @@ rimp_xml_parse(const void *buf, size_t len, int64_t now,
 		return rx_fail(&x,
 		    "DTD (<!DOCTYPE) in a report: refused "
 		    "(entity declarations are never read)");
-	if ((ctxt = xmlNewParserCtxt()) == NULL)
-		return rx_fail(&x, "out of memory");
-	doc = xmlCtxtReadMemory(ctxt, buf, (int)len, NULL, "UTF-8",
+	rd = xmlReaderForMemory(buf, (int)len, NULL, "UTF-8",
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-		XML_PARSE_IGNORE_ENC);
-	if (doc == NULL)
-		rc = parse_fail(&x, ctxt);
-	else
-		rc = read_doc(&x, doc);
-	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
+		XML_PARSE_IGNORE_ENC | XML_PARSE_NOBLANKS);
+	if (rd == NULL)
+		return rx_fail(&x, "out of memory");
+	rc = read_doc(&x, rd);
+	xmlFreeTextReader(rd);
 	if (rc < 0)
 		rimp_report_free(rep);
 	return rc;

@@ -24,6 +24,8 @@ struct rx {
 	int64_t now;
 	char *err;
 	size_t errlen;
+	char xml_err[200]; /* libxml2's first error, and its line */
+	int xml_line;
 };
 
 int rx_fail(struct rx *x, const char *fmt, ...)
@@ -34,9 +36,10 @@ int rx_text(struct rx *x, const xmlNode *n, const char *path, char **out);
 int rx_get(struct rx *x, const xmlNode *parent, const char *name,
     const char *path, int required, char **out);
 
-/* the parts of a report: 0, or -1 with the error in x */
-int rx_metadata(struct rx *x, const xmlNode *root);
-int rx_policy(struct rx *x, const xmlNode *root);
+/* the parts of a report, given their element: 0, or -1 with the error
+ * in x */
+int rx_metadata(struct rx *x, const xmlNode *m);
+int rx_policy(struct rx *x, const xmlNode *pp);
 int rx_record(struct rx *x, const xmlNode *rec);
 
 #endif
