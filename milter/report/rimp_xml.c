@@ -183,11 +183,8 @@ has_doctype(const char *p, size_t len)
 static int
 read_root(struct rx *x, xmlTextReaderPtr rd)
 {
-	const xmlDoc *doc = xmlTextReaderCurrentDoc(rd);
 	const xmlNode *root = xmlTextReaderCurrentNode(rd);
 
-	if (doc != NULL && (doc->intSubset != NULL || doc->extSubset != NULL))
-		return rx_fail(x, "DTD (DOCTYPE) in a report: refused");
 	if (root == NULL)
 		return rx_fail(x, "empty document");
 	x->ns = root->ns != NULL ? (const char *)root->ns->href : NULL;
@@ -263,9 +260,11 @@ read_doc(struct rx *x, xmlTextReaderPtr rd)
 	int rc;
 
 	xmlTextReaderSetStructuredErrorHandler(rd, on_error, x);
+	/* not xmlTextReaderCurrentDoc: it would keep every node read */
 	while ((rc = xmlTextReaderRead(rd)) == 1 &&
 	    xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT)
-		;
+		if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_DOCUMENT_TYPE)
+			return rx_fail(x, "DTD (DOCTYPE) in a report: refused");
 	if (rc < 0 || (rc == 0 && x->xml_err[0] != '\0'))
 		return parse_fail(x);
 	if (rc == 0)
