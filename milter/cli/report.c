@@ -65,7 +65,7 @@ static const struct report_verb verbs[] = {
 	    .summary = "destinations that get no report; bounces",
 	    .run = report_suppress },
 	{ .name = "import",
-	    .summary = "read DMARC aggregate reports others sent into the store",
+	    .summary = "import the DMARC aggregate reports others send",
 	    .run = report_import },
 };
 
