@@ -1,10 +1,12 @@
 /*
  * rimp_src.c - what the admin hands `hallmark report import` (rimp.h): a
- * file, a directory, a Maildir, an mbox, standard input.  Files are
- * mapped read-only (a large mbox costs no heap); standard input is read
- * up to RIMP_MAX_INPUT.  A file is an mbox when it starts with "From ",
- * a bare report when its first bytes are gzip, zip or XML, else one
- * message.  Directory entries are taken in name order (stable output),
+ * file, a directory, a Maildir, an mbox, standard input.  Files and
+ * standard input up to RIMP_MAX_INPUT are read into memory (a file cut
+ * short while it is read is only shorter); larger files (mailboxes) are
+ * mapped read-only, standard input larger than that is refused.  A file
+ * is an mbox when it starts with "From ", a bare report when its first
+ * bytes are gzip, zip or XML, else one message.  Directory entries are
+ * taken in name order (stable output),
  * dot files skipped, subdirectories not entered (except a Maildir's cur/
  * and new/).
  *
@@ -86,14 +88,64 @@ rimp_source_buf(const char *where, const char *buf, size_t len,
 		rimp_message(where, buf, len, sink);
 }
 
-/* one_file - map path and read it; as_message: a Maildir entry */
+/* read_all - what fd holds into b, at most max bytes: 0, 1 when there
+ * is more, -1 on a read error (errno) */
+static int
+read_all(int fd, size_t max, struct str *b)
+{
+	char chunk[65536];
+	ssize_t r;
+
+	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (b->len + (size_t)r > max)
+			return 1;
+		str_addn(b, chunk, (size_t)r);
+	}
+	return 0;
+}
+
+/* hand_on - the bytes of a file to the right reader */
+static void
+hand_on(const char *path, int as_message, const char *p, size_t n,
+    const struct rimp_sink *sink)
+{
+	if (as_message)
+		rimp_message(path, p, n, sink);
+	else
+		rimp_source_buf(path, p, n, sink);
+}
+
+/* big_file - a file over RIMP_MAX_INPUT (a large mbox), mapped */
+static void
+big_file(const char *path, int fd, size_t size, int as_message,
+    const struct rimp_sink *sink)
+{
+	char why[256];
+	void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+	if (map == MAP_FAILED) {
+		str_seterr(why, sizeof(why), "cannot map: %m");
+		sink->bad(sink->arg, path, why);
+		return;
+	}
+	hand_on(path, as_message, map, size, sink);
+	munmap(map, size);
+}
+
+/* one_file - read path (as_message: a Maildir entry) and hand it on;
+ * files up to RIMP_MAX_INPUT are read into memory, so that one cut short
+ * while it is read (an mbox expunged) is only shorter, never a SIGBUS */
 static void
 one_file(const char *path, int as_message, const struct rimp_sink *sink)
 {
 	struct stat st;
-	void *map;
+	struct str b;
 	char why[256];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc;
 
 	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		if (fd < 0)
@@ -105,23 +157,23 @@ one_file(const char *path, int as_message, const struct rimp_sink *sink)
 			close(fd);
 		return;
 	}
-	if (st.st_size == 0) {
-		sink->bad(sink->arg, path, "empty");
+	if ((uint64_t)st.st_size > RIMP_MAX_INPUT) {
+		big_file(path, fd, (size_t)st.st_size, as_message, sink);
 		close(fd);
 		return;
 	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	str_init(&b);
+	rc = read_all(fd, RIMP_MAX_INPUT, &b);
+	if (rc < 0)
+		str_seterr(why, sizeof(why), "cannot read: %m");
 	close(fd);
-	if (map == MAP_FAILED) {
-		str_seterr(why, sizeof(why), "cannot map: %m");
+	if (rc < 0)
 		sink->bad(sink->arg, path, why);
-		return;
-	}
-	if (as_message)
-		rimp_message(path, map, (size_t)st.st_size, sink);
+	else if (b.len == 0)
+		sink->bad(sink->arg, path, "empty");
 	else
-		rimp_source_buf(path, map, (size_t)st.st_size, sink);
-	munmap(map, (size_t)st.st_size);
+		hand_on(path, as_message, b.s, b.len, sink);
+	str_free(&b);
 }
 
 static int
@@ -180,27 +232,20 @@ static int
 from_stdin(const struct rimp_sink *sink, char *err, size_t errlen)
 {
 	struct str b;
-	char chunk[65536];
-	ssize_t r;
+	int rc;
 
 	str_init(&b);
-	while ((r = read(0, chunk, sizeof(chunk))) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			str_free(&b);
-			return str_seterr(err, errlen, "standard input: %m");
-		}
-		if (b.len + (size_t)r > RIMP_MAX_INPUT) {
-			str_free(&b);
-			sink->bad(sink->arg, "stdin",
-			    "message over the size "
-			    "limit: refused");
-			return 0;
-		}
-		str_addn(&b, chunk, (size_t)r);
+	rc = read_all(0, RIMP_MAX_INPUT, &b);
+	if (rc < 0) {
+		str_free(&b);
+		return str_seterr(err, errlen, "standard input: %m");
 	}
-	rimp_source_buf("stdin", b.s, b.len, sink);
+	if (rc > 0)
+		sink->bad(sink->arg, "stdin",
+		    "message over the size limit: "
+		    "refused");
+	else
+		rimp_source_buf("stdin", b.s, b.len, sink);
 	str_free(&b);
 	return 0;
 }

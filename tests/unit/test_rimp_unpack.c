@@ -433,6 +433,24 @@ put(const char *path, const char *text)
 	fclose(f);
 }
 
+/* big_mbox - an mbox: a message with a report, then one of 65 MiB */
+static void
+big_mbox(const char *path, const char *msg)
+{
+	static char line[1024];
+	FILE *f = fopen(path, "w");
+	size_t i;
+
+	assert_non_null(f);
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 2] = '\n';
+	fprintf(f, "From a@b Mon Dec  1 00:00:00 2026\n%s\n\n", msg);
+	fprintf(f, "From c@d Mon Dec  1 00:00:01 2026\nSubject: big\n\n");
+	for (i = 0; i < (65u << 20) / (sizeof(line) - 1); i++)
+		fputs(line, f);
+	fclose(f);
+}
+
 static void
 test_dirs(void **state)
 {
@@ -467,6 +485,14 @@ test_dirs(void **state)
 	assert_int_equal(rimp_source(p, &sink, err, sizeof(err)), 0);
 	assert_int_equal(s.docs, 1);
 	assert_int_equal(s.bads, 1); /* "partial": no report attached */
+	/* an mbox over RIMP_MAX_INPUT is mapped, not read */
+	snprintf(p, sizeof(p), "%s/big.mbox", tmp);
+	big_mbox(p, msg);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(rimp_source(p, &sink, err, sizeof(err)), 0);
+	assert_int_equal(s.docs, 1);
+	assert_int_equal(s.bads, 1); /* the big message has no report */
+	assert_non_null(strstr(s.where, "big.mbox message 2"));
 	assert_int_equal(rimp_source("/nonexistent/x", &sink, err, sizeof(err)),
 	    -1);
 	assert_non_null(strstr(err, "/nonexistent/x: "));
