@@ -6,7 +6,9 @@
  * report candidate when its file name (Content-Disposition filename or
  * Content-Type name) ends in .xml, .gz or .zip, or its type is one of
  * application/gzip, application/x-gzip, application/zip,
- * application/x-zip-compressed, text/xml, application/xml.  Its body is
+ * application/x-zip-compressed, text/xml, application/xml, or an
+ * application/octet-stream part whose bytes start as gzip or zip do
+ * (reporters that name their files oddly).  Its body is
  * decoded (base64, quoted-printable; 7bit/8bit/binary as is) and handed
  * to rimp_payload, which looks at the bytes themselves.
  *
@@ -79,21 +81,37 @@ is_candidate(const char *type, const char *name)
 	return 0;
 }
 
-/* leaf - a non-multipart part: decode and hand on if it is a candidate */
+/* compressed - the bytes start as gzip or zip do */
+static int
+compressed(const unsigned char *p, size_t n)
+{
+	return (n >= 2 && p[0] == 0x1f && p[1] == 0x8b) ||
+	    (n >= 4 && p[0] == 'P' && p[1] == 'K' && p[2] == 3 && p[3] == 4);
+}
+
+/* leaf - a non-multipart part: decode and hand on if it is a candidate
+ * (by name or type; an application/octet-stream part by its first bytes,
+ * gzip or zip) */
 static void
 leaf(struct walk *w, const struct mpart *m, const char *type, const char *name,
     const char *cte)
 {
 	unsigned char *data = NULL;
 	size_t n = 0;
+	int rc, sniff = str_casecmp(type, "application/octet-stream") == 0;
 	char *where;
 
-	if (!is_candidate(type, name))
+	if (!is_candidate(type, name) && !sniff)
 		return;
+	rc = mime_decode(m->body, m->bodylen, cte, &data, &n);
+	if (!is_candidate(type, name) && (rc < 0 || !compressed(data, n))) {
+		free(data);
+		return;
+	}
 	where = xasprintf("%s part %d%s%s", w->where, w->parts,
 	    name != NULL ? " " : "", name != NULL ? name : "");
 	w->handed++;
-	if (mime_decode(m->body, m->bodylen, cte, &data, &n) < 0)
+	if (rc < 0)
 		w->sink->bad(w->sink->arg, where, "bad base64 content");
 	else
 		rimp_payload(where, data, n, w->sink);

@@ -382,8 +382,23 @@ test_message(void **state)
 	assert_string_equal(s.where, "msg 1 part 5");
 	assert_int_equal(s.len, strlen(XML) + 1);
 	free(b64);
-	str_free(&g);
 	str_free(&m);
+	/* an octet-stream part with no telling name: its bytes decide */
+	memset(&s, 0, sizeof(s));
+	str_init(&m);
+	b64 = b64_encode((unsigned char *)g.s, g.len);
+	str_addf(&m,
+	    "Subject: r\nContent-Type: multipart/mixed; boundary=b\n\n"
+	    "--b\nContent-Type: application/octet-stream; name=data\n"
+	    "Content-Transfer-Encoding: base64\n\n%s\n--b\nContent-Type: "
+	    "application/octet-stream\n\nnot compressed\n--b--\n",
+	    b64);
+	assert_int_equal(rimp_message("msg 3", m.s, m.len, &sink), 1);
+	assert_int_equal(s.docs, 1);
+	assert_string_equal(s.where, "msg 3 part 2 data");
+	free(b64);
+	str_free(&m);
+	str_free(&g);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(rimp_message("msg 2", "Subject: hi\n\nno report\n", 24,
 			     &sink),
