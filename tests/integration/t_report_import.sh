@@ -6,9 +6,10 @@
 # a path traversal, an entity bomb, a count over 2^31, a message with no
 # report), are imported into SQLite and, when Debian's PostgreSQL is
 # installed (tests/lib/pg.sh), into PostgreSQL; each twice: the second run
-# adds nothing (sqlite3 / psql count the rows).  Then the --pipe contract
-# for a Postfix pipe(8) transport: 0 for a stored or a broken report, 75
-# when the store cannot be written.
+# adds nothing (sqlite3 / psql count the rows); test_rimp_db's cases (a
+# failed write leaves nothing, rimp_rows) run on PostgreSQL too.  Then the
+# --pipe contract for a Postfix pipe(8) transport: 0 for a stored or a
+# broken report, 75 when the store cannot be written.
 #
 # Exit 0 pass, 1 fail.
 [ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
@@ -166,6 +167,15 @@ if pg_available; then
 	cleanup() { pg_stop; }
 	if pg_start "$WORK"; then
 		import_twice postgresql "pg:$HM_PG_URL" pg_psql
+		# the store and read-back cases of test_rimp_db on PostgreSQL
+		if [ -x "$top_builddir/tests/unit/test_rimp_db" ]; then
+			if "$top_builddir/tests/unit/test_rimp_db" "pg:$HM_PG_URL" \
+			    >"$WORK/rimp_db.log" 2>&1; then
+				ok "test_rimp_db on PostgreSQL"
+			else
+				fail "test_rimp_db on PostgreSQL" "$WORK/rimp_db.log"
+			fi
+		fi
 		pg_stop
 	else
 		fail "pg_start"
