@@ -1,8 +1,10 @@
 /*
- * report_import.c - `hallmark report import [--store URL] [--pipe]
- * [FILE|DIR|-]...`: the DMARC aggregate reports other receivers sent to
- * the institution's rua mailbox, into the report store (rimp.h reads,
- * rimp_db.h stores).
+ * report_import.c - `hallmark report import [--store URL] [-c CONFIG]
+ * [--pipe] [FILE|DIR|-]...`: the DMARC aggregate reports other receivers
+ * sent to the institution's rua mailbox, into the report store (rimp.h
+ * reads, rimp_db.h stores).  The store: --store, else reports.store of
+ * CONFIG (default the installed hallmark.conf when it exists, else the
+ * built-in default), the store hallmarkd and `hallmark senders` use.
  *
  * Output: one line per report found, on stdout:
  *   stored: REPORTER REPORT_ID (DOMAIN, DATE, N records, M messages) WHERE
@@ -13,7 +15,7 @@
  *
  * Exit status: 0 every report found stored or already there, nothing
  * rejected; 1 something rejected or unreadable, or the store failed;
- * 2 usage.
+ * 2 usage or configuration error.
  *
  * --pipe (a Postfix pipe(8) transport; standard input is one message):
  * lines go to syslog (facility mail) instead, and the exit status speaks
@@ -22,10 +24,13 @@
  * automatic sender, who cannot act on it, and come back the next day:
  * the admin reads the rejection in the mail log instead); 75
  * (EX_TEMPFAIL: the MTA keeps the message and retries) when the store
- * cannot be opened or written, which is ours to fix and temporary.
+ * (or the configuration naming it) cannot be opened or written, which is
+ * ours to fix and temporary.
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include "config.h"
+
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -157,22 +162,27 @@ on_doc(void *arg, const char *where, const unsigned char *xml, size_t len)
 
 static const struct option import_opts[] = {
 	{ "store", required_argument, NULL, 'S' },
+	{ "config", required_argument, NULL, 'c' },
 	{ "pipe", no_argument, NULL, 'P' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* parse - options into *store / m->pipe; -1: exit with *rc */
+/* parse - options into *store, *config, m->pipe; -1: exit with *rc */
 static int
-parse(int argc, char **argv, const char **store, struct imp *m, int *rc)
+parse(int argc, char **argv, const char **store, const char **config,
+    struct imp *m, int *rc)
 {
 	int ch;
 
 	optind = 1;
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "+h", import_opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "+hc:", import_opts, NULL)) !=
+	    -1) {
 		if (ch == 'S') {
 			*store = optarg;
+		} else if (ch == 'c') {
+			*config = optarg;
 		} else if (ch == 'P') {
 			m->pipe = 1;
 		} else if (ch == 'h') {
@@ -218,19 +228,37 @@ run(struct imp *m, int n, char **paths)
 	return rc;
 }
 
+/* open_store - --store, else reports.store of the configuration (run
+ * as root, a new SQLite store is given to its user: report_open_with);
+ * NULL after an error printed, *cfg_bad set when the configuration did
+ * not load */
+static struct rdb *
+open_store(const char *store, const char *config, int *cfg_bad)
+{
+	char *url = report_store_url_with("import", store, config);
+
+	*cfg_bad = url == NULL;
+	if (url == NULL)
+		return NULL;
+	free(url);
+	return report_open_with("import", store, config);
+}
+
 int
 report_import(int argc, char **argv)
 {
 	struct imp m = { .now = (int64_t)time(NULL) };
-	const char *store = NULL;
-	int rc = 0;
+	const char *store = NULL, *config = NULL;
+	int rc = 0, cfg_bad;
 
-	if (parse(argc, argv, &store, &m, &rc) < 0)
+	if (parse(argc, argv, &store, &config, &m, &rc) < 0)
 		return rc;
 	if (m.pipe)
 		log_init("hallmark", 1, "mail", LOG_LVL_INFO);
-	if ((m.db = report_open("import", store)) == NULL)
-		return m.pipe ? EX_TEMPFAIL : REPORT_EXIT_FAIL;
+	if ((m.db = open_store(store, config, &cfg_bad)) == NULL)
+		return m.pipe ? EX_TEMPFAIL :
+		    cfg_bad   ? REPORT_EXIT_USAGE :
+				REPORT_EXIT_FAIL;
 	rc = run(&m, argc - optind, argv + optind);
 	say(&m, LOG_LVL_INFO, "imported: %u stored, %u duplicate, %u rejected",
 	    m.stored, m.dup, m.rejected);

@@ -9,7 +9,8 @@
 # adds nothing (sqlite3 / psql count the rows); test_rimp_db's cases (a
 # failed write leaves nothing, rimp_rows) run on PostgreSQL too.  Then the
 # --pipe contract for a Postfix pipe(8) transport: 0 for a stored or a
-# broken report, 75 when the store cannot be written.
+# broken report, 75 when the store cannot be written; the store named by
+# -c CONFIG (reports.store) when --store is not given.
 #
 # Exit 0 pass, 1 fail.
 [ -n "${BASH_VERSION:-}" ] || exec /bin/bash "$0" "$@"
@@ -160,6 +161,21 @@ assert_match '^stored: google.com maildir-1 .* stdin part 3 g.xml.gz$' \
     "$(cat "$WORK/stdin.out")" "standard input: the message read"
 "$HALLMARK" report import --store "sqlite:$WORK/s.db" >/dev/null 2>&1
 assert_eq 2 "$?" "no input named: usage error (2)"
+
+# the store named by the configuration (reports.store), as senders reads it
+printf 'reports = {\n  store = "sqlite:%s/c.db";\n};\n' "$WORK" >"$WORK/c.conf"
+"$HALLMARK" report import -c "$WORK/c.conf" "$WORK/in/files/a.xml" >/dev/null 2>&1
+assert_eq 0 "$?" "-c CONFIG: imported"
+assert_eq 1 "$(sqlite3 "$WORK/c.db" 'SELECT count(*) FROM imp_report')" \
+    "-c CONFIG: into reports.store of the configuration"
+printf 'reports = { store = 5; };\n' >"$WORK/bad.conf"
+"$HALLMARK" report import -c "$WORK/bad.conf" "$WORK/in/files/a.xml" \
+    >"$WORK/bad.out" 2>&1
+assert_eq 2 "$?" "-c CONFIG with an error: exit 2"
+assert_match 'bad.conf:1: reports.store' "$(cat "$WORK/bad.out")" \
+    "-c CONFIG with an error: the line named"
+"$HALLMARK" report import --pipe -c "$WORK/bad.conf" <"$msg" >/dev/null 2>&1
+assert_eq 75 "$?" "--pipe, a configuration error: exit 75 (retried)"
 
 # 3. PostgreSQL, when installed
 . "$top_srcdir/tests/lib/pg.sh"
