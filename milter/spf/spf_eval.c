@@ -32,8 +32,8 @@ struct ev {
 	int ptr_done;			/* %{p} names looked up */
 	char *ptr_names[SPF_MAX_PTR];	/* validated names of the client */
 	size_t nptr;
-	int depth;			/* of the domain being checked */
-	const char *domain;		/* being checked, for the observer */
+	int depth;	    /* of the domain being checked */
+	const char *domain; /* being checked, for the observer */
 };
 
 /* ptr_arg - what the %{p} callback needs */
@@ -151,8 +151,7 @@ cidr_of(const struct ev *e, const struct spf_term *t)
 	return e->req->family == AF_INET ? t->cidr4 : t->cidr6;
 }
 
-/* emit - hand t, completed with the position, to the observer; callers
- * test e->req->trace first, so a request without one pays nothing */
+/* emit - hand t, completed with the position, to the observer */
 static void
 emit(const struct ev *e, struct spf_trace_event *t)
 {
@@ -163,20 +162,15 @@ emit(const struct ev *e, struct spf_trace_event *t)
 	e->req->trace(e->req->trace_arg, t);
 }
 
-/* trace_name - an event of kind k about a name (LOOKUP, VOID, REDIRECT) */
-static void
-trace_name(const struct ev *e, enum spf_trace_kind k, const char *name,
-    int type, enum dns_status st)
-{
-	struct spf_trace_event t;
-
-	memset(&t, 0, sizeof(t));
-	t.kind = k;
-	t.name = name;
-	t.qtype = type;
-	t.status = st;
-	emit(e, &t);
-}
+/* TRACE - an event with the fields given (the others zero) for the
+ * observer; a request without one pays one test, builds nothing */
+#define TRACE(e, ...) \
+	do { \
+		if ((e)->req->trace != NULL) { \
+			struct spf_trace_event t_ = { __VA_ARGS__ }; \
+			emit((e), &t_); \
+		} \
+	} while (0)
 
 /* lookup - one query under the request's budget */
 static struct dns_result *
@@ -185,8 +179,8 @@ lookup(struct ev *e, const char *name, int type)
 	struct dns_result *r;
 
 	r = dns_lookup(e->req->resolver, name, type, e->req->budget);
-	if (e->req->trace != NULL)
-		trace_name(e, SPF_TRACE_LOOKUP, name, type, r->status);
+	TRACE(e, .kind = SPF_TRACE_LOOKUP, .name = name, .qtype = type,
+	    .status = r->status);
 	return r;
 }
 
@@ -200,8 +194,7 @@ static int
 note_void(struct ev *e, const char *name)
 {
 	++e->ans->voids;
-	if (e->req->trace != NULL)
-		trace_name(e, SPF_TRACE_VOID, name, 0, DNS_OK);
+	TRACE(e, .kind = SPF_TRACE_VOID, .name = name);
 	if (e->ans->voids <= SPF_MAX_VOIDS)
 		return 0;
 	say(e, 1, "more than %d void lookups (at %.80s)", SPF_MAX_VOIDS, name);
@@ -557,34 +550,6 @@ done:
 	return out;
 }
 
-/* trace_record - the observer's RECORD event */
-static void
-trace_record(const struct ev *e, const struct spf_record *rec,
-    const char *text)
-{
-	struct spf_trace_event t;
-
-	memset(&t, 0, sizeof(t));
-	t.kind = SPF_TRACE_RECORD;
-	t.rec = rec;
-	t.text = text;
-	emit(e, &t);
-}
-
-/* trace_result - the observer's MATCH (term set) or DONE event */
-static void
-trace_result(const struct ev *e, const struct spf_term *term,
-    enum res_spf res)
-{
-	struct spf_trace_event t;
-
-	memset(&t, 0, sizeof(t));
-	t.kind = term != NULL ? SPF_TRACE_MATCH : SPF_TRACE_DONE;
-	t.term = term;
-	t.result = res;
-	emit(e, &t);
-}
-
 /* fetch_record - the domain's one SPF record; NONE/TEMPERROR/PERMERROR
  * when there is none, DNS failed, or more than one; -1 = parsed OK */
 static int
@@ -616,8 +581,9 @@ fetch_record(struct ev *e, const char *domain, struct spf_record *rec)
 	    r->rr[which].len, rec, why, sizeof(why)) < 0) {
 		say(e, 1, "SPF record of %.80s: %s", domain, why);
 		res = RES_SPF_PERMERROR;
-	} else if (res < 0 && e->req->trace != NULL) {
-		trace_record(e, rec, (const char *)r->rr[which].data);
+	} else if (res < 0) {
+		TRACE(e, .kind = SPF_TRACE_RECORD, .rec = rec,
+		    .text = (const char *)r->rr[which].data);
 	}
 	dns_result_free(r);
 	return res;
@@ -639,8 +605,8 @@ run_terms(struct ev *e, const struct spf_record *rec, const char *domain,
 			*res = rec->term[i].qual;
 			say(e, 0, "%.80s matched %.80s", domain,
 			    rec->term[i].text);
-			if (e->req->trace != NULL)
-				trace_result(e, &rec->term[i], *res);
+			TRACE(e, .kind = SPF_TRACE_MATCH, .term = &rec->term[i],
+			    .result = *res);
 			return 1;
 		}
 	}
@@ -659,8 +625,7 @@ follow_redirect(struct ev *e, const struct spf_record *rec,
 		return RES_SPF_PERMERROR;
 	str_init(&name);
 	if (target(e, rec->redirect, domain, &name, &res) == 0) {
-		if (e->req->trace != NULL)
-			trace_name(e, SPF_TRACE_REDIRECT, name.s, 0, DNS_OK);
+		TRACE(e, .kind = SPF_TRACE_REDIRECT, .name = name.s);
 		res = check_host(e, name.s, depth + 1, exp);
 		if (res == RES_SPF_NONE) {
 			say(e, 1, "redirect target %.80s has no SPF record",
@@ -713,8 +678,7 @@ check_host(struct ev *e, const char *domain, int depth, char **exp)
 	e->depth = depth;
 	e->domain = domain;
 	res = check_domain(e, domain, depth, exp);
-	if (e->req->trace != NULL)
-		trace_result(e, NULL, res);
+	TRACE(e, .kind = SPF_TRACE_DONE, .result = res);
 	e->depth = saved_depth;
 	e->domain = saved_dom;
 	return res;

@@ -40,27 +40,27 @@
  * NULL (the milter's) makes no calls and builds no events.
  */
 enum spf_trace_kind {
-	SPF_TRACE_RECORD,	/* domain's SPF record found: rec, text */
-	SPF_TRACE_LOOKUP,	/* a DNS query answered: name, qtype, status */
-	SPF_TRACE_VOID,		/* a void lookup counted (4.6.4): name */
-	SPF_TRACE_MATCH,	/* a directive of domain matched: term */
-	SPF_TRACE_REDIRECT,	/* domain's redirect= is followed to name */
-	SPF_TRACE_DONE		/* check_host(domain) ended: result */
+	SPF_TRACE_RECORD,   /* domain's SPF record found: rec, text */
+	SPF_TRACE_LOOKUP,   /* a DNS query answered: name, qtype, status */
+	SPF_TRACE_VOID,	    /* a void lookup counted (4.6.4): name */
+	SPF_TRACE_MATCH,    /* a directive of domain matched: term */
+	SPF_TRACE_REDIRECT, /* domain's redirect= is followed to name */
+	SPF_TRACE_DONE	    /* check_host(domain) ended: result */
 };
 
 struct spf_trace_event {
 	enum spf_trace_kind kind;
-	int depth;			/* 0 the identity's domain, +1 per
+	int depth;		      /* 0 the identity's domain, +1 per
 					 * include / redirect */
-	const char *domain;		/* the domain being checked */
-	const char *name;		/* LOOKUP, REDIRECT */
-	int qtype;			/* LOOKUP: DNS_T_* */
-	enum dns_status status;		/* LOOKUP */
-	const struct spf_record *rec;	/* RECORD: parsed */
-	const char *text;		/* RECORD: the TXT text (NUL-ended) */
-	const struct spf_term *term;	/* MATCH */
-	enum res_spf result;		/* MATCH: qualifier; DONE: result */
-	unsigned dns_mechs, voids;	/* the answer's counters so far */
+	const char *domain;	      /* the domain being checked */
+	const char *name;	      /* LOOKUP, REDIRECT */
+	int qtype;		      /* LOOKUP: DNS_T_* */
+	enum dns_status status;	      /* LOOKUP */
+	const struct spf_record *rec; /* RECORD: parsed */
+	const char *text;	      /* RECORD: the TXT text (NUL-ended) */
+	const struct spf_term *term;  /* MATCH */
+	enum res_spf result;	      /* MATCH: qualifier; DONE: result */
+	unsigned dns_mechs, voids;    /* the answer's counters so far */
 };
 
 typedef void (*spf_trace_fn)(void *arg, const struct spf_trace_event *ev);
