@@ -247,8 +247,10 @@ report_ip(const struct doc_input *in, struct doc_section *s,
 	}
 	str_init(&ch);
 	chain(&t, &ch);
-	if (ans.result != RES_SPF_PASS && ans.reason[0] != '\0')
-		str_addf(&ch, "\nreason: %s", ans.reason);
+	if ((ans.result == RES_SPF_PERMERROR ||
+		ans.result == RES_SPF_TEMPERROR) &&
+	    ans.reason[0] != '\0')
+		str_addf(&ch, "\nreason: %s", ans.reason); /* the chain can't */
 	doc_add(s, result_level(ans.result), "spf-result", "%s for %s: %s%s",
 	    in->ip, in->domain, res_spf_name(ans.result), ch.s);
 	f->spf = ans.result;
