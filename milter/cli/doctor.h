@@ -88,9 +88,15 @@ struct doc_findings {
 /* doc_section - a new section (title copied) */
 struct doc_section *doc_section(struct doc_report *r, const char *title);
 
-/* doc_add - a finding; text is printf-formatted, may hold '\n' */
+/* doc_add - a finding; text is printf-formatted, may hold '\n' (a
+ * detail line follows); other control and 8-bit bytes become '?' */
 void doc_add(struct doc_section *s, enum doc_level l, const char *code,
     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* doc_oneline - untrusted text (DNS data) as one printable line:
+ * control bytes, line ends and 8-bit bytes replaced by '?'; allocated.
+ * (doc_add masks all but line ends itself.) */
+char *doc_oneline(const char *s);
 
 /* doc_worst - the worst level in the report: FAIL over UNKNOWN over the
  * rest (a definite failure is worth reporting even when something else

@@ -259,14 +259,17 @@ static void
 found(struct dm *d, struct doc_findings *f)
 {
 	struct str text;
+	char *line;
 
 	str_init(&text);
 	if (record_text(d->in, d->pol.policy_domain, &text) < 0)
 		str_add(&text, "(record changed while looked up)");
+	line = doc_oneline(text.s);
 	doc_add(d->s, DOC_INFO, "dmarc-record", "_dmarc.%s: %s",
-	    d->pol.policy_domain, text.s);
+	    d->pol.policy_domain, line);
 	policy_tags(d);
-	destinations(d, text.s);
+	destinations(d, line);
+	free(line);
 	str_free(&text);
 	f->dmarc_found = 1;
 	f->dmarc_p = (int)d->pol.rec.p;

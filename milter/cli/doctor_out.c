@@ -5,7 +5,8 @@
  * Owns the report's strings (doc_free).  Text form: a section title, then
  * one finding a line, "  LEVEL TEXT" with the level in a 6-column field
  * (ok, info, warn, FAIL, ?) and the text wrapped at 80 columns under
- * itself, at a space or after a comma; a detail line (after '\n' in the text) starts a new line
+ * itself, at a space or after a comma; bytes a terminal could take for
+ * a command (controls, DEL, 8-bit) are shown as '?'; a detail line (after '\n' in the text) starts a new line
  * indented the same way.  Plain ASCII only.  JSON form: one object, the
  * finding's first line as "text", the others as "detail".
  * Allocation failures end the program (xmalloc); nothing else can fail.
@@ -59,6 +60,19 @@ doc_exit(enum doc_level worst)
 	return worst == DOC_UNKNOWN ? 2 : 0;
 }
 
+/* mask - replace what a terminal could take for a command (control
+ * bytes, DEL, 8-bit bytes) by '?'; line ends too unless keep_nl */
+static void
+mask(char *p, int keep_nl)
+{
+	for (; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if ((c < 0x20 && !(keep_nl && c == '\n')) || c >= 0x7f)
+			*p = '?';
+	}
+}
+
 /* doc_section - append a section */
 struct doc_section *
 doc_section(struct doc_report *r, const char *title)
@@ -96,6 +110,18 @@ doc_add(struct doc_section *s, enum doc_level l, const char *code,
 	it->level = l;
 	it->code = xstrdup(code);
 	it->text = str_steal(&t);
+	mask(it->text, 1);
+}
+
+/* doc_oneline - a copy of untrusted text (a DNS record) fit for one
+ * line of the report: control bytes, line ends and 8-bit bytes as '?' */
+char *
+doc_oneline(const char *s)
+{
+	char *c = xstrdup(s);
+
+	mask(c, 0);
+	return c;
 }
 
 /* doc_worst - FAIL, else UNKNOWN, else WARN, OK or INFO */

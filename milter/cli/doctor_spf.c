@@ -124,11 +124,11 @@ on_event(void *arg, const struct spf_trace_event *ev)
 	switch (ev->kind) {
 	case SPF_TRACE_RECORD:
 		free(n->record);
-		n->record = xstrdup(ev->text);
+		n->record = doc_oneline(ev->text);
 		scan_record(t, ev);
 		break;
 	case SPF_TRACE_MATCH:
-		n->match = xstrdup(ev->term->text);
+		n->match = doc_oneline(ev->term->text);
 		n->match_mech = ev->term->mech;
 		break;
 	case SPF_TRACE_REDIRECT:
