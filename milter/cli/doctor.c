@@ -9,6 +9,9 @@
  * DOMAIN is the domain the mail is sent as: the MAIL FROM domain SPF
  * checks and the d= of the DKIM signature.  ADDRESS is the From field
  * (default postmaster@DOMAIN): DMARC is evaluated for its domain.
+ * All lookups of a run share one DNS budget, dns.message_budget_ms of
+ * the configuration, as the lookups of one message do: a dead server
+ * costs that long at most, then every lookup left is a timeout (?).
  * Exit status: 0 pass (warnings allowed), 1 would fail (a FAIL finding),
  * 2 could not decide (a DNS lookup that matters failed, and nothing
  * failed for sure), 3 bad arguments or configuration.  The report goes
@@ -257,12 +260,15 @@ run(const struct dargs *a, struct conf *c, const char *file)
 	struct doc_report r;
 	struct doc_input in;
 	struct psl_ctx_st *own = NULL;
+	struct dns_budget budget;
 	int rc;
 
 	memset(&in, 0, sizeof(in));
 	memset(&f, 0, sizeof(f));
 	memset(&r, 0, sizeof(r));
 	in.resolver = c->resolver;
+	dns_budget_init(&budget, c->resolver, 0); /* dns.message_budget_ms */
+	in.budget = &budget;
 	in.domain = a->domain;
 	in.ip = a->ip;
 	in.from_domain = a->from_domain;

@@ -60,6 +60,7 @@ struct doc_report {
 /* what the checks need, from the command line and the configuration */
 struct doc_input {
 	struct dns_resolver *resolver;
+	struct dns_budget *budget;    /* the whole run's DNS waiting time */
 	const char *domain;	      /* SPF (MAIL FROM) and DKIM d= domain */
 	const char *ip;		      /* the sending address, or NULL */
 	const char *from_domain;      /* RFC5322.From domain */

@@ -56,7 +56,7 @@ confirms(const struct doc_input *in, const char *name, const unsigned char *a,
 	int hit = 0;
 
 	res = dns_lookup(in->resolver, name,
-	    fam == AF_INET ? DNS_T_A : DNS_T_AAAA, NULL);
+	    fam == AF_INET ? DNS_T_A : DNS_T_AAAA, in->budget);
 	if (dns_is_temp(res->status))
 		hit = -1;
 	for (i = 0; res->status == DNS_OK && i < res->nrr && hit == 0; i++)
@@ -104,7 +104,7 @@ fcrdns(const struct doc_input *in, struct doc_section *s)
 		str_free(&rev);
 		return 0;
 	}
-	res = dns_lookup(in->resolver, rev.s, DNS_T_PTR, NULL);
+	res = dns_lookup(in->resolver, rev.s, DNS_T_PTR, in->budget);
 	if (res->status == DNS_OK)
 		rc = ptr_names(in, res, a, fam, &names, &ok);
 	else if (dns_is_temp(res->status))

@@ -182,7 +182,7 @@ check_selector(const struct doc_input *in, struct sel *k, struct doc_section *s)
 
 	snprintf(k->qname, sizeof(k->qname), "%s._domainkey.%s", k->name,
 	    in->domain);
-	res = dns_lookup(in->resolver, k->qname, DNS_T_TXT, NULL);
+	res = dns_lookup(in->resolver, k->qname, DNS_T_TXT, in->budget);
 	if (res->status == DNS_OK) {
 		for (i = 0; i < res->nrr; i++)
 			ok |= check_record(k, (const char *)res->rr[i].data,
@@ -244,7 +244,7 @@ scan_common(const struct doc_input *in, struct doc_section *s,
 		    "selector of %s (%s): give the one the mail is signed "
 		    "with, --selector",
 		    in->domain, none.s);
-	else
+	else if (none.len > 0)
 		doc_add(s, DOC_INFO, "dkim-none", "no key at: %s", none.s);
 	str_free(&none);
 }

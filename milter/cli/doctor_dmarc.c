@@ -43,7 +43,7 @@ record_text(const struct doc_input *in, const char *domain, struct str *out)
 	size_t i, n = 0;
 
 	snprintf(name, sizeof(name), "_dmarc.%s", domain);
-	res = dns_lookup(in->resolver, name, DNS_T_TXT, NULL);
+	res = dns_lookup(in->resolver, name, DNS_T_TXT, in->budget);
 	for (i = 0; res->status == DNS_OK && i < res->nrr; i++)
 		if (dmarcrec_is_dmarc((const char *)res->rr[i].data,
 			res->rr[i].len) &&
@@ -187,7 +187,7 @@ dest_check(struct dm *d, const char *tag, const char *uri, const char *host)
 	}
 	snprintf(name, sizeof(name), "%s._report._dmarc.%s",
 	    d->pol.policy_domain, host);
-	res = dns_lookup(d->in->resolver, name, DNS_T_TXT, NULL);
+	res = dns_lookup(d->in->resolver, name, DNS_T_TXT, d->in->budget);
 	for (i = 0; res->status == DNS_OK && i < res->nrr; i++)
 		ok |= dmarcrec_is_dmarc((const char *)res->rr[i].data,
 		    res->rr[i].len);
@@ -408,6 +408,7 @@ doctor_dmarc(const struct doc_input *in, struct doc_report *r,
 	d.oc.mode = in->org_mode;
 	d.oc.psl = in->psl;
 	d.oc.resolver = in->resolver;
+	d.oc.budget = in->budget;
 	orgdom_policy(&d.oc, in->from_domain, &d.pol);
 	if (d.pol.status == ORGDOM_OK)
 		found(&d, f);

@@ -176,6 +176,7 @@ evaluate(const struct doc_input *in, const char *ip, struct trace *t,
 	if (spf_eval_parse_ip(&req, ip) < 0)
 		return -1;
 	req.resolver = in->resolver;
+	req.budget = in->budget;
 	req.helo = in->domain;
 	req.now = 1; /* %{t}: the output must not depend on the time */
 	req.trace = on_event;

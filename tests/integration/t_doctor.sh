@@ -21,6 +21,7 @@
 #             domain's organisation is not the sending domain's: would fail
 #   nounsub   a configuration whose sign_headers lack List-Unsubscribe-Post
 #   servfail  every lookup SERVFAIL (faultdns): exit 2
+# and a server that never answers: exit 2 within the DNS budget.
 # Then the usage errors (exit 3), and that every text report fits 80
 # columns.  HM_DOCTOR_REGEN=1 rewrites the golden files instead (review
 # the diff before committing it).
@@ -87,6 +88,20 @@ scenario univ 1 nsd -d univ.example --ip 192.0.2.10 \
     --from alerts@news.dept.univ.example -s s1
 scenario nounsub 1 nounsub -d good.example --ip 192.0.2.10 -s s1
 scenario servfail 2 fault -d servfail.example -s servfail
+
+# a server that never answers: the run's lookups share one budget
+# (dns.message_budget_ms, 2.5 s), so it ends after about that long with
+# exit 2, where one query timeout (2 s) per lookup would take 8 s or more
+printf 'dns = { forwarders = ["127.0.0.1@%s"]; query_timeout_ms = 2000; message_budget_ms = 2500; };\n' \
+    "$FD_PORT" >"$WORK/dead.conf"
+t0=$(date +%s%N)
+"$HALLMARK" doctor -d timeout.example -s timeout -c "$WORK/dead.conf" \
+    >"$WORK/dead.txt" 2>&1
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+assert_eq 2 "$rc" "no answer at all: exit 2" "$WORK/dead.txt"
+if [ "$ms" -lt 5000 ]; then ok "no answer at all: done in $ms ms (budget 2500)"
+else fail "no answer at all: $ms ms, the DNS budget is not applied"; fi
 
 # what each scenario is there for (so that a golden file rewritten with
 # HM_DOCTOR_REGEN=1 cannot quietly lose it)
