@@ -8,7 +8,8 @@
  * observer that records the evaluation as a tree of check_host() calls.
  * The cost is measured by a second evaluation for an address no record
  * lists (255.255.255.255), which runs every term: what a receiver pays
- * for a sender the record does not match early.  The identity checked is
+ * for a sender the record does not match early (a ptr term's void PTR
+ * lookup is the probe's own, not counted).  The identity checked is
  * postmaster@DOMAIN.  Owns its trees (freed before return); no logging.
  *
  * SPDX-License-Identifier: BSD-2-Clause
@@ -43,6 +44,7 @@ struct trace {
 	int stack[MAX_STACK]; /* node index per depth */
 	int sp;
 	struct str voids;    /* names of void lookups, ", "-separated */
+	unsigned ptr_voids;  /* void PTR queries of ptr terms */
 	struct str warn_ptr; /* domains whose records use ptr */
 	struct str warn_all; /* domains whose records have +all */
 	int all_qual;	     /* depth 0 "all": enum res_spf, or -1 */
@@ -115,7 +117,7 @@ on_event(void *arg, const struct spf_trace_event *ev)
 	if (ev->kind == SPF_TRACE_VOID) {
 		/* spf_eval names a ptr term's void PTR query "PTR" */
 		if (strcmp(ev->name, "PTR") == 0)
-			add_name(&t->voids, "the address's PTR (ptr)");
+			t->ptr_voids++;
 		else
 			add_name(&t->voids, ev->name);
 		return;
@@ -283,37 +285,44 @@ report_record(const struct doc_input *in, const struct trace *t,
 		doc_add(s, DOC_FAIL, "spf-record", "%s", ans->reason);
 }
 
-/* report_limits - DNS-querying terms and void lookups of a full run */
+/* report_lookups - DNS-querying terms of a full run against the limit */
 static void
-report_limits(const struct trace *t, const struct spf_answer *ans,
-    struct doc_section *s)
+report_lookups(const struct spf_answer *ans, struct doc_section *s)
 {
 	unsigned m = ans->dns_mechs;
 
 	if (m > SPF_MAX_DNS_MECHS)
 		doc_add(s, DOC_FAIL, "spf-lookups",
-		    "DNS lookups: more than "
-		    "%d: permerror for every address not matched before the "
-		    "limit",
+		    "DNS lookups: more than %d: permerror for every address "
+		    "not matched before the limit",
 		    SPF_MAX_DNS_MECHS);
 	else if (m >= NEAR_LIMIT)
 		doc_add(s, DOC_WARN, "spf-lookups",
-		    "DNS lookups: %u of %d: "
-		    "close to the limit (permerror beyond it)",
+		    "DNS lookups: %u of %d: close to the limit (permerror "
+		    "beyond it)",
 		    m, SPF_MAX_DNS_MECHS);
 	else
 		doc_add(s, DOC_OK, "spf-lookups", "DNS lookups: %u of %d", m,
 		    SPF_MAX_DNS_MECHS);
-	if (ans->voids > SPF_MAX_VOIDS)
+}
+
+/* report_voids - void lookups of a full run against the limit; the
+ * probe address has no PTR record, so a ptr term's void is its own and
+ * not counted */
+static void
+report_voids(const struct trace *t, const struct spf_answer *ans,
+    struct doc_section *s)
+{
+	unsigned v = ans->voids - t->ptr_voids;
+
+	if (v > SPF_MAX_VOIDS)
 		doc_add(s, DOC_FAIL, "spf-voids",
-		    "void lookups: more than %d "
-		    "(permerror)\nno such name: %s",
+		    "void lookups: more than %d (permerror)\nno such name: %s",
 		    SPF_MAX_VOIDS, t->voids.s);
-	else if (ans->voids > 0)
+	else if (v > 0)
 		doc_add(s, DOC_WARN, "spf-voids",
-		    "void lookups: %u of %d\n"
-		    "no such name: %s",
-		    ans->voids, SPF_MAX_VOIDS, t->voids.s);
+		    "void lookups: %u of %d\nno such name: %s", v,
+		    SPF_MAX_VOIDS, t->voids.s);
 	else
 		doc_add(s, DOC_OK, "spf-voids", "void lookups: 0 of %d",
 		    SPF_MAX_VOIDS);
@@ -357,8 +366,10 @@ doctor_spf(const struct doc_input *in, struct doc_report *r,
 		doc_add(s, DOC_INFO, "spf-result",
 		    "no --ip: the result for "
 		    "a sending address is not checked");
-	if (ans.result != RES_SPF_TEMPERROR && ans.result != RES_SPF_NONE)
-		report_limits(&t, &ans, s);
+	if (ans.result != RES_SPF_TEMPERROR && ans.result != RES_SPF_NONE) {
+		report_lookups(&ans, s);
+		report_voids(&t, &ans, s);
+	}
 	report_terms(&t, s);
 	spf_answer_free(&ans);
 	trace_free(&t);
