@@ -16,7 +16,7 @@
 #             no DMARC record; reverse DNS not forward-confirmed
 #   weak      RSA 1024 (warn) and 512 (FAIL), t=y, revoked, PKCS#1, a
 #             selector without a key; rua not authorised; ?all under
-#             p=reject
+#             p=reject; ruf to a host that authorises another domain only
 #   univ      tree walk (psd=n) and PSL find different records: the From
 #             domain's organisation is not the sending domain's: would fail
 #   nounsub   a configuration whose sign_headers lack List-Unsubscribe-Post
@@ -139,6 +139,7 @@ has weak FAIL "gone: the key is revoked"
 has weak warn "pk1: p= is a PKCS#1 RSAPublicKey"
 has weak FAIL "nosuch: no key at"
 has weak warn "rua mailto:d@nowhere.example: not authorised"
+has weak warn "ruf mailto:forensic@vendor.example: not authorised"
 has weak warn "ends with ?all"
 has univ warn "the tree walk (RFC 9989) and the Public Suffix List"
 has univ FAIL "would fail: p=reject applies"
