@@ -111,25 +111,21 @@ fcrdns(const struct doc_input *in, struct doc_section *s)
 		rc = -1;
 	if (rc > 0)
 		doc_add(s, DOC_OK, "bulk-fcrdns",
-		    "reverse DNS: %s is %s, "
-		    "and %s has that address",
-		    in->ip, ok, ok);
+		    "reverse DNS: %s is %s, and %s has that address", in->ip,
+		    ok, ok);
 	else if (rc < 0)
 		doc_add(s, DOC_UNKNOWN, "bulk-fcrdns",
-		    "reverse DNS of %s: a "
-		    "lookup failed (%s)",
-		    in->ip, dns_status_name(res->status));
+		    "reverse DNS of %s: a lookup failed (%s)", in->ip,
+		    dns_status_name(res->status));
 	else if (names.len > 0)
 		doc_add(s, DOC_FAIL, "bulk-fcrdns",
-		    "reverse DNS: %s is %s, "
-		    "but no such name has that address (not forward-"
-		    "confirmed)",
+		    "reverse DNS: %s is %s, but no such name has that address "
+		    "(not forward-confirmed)",
 		    in->ip, names.s);
 	else
 		doc_add(s, DOC_FAIL, "bulk-fcrdns",
-		    "reverse DNS: %s has no "
-		    "PTR record (%s)",
-		    in->ip, dns_status_name(res->status));
+		    "reverse DNS: %s has no PTR record (%s)", in->ip,
+		    dns_status_name(res->status));
 	dns_result_free(res);
 	str_free(&rev);
 	str_free(&names);
@@ -158,22 +154,20 @@ unsubscribe(const struct doc_input *in, struct doc_section *s)
 
 	if (in->sign_headers == NULL) {
 		doc_add(s, DOC_INFO, "bulk-unsubscribe",
-		    "one-click "
-		    "unsubscribe headers signed: not checked (give -c with "
-		    "the signing configuration)");
+		    "one-click unsubscribe headers signed: not checked (give "
+		    "-c with the signing configuration)");
 		return;
 	}
 	lu = conf_strlist_has(in->sign_headers, "list-unsubscribe");
 	lup = conf_strlist_has(in->sign_headers, "list-unsubscribe-post");
 	if (lu && lup)
 		doc_add(s, DOC_OK, "bulk-unsubscribe",
-		    "one-click unsubscribe "
-		    "headers signed (dkim_sign.sign_headers)");
+		    "one-click unsubscribe headers signed "
+		    "(dkim_sign.sign_headers)");
 	else
 		doc_add(s, DOC_FAIL, "bulk-unsubscribe",
-		    "one-click "
-		    "unsubscribe headers signed: dkim_sign.sign_headers lacks "
-		    "%s%s%s",
+		    "one-click unsubscribe headers signed: "
+		    "dkim_sign.sign_headers lacks %s%s%s",
 		    lu ? "" : "list-unsubscribe", !lu && !lup ? " and " : "",
 		    lup ? "" : "list-unsubscribe-post");
 }

@@ -51,8 +51,7 @@ key_type(const struct sel *k, const struct testkey_rec *rec,
 	if (keygen_type_parse(kt, t) == 0)
 		return 0;
 	doc_add(s, DOC_FAIL, "dkim-key",
-	    "%s: k=%.20s is not a key type "
-	    "verifiers know (rsa, ed25519)",
+	    "%s: k=%.20s is not a key type verifiers know (rsa, ed25519)",
 	    k->name, kt);
 	return -1;
 }
@@ -64,17 +63,13 @@ usable_for_mail(const struct sel *k, const struct testkey_rec *rec,
 {
 	if (rec->h != NULL && !testkey_list_has(rec->h, "sha256")) {
 		doc_add(s, DOC_FAIL, "dkim-key",
-		    "%s: h=%.40s does not allow "
-		    "sha256",
-		    k->name, rec->h);
+		    "%s: h=%.40s does not allow sha256", k->name, rec->h);
 		return -1;
 	}
 	if (rec->s != NULL && !testkey_list_has(rec->s, "*") &&
 	    !testkey_list_has(rec->s, "email")) {
 		doc_add(s, DOC_FAIL, "dkim-key",
-		    "%s: s=%.40s does not allow "
-		    "email",
-		    k->name, rec->s);
+		    "%s: s=%.40s does not allow email", k->name, rec->s);
 		return -1;
 	}
 	return 0;
@@ -88,8 +83,8 @@ rsa_size(const struct sel *k, int bits, int pkcs1, struct doc_section *s)
 
 	if (bits < RSA_FAIL_BITS) {
 		doc_add(s, DOC_FAIL, "dkim-key",
-		    "%s: rsa, %d bits (%s): "
-		    "verifiers reject keys below %d bits (RFC 8301)",
+		    "%s: rsa, %d bits (%s): verifiers reject keys below %d "
+		    "bits (RFC 8301)",
 		    k->name, bits, form, RSA_FAIL_BITS);
 		return -1;
 	}
@@ -116,9 +111,8 @@ judge_key(const struct sel *k, const char *txt, size_t len,
 	ERR_clear_error();
 	if (pk == NULL) {
 		doc_add(s, DOC_FAIL, "dkim-key",
-		    "%s: p= is not a valid %s "
-		    "public key",
-		    k->name, keygen_k_tag(t));
+		    "%s: p= is not a valid %s public key", k->name,
+		    keygen_k_tag(t));
 		return 0;
 	}
 	if (t == KEYGEN_RSA) {
@@ -128,17 +122,16 @@ judge_key(const struct sel *k, const char *txt, size_t len,
 		ok = rsa_size(k, EVP_PKEY_get_bits(pk), pkcs1, s) == 0;
 	} else {
 		doc_add(s, DOC_OK, "dkim-key",
-		    "%s: ed25519 (RFC 8463; not "
-		    "every verifier knows it: sign with RSA too)",
+		    "%s: ed25519 (RFC 8463; not every verifier knows it: sign "
+		    "with RSA too)",
 		    k->name);
 	}
 	EVP_PKEY_free(pk);
 	if (pkcs1)
 		doc_add(s, DOC_WARN, "dkim-pkcs1",
-		    "%s: p= is a PKCS#1 "
-		    "RSAPublicKey, not a SubjectPublicKeyInfo: verifiers "
-		    "built on libopendkim fail it (republish it as keygen "
-		    "writes it)",
+		    "%s: p= is a PKCS#1 RSAPublicKey, not a "
+		    "SubjectPublicKeyInfo: verifiers built on libopendkim fail "
+		    "it (republish it as keygen writes it)",
 		    k->name);
 	return ok;
 }
@@ -162,9 +155,8 @@ check_record(const struct sel *k, const char *txt, size_t len,
 		ok = judge_key(k, txt, len, &rec, s);
 		if (testkey_flags_testing(&rec))
 			doc_add(s, DOC_WARN, "dkim-testing",
-			    "%s: t=y: the "
-			    "domain is testing DKIM, verifiers may treat its "
-			    "signatures as absent",
+			    "%s: t=y: the domain is testing DKIM, verifiers "
+			    "may treat its signatures as absent",
 			    k->name);
 	}
 	testkey_rec_free(&rec);
@@ -191,15 +183,13 @@ check_selector(const struct doc_input *in, struct sel *k, struct doc_section *s)
 		ok = -1;
 		if (k->given)
 			doc_add(s, DOC_FAIL, "dkim-key",
-			    "%s: no key at %s "
-			    "(%s)",
-			    k->name, k->qname, dns_status_name(res->status));
+			    "%s: no key at %s (%s)", k->name, k->qname,
+			    dns_status_name(res->status));
 	} else {
 		ok = -2;
 		doc_add(s, DOC_UNKNOWN, "dkim-key",
-		    "%s: lookup of %s TXT "
-		    "failed: %s",
-		    k->name, k->qname, dns_status_name(res->status));
+		    "%s: lookup of %s TXT failed: %s", k->name, k->qname,
+		    dns_status_name(res->status));
 	}
 	dns_result_free(res);
 	return ok;
@@ -240,9 +230,8 @@ scan_common(const struct doc_input *in, struct doc_section *s,
 	}
 	if (found == 0)
 		doc_add(s, DOC_FAIL, "dkim-none",
-		    "no key at any common "
-		    "selector of %s (%s): give the one the mail is signed "
-		    "with, --selector",
+		    "no key at any common selector of %s (%s): give the one "
+		    "the mail is signed with, --selector",
 		    in->domain, none.s);
 	else if (none.len > 0)
 		doc_add(s, DOC_INFO, "dkim-none", "no key at: %s", none.s);

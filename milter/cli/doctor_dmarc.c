@@ -98,10 +98,9 @@ compare_psl(struct dm *d)
 	walk_text(d->oc.mode == ORGDOM_PSL ? &other : &d->pol, &a);
 	walk_text(d->oc.mode == ORGDOM_PSL ? &d->pol : &other, &b);
 	doc_add(d->s, DOC_WARN, "dmarc-psl-differs",
-	    "the tree walk (RFC "
-	    "9989) and the Public Suffix List (RFC 7489) disagree; receivers "
-	    "of either kind exist\ntree walk: %s\nPSL: %s\nhallmarkd uses %s "
-	    "(dmarc.org_domain)",
+	    "the tree walk (RFC 9989) and the Public Suffix List (RFC 7489) "
+	    "disagree; receivers of either kind exist\ntree walk: %s\nPSL: "
+	    "%s\nhallmarkd uses %s (dmarc.org_domain)",
 	    a.s, b.s, d->oc.mode == ORGDOM_PSL ? "the PSL" : "the tree walk");
 	str_free(&a);
 	str_free(&b);
@@ -117,8 +116,7 @@ policy_tags(struct dm *d)
 	if (r->psd != DMARCREC_PSD_U)
 		psd = r->psd == DMARCREC_PSD_Y ? "y" : "n";
 	doc_add(d->s, DOC_INFO, "dmarc-policy",
-	    "p=%s sp=%s np=%s t=%s psd=%s "
-	    "adkim=%s aspf=%s",
+	    "p=%s sp=%s np=%s t=%s psd=%s adkim=%s aspf=%s",
 	    dmarcrec_policy_name(r->p),
 	    r->sp ? dmarcrec_policy_name(r->sp) : "(p)",
 	    r->np ? dmarcrec_policy_name(r->np) : "(sp)",
@@ -126,9 +124,8 @@ policy_tags(struct dm *d)
 	    r->aspf_strict ? "s" : "r");
 	if (r->testing)
 		doc_add(d->s, DOC_WARN, "dmarc-testing",
-		    "t=y: receivers "
-		    "apply the policy one step lower (reject as quarantine, "
-		    "quarantine as none)");
+		    "t=y: receivers apply the policy one step lower (reject as "
+		    "quarantine, quarantine as none)");
 	if (r->why[0] != '\0')
 		doc_add(d->s, DOC_WARN, "dmarc-syntax", "ignored: %s", r->why);
 }
@@ -180,9 +177,7 @@ dest_check(struct dm *d, const char *tag, const char *uri, const char *host)
 	if (orgdom_org(&d->oc, host, org, sizeof(org)) == 0 &&
 	    str_casecmp(org, d->pol.org) == 0) {
 		doc_add(d->s, DOC_OK, "dmarc-dest",
-		    "%s %s: inside the "
-		    "organisation",
-		    tag, uri);
+		    "%s %s: inside the organisation", tag, uri);
 		return;
 	}
 	snprintf(name, sizeof(name), "%s._report._dmarc.%s",
@@ -196,14 +191,12 @@ dest_check(struct dm *d, const char *tag, const char *uri, const char *host)
 		    tag, uri, name);
 	else if (dns_is_temp(res->status))
 		doc_add(d->s, DOC_WARN, "dmarc-dest",
-		    "%s %s: could not check "
-		    "%s TXT (%s)",
-		    tag, uri, name, dns_status_name(res->status));
+		    "%s %s: could not check %s TXT (%s)", tag, uri, name,
+		    dns_status_name(res->status));
 	else
 		doc_add(d->s, DOC_WARN, "dmarc-dest",
-		    "%s %s: not authorised: "
-		    "receivers send no reports there (RFC 9990 section 4)\n"
-		    "%s must publish %s TXT \"v=DMARC1\"",
+		    "%s %s: not authorised: receivers send no reports there "
+		    "(RFC 9990 section 4)\n%s must publish %s TXT \"v=DMARC1\"",
 		    tag, uri, host, name);
 	dns_result_free(res);
 }
@@ -218,9 +211,8 @@ one_uri(struct dm *d, const char *tag, char *uri)
 	if (str_ncasecmp(uri, "mailto:", 7) != 0 ||
 	    (at = strrchr(uri, '@')) == NULL || at[1] == '\0') {
 		doc_add(d->s, DOC_WARN, "dmarc-dest",
-		    "%s %s: not a mailto: "
-		    "address; receivers ignore it",
-		    tag, uri);
+		    "%s %s: not a mailto: address; receivers ignore it", tag,
+		    uri);
 		return;
 	}
 	if ((bang = strchr(at, '!')) != NULL)
@@ -241,8 +233,8 @@ destinations(struct dm *d, const char *rec)
 		if ((v = tag_value(rec, tags[t])) == NULL) {
 			if (t == 0)
 				doc_add(d->s, DOC_INFO, "dmarc-dest",
-				    "no rua=: "
-				    "the domain gets no aggregate reports");
+				    "no rua=: the domain gets no aggregate "
+				    "reports");
 			continue;
 		}
 		for (p = v; p != NULL; p = comma) {
@@ -276,9 +268,8 @@ found(struct dm *d, struct doc_findings *f)
 	if (f->spf_all_qual == (int)RES_SPF_NEUTRAL &&
 	    d->pol.rec.p == DMARCREC_P_REJECT)
 		doc_add(d->s, DOC_WARN, "spf-neutral-all",
-		    "p=reject, but the "
-		    "SPF record of %s ends with ?all: it says nothing about "
-		    "other hosts (use -all or ~all)",
+		    "p=reject, but the SPF record of %s ends with ?all: it "
+		    "says nothing about other hosts (use -all or ~all)",
 		    d->in->domain);
 }
 
@@ -291,9 +282,8 @@ not_found(struct dm *d, struct doc_findings *f)
 		doc_add(d->s, DOC_UNKNOWN, "dmarc-record", "%s", d->pol.why);
 	} else if (d->pol.status == ORGDOM_NONE) {
 		doc_add(d->s, DOC_FAIL, "dmarc-record",
-		    "no DMARC record for "
-		    "%s (nor at its organisational domain %s): bulk senders "
-		    "need at least p=none",
+		    "no DMARC record for %s (nor at its organisational domain "
+		    "%s): bulk senders need at least p=none",
 		    d->in->from_domain, d->pol.org);
 	} else {
 		doc_add(d->s, DOC_FAIL, "dmarc-record", "unusable record: %s",
@@ -381,14 +371,11 @@ outcome(struct dm *d, struct doc_findings *f)
 		    why.s);
 	else if (f->dmarc_aligned < 0)
 		doc_add(d->s, DOC_UNKNOWN, "dmarc-result",
-		    "cannot tell (a "
-		    "lookup failed)%s",
-		    why.s);
+		    "cannot tell (a lookup failed)%s", why.s);
 	else
 		doc_add(d->s, DOC_FAIL, "dmarc-result",
-		    "would fail: p=%s "
-		    "applies%s",
-		    dmarcrec_policy_name(p), why.s);
+		    "would fail: p=%s applies%s", dmarcrec_policy_name(p),
+		    why.s);
 	str_free(&why);
 }
 

@@ -278,9 +278,7 @@ report_record(const struct doc_input *in, const struct trace *t,
 		    ans->reason);
 	else if (ans->result == RES_SPF_NONE)
 		doc_add(s, DOC_FAIL, "spf-record",
-		    "no SPF record at %s: "
-		    "receivers see SPF none",
-		    in->domain);
+		    "no SPF record at %s: receivers see SPF none", in->domain);
 	else
 		doc_add(s, DOC_FAIL, "spf-record", "%s", ans->reason);
 }
@@ -334,13 +332,13 @@ report_terms(const struct trace *t, struct doc_section *s)
 {
 	if (t->warn_ptr.len > 0)
 		doc_add(s, DOC_WARN, "spf-ptr",
-		    "ptr in the record of %s: "
-		    "slow and unreliable, RFC 7208 5.5 says not to use it",
+		    "ptr in the record of %s: slow and unreliable, RFC 7208 "
+		    "5.5 says not to use it",
 		    t->warn_ptr.s);
 	if (t->warn_all.len > 0)
 		doc_add(s, DOC_WARN, "spf-plus-all",
-		    "+all in the record of "
-		    "%s: every address on the internet passes",
+		    "+all in the record of %s: every address on the internet "
+		    "passes",
 		    t->warn_all.s);
 }
 
@@ -364,8 +362,7 @@ doctor_spf(const struct doc_input *in, struct doc_report *r,
 		report_ip(in, s, f);
 	else
 		doc_add(s, DOC_INFO, "spf-result",
-		    "no --ip: the result for "
-		    "a sending address is not checked");
+		    "no --ip: the result for a sending address is not checked");
 	if (ans.result != RES_SPF_TEMPERROR && ans.result != RES_SPF_NONE) {
 		report_lookups(&ans, s);
 		report_voids(&t, &ans, s);
