@@ -36,6 +36,8 @@ struct node {
 	char *redirect; /* redirect= followed, or NULL */
 	enum res_spf result;
 	int last_child; /* index of the last call it made, or -1 */
+	int depth;
+	unsigned mechs0, mechs1; /* DNS-querying terms at its start, end */
 };
 
 struct trace {
@@ -59,10 +61,11 @@ add_name(struct str *l, const char *name)
 	str_add(l, name);
 }
 
-/* node_at - the node of the call at depth, made when the call is new */
+/* node_at - the node of the call the event is about, made when new */
 static struct node *
-node_at(struct trace *t, int depth, const char *domain)
+node_at(struct trace *t, const struct spf_trace_event *ev)
 {
+	int depth = ev->depth;
 	struct node *n;
 
 	if (t->sp <= depth) {
@@ -72,8 +75,10 @@ node_at(struct trace *t, int depth, const char *domain)
 		}
 		n = &t->n[t->nn];
 		memset(n, 0, sizeof(*n));
-		n->domain = xstrdup(domain);
+		n->domain = xstrdup(ev->domain);
 		n->last_child = -1;
+		n->depth = depth;
+		n->mechs0 = ev->dns_mechs;
 		if (depth > 0)
 			t->n[t->stack[depth - 1]].last_child = (int)t->nn;
 		t->stack[depth] = (int)t->nn++;
@@ -122,7 +127,7 @@ on_event(void *arg, const struct spf_trace_event *ev)
 			add_name(&t->voids, ev->name);
 		return;
 	}
-	n = node_at(t, ev->depth, ev->domain);
+	n = node_at(t, ev);
 	switch (ev->kind) {
 	case SPF_TRACE_RECORD:
 		free(n->record);
@@ -138,6 +143,7 @@ on_event(void *arg, const struct spf_trace_event *ev)
 		break;
 	default:
 		n->result = ev->result;
+		n->mechs1 = ev->dns_mechs;
 		t->sp = ev->depth;
 		break;
 	}
@@ -283,25 +289,46 @@ report_record(const struct doc_input *in, const struct trace *t,
 		doc_add(s, DOC_FAIL, "spf-record", "%s", ans->reason);
 }
 
+/* costs - what each include or redirect of the domain's own record
+ * costs, nested ones included: a detail line, or nothing */
+static void
+costs(const struct trace *t, struct str *out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < t->nn; i++) {
+		if (t->n[i].depth != 1)
+			continue;
+		str_addf(out, "%s%s %u",
+		    n++ ? ", " : "\nof which: ", t->n[i].domain,
+		    t->n[i].mechs1 - t->n[i].mechs0 + 1);
+	}
+}
+
 /* report_lookups - DNS-querying terms of a full run against the limit */
 static void
-report_lookups(const struct spf_answer *ans, struct doc_section *s)
+report_lookups(const struct trace *t, const struct spf_answer *ans,
+    struct doc_section *s)
 {
 	unsigned m = ans->dns_mechs;
+	struct str c;
 
+	str_init(&c);
+	costs(t, &c);
 	if (m > SPF_MAX_DNS_MECHS)
 		doc_add(s, DOC_FAIL, "spf-lookups",
 		    "DNS lookups: more than %d: permerror for every address "
-		    "not matched before the limit",
-		    SPF_MAX_DNS_MECHS);
+		    "not matched before the limit%s",
+		    SPF_MAX_DNS_MECHS, c.s);
 	else if (m >= NEAR_LIMIT)
 		doc_add(s, DOC_WARN, "spf-lookups",
 		    "DNS lookups: %u of %d: close to the limit (permerror "
-		    "beyond it)",
-		    m, SPF_MAX_DNS_MECHS);
+		    "beyond it)%s",
+		    m, SPF_MAX_DNS_MECHS, c.s);
 	else
-		doc_add(s, DOC_OK, "spf-lookups", "DNS lookups: %u of %d", m,
-		    SPF_MAX_DNS_MECHS);
+		doc_add(s, DOC_OK, "spf-lookups", "DNS lookups: %u of %d%s", m,
+		    SPF_MAX_DNS_MECHS, c.s);
+	str_free(&c);
 }
 
 /* report_voids - void lookups of a full run against the limit; the
@@ -364,7 +391,7 @@ doctor_spf(const struct doc_input *in, struct doc_report *r,
 		doc_add(s, DOC_INFO, "spf-result",
 		    "no --ip: the result for a sending address is not checked");
 	if (ans.result != RES_SPF_TEMPERROR && ans.result != RES_SPF_NONE) {
-		report_lookups(&ans, s);
+		report_lookups(&t, &ans, s);
 		report_voids(&t, &ans, s);
 	}
 	report_terms(&t, s);

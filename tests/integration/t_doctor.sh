@@ -9,7 +9,8 @@
 #             selector, rua inside / authorised / authorised by a wildcard,
 #             forward-confirmed reverse DNS, unsubscribe headers signed:
 #             exit 0; also as JSON (good-json, checked to parse)
-#   near      8 DNS-querying SPF terms: warned, exit 0
+#   near      8 DNS-querying SPF terms, 4 through two includes (the cost of
+#             each shown): warned, exit 0
 #   over      11 terms: the IP passes (listed first) but the record fails
 #   voids     3 void lookups: permerror
 #   ptr       ptr, +all, a void lookup; no DKIM key at any common selector,
@@ -124,6 +125,9 @@ has good ok "rua mailto:agg@reports.example: authorised by"
 has good ok "would pass by spf and dkim"
 has good ok "reverse DNS: 192.0.2.10 is mail.vendor.example"
 has near warn "DNS lookups: 8 of 10: close to the limit"
+grep -qx '        of which: _spf.vendor.example 1, _spf.near.example 3' \
+    "$WORK/near.out" && ok "near: what each include costs" ||
+    fail "near: no cost per include" "$WORK/near.out"
 has over FAIL "DNS lookups: more than 10"
 has voids FAIL "void lookups: more than 2"
 has ptr warn "ptr in the record of ptr.example"
