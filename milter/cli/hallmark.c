@@ -11,6 +11,9 @@
  *                     (check: the store; import: the reports others
  *                     send, report_import.c)
  *   hallmark senders  who sends as a domain, by service (senders.c)
+ *   hallmark doctor   will mail sent as a domain pass SPF, DKIM and
+ *                     DMARC: live DNS through the same resolver
+ *                     (doctor.c; its own exit statuses, see doctor.h)
  *   hallmark --help, -V
  *
  * Exit status: 0 success (key written; key matches), 1 key mismatch or
@@ -36,6 +39,7 @@
 
 #include "conf.h"
 #include "conf_table.h"
+#include "doctor.h"
 #include "keyfile.h"
 #include "keygen.h"
 #include "log.h"
@@ -71,6 +75,8 @@ static const char help_text[] =
     "    hallmark senders --domain DOMAIN [--since 30d|Nw|YYYY-MM-DD]\n"
     "                    [--until YYYY-MM-DD] [--format table|json|csv]\n"
     "                    [--store URL] [-c CONFIG]\n"
+    "    hallmark doctor --domain DOMAIN [--ip IP] [--selector SELECTOR]...\n"
+    "                    [--from ADDRESS] [--format text|json] [-c CONFIG]\n"
     "    hallmark --help | -V\n"
     "\n"
     "DESCRIPTION\n"
@@ -122,6 +128,21 @@ static const char help_text[] =
     "    already there: importing a mailbox twice adds nothing), or\n"
     "    rejected with the reason.  A report with one invalid record is\n"
     "    rejected whole.\n"
+    "    doctor answers, from live DNS through the same resolver and\n"
+    "    hallmark's own evaluators, whether mail sent as DOMAIN (MAIL FROM\n"
+    "    domain and DKIM d=) from IP, signed with SELECTOR, with a From\n"
+    "    address in ADDRESS's domain (default: DOMAIN) would pass: the SPF\n"
+    "    record, the result for IP and the include/redirect chain behind\n"
+    "    it, DNS lookups against the limit of 10 and void lookups against\n"
+    "    2, ptr and +all; the DKIM key at each SELECTOR (without\n"
+    "    --selector: default dkim google k1 k2 mail s1 s2 selector1\n"
+    "    selector2), its type and size, t=y, revoked, PKCS#1; the DMARC\n"
+    "    record (tree walk, and the Public Suffix List answer when it\n"
+    "    differs), rua/ruf destinations' authorisation and the alignment\n"
+    "    outcome; then the large mailbox providers' bulk-sender checklist\n"
+    "    (with CONFIG: dkim_sign.sign_headers covers List-Unsubscribe and\n"
+    "    List-Unsubscribe-Post; with IP: forward-confirmed reverse DNS).\n"
+    "    Findings are marked ok, info, warn, FAIL or ? (a lookup failed).\n"
     "\n"
     "OPTIONS\n"
     "    -d, --domain DOMAIN      the signing domain (d=)\n"
@@ -134,8 +155,12 @@ static const char help_text[] =
     "                             (default: the current directory)\n"
     "    -f, --force              keygen: replace an existing key file\n"
     "    -k, --key FILE           private key file (testkey)\n"
-    "    -c, --config CONFIG      testkey, report, senders: hallmark.conf\n"
-    "                             (default " DEFAULT_CONF "\n"
+    "    -i, --ip IP              doctor: the sending address\n"
+    "    -s, --selector SELECTOR  doctor: may be repeated\n"
+    "    -f, --from ADDRESS       doctor: the From address (its domain)\n"
+    "    -F, --format text|json   doctor: the report's form (default text)\n"
+    "    -c, --config CONFIG      hallmark.conf of testkey, report, senders,\n"
+    "                             doctor (default " DEFAULT_CONF "\n"
     "                             if it exists, else the built-in defaults:\n"
     "                             the resolvers of /etc/resolv.conf)\n"
     "    --store URL              report, senders: the store, sqlite:PATH (or\n"
@@ -164,11 +189,15 @@ static const char help_text[] =
     "    3  testkey: temporary DNS failure (try again)\n"
     "    75 report import --pipe: the store failed (the MTA retries);\n"
     "       otherwise --pipe exits 0, rejected reports logged, not bounced\n"
+    "    doctor: 0 would pass (warnings allowed), 1 would fail, 2 could\n"
+    "    not decide (a DNS lookup that matters failed), 3 bad arguments or\n"
+    "    configuration\n"
     "\n"
     "EXAMPLES\n"
     "    hallmark keygen -d example.org -s s2026 -t rsa -D /etc/hallmark/keys\n"
     "    hallmark keygen -d example.org -s e2026 -t ed25519 -o ed.pem\n"
-    "    hallmark testkey -d example.org -s e2026 -k ed.pem\n";
+    "    hallmark testkey -d example.org -s e2026 -k ed.pem\n"
+    "    hallmark doctor -d example.org --ip 192.0.2.10 -s s2026\n";
 
 static const struct option long_opts[] = {
 	{ "domain", required_argument, NULL, 'd' },
@@ -491,8 +520,8 @@ main(int argc, char **argv)
 	log_init("hallmark", 0, NULL, LOG_LVL_WARN);
 	if (argc < 2)
 		return usage_error(NULL,
-		    "a command is needed: keygen, testkey, report or "
-		    "senders");
+		    "a command is needed: keygen, testkey, report, senders or "
+		    "doctor");
 	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "help") == 0) {
 		fputs(help_text, stdout);
@@ -510,5 +539,7 @@ main(int argc, char **argv)
 		return report_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "senders") == 0)
 		return senders_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "doctor") == 0)
+		return doctor_main(argc - 1, argv + 1, help_text);
 	return usage_error(NULL, "unknown command \"%s\"", argv[1]);
 }

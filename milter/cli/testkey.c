@@ -161,9 +161,9 @@ testkey_rec_free(struct testkey_rec *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* list_has - colon-separated list (white space allowed) contains word */
-static int
-list_has(const char *list, const char *word)
+/* testkey_list_has - colon-separated list (white space allowed) has word */
+int
+testkey_list_has(const char *list, const char *word)
 {
 	const char *p = list, *b, *e;
 
@@ -186,12 +186,12 @@ list_has(const char *list, const char *word)
 int
 testkey_flags_testing(const struct testkey_rec *r)
 {
-	return r->t != NULL && list_has(r->t, "y");
+	return r->t != NULL && testkey_list_has(r->t, "y");
 }
 
-/* public_key - the record's p= as a key object of type t, or NULL */
-static EVP_PKEY *
-public_key(const struct testkey_rec *r, enum keygen_type t)
+/* testkey_public_key - the record's p= as a key of type t, or NULL */
+EVP_PKEY *
+testkey_public_key(const struct testkey_rec *r, enum keygen_type t)
 {
 	const unsigned char *q = r->p;
 	EVP_PKEY *pk;
@@ -235,9 +235,10 @@ usable(const struct testkey_rec *r, enum keygen_type t, EVP_PKEY *priv,
 		    t == KEYGEN_RSA ? "RSA" : "Ed25519");
 	if (r->plen == 0)
 		return str_seterr(why, whylen, "the key is revoked (empty p=)");
-	if (r->h != NULL && !list_has(r->h, "sha256"))
+	if (r->h != NULL && !testkey_list_has(r->h, "sha256"))
 		return str_seterr(why, whylen, "h= does not allow sha256");
-	if (r->s != NULL && !list_has(r->s, "*") && !list_has(r->s, "email"))
+	if (r->s != NULL && !testkey_list_has(r->s, "*") &&
+	    !testkey_list_has(r->s, "email"))
 		return str_seterr(why, whylen, "s= does not allow email");
 	if (t == KEYGEN_RSA && EVP_PKEY_get_bits(priv) < KEYGEN_RSA_MIN_BITS)
 		return str_seterr(why, whylen, "RSA key of %d bits: verifiers "
@@ -262,7 +263,7 @@ testkey_match(EVP_PKEY *priv, const struct testkey_rec *r, char *why,
 	}
 	if (usable(r, t, priv, why, whylen) < 0)
 		return TESTKEY_MISMATCH;
-	pub = public_key(r, t);
+	pub = testkey_public_key(r, t);
 	if (pub == NULL) {
 		str_seterr(why, whylen, "p= is not a valid %s public key",
 		    t == KEYGEN_RSA ? "RSA" : "Ed25519");

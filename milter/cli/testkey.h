@@ -24,6 +24,7 @@
 #include <openssl/evp.h>
 
 #include "dns.h"
+#include "keygen.h"
 
 /* testkey_check outcomes; the values are `hallmark testkey` exit codes */
 enum testkey_result {
@@ -61,6 +62,17 @@ void testkey_rec_free(struct testkey_rec *r);
  */
 enum testkey_result testkey_match(EVP_PKEY *priv,
     const struct testkey_rec *r, char *why, size_t whylen);
+
+/* testkey_list_has - a colon-separated tag value (h=, s=, t=) holds word
+ * (ASCII case-insensitive, white space around items allowed) */
+int testkey_list_has(const char *list, const char *word);
+
+/*
+ * testkey_public_key - the record's p= as a public key of type t (for
+ * RSA: a SubjectPublicKeyInfo, or the bare PKCS#1 RSAPublicKey some
+ * publish), or NULL when it is neither.  Free with EVP_PKEY_free.
+ */
+EVP_PKEY *testkey_public_key(const struct testkey_rec *r, enum keygen_type t);
 
 /* testkey_flags_testing - t= contains the flag y (testing mode) */
 int testkey_flags_testing(const struct testkey_rec *r);

@@ -32,6 +32,8 @@ struct ev {
 	int ptr_done;			/* %{p} names looked up */
 	char *ptr_names[SPF_MAX_PTR];	/* validated names of the client */
 	size_t nptr;
+	int depth;	    /* of the domain being checked */
+	const char *domain; /* being checked, for the observer */
 };
 
 /* ptr_arg - what the %{p} callback needs */
@@ -149,11 +151,37 @@ cidr_of(const struct ev *e, const struct spf_term *t)
 	return e->req->family == AF_INET ? t->cidr4 : t->cidr6;
 }
 
+/* emit - hand t, completed with the position, to the observer */
+static void
+emit(const struct ev *e, struct spf_trace_event *t)
+{
+	t->depth = e->depth;
+	t->domain = e->domain;
+	t->dns_mechs = e->ans->dns_mechs;
+	t->voids = e->ans->voids;
+	e->req->trace(e->req->trace_arg, t);
+}
+
+/* TRACE - an event with the fields given (the others zero) for the
+ * observer; a request without one pays one test, builds nothing */
+#define TRACE(e, ...) \
+	do { \
+		if ((e)->req->trace != NULL) { \
+			struct spf_trace_event t_ = { __VA_ARGS__ }; \
+			emit((e), &t_); \
+		} \
+	} while (0)
+
 /* lookup - one query under the request's budget */
 static struct dns_result *
 lookup(struct ev *e, const char *name, int type)
 {
-	return dns_lookup(e->req->resolver, name, type, e->req->budget);
+	struct dns_result *r;
+
+	r = dns_lookup(e->req->resolver, name, type, e->req->budget);
+	TRACE(e, .kind = SPF_TRACE_LOOKUP, .name = name, .qtype = type,
+	    .status = r->status);
+	return r;
 }
 
 /*
@@ -165,7 +193,9 @@ lookup(struct ev *e, const char *name, int type)
 static int
 note_void(struct ev *e, const char *name)
 {
-	if (++e->ans->voids <= SPF_MAX_VOIDS)
+	++e->ans->voids;
+	TRACE(e, .kind = SPF_TRACE_VOID, .name = name);
+	if (e->ans->voids <= SPF_MAX_VOIDS)
 		return 0;
 	say(e, 1, "more than %d void lookups (at %.80s)", SPF_MAX_VOIDS, name);
 	return -1;
@@ -551,6 +581,9 @@ fetch_record(struct ev *e, const char *domain, struct spf_record *rec)
 	    r->rr[which].len, rec, why, sizeof(why)) < 0) {
 		say(e, 1, "SPF record of %.80s: %s", domain, why);
 		res = RES_SPF_PERMERROR;
+	} else if (res < 0) {
+		TRACE(e, .kind = SPF_TRACE_RECORD, .rec = rec,
+		    .text = (const char *)r->rr[which].data);
 	}
 	dns_result_free(r);
 	return res;
@@ -572,6 +605,8 @@ run_terms(struct ev *e, const struct spf_record *rec, const char *domain,
 			*res = rec->term[i].qual;
 			say(e, 0, "%.80s matched %.80s", domain,
 			    rec->term[i].text);
+			TRACE(e, .kind = SPF_TRACE_MATCH, .term = &rec->term[i],
+			    .result = *res);
 			return 1;
 		}
 	}
@@ -590,6 +625,7 @@ follow_redirect(struct ev *e, const struct spf_record *rec,
 		return RES_SPF_PERMERROR;
 	str_init(&name);
 	if (target(e, rec->redirect, domain, &name, &res) == 0) {
+		TRACE(e, .kind = SPF_TRACE_REDIRECT, .name = name.s);
 		res = check_host(e, name.s, depth + 1, exp);
 		if (res == RES_SPF_NONE) {
 			say(e, 1, "redirect target %.80s has no SPF record",
@@ -601,9 +637,9 @@ follow_redirect(struct ev *e, const struct spf_record *rec,
 	return res;
 }
 
-/* check_host - section 4; exp (may be NULL) receives a fail's text */
+/* check_domain - section 4; exp (may be NULL) receives a fail's text */
 static enum res_spf
-check_host(struct ev *e, const char *domain, int depth, char **exp)
+check_domain(struct ev *e, const char *domain, int depth, char **exp)
 {
 	struct spf_record rec;
 	enum res_spf res = RES_SPF_NEUTRAL;
@@ -628,6 +664,23 @@ check_host(struct ev *e, const char *domain, int depth, char **exp)
 	    exp != NULL)
 		*exp = explain(e, &rec, domain);
 	spf_record_free(&rec);
+	return res;
+}
+
+/* check_host - check_domain, with the observer told where it is */
+static enum res_spf
+check_host(struct ev *e, const char *domain, int depth, char **exp)
+{
+	const char *saved_dom = e->domain;
+	int saved_depth = e->depth;
+	enum res_spf res;
+
+	e->depth = depth;
+	e->domain = domain;
+	res = check_domain(e, domain, depth, exp);
+	TRACE(e, .kind = SPF_TRACE_DONE, .result = res);
+	e->depth = saved_depth;
+	e->domain = saved_dom;
 	return res;
 }
 

@@ -23,6 +23,7 @@
 
 #include "dns.h"
 #include "results.h"
+#include "spf_record.h"
 
 #define SPF_MAX_DNS_MECHS 10
 #define SPF_MAX_VOIDS 2
@@ -30,6 +31,39 @@
 #define SPF_MAX_PTR 10
 /* longest MAIL FROM / HELO we evaluate (RFC 5321: path 256, domain 255) */
 #define SPF_IDENTITY_MAX 512
+
+/*
+ * An optional observer of one check (used by `hallmark doctor` to show
+ * the include/redirect chain, the lookups and the records).  The
+ * evaluator calls it synchronously, in evaluation order; everything an
+ * event points to is valid during the call only.  A request with trace
+ * NULL (the milter's) makes no calls and builds no events.
+ */
+enum spf_trace_kind {
+	SPF_TRACE_RECORD,   /* domain's SPF record found: rec, text */
+	SPF_TRACE_LOOKUP,   /* a DNS query answered: name, qtype, status */
+	SPF_TRACE_VOID,	    /* a void lookup counted (4.6.4): name */
+	SPF_TRACE_MATCH,    /* a directive of domain matched: term */
+	SPF_TRACE_REDIRECT, /* domain's redirect= is followed to name */
+	SPF_TRACE_DONE	    /* check_host(domain) ended: result */
+};
+
+struct spf_trace_event {
+	enum spf_trace_kind kind;
+	int depth;		      /* 0 the identity's domain, +1 per
+					 * include / redirect */
+	const char *domain;	      /* the domain being checked */
+	const char *name;	      /* LOOKUP, REDIRECT */
+	int qtype;		      /* LOOKUP: DNS_T_* */
+	enum dns_status status;	      /* LOOKUP */
+	const struct spf_record *rec; /* RECORD: parsed */
+	const char *text;	      /* RECORD: the TXT text (NUL-ended) */
+	const struct spf_term *term;  /* MATCH */
+	enum res_spf result;	      /* MATCH: qualifier; DONE: result */
+	unsigned dns_mechs, voids;    /* the answer's counters so far */
+};
+
+typedef void (*spf_trace_fn)(void *arg, const struct spf_trace_event *ev);
 
 struct spf_request {
 	struct dns_resolver *resolver;
@@ -39,6 +73,8 @@ struct spf_request {
 	const char *helo;		/* HELO/EHLO argument, or NULL */
 	const char *receiver;		/* our host name for %{r}, or NULL */
 	time_t now;			/* for %{t}; 0 = time(NULL) */
+	spf_trace_fn trace;		/* observer, or NULL */
+	void *trace_arg;		/* its first argument */
 };
 
 struct spf_answer {

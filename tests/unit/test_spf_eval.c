@@ -46,7 +46,12 @@ static const char zone[] =
     "a:n3.example.org +all\"\n"
     "many.example.org TXT \"v=spf1 a a a a a a a a a a a +all\"\n"
     "many.example.org A 203.0.113.1\n"
-    "helo.example.org TXT \"v=spf1 ip4:192.0.2.77 -all\"\n";
+    "helo.example.org TXT \"v=spf1 ip4:192.0.2.77 -all\"\n"
+    "chain.example.org TXT \"v=spf1 include:inc.example.org "
+    "redirect=red.example.org\"\n"
+    "inc.example.org TXT \"v=spf1 ip4:198.51.100.0/24 -all\"\n"
+    "red.example.org TXT \"v=spf1 a:nx1.example.org ip4:192.0.2.0/24 "
+    "-all\"\n";
 
 static struct dns_resolver *res;
 
@@ -241,6 +246,84 @@ test_expand_text(void **state)
 	assert_int_equal(spf_eval_parse_ip(&req, "not-an-ip"), -1);
 }
 
+/* the observer's log: one word per event other than LOOKUP */
+struct trace_log {
+	char text[1024];
+	unsigned lookups;
+};
+
+static void
+trace_cb(void *arg, const struct spf_trace_event *ev)
+{
+	struct trace_log *l = arg;
+	size_t n = strlen(l->text);
+	char *p = l->text + n;
+	size_t left = sizeof(l->text) - n;
+
+	switch (ev->kind) {
+	case SPF_TRACE_LOOKUP:
+		l->lookups++;
+		return;
+	case SPF_TRACE_RECORD:
+		snprintf(p, left, "R%d:%s(%s) ", ev->depth, ev->domain,
+		    ev->text);
+		return;
+	case SPF_TRACE_MATCH:
+		snprintf(p, left, "M%d:%s=%s ", ev->depth, ev->term->text,
+		    res_spf_name(ev->result));
+		return;
+	case SPF_TRACE_REDIRECT:
+		snprintf(p, left, "X%d:%s ", ev->depth, ev->name);
+		return;
+	case SPF_TRACE_VOID:
+		snprintf(p, left, "V%d:%s/%u ", ev->depth, ev->name, ev->voids);
+		return;
+	case SPF_TRACE_DONE:
+		snprintf(p, left, "D%d:%s=%s/%u ", ev->depth, ev->domain,
+		    res_spf_name(ev->result), ev->dns_mechs);
+		return;
+	}
+}
+
+/* the observer sees the include and redirect chain in order, the void
+ * lookups and the counters; the answer is the same as without it */
+static void
+test_trace(void **state)
+{
+	struct spf_request req;
+	struct spf_answer ans, plain;
+	struct trace_log l;
+
+	(void)state;
+	memset(&req, 0, sizeof(req));
+	memset(&l, 0, sizeof(l));
+	req.resolver = res;
+	req.helo = "mx.example.net";
+	assert_int_equal(spf_eval_parse_ip(&req, "192.0.2.5"), 0);
+	spf_eval_check(&req, "u@chain.example.org", &plain);
+	req.trace = trace_cb;
+	req.trace_arg = &l;
+	spf_eval_check(&req, "u@chain.example.org", &ans);
+	assert_string_equal(l.text,
+	    "R0:chain.example.org(v=spf1 include:inc.example.org "
+	    "redirect=red.example.org) "
+	    "R1:inc.example.org(v=spf1 ip4:198.51.100.0/24 -all) "
+	    "M1:-all=fail D1:inc.example.org=fail/1 "
+	    "X0:red.example.org "
+	    "R1:red.example.org(v=spf1 a:nx1.example.org ip4:192.0.2.0/24 "
+	    "-all) V1:nx1.example.org/1 M1:ip4:192.0.2.0/24=pass "
+	    "D1:red.example.org=pass/3 D0:chain.example.org=pass/3 ");
+	/* TXT chain, TXT inc, TXT red, A nx1 */
+	assert_int_equal(l.lookups, 4);
+	assert_int_equal(ans.result, RES_SPF_PASS);
+	assert_int_equal(ans.result, plain.result);
+	assert_int_equal(ans.dns_mechs, plain.dns_mechs);
+	assert_int_equal(ans.voids, plain.voids);
+	assert_string_equal(ans.reason, plain.reason);
+	spf_answer_free(&ans);
+	spf_answer_free(&plain);
+}
+
 int
 main(void)
 {
@@ -249,6 +332,7 @@ main(void)
 		cmocka_unit_test(test_bad_identities),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_expand_text),
+		cmocka_unit_test(test_trace),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
