@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dmarc_record.h"
+#include "mailaddr.h"
 #include "rdest.h"
 #include "str.h"
 
@@ -86,6 +87,37 @@ host_ok(const char *s)
 	return strchr(s, '.') != NULL;
 }
 
+/*
+ * host_alabels - the decoded host in place as lower-case A-labels: a
+ * U-label host (UTF-8) goes through IDNA2008 (libidn2, as From domains
+ * do), so DNS verification and submission use the name DNS knows; an
+ * ASCII host is lower-cased; a trailing dot ("b.example.") is dropped.
+ * 0, or -1 when the host is no valid internationalized name.
+ */
+static int
+host_alabels(char *host, size_t len)
+{
+	char out[DNS_NAME_MAX + 1];
+	const char *why;
+	size_t i, n = strlen(host);
+	int utf8 = 0;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)host[i] >= 0x80)
+			utf8 = 1;
+	if (!utf8) {
+		str_lower(host);
+		if (n > 0 && host[n - 1] == '.')
+			host[n - 1] = '\0'; /* "b.example." is fine */
+		return 0;
+	}
+	if (addr_domain_normalize(host, n, out, sizeof(out), &why) < 0 ||
+	    strlen(out) >= len)
+		return -1;
+	memcpy(host, out, strlen(out) + 1);
+	return 0;
+}
+
 /* parse_limit - "10m" etc. into bytes; -1 when not a size */
 static int
 parse_limit(const char *p, size_t n, uint64_t *out)
@@ -145,9 +177,9 @@ parse_mailto(const char *u, size_t n, struct rdest *d, char *why, size_t whylen)
 	    pct_decode(at + 1, (size_t)(end - at - 1), d->host,
 		sizeof(d->host)) < 0)
 		return str_seterr(why, whylen, "unusable mailto: URI");
-	str_lower(d->host);
-	if (d->host[0] != '\0' && d->host[strlen(d->host) - 1] == '.')
-		d->host[strlen(d->host) - 1] = '\0'; /* "b.example." is fine */
+	if (host_alabels(d->host, sizeof(d->host)) < 0)
+		return str_seterr(why, whylen,
+		    "unusable internationalized host in a mailto: URI");
 	if (!local_ok(local) || !host_ok(d->host) ||
 	    strlen(local) + strlen(d->host) + 1 > RDEST_ADDR_MAX)
 		return str_seterr(why, whylen,

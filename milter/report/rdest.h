@@ -23,6 +23,14 @@
  * URIs are mailto: at the same host; an override to another host refuses
  * both the original and the new destination.
  *
+ * A host written in U-labels (UTF-8, raw or %XX-encoded) is converted to
+ * lower-case A-labels (IDNA2008, libidn2) while parsing, so the
+ * verification query and the submitted address use the A-label name
+ * ("mailto:d@b%C3%BCcher.example", as UTF-8 or so encoded, goes to
+ * d@xn--bcher-kva.example); a host that is no valid IDN is refused like
+ * any unusable address.  A non-ASCII local part is refused (no SMTPUTF8
+ * submission).
+ *
  * No logging, no allocation beyond the results; thread-safe.
  *
  * SPDX-License-Identifier: BSD-2-Clause

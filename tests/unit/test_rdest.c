@@ -5,7 +5,8 @@
  * of external destinations (RFC 9990 4) over an in-memory zone
  * (dns_static): at the policy domain, authorised, override to the same
  * host, override to another host, no record, same Organizational Domain,
- * SERVFAIL and timeout (undecided: the caller defers).  The DNS wildcard
+ * SERVFAIL and timeout (undecided: the caller defers), U-label hosts
+ * (converted to A-labels; invalid ones refused).  The DNS wildcard
  * case runs against NSD in tests/integration/t_report_e2e.sh.
  */
 #include <setjmp.h>
@@ -29,7 +30,8 @@ static const char zone[] =
     "\"v=DMARC1; rua=mailto:x@elsewhere.example\"\n"
     "example.org._report._dmarc.spf.example TXT \"v=spf1 -all\"\n"
     "example.org._report._dmarc.two.example TXT \"v=spf1 -all\"\n"
-    "example.org._report._dmarc.two.example TXT \"v=DMARC1;\"\n";
+    "example.org._report._dmarc.two.example TXT \"v=DMARC1;\"\n"
+    "example.org._report._dmarc.xn--bcher-kva.example TXT \"v=DMARC1\"\n";
 
 struct fixture {
 	struct dns_resolver *r;
@@ -216,6 +218,44 @@ test_verify_refused(void **state)
 	assert_int_equal(l.d[1].state, RDEST_REFUSED);
 }
 
+/* U-label hosts: A-labels for the check and the address */
+static void
+test_verify_idn(void **state)
+{
+	struct fixture *f = *state;
+	struct rdest_list l;
+	char note[200];
+
+	assert_int_equal(verify(f,
+			     "mailto:d@B\xc3\xbc"
+			     "cher.example",
+			     &l),
+	    RDEST_OK);
+	assert_true(l.d[0].external);
+	assert_string_equal(l.d[0].host, "xn--bcher-kva.example");
+	assert_string_equal(l.d[0].addr, "d@xn--bcher-kva.example");
+	/* %XX-encoded UTF-8, a trailing dot: the same destination */
+	assert_int_equal(verify(f,
+			     "mailto:d@b%C3%BC"
+			     "cher.example.",
+			     &l),
+	    RDEST_OK);
+	assert_string_equal(l.d[0].addr, "d@xn--bcher-kva.example");
+	/* a U-label host without a record is refused, not sent to */
+	assert_int_equal(verify(f, "mailto:d@m\xc3\xbcnchen.example", &l),
+	    RDEST_REFUSED);
+	assert_string_equal(l.d[0].host, "xn--mnchen-3ya.example");
+	/* bytes that are no UTF-8, a disallowed code point, a UTF-8 local */
+	assert_int_equal(rdest_parse_rua("mailto:d@b\xff"
+					 "cher.example, "
+					 "mailto:d@a\xe2\x98\x83"
+					 "b.example, "
+					 "mailto:j\xc3\xbc@h.example",
+			     &l, note, sizeof(note)),
+	    0);
+	assert_non_null(strstr(note, "unusable"));
+}
+
 static void
 test_verify_same_org(void **state)
 {
@@ -257,6 +297,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_verify_override, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_verify_refused, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_verify_idn, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_verify_same_org, setup,
 		    teardown),
