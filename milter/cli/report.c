@@ -67,6 +67,9 @@ static const struct report_verb verbs[] = {
 	{ .name = "import",
 	    .summary = "import the DMARC aggregate reports others send",
 	    .run = report_import },
+	{ .name = "prune",
+	    .summary = "delete old days, reports, imports (reports.keep_days)",
+	    .run = report_prune },
 };
 
 #define NVERBS (sizeof(verbs) / sizeof(verbs[0]))

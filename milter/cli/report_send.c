@@ -10,8 +10,10 @@
  * stderr.  Exit 0 when the run finished (deferred reports are normal:
  * the next run retries them) or the lock is held by another host; 1 when
  * a report failed or could not be handled; 2 on usage or configuration
- * errors.  --now pretends the time is SECONDS since the epoch (to send a
- * day before its time, or tests).
+ * errors.  At the end of a run (not a dry run) the store is pruned
+ * (rprune.h) and what went is counted on stderr.  --now pretends the
+ * time is SECONDS since the epoch (to send a day before its time, or
+ * tests).
  *
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -143,6 +145,8 @@ fill(const struct send_args *a, const struct conf_reports *r,
 	o->dlv.dry_run = a->dry_run;
 	o->dlv.now = a->now;
 	o->send_delay = r->send_delay;
+	o->keep_days = r->keep_days;
+	o->keep_imported_days = r->keep_imported_days;
 	o->domain = a->domain;
 	o->out = stdout;
 }
@@ -163,6 +167,8 @@ summary(int rc, const struct rsend_stats *st, int dry)
 	    "deferred, %u failed, %u skipped, %u suppressed, %u errors\n",
 	    dry ? " (dry run, nothing written)" : "", st->built, st->sent,
 	    st->deferred, st->failed, st->skipped, st->suppressed, st->errors);
+	if (rprune_total(&st->pruned) > 0)
+		report_prune_say("send", &st->pruned, 0);
 	return st->failed > 0 || st->errors > 0 ? REPORT_EXIT_FAIL :
 						  REPORT_EXIT_OK;
 }

@@ -193,6 +193,15 @@ const struct conf_opt rconf_opts[] = {
 	  .def = "3", .min = 1, .max = 30,
 	  .doc = "days a deferred report is tried again before it is given "
 	    "up as failed" },
+	{ .name = "keep_days", .type = CT_INT, .off = R(keep_days),
+	  .def = "31", .min = 0, .max = 36500,
+	  .doc = "days the store keeps collected rows and sent reports; "
+	    "older days are pruned by report send and report prune, once "
+	    "their report is final (0: never pruned)" },
+	{ .name = "keep_imported_days", .type = CT_INT,
+	  .off = R(keep_imported_days), .def = "400", .min = 0, .max = 36500,
+	  .doc = "days imported reports are kept after their period ended, "
+	    "for senders --since (0: never pruned)" },
 	CONF_END
 };
 /* clang-format on */

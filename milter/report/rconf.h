@@ -39,6 +39,8 @@ struct conf_reports {
 	int verp;	       /* envelope sender bounce+rcpt=domain@... */
 	long bounce_suppress_days; /* suppress --bounce: days, 0 permanent */
 	long retry_days;	   /* deferred longer: failed */
+	long keep_days;		   /* reported days kept in the store, 0 all */
+	long keep_imported_days;   /* imported reports kept, 0 all */
 };
 
 extern const struct conf_opt rconf_opts[];

@@ -1,6 +1,7 @@
 /*
  * rsend.c - one run of report sending over the store (see rsend.h): the
- * lock, building what is due, delivering what is built or deferred.
+ * lock, building what is due, delivering what is built or deferred,
+ * pruning what is kept no longer.
  *
  * The ids to deliver are read first and delivered after, so no statement
  * is open on the connection while a delivery writes.
@@ -199,6 +200,20 @@ deliver_pending(struct rdb *db, struct orgdom_ctx *oc,
 	return rc;
 }
 
+/* prune - step 4 */
+static int
+prune(struct rdb *db, const struct rsend_opts *o, struct rsend_stats *st)
+{
+	struct rprune_opts po = { .now = o->dlv.now,
+		.send_delay = o->send_delay,
+		.keep_days = o->keep_days,
+		.keep_imported_days = o->keep_imported_days };
+
+	if (o->dlv.dry_run)
+		return 0;
+	return rprune_run(db, &po, &st->pruned);
+}
+
 /* take_lock - 1 taken (or dry run), 0 held elsewhere, -1 error */
 static int
 take_lock(struct rdb *db, const struct rsend_opts *o)
@@ -225,6 +240,8 @@ rsend_run(struct rdb *db, struct orgdom_ctx *oc, const struct rsend_opts *o,
 		rc = build_due(db, oc, o, &cap, st);
 	if (rc == 0)
 		rc = deliver_pending(db, oc, o, &cap, st);
+	if (rc == 0)
+		rc = prune(db, o, st);
 	if (rc < 0)
 		str_seterr(err, errlen, "%s", rdb_error(db));
 	rcap_free(&cap);

@@ -10,8 +10,10 @@
  *      and policy domain with rows and a rua= but no report yet: build
  *      the parts and store them (rpart.h: state built, or skipped)
  *   3. deliver every part in state built or deferred (rdeliver.h)
+ *   4. prune what the store keeps no longer (rprune.h: keep_days,
+ *      keep_imported_days), in one transaction, still under the lock
  *
- * A dry run takes no lock and writes nothing: it builds in memory and
+ * A dry run takes no lock and writes nothing (and prunes nothing): it builds in memory and
  * says what each new report and each stored one waiting (built,
  * deferred) would get.  A forced resend delivers one stored
  * part again, byte for byte, to every destination.
@@ -30,6 +32,7 @@
 #include "rdb.h"
 #include "rdeliver.h"
 #include "rpart.h"
+#include "rprune.h"
 
 #define RSEND_LOCK "report-send"
 
@@ -37,19 +40,22 @@ struct rsend_opts {
 	struct rpart_opts part;
 	struct rdeliver_opts dlv; /* dlv.now, dlv.dry_run used throughout */
 	long send_delay;	  /* seconds after UTC midnight */
+	long keep_days;		  /* rprune_opts.keep_days */
+	long keep_imported_days;  /* rprune_opts.keep_imported_days */
 	const char *domain;	  /* only this policy domain, or NULL */
 	FILE *out;		  /* one line per report, or NULL */
 };
 
 struct rsend_stats {
 	unsigned built, sent, deferred, failed, skipped, suppressed, errors;
+	struct rprune_stats pruned; /* step 4 */
 };
 
 /* rsend_last_day - the last UTC day number closed at now (with delay) */
 int64_t rsend_last_day(int64_t now, long delay);
 
 /*
- * rsend_run - steps 1 to 3.  1 done (st counts what happened; errors
+ * rsend_run - steps 1 to 4.  1 done (st counts what happened; errors
  * counts reports a store or build error stopped), 0 the lock is held
  * elsewhere (nothing done), -1 the store failed (err).
  */
