@@ -13,7 +13,8 @@
  *   byte-identical (same attachment, same Report-ID); a report over the
  *   size cap goes in parts; the VERP envelope sender; a mail over the
  *   rua URI's size limit ("!1k") is not sent; a stored row that cannot be
- *   read is left out and reported.
+ *   read is left out and reported; the end of a run prunes the days
+ *   kept no longer (reports.keep_days), not a deferred one.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -511,6 +512,40 @@ test_lock_and_dry_run(void **state)
 	assert_int_equal(nsent(f), 1);
 }
 
+/* the end of a run prunes (keep_days): a sent day goes, a deferred one
+ * stays; not in a dry run, not when the lock is held elsewhere */
+static void
+test_prune(void **state)
+{
+	struct fx *f = *state;
+	struct rsend_stats st;
+	struct rdb *other;
+	char err[256];
+
+	seed(f, DAY, "a.example", "mailto:r@a.example", 1, 3);
+	seed(f, DAY, "d.example", "mailto:r@fail.example", 1, 3);
+	f->o.keep_days = 1;
+	run(f, &st);
+	assert_int_equal(rprune_total(&st.pruned), 0);
+	f->o.dlv.now = f->o.part.now = NOW + 2 * 86400;
+	other = rdb_open(f->url, err, sizeof(err));
+	assert_non_null(other);
+	assert_int_equal(rdb_try_lock(other, RSEND_LOCK), 1);
+	assert_int_equal(run(f, &st), 0);
+	rdb_close(other);
+	f->o.dlv.dry_run = 1;
+	run(f, &st);
+	assert_int_equal(rprune_total(&st.pruned), 0);
+	assert_string_equal(state_of(f, "a.example", NULL), "sent");
+	f->o.dlv.dry_run = 0;
+	run(f, &st);
+	assert_int_equal(st.pruned.agg_row, 1);
+	assert_int_equal(st.pruned.agg_policy, 1);
+	assert_int_equal(st.pruned.report, 1);
+	assert_string_equal(state_of(f, "a.example", NULL), "none");
+	assert_string_equal(state_of(f, "d.example", NULL), "deferred");
+}
+
 /* attachment - the base64 lines of the attachment of message i */
 static char *
 attachment(struct fx *f, int i)
@@ -721,6 +756,7 @@ main(int argc, char **argv)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_bad_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rfc7489, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_prune, setup, teardown),
 	};
 
 	if (argc > 1)
