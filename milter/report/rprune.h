@@ -14,8 +14,9 @@
  *
  * A (day, policy domain) is kept, all its rows and report parts, while
  * one of its parts is not final (built, deferred: final are sent,
- * skipped, suppressed, failed) or while it has a rua= and no report yet
- * (a report still to build).  keep_days / keep_imported_days 0: those
+ * skipped, suppressed, failed) or was updated since midnight UTC (the
+ * daily cap counts today's mails from table report), or while it has a
+ * rua= and no report yet (a report still to build).  keep_days / keep_imported_days 0: those
  * tables are never pruned.
  *
  * rprune_run runs in one transaction and takes no lock: the caller holds

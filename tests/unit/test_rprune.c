@@ -4,11 +4,12 @@
  * PostgreSQL, each case in its own schema): days older than keep_days
  * whose report is final (sent, failed, skipped, suppressed) or never to
  * be made (no rua=) go with their report parts; a day with a part still
- * built or deferred, or with a rua= and no report yet, stays whole; the
- * boundary day stays; the current and the last day stay with keep_days
- * 1; keep_days 0 keeps everything; expired suppress entries go, others
- * stay; imported reports older than keep_imported_days go with their
- * rows; a dry run counts the same rows and deletes nothing.
+ * built or deferred, or mailed today (the daily cap counts it), or with a
+ * rua= and no report yet, stays whole; the boundary day stays; the
+ * current and the last day stay with keep_days 1; keep_days 0 keeps
+ * everything; expired suppress entries go, others stay; imported reports
+ * older than keep_imported_days go with their rows; a dry run counts the
+ * same rows and deletes nothing.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -113,9 +114,11 @@ day_rows(struct fx *f, int64_t day, const char *domain, const char *rua)
 	    0);
 }
 
-/* part - report part n of (day, domain) in state st, with bytes */
+/* part_at - report part n of (day, domain) in state st, with bytes,
+ * last updated at upd */
 static void
-part(struct fx *f, int64_t day, const char *domain, int n, const char *st)
+part_at(struct fx *f, int64_t day, const char *domain, int n, const char *st,
+    int64_t upd)
 {
 	char id[128];
 	struct rstate r = { .report_id = id,
@@ -127,10 +130,18 @@ part(struct fx *f, int64_t day, const char *domain, int n, const char *st)
 		.body = (unsigned char *)"\x1f\x8b bytes",
 		.bodylen = 8,
 		.state = (char *)st,
-		.created = NOW - DAYS(TODAY - day) };
+		.created = NOW - DAYS(TODAY - day),
+		.updated = upd };
 
 	snprintf(id, sizeof(id), "%lld.%s.%d", (long long)day, domain, n);
 	assert_int_equal(rstate_insert(f->db, &r), 0);
+}
+
+/* part - part_at, updated the day after its day */
+static void
+part(struct fx *f, int64_t day, const char *domain, int n, const char *st)
+{
+	part_at(f, day, domain, n, st, DAYS(day + 1) + 7200);
 }
 
 static int
@@ -186,6 +197,9 @@ seed_days(struct fx *f)
 	part(f, 20068, "a.example", 2, "suppressed");
 	day_rows(f, 20069, "a.example", "mailto:r@a.example"); /* kept */
 	part(f, 20069, "a.example", 1, "sent");
+	/* sent today after retries: the daily cap still counts it */
+	day_rows(f, 20003, "g.example", "mailto:r@g.example");
+	part_at(f, 20003, "g.example", 1, "sent", NOW - 60);
 }
 
 static void
@@ -201,8 +215,8 @@ test_days(void **state)
 	assert_int_equal(st.agg_row, 6);
 	assert_int_equal(st.agg_policy, 3);
 	assert_int_equal(st.report, 4);
-	assert_int_equal(count(f, "agg_row"), 14);
-	assert_int_equal(count(f, "report"), 8);
+	assert_int_equal(count(f, "agg_row"), 16);
+	assert_int_equal(count(f, "report"), 9);
 	f->o.dry_run = 0;
 	assert_int_equal(rprune_run(f->db, &f->o, &st), 0);
 	assert_int_equal(st.agg_row, 6);
@@ -224,6 +238,8 @@ test_days(void **state)
 	assert_int_equal(rows(f, "report", 20002, "e.example"), 1);
 	assert_int_equal(rows(f, "agg_row", 20069, "a.example"), 2);
 	assert_int_equal(rows(f, "report", 20069, "a.example"), 1);
+	assert_int_equal(rows(f, "agg_row", 20003, "g.example"), 2);
+	assert_int_equal(rows(f, "report", 20003, "g.example"), 1);
 	/* nothing more the second time */
 	assert_int_equal(rprune_run(f->db, &f->o, &st), 0);
 	assert_int_equal(rprune_total(&st), 0);
