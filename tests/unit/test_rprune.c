@@ -9,7 +9,8 @@
  * current and the last day stay with keep_days 1; keep_days 0 keeps
  * everything; expired suppress entries go, others stay; imported reports
  * older than keep_imported_days go with their rows; a dry run counts the
- * same rows and deletes nothing.
+ * same rows and deletes nothing; a failing statement deletes nothing (one
+ * transaction).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -322,6 +323,23 @@ test_suppress_and_imports(void **state)
 	assert_int_equal(count(f, "imp_row"), 2);
 }
 
+/* one transaction: a statement that fails (a table gone) deletes
+ * nothing, the earlier steps included */
+static void
+test_all_or_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct rprune_stats st;
+
+	seed_days(f);
+	assert_int_equal(rdb_exec(f->db, "DROP TABLE imp_row", NULL, 0), 0);
+	assert_int_equal(rprune_run(f->db, &f->o, &st), -1);
+	assert_non_null(strstr(rdb_error(f->db), "imp_row"));
+	assert_int_equal(rprune_total(&st), 0);
+	assert_int_equal(count(f, "agg_row"), 16);
+	assert_int_equal(count(f, "report"), 9);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -331,6 +349,8 @@ main(int argc, char **argv)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_suppress_and_imports,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_all_or_nothing, setup,
+		    teardown),
 	};
 
 	if (argc > 1)
