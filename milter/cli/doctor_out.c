@@ -200,24 +200,16 @@ doc_print_text(FILE *f, const struct doc_report *r, const char *head)
 	}
 }
 
-/* doc_json_str - a JSON string literal */
+/* doc_json_str - a JSON string literal on f (str_add_json, lib/str.c) */
 void
 doc_json_str(FILE *f, const char *s)
 {
-	const unsigned char *p;
+	struct str b;
 
-	fputc('"', f);
-	for (p = (const unsigned char *)s; *p != '\0'; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(f, "\\%c", *p);
-		else if (*p == '\n')
-			fputs("\\n", f);
-		else if (*p < 0x20 || *p == 0x7f)
-			fprintf(f, "\\u%04x", *p);
-		else
-			fputc(*p, f);
-	}
-	fputc('"', f);
+	str_init(&b);
+	str_add_json(&b, s);
+	fputs(b.s, f);
+	str_free(&b);
 }
 
 /* json_lines - "text" (first line) and "detail" (the others) */

@@ -16,6 +16,7 @@
 #include "conf_table.h"
 #include "report.h"
 #include "report_cli.h"
+#include "str.h"
 
 #define DEFAULT_CONF HM_SYSCONFDIR "/hallmark/hallmark.conf"
 
@@ -104,22 +105,16 @@ rcli_close(struct rcli *c)
 	c->conf = NULL;
 }
 
-/* rcli_json_str - see report_cli.h */
+/* rcli_json_str - a JSON string literal on f (str_add_json, lib/str.c) */
 void
 rcli_json_str(FILE *f, const char *s)
 {
-	fputc('"', f);
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
+	struct str b;
 
-		if (ch == '"' || ch == '\\')
-			fprintf(f, "\\%c", ch);
-		else if (ch < 0x20 || ch == 0x7f)
-			fprintf(f, "\\u%04x", ch);
-		else
-			fputc(ch, f);
-	}
-	fputc('"', f);
+	str_init(&b);
+	str_add_json(&b, s);
+	fputs(b.s, f);
+	str_free(&b);
 }
 
 /* rcli_day - see report_cli.h */

@@ -301,6 +301,25 @@ str_strip(char *s)
 	return s;
 }
 
+void
+str_add_json(struct str *b, const char *s)
+{
+	str_addc(b, '"');
+	for (; s != NULL && *s != '\0'; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (ch == '"' || ch == '\\')
+			str_addf(b, "\\%c", ch);
+		else if (ch == '\n')
+			str_add(b, "\\n");
+		else if (ch < 0x20 || ch == 0x7f)
+			str_addf(b, "\\u%04x", ch);
+		else
+			str_addc(b, (char)ch);
+	}
+	str_addc(b, '"');
+}
+
 /* str_wipe_free - wipe then free */
 void
 str_wipe_free(void *p, size_t n)

@@ -44,6 +44,11 @@ void str_addf(struct str *b, const char *fmt, ...)
 void str_vaddf(struct str *b, const char *fmt, va_list ap);
 char *str_steal(struct str *b);			/* hand over s; b left empty, no buffer */
 
+/* str_add_json - s as a JSON string literal, quotes included (NULL: ""):
+ * '"' and '\\' escaped, newline as \n, other control characters and DEL
+ * as \u00XX; other bytes as they are */
+void str_add_json(struct str *b, const char *s);
+
 /* str_parse_u64 - whole string [p, p+n) is a decimal number <= max */
 int str_parse_u64(const char *p, size_t n, uint64_t max, uint64_t *out);
 

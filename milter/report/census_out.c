@@ -238,21 +238,11 @@ census_table(const struct census *c, FILE *out)
 	return emit(&o, out);
 }
 
-/* js - a JSON string */
+/* js - a JSON string (lib/str.c) */
 static void
 js(struct str *o, const char *s)
 {
-	str_addc(o, '"');
-	for (; s != NULL && *s != '\0'; s++) {
-		unsigned char ch = (unsigned char)*s;
-		if (ch == '"' || ch == '\\')
-			str_addf(o, "\\%c", ch);
-		else if (ch < 0x20)
-			str_addf(o, "\\u%04x", ch);
-		else
-			str_addc(o, (char)ch);
-	}
-	str_addc(o, '"');
+	str_add_json(o, s);
 }
 
 /* js_list - a JSON array of strings */

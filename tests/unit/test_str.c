@@ -123,6 +123,22 @@ test_printable(void **state)
 	assert_string_equal(out + 12, "...");
 }
 
+/* str_add_json - the one JSON string writer of the tool's outputs */
+static void
+test_json(void **state)
+{
+	struct str b;
+
+	(void)state;
+	str_init(&b);
+	str_add_json(&b, "a\"b\\c\nd\te\x7f\xc3\xa9");
+	assert_string_equal(b.s, "\"a\\\"b\\\\c\\nd\\u0009e\\u007f\xc3\xa9\"");
+	str_reset(&b);
+	str_add_json(&b, NULL);
+	assert_string_equal(b.s, "\"\"");
+	str_free(&b);
+}
+
 int
 main(void)
 {
@@ -133,6 +149,7 @@ main(void)
 		cmocka_unit_test(test_parse_u64),
 		cmocka_unit_test(test_case_and_strip),
 		cmocka_unit_test(test_printable),
+		cmocka_unit_test(test_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
